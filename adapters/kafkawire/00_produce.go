@@ -1,0 +1,128 @@
+package kafkawire
+
+// Produce, v0–v10.
+//
+// Each partition's records are appended in request order. v3+ carry v2 record
+// batches, stored as sent (only the base offset is rewritten). v0–v2 carry
+// legacy message sets (magic 0 and 1), converted to one v2 batch first, as
+// Kafka does when its log format is v2. With acks=0 nothing is sent back;
+// with acks 1 or -1 the response waits until every appended batch is durable
+// (fsynced), off the connection's reading goroutine so that pipelined
+// requests keep flowing. A batch whose CRC does not match is refused with
+// CORRUPT_MESSAGE; one above max.message.bytes with MESSAGE_TOO_LARGE.
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/chronik-stream/chronik/application/produce"
+	"github.com/chronik-stream/chronik/domain/record"
+	"github.com/chronik-stream/chronik/domain/topic"
+	"github.com/chronik-stream/chronik/ports/logstore"
+)
+
+func init() { register(0, 0, 10, handleProduce) }
+
+// magicOffset is where both v2 batches and legacy messages keep their magic byte.
+const magicOffset = 16
+
+func handleProduce(r *request, kreq kmsg.Request) (kmsg.Response, error) {
+	req := kreq.(*kmsg.ProduceRequest)
+	resp := req.ResponseKind().(*kmsg.ProduceResponse)
+	svc := r.conn.srv.svc
+	type pending struct {
+		part *kmsg.ProduceResponseTopicPartition
+		d    []logstore.Durable
+	}
+	var waits []pending
+
+	resp.Topics = make([]kmsg.ProduceResponseTopic, len(req.Topics))
+	for i, rt := range req.Topics {
+		resp.Topics[i].Topic = rt.Topic
+		resp.Topics[i].Partitions = make([]kmsg.ProduceResponseTopicPartition, len(rt.Partitions))
+		t, known := svc.Topics.Get(rt.Topic)
+		for j, rp := range rt.Partitions {
+			out := &resp.Topics[i].Partitions[j]
+			*out = kmsg.NewProduceResponseTopicPartition()
+			out.Partition = rp.Partition
+			if !known {
+				out.ErrorCode = kerr.UnknownTopicOrPartition.Code
+				continue
+			}
+			res, ds, err := appendRecords(r.ctx, svc.Produce, t, rp.Partition, rp.Records)
+			if err != nil {
+				out.ErrorCode = errorCode(err)
+				out.ErrorMessage = errorMessage(err)
+				r.conn.srv.logger.Debug("produce refused", "topic", rt.Topic, "partition", rp.Partition, "err", err)
+				continue
+			}
+			out.BaseOffset = res.BaseOffset
+			out.LogAppendTime = res.LogAppendTime
+			out.LogStartOffset = res.LogStartOffset
+			waits = append(waits, pending{part: out, d: ds})
+		}
+	}
+	if req.Acks == 0 {
+		r.NoResponse()
+		return resp, nil
+	}
+	if len(waits) > 0 {
+		r.Defer(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), durabilityTimeout)
+			defer cancel()
+			for _, w := range waits {
+				for _, d := range w.d {
+					if err := d.Wait(ctx); err != nil {
+						w.part.ErrorCode = errorCode(err)
+						w.part.ErrorMessage = errorMessage(err)
+						w.part.BaseOffset = -1
+						break
+					}
+				}
+			}
+		})
+	}
+	return resp, nil
+}
+
+// appendRecords appends every batch of one partition's records. The result
+// describes the first batch.
+func appendRecords(ctx context.Context, svc *produce.Service, t topic.Topic, partition int32, records []byte) (produce.Result, []logstore.Durable, error) {
+	if len(records) <= magicOffset {
+		return produce.Result{}, nil, fmt.Errorf("%w: %d bytes of records", record.ErrMalformed, len(records))
+	}
+	if records[magicOffset] < 2 {
+		converted, err := legacyToBatch(records)
+		if err != nil {
+			return produce.Result{}, nil, err
+		}
+		records = converted
+	}
+	var (
+		first produce.Result
+		ds    []logstore.Durable
+		n     int
+	)
+	rest, err := record.Split(records, func(_ record.Header, batch []byte) error {
+		res, err := svc.Append(ctx, t, partition, batch)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			first = res
+		}
+		n++
+		ds = append(ds, res.Durable)
+		return nil
+	})
+	if err == nil && len(rest) > 0 {
+		err = fmt.Errorf("%w: %d trailing bytes after the last batch", record.ErrMalformed, len(rest))
+	}
+	if err != nil && n == 0 {
+		return produce.Result{}, nil, err
+	}
+	return first, ds, err
+}

@@ -1,0 +1,56 @@
+package kafkawire
+
+// ListOffsets, v0–v8.
+//
+// Timestamps -1 (latest: the high watermark), -2 (earliest), -3 (the record
+// with the largest timestamp, v7+), -4 (earliest local, v8+) and -5 (latest
+// tiered; -1 while nothing is tiered), or a time in ms: the first offset whose
+// batch timestamp is at or after it. v0 answers in the old style, a list of
+// offsets. v4+ check the current leader epoch (always 0 here).
+
+import (
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/chronik-stream/chronik/domain/topic"
+)
+
+func init() { register(2, 0, 8, handleListOffsets) }
+
+func handleListOffsets(r *request, kreq kmsg.Request) (kmsg.Response, error) {
+	req := kreq.(*kmsg.ListOffsetsRequest)
+	resp := req.ResponseKind().(*kmsg.ListOffsetsResponse)
+	svc := r.conn.srv.svc
+	resp.Topics = make([]kmsg.ListOffsetsResponseTopic, len(req.Topics))
+	for i, rt := range req.Topics {
+		out := &resp.Topics[i]
+		out.Topic = rt.Topic
+		t, known := svc.Topics.Get(rt.Topic)
+		for _, rp := range rt.Partitions {
+			op := kmsg.NewListOffsetsResponseTopicPartition()
+			op.Partition = rp.Partition
+			switch {
+			case !known || rp.Partition < 0 || rp.Partition >= t.Partitions:
+				op.ErrorCode = kerr.UnknownTopicOrPartition.Code
+			case req.Version >= 4 && rp.CurrentLeaderEpoch > 0:
+				op.ErrorCode = kerr.UnknownLeaderEpoch.Code
+			default:
+				offset, ts, err := svc.Fetch.ListOffset(r.ctx, topic.Partition{Topic: t.Name, Index: rp.Partition}, rp.Timestamp)
+				op.ErrorCode = errorCode(err)
+				op.Offset, op.Timestamp, op.LeaderEpoch = offset, ts, 0
+				if req.Version == 0 && err == nil {
+					op.OldStyleOffsets = oldStyleOffsets(offset, rp.MaxNumOffsets)
+				}
+			}
+			out.Partitions = append(out.Partitions, op)
+		}
+	}
+	return resp, nil
+}
+
+func oldStyleOffsets(offset int64, max int32) []int64 {
+	if max <= 0 || offset < 0 {
+		return []int64{}
+	}
+	return []int64{offset}
+}

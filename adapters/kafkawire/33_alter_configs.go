@@ -1,0 +1,40 @@
+package kafkawire
+
+// AlterConfigs, v0–v2.
+//
+// Replaces a topic's whole set of configs: keys left out return to their
+// defaults. Broker configs are static here and refused.
+
+import (
+	"fmt"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+func init() { register(33, 0, 2, handleAlterConfigs) }
+
+func handleAlterConfigs(r *request, kreq kmsg.Request) (kmsg.Response, error) {
+	req := kreq.(*kmsg.AlterConfigsRequest)
+	resp := req.ResponseKind().(*kmsg.AlterConfigsResponse)
+	for _, rr := range req.Resources {
+		out := kmsg.NewAlterConfigsResponseResource()
+		out.ResourceType, out.ResourceName = rr.ResourceType, rr.ResourceName
+		if rr.ResourceType != kmsg.ConfigResourceTypeTopic {
+			out.ErrorCode = kerr.InvalidRequest.Code
+			out.ErrorMessage = errorMessage(fmt.Errorf("only topic configs can be altered; broker settings are static"))
+			resp.Resources = append(resp.Resources, out)
+			continue
+		}
+		configs := make(map[string]string, len(rr.Configs))
+		for _, c := range rr.Configs {
+			if c.Value != nil {
+				configs[c.Name] = *c.Value
+			}
+		}
+		err := r.conn.srv.svc.Topics.ReplaceConfigs(r.ctx, rr.ResourceName, configs, req.ValidateOnly)
+		out.ErrorCode, out.ErrorMessage = errorCode(err), errorMessage(err)
+		resp.Resources = append(resp.Resources, out)
+	}
+	return resp, nil
+}

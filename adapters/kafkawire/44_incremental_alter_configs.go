@@ -1,0 +1,45 @@
+package kafkawire
+
+// IncrementalAlterConfigs, v0–v1.
+//
+// Sets, deletes, appends to or subtracts from individual topic configs,
+// leaving the rest alone. All changes to one resource apply together or not
+// at all.
+
+import (
+	"fmt"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/chronik-stream/chronik/application/topics"
+)
+
+func init() { register(44, 0, 1, handleIncrementalAlterConfigs) }
+
+func handleIncrementalAlterConfigs(r *request, kreq kmsg.Request) (kmsg.Response, error) {
+	req := kreq.(*kmsg.IncrementalAlterConfigsRequest)
+	resp := req.ResponseKind().(*kmsg.IncrementalAlterConfigsResponse)
+	for _, rr := range req.Resources {
+		out := kmsg.NewIncrementalAlterConfigsResponseResource()
+		out.ResourceType, out.ResourceName = rr.ResourceType, rr.ResourceName
+		if rr.ResourceType != kmsg.ConfigResourceTypeTopic {
+			out.ErrorCode = kerr.InvalidRequest.Code
+			out.ErrorMessage = errorMessage(fmt.Errorf("only topic configs can be altered; broker settings are static"))
+			resp.Resources = append(resp.Resources, out)
+			continue
+		}
+		ops := make([]topics.ConfigOp, 0, len(rr.Configs))
+		for _, c := range rr.Configs {
+			op := topics.ConfigOp{Key: c.Name, Op: topics.OpKind(c.Op)}
+			if c.Value != nil {
+				op.Value = *c.Value
+			}
+			ops = append(ops, op)
+		}
+		err := r.conn.srv.svc.Topics.AlterConfigs(r.ctx, rr.ResourceName, ops, req.ValidateOnly)
+		out.ErrorCode, out.ErrorMessage = errorCode(err), errorMessage(err)
+		resp.Resources = append(resp.Resources, out)
+	}
+	return resp, nil
+}

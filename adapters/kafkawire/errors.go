@@ -1,0 +1,73 @@
+package kafkawire
+
+import (
+	"context"
+	"errors"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+
+	"github.com/chronik-stream/chronik/domain/log"
+	"github.com/chronik-stream/chronik/domain/producer"
+	"github.com/chronik-stream/chronik/domain/record"
+	"github.com/chronik-stream/chronik/domain/topic"
+)
+
+// errorCodes is the one table that turns domain errors into Kafka error
+// codes. The first entry that errors.Is matches wins.
+var errorCodes = []struct {
+	err  error
+	code *kerr.Error
+}{
+	{topic.ErrUnknown, kerr.UnknownTopicOrPartition},
+	{topic.ErrUnknownPartition, kerr.UnknownTopicOrPartition},
+	{topic.ErrExists, kerr.TopicAlreadyExists},
+	{topic.ErrInvalidName, kerr.InvalidTopicException},
+	{topic.ErrInvalidPartitions, kerr.InvalidPartitions},
+	{topic.ErrInvalidReplicas, kerr.InvalidReplicationFactor},
+	{topic.ErrInvalidConfig, kerr.InvalidConfig},
+
+	{log.ErrOffsetOutOfRange, kerr.OffsetOutOfRange},
+	{log.ErrUnknownPartition, kerr.UnknownTopicOrPartition},
+	{log.ErrCorrupt, kerr.CorruptMessage},
+	{log.ErrPoisoned, kerr.KafkaStorageError},
+	{log.ErrClosed, kerr.NotLeaderForPartition},
+	{log.ErrTooLarge, kerr.MessageTooLarge},
+
+	{record.ErrCorrupt, kerr.CorruptMessage},
+	{record.ErrMalformed, kerr.CorruptMessage},
+	{record.ErrMagic, kerr.UnsupportedForMessageFormat},
+
+	{producer.ErrInvalidEpoch, kerr.InvalidProducerEpoch},
+	{producer.ErrOutOfOrder, kerr.OutOfOrderSequenceNumber},
+	{producer.ErrUnknown, kerr.UnknownProducerID},
+
+	{context.DeadlineExceeded, kerr.RequestTimedOut},
+	{context.Canceled, kerr.RequestTimedOut},
+}
+
+// errorCode maps err to a Kafka error code; 0 for nil, UNKNOWN_SERVER_ERROR
+// for anything unmapped.
+func errorCode(err error) int16 {
+	if err == nil {
+		return 0
+	}
+	var ke *kerr.Error
+	if errors.As(err, &ke) {
+		return ke.Code
+	}
+	for _, e := range errorCodes {
+		if errors.Is(err, e.err) {
+			return e.code.Code
+		}
+	}
+	return kerr.UnknownServerError.Code
+}
+
+// errorMessage is the message to send for err in responses that carry one.
+func errorMessage(err error) *string {
+	if err == nil {
+		return nil
+	}
+	m := err.Error()
+	return &m
+}

@@ -1,0 +1,461 @@
+package kafkawire
+
+// Legacy message sets (magic 0 and 1), spoken by clients older than Kafka
+// 0.11 through Produce v0–v2 and Fetch v0–v3. The log stores v2 batches only,
+// so Produce converts up and Fetch converts down, as Kafka does when its log
+// format is v2.
+//
+// A legacy message set is messages back to back, with no count:
+//
+//	offset        int64
+//	message_size  int32   bytes that follow
+//	crc           uint32  CRC-32 (IEEE) of magic..end
+//	magic         int8    0 or 1
+//	attributes    int8    bits 0-2 codec (0 none, 1 gzip, 2 snappy, 3 lz4),
+//	                      bit 3 LogAppendTime (magic 1)
+//	timestamp     int64   magic 1 only
+//	key           int32 length (-1 null), bytes
+//	value         int32 length (-1 null), bytes
+//
+// A compressed message is a wrapper whose value is a compressed inner message
+// set of uncompressed messages (one level only).
+//
+// Up (Produce v0–v2): every message, or every inner message of a wrapper, is
+// one record of a single v2 batch (base offset 0, no producer id, CreateTime)
+// with the messages' key, value and timestamp; magic 0 messages have no
+// timestamp and get -1, as in Kafka. Inner messages of a magic 1 wrapper
+// marked LogAppendTime take the wrapper's timestamp, which is what Kafka's
+// reader reports for them. Offsets the client wrote are ignored (the log
+// assigns them). Every message's CRC is checked, wrappers and inner messages
+// alike. If any wrapper was compressed, the batch is recompressed with that
+// codec (the last one, if wrappers differ, like Kafka's source codec), so
+// that a compressed legacy set still fits max.message.bytes. Snappy wrappers
+// may be raw snappy or in the xerial framing of the Java client; the batch
+// gets raw snappy, as kgo's compressor writes it (the Java client, librdkafka
+// and franz-go read both forms). LZ4
+// wrappers of magic 0 carry a frame header checksum that Kafka 0.8–0.9
+// computed wrongly (KAFKA-3160) and Kafka ignores for magic 0: it is
+// recomputed before decompressing. zstd needs magic 2 and is refused with
+// UNSUPPORTED_COMPRESSION_TYPE.
+//
+// Down (Fetch v0–v3): magic 0 for Fetch v0–v1, magic 1 for v2–v3. Control
+// batches are skipped; every other record becomes one uncompressed message
+// with its absolute offset, its key and value, and (magic 1) its timestamp:
+// the batch's max timestamp with the LogAppendTime bit for LogAppendTime
+// batches, as Kafka does. Headers have no legacy form and are dropped. Whole
+// batches are converted, so the first may hold records before the fetch
+// offset; old clients skip them. A trailing partial batch is dropped, as a
+// fetch may end in one. A batch that cannot be converted ends the set there,
+// so a consumer reads up to it and then gets CORRUPT_MESSAGE.
+//
+// Decompression uses kgo's default decompressor, which bounds a batch at
+// math.MaxInt32 bytes: a compression bomb within one request costs that much
+// memory.
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"math"
+	"math/bits"
+	"slices"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/chronik-stream/chronik/domain/record"
+)
+
+const (
+	// legacyLogOverhead is a message's offset and message_size fields.
+	legacyLogOverhead = 12
+	// legacyMinSize is the smallest message_size of magic 0: crc, magic,
+	// attributes and two null lengths. Magic 1 adds a timestamp.
+	legacyMinSize   = 4 + 1 + 1 + 4 + 4
+	legacyTimestamp = 8
+
+	codecNone = 0
+	codecLZ4  = 3
+	codecZstd = 4
+
+	// batchOverhead is a v2 batch's Length minus its records.
+	batchOverhead = record.HeaderSize - record.LengthPrefix
+)
+
+var (
+	decompressor = kgo.DefaultDecompressor()
+	// compressors holds kgo's compressor per legacy codec (gzip, snappy,
+	// lz4); all are safe for concurrent use.
+	compressors = func() map[int8]kgo.Compressor {
+		m := make(map[int8]kgo.Compressor)
+		for codec, c := range map[int8]kgo.CompressionCodec{
+			1: kgo.GzipCompression(), 2: kgo.SnappyCompression(), 3: kgo.Lz4Compression(),
+		} {
+			if comp, err := kgo.DefaultCompressor(c); err == nil && comp != nil {
+				m[codec] = comp
+			}
+		}
+		return m
+	}()
+)
+
+// legacyMessage is one decoded message of a legacy message set.
+type legacyMessage struct {
+	offset     int64
+	magic      int8
+	attributes int8
+	timestamp  int64 // -1 for magic 0
+	key, value []byte
+}
+
+func (m legacyMessage) codec() int8 { return m.attributes & record.AttrCodecMask }
+
+// legacyToBatch converts a legacy message set to one v2 record batch. It
+// returns errors wrapping record.ErrMalformed for input that is not a
+// well-formed message set, record.ErrCorrupt for a CRC mismatch,
+// record.ErrMagic for a message of magic 2 or above, and
+// kerr.UnsupportedCompressionType for zstd.
+func legacyToBatch(records []byte) ([]byte, error) {
+	var (
+		msgs  []legacyMessage
+		codec int8
+	)
+	err := readLegacySet(records, func(at int, m legacyMessage) error {
+		c := m.codec()
+		if c == codecNone {
+			msgs = append(msgs, m)
+			return nil
+		}
+		inner, err := decompressLegacy(m)
+		if err != nil {
+			return err
+		}
+		n := 0
+		err = readLegacySet(inner, func(_ int, im legacyMessage) error {
+			if im.codec() != codecNone {
+				return fmt.Errorf("%w: compressed messages nest (codec %d inside codec %d); Kafka allows one level", record.ErrMalformed, im.codec(), c)
+			}
+			if im.magic != m.magic {
+				return fmt.Errorf("%w: message of magic %d inside a wrapper of magic %d", record.ErrMalformed, im.magic, m.magic)
+			}
+			if m.magic == 1 && m.attributes&record.AttrLogAppendTime != 0 {
+				im.timestamp = m.timestamp
+			}
+			msgs = append(msgs, im)
+			n++
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("inside the compressed message: %w", err)
+		}
+		if n == 0 {
+			return fmt.Errorf("%w: compressed message holds no messages", record.ErrMalformed)
+		}
+		codec = c
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("legacy message set: %w", err)
+	}
+	if len(msgs) == 0 {
+		return nil, fmt.Errorf("%w: legacy message set holds no messages", record.ErrMalformed)
+	}
+	return appendV2Batch(nil, msgs, codec)
+}
+
+// readLegacySet walks the messages of set, calling fn with each message and
+// the byte at which it starts. Errors name that byte.
+func readLegacySet(set []byte, fn func(at int, m legacyMessage) error) error {
+	for at := 0; at < len(set); {
+		rest := set[at:]
+		if len(rest) < legacyLogOverhead {
+			return fmt.Errorf("%w: %d bytes left at byte %d, a message needs at least %d", record.ErrMalformed, len(rest), at, legacyLogOverhead+legacyMinSize)
+		}
+		size := int64(int32(binary.BigEndian.Uint32(rest[8:])))
+		if size < legacyMinSize || size > int64(len(rest)-legacyLogOverhead) {
+			return fmt.Errorf("%w: message at byte %d declares %d bytes, %d remain (minimum %d)", record.ErrMalformed, at, size, len(rest)-legacyLogOverhead, legacyMinSize)
+		}
+		raw := rest[:legacyLogOverhead+int(size)]
+		m, err := decodeLegacyMessage(raw)
+		if err == nil {
+			err = fn(at, m)
+		}
+		if err != nil {
+			return fmt.Errorf("message at byte %d: %w", at, err)
+		}
+		at += len(raw)
+	}
+	return nil
+}
+
+// decodeLegacyMessage decodes one whole message, offset and size included,
+// checking its magic, its CRC and that its fields fill its size exactly.
+func decodeLegacyMessage(raw []byte) (legacyMessage, error) {
+	m := legacyMessage{magic: int8(raw[magicOffset]), timestamp: -1}
+	if m.magic != 0 && m.magic != 1 {
+		return m, fmt.Errorf("%w: magic %d in a legacy message set (want 0 or 1)", record.ErrMagic, m.magic)
+	}
+	if want, got := binary.BigEndian.Uint32(raw[legacyLogOverhead:]), crc32.ChecksumIEEE(raw[magicOffset:]); want != got {
+		return m, fmt.Errorf("%w: message CRC-32 is %08x, computed %08x", record.ErrCorrupt, want, got)
+	}
+	fixed := legacyMinSize
+	if m.magic == 0 {
+		var v kmsg.MessageV0
+		if err := v.ReadFrom(raw); err != nil {
+			return m, fmt.Errorf("%w: magic 0 message: fields run past its %d bytes", record.ErrMalformed, len(raw)-legacyLogOverhead)
+		}
+		m.offset, m.attributes, m.key, m.value = v.Offset, v.Attributes, v.Key, v.Value
+	} else {
+		var v kmsg.MessageV1
+		if err := v.ReadFrom(raw); err != nil {
+			return m, fmt.Errorf("%w: magic 1 message: fields run past its %d bytes", record.ErrMalformed, len(raw)-legacyLogOverhead)
+		}
+		m.offset, m.attributes, m.timestamp, m.key, m.value = v.Offset, v.Attributes, v.Timestamp, v.Key, v.Value
+		fixed += legacyTimestamp
+	}
+	if used := legacyLogOverhead + fixed + len(m.key) + len(m.value); used != len(raw) {
+		return m, fmt.Errorf("%w: message declares %d bytes, its fields use %d", record.ErrMalformed, len(raw)-legacyLogOverhead, used-legacyLogOverhead)
+	}
+	return m, nil
+}
+
+// decompressLegacy returns the inner message set of the compressed message m.
+func decompressLegacy(m legacyMessage) ([]byte, error) {
+	c := m.codec()
+	switch {
+	case c == codecZstd:
+		return nil, fmt.Errorf("%w: zstd-compressed message of magic %d; zstd needs magic 2 (Produce v7+)", kerr.UnsupportedCompressionType, m.magic)
+	case c > codecZstd:
+		return nil, fmt.Errorf("%w: unknown compression codec %d", record.ErrMalformed, c)
+	}
+	src := m.value
+	if c == codecLZ4 && m.magic == 0 {
+		src = fixLZ4HeaderChecksum(src)
+	}
+	out, err := decompressor.Decompress(src, kgo.CompressionCodecType(c))
+	if err != nil {
+		return nil, fmt.Errorf("%w: cannot decompress %s message value (%d bytes): %v", record.ErrMalformed, codecName(c), len(m.value), err)
+	}
+	return out, nil
+}
+
+func codecName(c int8) string {
+	switch c {
+	case 1:
+		return "gzip"
+	case 2:
+		return "snappy"
+	case 3:
+		return "lz4"
+	case 4:
+		return "zstd"
+	}
+	return fmt.Sprintf("codec %d", c)
+}
+
+// appendV2Batch appends one v2 batch holding msgs as records with offset
+// deltas 0..n-1, compressed with codec if it is not codecNone (falling back
+// to no compression if the compressor fails).
+func appendV2Batch(dst []byte, msgs []legacyMessage, codec int8) ([]byte, error) {
+	base, maxTS := msgs[0].timestamp, msgs[0].timestamp
+	var raw, scratch []byte
+	for i, m := range msgs {
+		maxTS = max(maxTS, m.timestamp)
+		delta := m.timestamp - base
+		r := kmsg.Record{
+			TimestampDelta:   int32(delta),
+			TimestampDelta64: delta,
+			OffsetDelta:      int32(i),
+			Key:              m.key,
+			Value:            m.value,
+		}
+		// Length is everything after itself: encode once with a zero
+		// Length, one varint byte, to learn it.
+		scratch = r.AppendTo(scratch[:0])
+		if len(scratch)-1 > math.MaxInt32 {
+			return nil, fmt.Errorf("%w: message %d is %d bytes", record.ErrMalformed, i, len(scratch))
+		}
+		r.Length = int32(len(scratch) - 1)
+		raw = r.AppendTo(raw)
+	}
+	var attrs int16
+	if comp := compressors[codec]; comp != nil {
+		if out, used := comp.Compress(new(bytes.Buffer), raw); used == kgo.CompressionCodecType(codec) {
+			raw, attrs = out, int16(codec)
+		}
+	}
+	if len(raw) > math.MaxInt32-batchOverhead || len(msgs) > math.MaxInt32 {
+		return nil, fmt.Errorf("%w: converted batch would hold %d records in %d bytes", record.ErrMalformed, len(msgs), len(raw))
+	}
+	b := kmsg.RecordBatch{
+		FirstOffset:          0,
+		Length:               int32(batchOverhead + len(raw)),
+		PartitionLeaderEpoch: -1,
+		Magic:                2,
+		Attributes:           attrs,
+		LastOffsetDelta:      int32(len(msgs) - 1),
+		FirstTimestamp:       base,
+		MaxTimestamp:         maxTS,
+		ProducerID:           -1,
+		ProducerEpoch:        -1,
+		FirstSequence:        -1,
+		NumRecords:           int32(len(msgs)),
+		Records:              raw,
+	}
+	start := len(dst)
+	dst = b.AppendTo(dst)
+	binary.BigEndian.PutUint32(dst[start+17:], record.Checksum(dst[start+21:]))
+	return dst, nil
+}
+
+// fixLZ4HeaderChecksum returns src with its LZ4 frame descriptor checksum
+// recomputed (a copy, if it changes). Kafka 0.8–0.9 computed it over the
+// frame's magic number too (KAFKA-3160); Kafka ignores it for magic 0, while
+// the LZ4 reader checks it.
+func fixLZ4HeaderChecksum(src []byte) []byte {
+	// magic(4) FLG(1) BD(1) [content size(8)] [dictionary id(4)] HC(1)
+	const frameMagic = 0x184D2204
+	if len(src) < 7 || binary.LittleEndian.Uint32(src) != frameMagic {
+		return src
+	}
+	end := 6
+	if flg := src[4]; flg&0x08 != 0 {
+		end += 8
+	}
+	if flg := src[4]; flg&0x01 != 0 {
+		end += 4
+	}
+	if len(src) <= end {
+		return src
+	}
+	hc := byte(xxh32Short(src[4:end]) >> 8)
+	if src[end] == hc {
+		return src
+	}
+	src = slices.Clone(src)
+	src[end] = hc
+	return src
+}
+
+// xxh32Short is XXH32 with seed 0 for inputs under 16 bytes (an LZ4 frame
+// descriptor is at most 14).
+func xxh32Short(b []byte) uint32 {
+	const (
+		p1 uint32 = 2654435761
+		p2 uint32 = 2246822519
+		p3 uint32 = 3266489917
+		p4 uint32 = 668265263
+		p5 uint32 = 374761393
+	)
+	h := p5 + uint32(len(b))
+	for ; len(b) >= 4; b = b[4:] {
+		h += binary.LittleEndian.Uint32(b) * p3
+		h = bits.RotateLeft32(h, 17) * p4
+	}
+	for _, c := range b {
+		h += uint32(c) * p5
+		h = bits.RotateLeft32(h, 11) * p1
+	}
+	h ^= h >> 15
+	h *= p2
+	h ^= h >> 13
+	h *= p3
+	h ^= h >> 16
+	return h
+}
+
+// batchesToLegacy converts stored v2 batches to a legacy message set for
+// Fetch versions before 4 (magic 0 for v0–v1, magic 1 for v2–v3); later
+// versions get batches unchanged. A trailing partial batch is dropped. A
+// batch that cannot be converted (malformed header or records, unknown
+// codec) ends the set: the batches before it are returned, and if there are
+// none the error, wrapping record.ErrMalformed or record.ErrMagic. A
+// converted set never shares memory with batches.
+func batchesToLegacy(batches []byte, fetchVersion int16) ([]byte, error) {
+	if fetchVersion >= 4 {
+		return batches, nil
+	}
+	magic := int8(1)
+	if fetchVersion < 2 {
+		magic = 0
+	}
+	var out []byte
+	_, err := record.Split(batches, func(h record.Header, batch []byte) error {
+		if h.Control() {
+			return nil
+		}
+		next, err := appendLegacyBatch(out, h, batch, magic)
+		if err != nil {
+			return fmt.Errorf("batch at offset %d: %w", h.BaseOffset, err)
+		}
+		out = next
+		return nil
+	})
+	if err != nil && len(out) == 0 {
+		return nil, fmt.Errorf("down-converting to magic %d: %w", magic, err)
+	}
+	if out == nil {
+		out = []byte{}
+	}
+	return out, nil
+}
+
+// appendLegacyBatch appends one message of magic per record of the v2 batch.
+// On error, dst's contents are unchanged (the returned slice is nil).
+func appendLegacyBatch(dst []byte, h record.Header, batch []byte, magic int8) ([]byte, error) {
+	var rb kmsg.RecordBatch
+	if err := rb.UnsafeReadFrom(batch); err != nil {
+		return nil, fmt.Errorf("%w: %v", record.ErrMalformed, err)
+	}
+	codec := h.Codec()
+	if codec > codecZstd {
+		return nil, fmt.Errorf("%w: unknown compression codec %d", record.ErrMalformed, codec)
+	}
+	recs, err := decompressor.Decompress(rb.Records, kgo.CompressionCodecType(codec))
+	if err != nil {
+		return nil, fmt.Errorf("%w: cannot decompress %s records: %v", record.ErrMalformed, codecName(codec), err)
+	}
+	var attrs int8
+	if magic == 1 && h.Attributes&record.AttrLogAppendTime != 0 {
+		attrs = record.AttrLogAppendTime
+	}
+	for i := int32(0); i < h.RecordCount; i++ {
+		length, n := binary.Varint(recs)
+		if n <= 0 || length < 0 || length > int64(len(recs)-n) {
+			return nil, fmt.Errorf("%w: record %d of %d: bad length", record.ErrMalformed, i, h.RecordCount)
+		}
+		var r kmsg.Record
+		if err := r.UnsafeReadFrom(recs[:n+int(length)]); err != nil {
+			return nil, fmt.Errorf("%w: record %d of %d: %v", record.ErrMalformed, i, h.RecordCount, err)
+		}
+		recs = recs[n+int(length):]
+		ts := h.BaseTimestamp + r.TimestampDelta64
+		if attrs != 0 {
+			ts = h.MaxTimestamp
+		}
+		dst = appendLegacyMessage(dst, magic, attrs, h.BaseOffset+int64(r.OffsetDelta), ts, r.Key, r.Value)
+	}
+	if len(recs) != 0 {
+		return nil, fmt.Errorf("%w: %d bytes after the batch's %d records", record.ErrMalformed, len(recs), h.RecordCount)
+	}
+	return dst, nil
+}
+
+// appendLegacyMessage appends one uncompressed message, with its size and
+// CRC filled in.
+func appendLegacyMessage(dst []byte, magic, attrs int8, offset, ts int64, key, value []byte) []byte {
+	start := len(dst)
+	if magic == 0 {
+		m := kmsg.MessageV0{Offset: offset, Magic: 0, Key: key, Value: value}
+		dst = m.AppendTo(dst)
+	} else {
+		m := kmsg.MessageV1{Offset: offset, Magic: 1, Attributes: attrs, Timestamp: ts, Key: key, Value: value}
+		dst = m.AppendTo(dst)
+	}
+	msg := dst[start:]
+	binary.BigEndian.PutUint32(msg[8:], uint32(len(msg)-legacyLogOverhead))
+	binary.BigEndian.PutUint32(msg[legacyLogOverhead:], crc32.ChecksumIEEE(msg[magicOffset:]))
+	return dst
+}

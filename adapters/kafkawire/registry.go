@@ -1,0 +1,39 @@
+package kafkawire
+
+import (
+	"sort"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// handlerFunc answers one decoded request. A returned error is a protocol
+// violation and closes the connection; everything else, including
+// per-partition failures, goes in the response's error codes.
+type handlerFunc func(r *request, req kmsg.Request) (kmsg.Response, error)
+
+type handler struct {
+	min, max int16
+	fn       handlerFunc
+}
+
+// handlers maps API keys to their handlers. Written only by init functions.
+var handlers = map[int16]handler{}
+
+// register is called from each API file's init. The version range is the
+// one Kafka 3.7 advertises for the key (a test checks it).
+func register(key, min, max int16, fn handlerFunc) {
+	if _, dup := handlers[key]; dup {
+		panic("kafkawire: API key registered twice: " + kmsg.NameForKey(key))
+	}
+	handlers[key] = handler{min: min, max: max, fn: fn}
+}
+
+// supportedKeys lists the registered API keys in order.
+func supportedKeys() []int16 {
+	keys := make([]int16, 0, len(handlers))
+	for k := range handlers {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	return keys
+}

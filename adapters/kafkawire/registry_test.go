@@ -1,0 +1,110 @@
+package kafkawire
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/kversion"
+
+	"github.com/chronik-stream/chronik/domain/log"
+	"github.com/chronik-stream/chronik/domain/producer"
+	"github.com/chronik-stream/chronik/domain/record"
+	"github.com/chronik-stream/chronik/domain/topic"
+)
+
+// Every advertised range must be Kafka 3.7's for that key: clients choose
+// versions from it, and some pick differently when ranges look unfamiliar.
+func TestVersionRangesMatchKafka37(t *testing.T) {
+	ref := kversion.V3_7_0()
+	for _, key := range supportedKeys() {
+		h := handlers[key]
+		max, ok := ref.LookupMaxKeyVersion(key)
+		if !ok {
+			t.Errorf("%s: Kafka 3.7 does not have this API", kmsg.NameForKey(key))
+			continue
+		}
+		if h.min != 0 || h.max != max {
+			t.Errorf("%s: advertised v%d-v%d, Kafka 3.7 has v0-v%d", kmsg.NameForKey(key), h.min, h.max, max)
+		}
+	}
+	for _, key := range []int16{0, 1, 2, 3, 18, 19, 20, 22} {
+		if _, ok := handlers[key]; !ok {
+			t.Errorf("%s is not registered", kmsg.NameForKey(key))
+		}
+	}
+}
+
+// Every exported error of the domain packages must have a Kafka code.
+func TestEveryDomainErrorIsMapped(t *testing.T) {
+	known := map[string]error{
+		"topic.ErrUnknown": topic.ErrUnknown, "topic.ErrExists": topic.ErrExists,
+		"topic.ErrInvalidName": topic.ErrInvalidName, "topic.ErrInvalidPartitions": topic.ErrInvalidPartitions,
+		"topic.ErrInvalidReplicas": topic.ErrInvalidReplicas, "topic.ErrUnknownPartition": topic.ErrUnknownPartition,
+		"topic.ErrInvalidConfig":  topic.ErrInvalidConfig,
+		"log.ErrOffsetOutOfRange": log.ErrOffsetOutOfRange, "log.ErrUnknownPartition": log.ErrUnknownPartition,
+		"log.ErrCorrupt": log.ErrCorrupt, "log.ErrPoisoned": log.ErrPoisoned, "log.ErrClosed": log.ErrClosed,
+		"log.ErrTooLarge":   log.ErrTooLarge,
+		"record.ErrCorrupt": record.ErrCorrupt, "record.ErrMalformed": record.ErrMalformed, "record.ErrMagic": record.ErrMagic,
+		"producer.ErrInvalidEpoch": producer.ErrInvalidEpoch, "producer.ErrOutOfOrder": producer.ErrOutOfOrder,
+		"producer.ErrUnknown": producer.ErrUnknown,
+	}
+	// wal errors never reach a client: recovery handles them.
+	skip := map[string]bool{"wal": true}
+	dirs, err := os.ReadDir("../../domain")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirs {
+		if !d.IsDir() || skip[d.Name()] {
+			continue
+		}
+		for _, name := range exportedErrors(t, filepath.Join("../../domain", d.Name())) {
+			qualified := d.Name() + "." + name
+			e, ok := known[qualified]
+			if !ok {
+				t.Errorf("%s is not in this test's table: add it here and to errorCodes", qualified)
+				continue
+			}
+			mapped := false
+			for _, m := range errorCodes {
+				if m.err == e {
+					mapped = true
+				}
+			}
+			if !mapped {
+				t.Errorf("%s has no Kafka error code in errorCodes", qualified)
+			}
+		}
+	}
+}
+
+func exportedErrors(t *testing.T, dir string) []string {
+	t.Helper()
+	fset := token.NewFileSet()
+	pkgs, err := parser.ParseDir(fset, dir, func(fi os.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range pkgs {
+		for _, f := range p.Files {
+			ast.Inspect(f, func(n ast.Node) bool {
+				if vs, ok := n.(*ast.ValueSpec); ok {
+					for _, id := range vs.Names {
+						if strings.HasPrefix(id.Name, "Err") && id.IsExported() {
+							names = append(names, id.Name)
+						}
+					}
+				}
+				return true
+			})
+		}
+	}
+	return names
+}

@@ -1,0 +1,158 @@
+// Package kafkawire is the inbound adapter that speaks the Kafka wire
+// protocol. It decodes requests with franz-go's kmsg, calls the application
+// services, and encodes responses; kmsg types never leave this package.
+//
+// One file per API key (00_produce.go, 01_fetch.go, …) registers its handler
+// and version range in init; ApiVersions is built from that registry.
+package kafkawire
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/chronik-stream/chronik/application/fetch"
+	"github.com/chronik-stream/chronik/application/produce"
+	"github.com/chronik-stream/chronik/application/topics"
+)
+
+// Config is the listener's configuration.
+type Config struct {
+	Addr            string // host:port to listen on
+	AdvertisedHost  string // host clients are told to connect to; never 0.0.0.0
+	AdvertisedPort  int32
+	NodeID          int32
+	ClusterID       string
+	MaxRequestBytes int32 // frames above this are refused before they are read
+	DataDir         string
+	BrokerConfigs   map[string]string // reported by DescribeConfigs for the broker
+}
+
+// DefaultMaxRequestBytes matches Kafka's socket.request.max.bytes.
+const DefaultMaxRequestBytes = 100 << 20
+
+// Services are the application use cases the protocol calls.
+type Services struct {
+	Topics  *topics.Service
+	Produce *produce.Service
+	Fetch   *fetch.Service
+}
+
+// Server accepts Kafka connections.
+type Server struct {
+	cfg    Config
+	svc    Services
+	logger *slog.Logger
+
+	ln     net.Listener
+	ctx    context.Context // cancelled when Close begins: ends long polls
+	cancel context.CancelFunc
+
+	mu      sync.Mutex // guards conns, closing
+	conns   map[*conn]struct{}
+	closing bool
+	wg      sync.WaitGroup // accept loop and connections
+}
+
+// New builds a server; Start opens the listener.
+func New(cfg Config, svc Services, logger *slog.Logger) *Server {
+	if cfg.MaxRequestBytes <= 0 {
+		cfg.MaxRequestBytes = DefaultMaxRequestBytes
+	}
+	if cfg.ClusterID == "" {
+		cfg.ClusterID = "chronik"
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Server{cfg: cfg, svc: svc, logger: logger, ctx: ctx, cancel: cancel, conns: make(map[*conn]struct{})}
+}
+
+// Start listens and accepts connections in the background.
+func (s *Server) Start() error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("kafka listener on %s: %w", s.cfg.Addr, err)
+	}
+	s.ln = ln
+	if s.cfg.AdvertisedPort == 0 {
+		if p, err := strconv.Atoi(portOf(ln.Addr().String())); err == nil {
+			s.cfg.AdvertisedPort = int32(p)
+		}
+	}
+	s.logger.Info("kafka listener started", "addr", ln.Addr().String(),
+		"advertised", net.JoinHostPort(s.cfg.AdvertisedHost, strconv.Itoa(int(s.cfg.AdvertisedPort))))
+	s.wg.Add(1)
+	go s.accept()
+	return nil
+}
+
+// Addr is the listening address (useful with port 0).
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+func portOf(hostport string) string {
+	_, p, _ := net.SplitHostPort(hostport)
+	return p
+}
+
+func (s *Server) accept() {
+	defer s.wg.Done()
+	var backoff time.Duration
+	for {
+		nc, err := s.ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			// Temporary failures (e.g. too many open files): back off, go on.
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			s.logger.Warn("accept failed", "err", err, "retry_in", backoff)
+			time.Sleep(backoff)
+			continue
+		}
+		backoff = 0
+		c := newConn(s, nc)
+		s.mu.Lock()
+		if s.closing {
+			s.mu.Unlock()
+			nc.Close()
+			return
+		}
+		s.conns[c] = struct{}{}
+		s.wg.Add(1)
+		s.mu.Unlock()
+		go func() {
+			defer s.wg.Done()
+			c.serve()
+			s.mu.Lock()
+			delete(s.conns, c)
+			s.mu.Unlock()
+		}()
+	}
+}
+
+// Close stops accepting, lets every connection answer the requests it has
+// read, and waits for them. Idempotent.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closing = true
+	for c := range s.conns {
+		c.stopReading()
+	}
+	s.mu.Unlock()
+	s.cancel()
+	var err error
+	if s.ln != nil {
+		err = s.ln.Close()
+	}
+	s.wg.Wait()
+	s.logger.Info("kafka listener stopped")
+	return err
+}

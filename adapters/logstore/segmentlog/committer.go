@@ -1,0 +1,543 @@
+package segmentlog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"time"
+
+	"github.com/chronik-stream/chronik/domain/log"
+	"github.com/chronik-stream/chronik/domain/record"
+	"github.com/chronik-stream/chronik/domain/wal"
+	"github.com/chronik-stream/chronik/ports/logstore"
+)
+
+// lingerBytes: a group this large is committed without lingering.
+const lingerBytes = 4 << 20
+
+// maxKeptWALBuffer: a larger encode buffer is dropped after its commit
+// rather than kept for the next one.
+const maxKeptWALBuffer = 16 << 20
+
+// item is one appended batch waiting for its group commit.
+type item struct {
+	p     *partition
+	batch []byte        // base offset already assigned
+	h     record.Header // header of batch, with the assigned base offset
+}
+
+// group is the unit of a group commit: everything queued between two
+// commits. It is also the Durable of each of its appends.
+type group struct {
+	items []item
+	bytes int
+	first time.Time // when the first item was queued
+	done  chan struct{}
+	err   error // written before done is closed
+}
+
+var _ logstore.Durable = (*group)(nil)
+
+func newGroup() *group { return &group{done: make(chan struct{})} }
+
+// Wait blocks until the group is durable and readable, or failed (an error
+// wrapping log.ErrPoisoned or log.ErrClosed), or ctx ends.
+func (g *group) Wait(ctx context.Context) error {
+	select {
+	case <-g.done:
+		return g.err
+	default:
+	}
+	select {
+	case <-g.done:
+		return g.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (g *group) finish(err error) {
+	g.err = err
+	g.items = nil // release the batches; the group lives on as a Durable
+	close(g.done)
+}
+
+// op is work that must run on the committer goroutine between two group
+// commits (partition deletion, rolling a segment for retention).
+type op struct {
+	fn   func() error
+	done chan error
+}
+
+// ckptJob is a checkpoint handed to the checkpointer: once segs are
+// fsynced, the WAL files wal hold nothing that is not durable elsewhere.
+type ckptJob struct {
+	segs []*segment
+	wal  []uint64
+}
+
+// wake tells the committer there is something to do.
+func (s *Store) wake() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// enqueue adds it to the pending group. The caller holds it.p.appendMu.
+func (s *Store) enqueue(it item) (*group, error) {
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	if s.closing {
+		return nil, log.ErrClosed
+	}
+	if s.poisonErr != nil {
+		return nil, s.poisonErr
+	}
+	g := s.pend
+	if len(g.items) == 0 {
+		g.first = time.Now()
+	}
+	g.items = append(g.items, it)
+	g.bytes += len(it.batch)
+	return g, nil
+}
+
+// do runs fn on the committer goroutine and waits for its result.
+func (s *Store) do(ctx context.Context, fn func() error) error {
+	o := &op{fn: fn, done: make(chan error, 1)}
+	s.qmu.Lock()
+	if s.closing {
+		s.qmu.Unlock()
+		return log.ErrClosed
+	}
+	s.ops = append(s.ops, o)
+	s.qmu.Unlock()
+	s.wake()
+	select {
+	case err := <-o.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err() // the op still runs
+	}
+}
+
+// poison makes every later write fail with cause. The first cause wins.
+func (s *Store) poison(cause error) {
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	if s.poisonErr == nil {
+		s.poisonErr = fmt.Errorf("%w: %w", log.ErrPoisoned, cause)
+		s.logger.Error("log store poisoned: no write succeeds until it is reopened", "error", cause.Error())
+	}
+}
+
+// poisoned returns the poison error, or nil.
+func (s *Store) poisoned() error {
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	return s.poisonErr
+}
+
+// run is the committer goroutine: the only writer of the WAL and of active
+// segments. It stops after Close has set closing and everything queued
+// before has been committed.
+func (s *Store) run() {
+	defer close(s.committerDone)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		g, ops, closing := s.next(timer)
+		if g != nil {
+			s.commit(g)
+		}
+		for _, o := range ops {
+			o.done <- o.fn()
+		}
+		s.pollCheckpoint()
+		if closing {
+			s.committerErr = s.shutdown()
+			return
+		}
+		s.maybeRotate()
+	}
+}
+
+// next waits for work and returns the group to commit (nil if none), the
+// ops to run after it, and whether the store is closing.
+//
+// Group commit policy: a write is committed as soon as the committer is
+// free; what queued while the previous write+fsync ran forms the next
+// group, so the fsync itself is the batching window. The committer only
+// lingers (to let a group grow) when the previous cycle showed more
+// concurrent writers than are queued now, and then for at most
+// min(MaxBatchDelay, duration of the last write+fsync) after the first
+// queued item: never longer than the write would have waited behind an
+// fsync in flight.
+func (s *Store) next(timer *time.Timer) (*group, []*op, bool) {
+	s.qmu.Lock()
+	for len(s.pend.items) == 0 && len(s.ops) == 0 && !s.closing {
+		s.qmu.Unlock()
+		<-s.kick
+		s.qmu.Lock()
+	}
+	if s.cfg.MaxBatchDelay > 0 && len(s.pend.items) > 0 && len(s.pend.items) < s.lastCount && s.poisonErr == nil {
+		deadline := s.pend.first.Add(min(s.cfg.MaxBatchDelay, s.lastDur))
+		for len(s.pend.items) < s.lastCount && s.pend.bytes < lingerBytes && len(s.ops) == 0 && !s.closing {
+			wait := time.Until(deadline)
+			if wait <= 0 {
+				break
+			}
+			s.qmu.Unlock()
+			timer.Reset(wait)
+			select {
+			case <-s.kick:
+			case <-timer.C:
+			}
+			timer.Stop()
+			s.qmu.Lock()
+		}
+	}
+	var g *group
+	if len(s.pend.items) > 0 {
+		g, s.pend = s.pend, newGroup()
+	}
+	ops, closing := s.ops, s.closing
+	s.ops = nil
+	s.qmu.Unlock()
+	return g, ops, closing
+}
+
+// commit writes g to the WAL with one write and one fsync, appends its
+// batches to their segments, advances the high watermarks, calls the
+// watchers and resolves g.
+func (s *Store) commit(g *group) {
+	if err := s.poisoned(); err != nil {
+		g.finish(err)
+		return
+	}
+	start := time.Now()
+	buf := s.walBuf[:0]
+	for _, it := range g.items {
+		buf = wal.Append{TopicID: it.p.id, Partition: it.p.tp.Index, Batch: it.batch}.AppendTo(buf)
+	}
+	if cap(buf) <= maxKeptWALBuffer {
+		s.walBuf = buf
+	} else {
+		s.walBuf = nil
+	}
+	if _, err := s.wal.Write(buf); err != nil {
+		s.fail(g, fmt.Errorf("writing %d bytes to WAL file %s: %w", len(buf), walPath(s.walDir, s.walSeq), err))
+		return
+	}
+	s.walSize += int64(len(buf))
+	if !s.cfg.NoSync {
+		if err := s.wal.Sync(); err != nil {
+			s.fail(g, fmt.Errorf("syncing WAL file %s: %w", walPath(s.walDir, s.walSeq), err))
+			return
+		}
+		s.fsyncs.Add(1)
+	}
+	s.lastDur = time.Since(start)
+	s.commits.Add(1)
+	s.walBytes.Add(int64(len(buf)))
+
+	for _, it := range g.items {
+		if err := s.appendToSegment(it.p, it.batch, it.h); err != nil {
+			s.fail(g, err)
+			return
+		}
+		s.touched[it.p] = it.h.NextOffset()
+	}
+	for p, hw := range s.touched {
+		s.publish(p, hw)
+	}
+	clear(s.touched)
+	n := len(g.items)
+	g.finish(nil)
+
+	s.qmu.Lock()
+	s.lastCount = n + len(s.pend.items)
+	s.qmu.Unlock()
+}
+
+// fail poisons the store and fails g.
+func (s *Store) fail(g *group, cause error) {
+	clear(s.touched)
+	s.poison(cause)
+	g.finish(s.poisoned())
+}
+
+// publish advances p's high watermark and calls its watchers.
+func (s *Store) publish(p *partition, hw int64) {
+	p.mu.Lock()
+	p.hw = hw
+	fns := s.fns[:0]
+	for _, fn := range p.watchers {
+		fns = append(fns, fn)
+	}
+	p.mu.Unlock()
+	for _, fn := range fns {
+		fn()
+	}
+	clear(fns)
+	s.fns = fns[:0]
+}
+
+// appendToSegment writes one batch at the end of p's active segment,
+// rolling it first if it is full or old. Committer (or recovery) only.
+func (s *Store) appendToSegment(p *partition, batch []byte, h record.Header) error {
+	sg := p.active
+	p.mu.RLock()
+	cfg := p.cfg
+	p.mu.RUnlock()
+	if s.shouldRoll(sg, cfg, len(batch), h) {
+		if err := s.roll(p, h.BaseOffset); err != nil {
+			return err
+		}
+		sg = p.active
+	}
+	pos := sg.size
+	if _, err := sg.f.WriteAt(batch, pos); err != nil {
+		return fmt.Errorf("appending to segment %s at %d: %w", sg.path, pos, err)
+	}
+	p.mu.Lock()
+	sg.track(pos, h, s.cfg.IndexIntervalBytes)
+	p.mu.Unlock()
+	s.dirty[sg] = struct{}{}
+	return nil
+}
+
+// shouldRoll reports whether the batch h of n bytes must go to a new segment.
+func (s *Store) shouldRoll(sg *segment, cfg logstore.PartitionConfig, n int, h record.Header) bool {
+	if sg.empty() {
+		return false
+	}
+	switch {
+	case sg.size+int64(n) > min(cfg.SegmentBytes, maxSegmentPosition):
+		return true
+	case h.LastOffset()-sg.base > math.MaxUint32:
+		return true
+	case s.now().Sub(sg.created).Milliseconds() >= cfg.SegmentMs:
+		return true
+	}
+	return false
+}
+
+// roll seals p's active segment (fsync, index files) and starts a new one
+// at base. The seal is durable before the new file exists, so recovery only
+// ever needs to validate the last segment. Committer (or recovery) only.
+func (s *Store) roll(p *partition, base int64) error {
+	old := p.active
+	if err := s.syncFile(old.f); err != nil {
+		return fmt.Errorf("syncing segment %s to seal it: %w", old.path, err)
+	}
+	if err := s.writeIndexFiles(old); err != nil {
+		return fmt.Errorf("sealing segment %s: %w", old.path, err)
+	}
+	path := segmentPath(p.dir, base)
+	f, err := s.open(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return fmt.Errorf("creating segment %s: %w", path, err)
+	}
+	if err := s.syncDir(p.dir); err != nil {
+		_ = f.Close()
+		return err
+	}
+	sg := newSegment(p.dir, base, f, s.now())
+	p.mu.Lock()
+	old.sealed = true
+	p.segs = append(p.segs, sg)
+	p.mu.Unlock()
+	p.active = sg
+	delete(s.dirty, old)
+	s.rolls.Add(1)
+	s.logger.Debug("rolled segment", "partition", p.tp.String(), "sealed_base", old.base, "sealed_bytes", old.size, "base", base)
+	return nil
+}
+
+// rollExpired rolls p's active segment for retention if it holds batches
+// and p still exists. Runs as an op on the committer.
+func (s *Store) rollExpired(p *partition) error {
+	if err := s.poisoned(); err != nil {
+		return err
+	}
+	p.appendMu.Lock()
+	gone := p.deleted
+	p.appendMu.Unlock()
+	if gone || p.active.empty() {
+		return nil
+	}
+	if err := s.roll(p, p.active.next); err != nil {
+		s.poison(err)
+		return s.poisoned()
+	}
+	return nil
+}
+
+// deletePartitionFiles closes and deletes p's files, then checkpoints so no
+// WAL record of p survives. Runs as an op on the committer, after every
+// append to p that was accepted.
+func (s *Store) deletePartitionFiles(p *partition) error {
+	p.mu.RLock()
+	segs := append([]*segment(nil), p.segs...)
+	p.mu.RUnlock()
+	for _, sg := range segs {
+		delete(s.dirty, sg)
+	}
+	if err := p.closeFiles(); err != nil {
+		s.logger.Warn("closing the files of a deleted partition", "partition", p.tp.String(), "error", err.Error())
+	}
+	if err := s.removePartitionDir(p.dir); err != nil {
+		return err
+	}
+	if err := s.poisoned(); err != nil {
+		return err
+	}
+	if err := s.checkpointNow(); err != nil {
+		s.poison(err)
+		return s.poisoned()
+	}
+	return nil
+}
+
+// maybeRotate starts a checkpoint when the WAL file is past
+// WALRotationBytes and no checkpoint is running.
+func (s *Store) maybeRotate() {
+	if s.walSize < s.cfg.WALRotationBytes || s.ckptBusy || s.poisoned() != nil {
+		return
+	}
+	job, err := s.rotateWAL()
+	if err != nil {
+		s.poison(err)
+		return
+	}
+	s.ckptBusy = true
+	s.ckptJobs <- job
+}
+
+// pollCheckpoint notes a finished background checkpoint.
+func (s *Store) pollCheckpoint() {
+	if !s.ckptBusy {
+		return
+	}
+	select {
+	case err := <-s.ckptDone:
+		s.ckptBusy = false
+		if err != nil {
+			s.poison(err)
+		}
+	default:
+	}
+}
+
+// checkpointNow runs a whole checkpoint on the committer: it waits for the
+// background one, rotates the WAL, fsyncs every segment written since the
+// last rotation and deletes the old WAL files.
+func (s *Store) checkpointNow() error {
+	if s.ckptBusy {
+		err := <-s.ckptDone
+		s.ckptBusy = false
+		if err != nil {
+			return err
+		}
+	}
+	job, err := s.rotateWAL()
+	if err != nil {
+		return err
+	}
+	return s.runCheckpoint(job)
+}
+
+// rotateWAL starts a new WAL file and returns the checkpoint that makes the
+// older ones deletable: the segments written since the last rotation. Every
+// record of the older files is already in those segments (page cache).
+func (s *Store) rotateWAL() (ckptJob, error) {
+	seq := s.walSeq + 1
+	path := walPath(s.walDir, seq)
+	f, err := s.open(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return ckptJob{}, fmt.Errorf("creating WAL file %s: %w", path, err)
+	}
+	if err := s.syncDir(s.walDir); err != nil {
+		_ = f.Close()
+		_ = os.Remove(path)
+		return ckptJob{}, err
+	}
+	job := ckptJob{segs: make([]*segment, 0, len(s.dirty)), wal: s.walSeqs}
+	for sg := range s.dirty {
+		job.segs = append(job.segs, sg)
+	}
+	clear(s.dirty)
+	if s.wal != nil {
+		if err := s.wal.Close(); err != nil {
+			// Its records were fsynced when written; nothing is lost.
+			s.logger.Warn("closing the previous WAL file", "error", err.Error())
+		}
+	}
+	s.wal, s.walSeq, s.walSize, s.walSeqs = f, seq, 0, []uint64{seq}
+	return job, nil
+}
+
+// runCheckpoint fsyncs the job's segments, then deletes its WAL files.
+func (s *Store) runCheckpoint(job ckptJob) error {
+	for _, sg := range job.segs {
+		if err := s.syncSegment(sg); err != nil {
+			return fmt.Errorf("checkpoint: syncing segment %s: %w", sg.path, err)
+		}
+	}
+	for _, seq := range job.wal {
+		if err := removeIfExists(walPath(s.walDir, seq)); err != nil {
+			return fmt.Errorf("checkpoint: deleting WAL file: %w", err)
+		}
+	}
+	if len(job.wal) > 0 {
+		if err := s.syncDir(s.walDir); err != nil {
+			return fmt.Errorf("checkpoint: %w", err)
+		}
+	}
+	s.checkpoints.Add(1)
+	return nil
+}
+
+// syncSegment fsyncs a segment unless it was deleted meanwhile (then its
+// data is no longer needed).
+func (s *Store) syncSegment(sg *segment) error {
+	sg.io.RLock()
+	defer sg.io.RUnlock()
+	if sg.closed {
+		return nil
+	}
+	return s.syncFile(sg.f)
+}
+
+// checkpointer runs background checkpoints handed over by maybeRotate.
+func (s *Store) checkpointer() {
+	defer s.ckptWG.Done()
+	for job := range s.ckptJobs {
+		s.ckptDone <- s.runCheckpoint(job)
+	}
+}
+
+// shutdown is the committer's last act: a final checkpoint (unless
+// poisoned: then the WAL is left for recovery), then the WAL file closes.
+func (s *Store) shutdown() error {
+	var errs []error
+	if s.poisoned() == nil {
+		if err := s.checkpointNow(); err != nil {
+			errs = append(errs, fmt.Errorf("final checkpoint: %w", err))
+		}
+	} else if s.ckptBusy {
+		<-s.ckptDone
+		s.ckptBusy = false
+	}
+	close(s.ckptJobs)
+	if s.wal != nil {
+		if err := s.wal.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("closing WAL file: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,177 @@
+// Package segmentlog is the durable logstore.Store: a node-wide write-ahead
+// log (WAL) written with group commit, plus per-partition segment files in
+// Kafka's v2 batch format with sparse offset and time indexes. Acknowledged
+// batches survive kill -9 and power loss.
+//
+// # On-disk layout
+//
+//	<Dir>/
+//	├── LOCK                                   flock: one process per directory
+//	├── wal/
+//	│   ├── 00000000000000000007.wal           WAL files, named by a 20-digit sequence
+//	│   └── 00000000000000000008.wal           number; only the last one is written
+//	└── partitions/
+//	    ├── orders-0/                          <topic>-<partition>
+//	    │   ├── meta.json                      topic id + log start (atomic replace)
+//	    │   ├── 00000000000000000000.log       sealed segment: batches from offset 0
+//	    │   ├── 00000000000000000000.index     its sparse offset index
+//	    │   ├── 00000000000000000000.timeindex its time index
+//	    │   └── 00000000000000001834.log       active segment (indexes in memory only)
+//	    ├── orders-1.creating/                 being created; removed at open
+//	    └── orders-2.deleting-<nanos>/         being deleted; removed at open
+//
+// # WAL files
+//
+// A WAL file is a sequence of domain/wal records, nothing else (no file
+// header). The committer appends one group of records with one write(2) and
+// one fsync:
+//
+//	+-----------+-----------+---------------------------------------------+
+//	| length u32| crc32c u32| kind=1 | topic id [16] | partition i32 | batch |
+//	+-----------+-----------+---------------------------------------------+
+//	|<------ frame ------->|<------------ payload (length bytes) -------->|
+//
+// The batch is stored with its assigned base offset, so replay knows where
+// it goes. Big-endian; the CRC-32C covers the payload and is always checked.
+//
+// # Segment files
+//
+// A segment file <base>.log holds whole v2 record batches exactly as they
+// were appended (only the base offset was rewritten), back to back, with
+// contiguous offsets starting at <base>:
+//
+//	+-------------------+-------------------+-----+-------------------+
+//	| batch base=B      | batch base=B+n1   | ... | batch base=...    |
+//	| (61-byte header + | (offsets follow   |     |                   |
+//	|  records)         |  without gaps)    |     |                   |
+//	+-------------------+-------------------+-----+-------------------+
+//	0                   p1                  p2
+//
+// Segments roll (a new file starts) when the next batch would take the file
+// past segment.bytes (or 4 GiB, the reach of a u32 position), when it is
+// older than segment.ms, or when a relative offset would not fit in a u32.
+//
+// # Index files (written when a segment is sealed)
+//
+// The offset index <base>.index has one entry per ~IndexIntervalBytes of
+// segment (the first batch, at position 0, is implied):
+//
+//	+----------------------+------------------+
+//	| relative offset u32  | position u32     |   8 bytes, repeated; both strictly increasing
+//	+----------------------+------------------+
+//
+// The time index <base>.timeindex has an entry each time the segment's max
+// timestamp grows, so the first entry with timestamp >= t names exactly the
+// first batch whose max timestamp reaches t:
+//
+//	+----------------------+------------------+
+//	| max timestamp i64    | relative offset  |  12 bytes, repeated; both strictly increasing
+//	|                      | u32              |
+//	+----------------------+------------------+
+//
+// Both are big-endian and written atomically (tmp file, fsync, rename). At
+// open, an index file is used if it decodes (DecodeOffsetIndex,
+// DecodeTimeIndex: length a multiple of the entry size, entries strictly
+// increasing), stays inside the segment, and its last offset entry points at
+// a batch header with that offset; otherwise both are rebuilt by scanning the
+// segment and written back.
+//
+// # Metadata file
+//
+// meta.json, replaced atomically (tmp file + fsync + rename + dir fsync):
+//
+//	{"version":1,"topic":"orders","partition":0,
+//	 "topic_id":"<32 hex digits>","log_start":1200}
+//
+// DeleteRecords writes the new log start here before it returns. Retention
+// does not: the log start is also at least the first segment's base offset.
+//
+// # Write path and group commit
+//
+//	Append (any goroutine)              committer goroutine
+//	----------------------              -------------------
+//	parse header, check size + CRC
+//	lock partition.appendMu
+//	  base := logEnd; rewrite base
+//	  queue item in pending group  ──▶  take the whole pending group
+//	  logEnd += lastOffsetDelta+1       encode every record, ONE write(2) to the WAL
+//	unlock; return base, group          ONE fsync of the WAL
+//	                                    pwrite each batch to its active segment
+//	                                    (rolling it if needed; no fsync)
+//	                                    advance each high watermark, call watchers
+//	group.Wait() returns  ◀──────────   close the group's done channel
+//
+// Group commit policy: the fsync itself is the batching window. When the
+// committer is idle, a write is committed at once (no added latency at low
+// load); appends that queue while a write+fsync runs form the next group.
+// To get a whole "wave" of concurrent producers into one fsync (instead of
+// alternating between two half-groups), the committer lingers only when the
+// previous cycle saw more concurrent appends (its group plus what queued
+// during it) than are queued now, and then for at most
+// min(MaxBatchDelay, duration of the last write+fsync) after the first
+// queued append, or until 4 MiB are queued. So an append never waits longer
+// than it would have waited behind one fsync in flight, and MaxBatchDelay
+// (the WAL profile) caps that wait when the disk is slow.
+//
+// Reads are bounded by the high watermark, so a consumer never sees a batch
+// before the fsync that makes it durable. A failed WAL write or fsync, a
+// failed segment write, roll or checkpoint poisons the store: the group and
+// every later Append, Wait and mutating call fail with an error wrapping
+// log.ErrPoisoned and the cause, until the store is reopened (which
+// recovers from the WAL).
+//
+// # Checkpoints
+//
+// When the current WAL file passes WALRotationBytes, the committer starts a
+// new WAL file (fsyncing the wal directory) and hands the set of segments
+// written since the previous rotation to the checkpointer goroutine, which
+// fsyncs them and then deletes the older WAL files. Every record of those
+// files is in those segments already, so the WAL only ever holds records
+// that may not be fsynced in a segment yet. Close, DeletePartition and
+// recovery run the same checkpoint synchronously. A sealed segment is
+// fsynced when it rolls, before the next segment's file exists.
+//
+// # Recovery (New)
+//
+//  1. Remove partitions/*.creating and *.deleting-* directories.
+//  2. For each partition directory: read meta.json (missing or invalid is
+//     log.ErrCorrupt); remove *.tmp files and index files without their
+//     segment; load sealed segments' indexes (or rebuild them); scan the
+//     last (active) segment batch by batch, checking sizes, contiguous
+//     offsets and CRC-32C, ftruncate it after the last valid batch, and
+//     set LogEnd to the offset after that batch.
+//  3. Replay the WAL files in sequence order. A torn or corrupt record
+//     ends the last file: it is truncated there (logged with the bytes
+//     cut). In any other file it is log.ErrCorrupt. Each record is
+//     skipped if no partition has its (topic id, partition) (deleted, or
+//     replaced by a topic with another id), skipped if it ends at or
+//     before LogEnd (already in the segment), appended to the active
+//     segment if its base offset equals LogEnd, and log.ErrCorrupt
+//     otherwise (an overlap or a gap).
+//  4. Checkpoint: new WAL file, fsync every active segment (a process
+//     crash leaves unsynced data in the page cache that is not durable
+//     yet), delete the old WAL files.
+//  5. HighWatermark = LogEnd for every partition; log what was recovered.
+//
+// # Goroutines
+//
+// The committer (run), the checkpointer and the retention loop; all three
+// are started by New and stopped by Close, which also fails later calls
+// with log.ErrClosed.
+//
+// # Lock order
+//
+//	Store.adminMu  (CreatePartition, DeletePartition)
+//	  Store.mu     (partition map, closed)       held briefly, never across the locks below
+//	partition.adminMu (DeleteRecords)
+//	  partition.mu (segments, hw, log start, config, watchers)
+//	    segment.io (R: pread in flight; W: closing the file)
+//	partition.appendMu (offset assignment)
+//	  Store.qmu    (pending group, ops, closing, poison)
+//
+// The committer takes partition.mu, partition.appendMu (rolls for
+// retention) and Store.qmu one at a time, never nested, and calls watchers
+// with no lock held. Readers take segment.io under partition.mu.RLock and
+// release partition.mu before they pread. Nothing blocks on the committer
+// while holding a lock the committer needs.
+package segmentlog

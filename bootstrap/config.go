@@ -1,0 +1,310 @@
+// Package bootstrap composes Chronik: it reads the configuration, wires the
+// adapters to the application with google/wire, and owns start-up and
+// shutdown order.
+package bootstrap
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is everything a node is started with.
+type Config struct {
+	DataDir           string `toml:"data_dir"`
+	BindAddr          string `toml:"bind_addr"`
+	KafkaPort         int    `toml:"kafka_port"`
+	AdvertisedAddr    string `toml:"advertised_addr"`
+	AdvertisedPort    int    `toml:"advertised_port"`
+	NodeID            int    `toml:"node_id"`
+	WALProfile        string `toml:"wal_profile"`
+	WALRotationSize   string `toml:"wal_rotation_size"`
+	ProduceProfile    string `toml:"produce_profile"`
+	LogLevel          string `toml:"log_level"`
+	AutoCreateTopics  bool   `toml:"auto_create_topics"`
+	DefaultPartitions int    `toml:"default_partitions"`
+	MaxRequestBytes   string `toml:"max_request_bytes"`
+
+	walRotationBytes int64
+	maxRequestBytes  int64
+	advertisedNote   string // how the advertised host was chosen, for the log
+}
+
+// Defaults returns the embedded defaults: one node on local disk.
+func Defaults() Config {
+	return Config{
+		DataDir:           "./data",
+		BindAddr:          "0.0.0.0",
+		KafkaPort:         9092,
+		NodeID:            1,
+		WALRotationSize:   "250MB",
+		ProduceProfile:    "balanced",
+		LogLevel:          "info",
+		AutoCreateTopics:  true,
+		DefaultPartitions: 1,
+		MaxRequestBytes:   "100MB",
+	}
+}
+
+// walProfiles are the longest waits for a group commit, by profile.
+var walProfiles = map[string]time.Duration{
+	"low": 2 * time.Millisecond, "medium": 10 * time.Millisecond,
+	"high": 50 * time.Millisecond, "ultra": 100 * time.Millisecond,
+}
+
+// produceProfiles choose the WAL profile when none is set.
+var produceProfiles = map[string]string{
+	"low-latency": "low", "balanced": "medium", "high-throughput": "high",
+}
+
+// envVars maps CHRONIK_* variables to the config fields they set.
+var envVars = []struct {
+	name string
+	set  func(c *Config, v string) error
+}{
+	{"CHRONIK_DATA_DIR", func(c *Config, v string) error { c.DataDir = v; return nil }},
+	{"CHRONIK_BIND_ADDR", func(c *Config, v string) error { c.BindAddr = v; return nil }},
+	{"CHRONIK_KAFKA_PORT", intVar(func(c *Config) *int { return &c.KafkaPort })},
+	{"CHRONIK_ADVERTISED_ADDR", func(c *Config, v string) error { c.AdvertisedAddr = v; return nil }},
+	{"CHRONIK_ADVERTISED_PORT", intVar(func(c *Config) *int { return &c.AdvertisedPort })},
+	{"CHRONIK_NODE_ID", intVar(func(c *Config) *int { return &c.NodeID })},
+	{"CHRONIK_WAL_PROFILE", func(c *Config, v string) error { c.WALProfile = v; return nil }},
+	{"CHRONIK_WAL_ROTATION_SIZE", func(c *Config, v string) error { c.WALRotationSize = v; return nil }},
+	{"CHRONIK_PRODUCE_PROFILE", func(c *Config, v string) error { c.ProduceProfile = v; return nil }},
+	{"CHRONIK_LOG_LEVEL", func(c *Config, v string) error { c.LogLevel = v; return nil }},
+	{"CHRONIK_AUTO_CREATE_TOPICS", boolVar(func(c *Config) *bool { return &c.AutoCreateTopics })},
+	{"CHRONIK_DEFAULT_PARTITIONS", intVar(func(c *Config) *int { return &c.DefaultPartitions })},
+	{"CHRONIK_MAX_REQUEST_SIZE", func(c *Config, v string) error { c.MaxRequestBytes = v; return nil }},
+}
+
+func intVar(field func(*Config) *int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", v)
+		}
+		*field(c) = n
+		return nil
+	}
+}
+
+func boolVar(field func(*Config) *bool) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", v)
+		}
+		*field(c) = b
+		return nil
+	}
+}
+
+// LoadConfig builds the configuration for `chronik-server start` from, in
+// order of precedence: flags, CHRONIK_* environment variables, the TOML file
+// (--config or CHRONIK_CONFIG), and the defaults. Every problem found is
+// reported in one error.
+func LoadConfig(args []string, getenv func(string) string) (Config, error) {
+	fs := flag.NewFlagSet("start", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	dataDir := fs.String("data-dir", "", "data directory (default ./data)")
+	advertise := fs.String("advertise", "", "host[:port] clients are told to connect to")
+	configFile := fs.String("config", "", "TOML configuration file")
+	if err := fs.Parse(args); err != nil {
+		return Config{}, fmt.Errorf("invalid flags: %w (usage: chronik-server start [--data-dir DIR] [--advertise HOST[:PORT]] [--config FILE])", err)
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected arguments %q (usage: chronik-server start [--data-dir DIR] [--advertise HOST[:PORT]] [--config FILE])", fs.Args())
+	}
+
+	cfg := Defaults()
+	var problems []string
+	path := *configFile
+	if path == "" {
+		path = getenv("CHRONIK_CONFIG")
+	}
+	if path != "" {
+		md, err := toml.DecodeFile(path, &cfg)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("config file %s: %v", path, err))
+		} else if extra := md.Undecoded(); len(extra) > 0 {
+			problems = append(problems, fmt.Sprintf("config file %s: unknown keys %v", path, extra))
+		}
+	}
+	for _, ev := range envVars {
+		if v, ok := lookup(getenv, ev.name); ok {
+			if err := ev.set(&cfg, v); err != nil {
+				problems = append(problems, fmt.Sprintf("%s: %v", ev.name, err))
+			}
+		}
+	}
+	if *dataDir != "" {
+		cfg.DataDir = *dataDir
+	}
+	if *advertise != "" {
+		host, port, err := splitHostPort(*advertise)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("--advertise: %v", err))
+		}
+		cfg.AdvertisedAddr = host
+		if port != 0 {
+			cfg.AdvertisedPort = port
+		}
+	}
+	problems = append(problems, cfg.validate()...)
+	if len(problems) > 0 {
+		return cfg, fmt.Errorf("invalid configuration:\n  - %s", strings.Join(problems, "\n  - "))
+	}
+	cfg.chooseAdvertised()
+	return cfg, nil
+}
+
+func lookup(getenv func(string) string, name string) (string, bool) {
+	v := getenv(name)
+	return v, v != ""
+}
+
+func splitHostPort(s string) (string, int, error) {
+	if !strings.Contains(s, ":") || strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]") {
+		return strings.Trim(s, "[]"), 0, nil
+	}
+	host, p, err := net.SplitHostPort(s)
+	if err != nil {
+		return "", 0, fmt.Errorf("%q is not HOST or HOST:PORT", s)
+	}
+	port, err := strconv.Atoi(p)
+	if err != nil || port <= 0 || port > 65535 {
+		return "", 0, fmt.Errorf("%q: port must be 1-65535", s)
+	}
+	return host, port, nil
+}
+
+// validate lists every problem with the configuration.
+func (c *Config) validate() []string {
+	var problems []string
+	if c.DataDir == "" {
+		problems = append(problems, "data directory is empty (set --data-dir or CHRONIK_DATA_DIR)")
+	}
+	if c.KafkaPort < 0 || c.KafkaPort > 65535 {
+		problems = append(problems, fmt.Sprintf("CHRONIK_KAFKA_PORT %d is not a port (0-65535)", c.KafkaPort))
+	}
+	if c.AdvertisedPort < 0 || c.AdvertisedPort > 65535 {
+		problems = append(problems, fmt.Sprintf("CHRONIK_ADVERTISED_PORT %d is not a port (0-65535)", c.AdvertisedPort))
+	}
+	if net.ParseIP(c.BindAddr) == nil && c.BindAddr != "localhost" {
+		problems = append(problems, fmt.Sprintf("CHRONIK_BIND_ADDR %q is not an IP address", c.BindAddr))
+	}
+	if ip := net.ParseIP(c.AdvertisedAddr); ip != nil && ip.IsUnspecified() {
+		problems = append(problems, fmt.Sprintf("advertised address %q is unspecified; clients cannot connect to it (give a host name or IP)", c.AdvertisedAddr))
+	}
+	if c.NodeID < 0 || c.NodeID > 1<<31-1 {
+		problems = append(problems, fmt.Sprintf("node id %d is out of range", c.NodeID))
+	}
+	if _, ok := produceProfiles[c.ProduceProfile]; !ok {
+		problems = append(problems, fmt.Sprintf("CHRONIK_PRODUCE_PROFILE %q is not one of low-latency, balanced, high-throughput", c.ProduceProfile))
+	}
+	if c.WALProfile != "" {
+		if _, ok := walProfiles[c.WALProfile]; !ok {
+			problems = append(problems, fmt.Sprintf("CHRONIK_WAL_PROFILE %q is not one of low, medium, high, ultra", c.WALProfile))
+		}
+	}
+	var err error
+	if c.walRotationBytes, err = ParseSize(c.WALRotationSize); err != nil {
+		problems = append(problems, fmt.Sprintf("CHRONIK_WAL_ROTATION_SIZE: %v", err))
+	} else if c.walRotationBytes < 64<<10 {
+		problems = append(problems, fmt.Sprintf("CHRONIK_WAL_ROTATION_SIZE %s is below the minimum 64KB", c.WALRotationSize))
+	}
+	if c.maxRequestBytes, err = ParseSize(c.MaxRequestBytes); err != nil {
+		problems = append(problems, fmt.Sprintf("CHRONIK_MAX_REQUEST_SIZE: %v", err))
+	} else if c.maxRequestBytes < 1<<10 || c.maxRequestBytes > 1<<30 {
+		problems = append(problems, fmt.Sprintf("CHRONIK_MAX_REQUEST_SIZE %s must be between 1KB and 1GB", c.MaxRequestBytes))
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		problems = append(problems, fmt.Sprintf("CHRONIK_LOG_LEVEL: %v", err))
+	}
+	if c.DefaultPartitions < 1 {
+		problems = append(problems, fmt.Sprintf("default partitions %d must be at least 1", c.DefaultPartitions))
+	}
+	return problems
+}
+
+// chooseAdvertised fills in the address clients are told to use. Binding to
+// all interfaces without an advertised address advertises this machine's
+// host name (if it resolves) or localhost, never 0.0.0.0.
+func (c *Config) chooseAdvertised() {
+	if c.AdvertisedPort == 0 {
+		c.AdvertisedPort = c.KafkaPort
+	}
+	if c.AdvertisedAddr != "" {
+		return
+	}
+	if ip := net.ParseIP(c.BindAddr); ip == nil || !ip.IsUnspecified() {
+		c.AdvertisedAddr = c.BindAddr
+		return
+	}
+	host, err := os.Hostname()
+	if err == nil && host != "" {
+		if _, err := net.LookupHost(host); err == nil {
+			c.AdvertisedAddr = host
+			c.advertisedNote = fmt.Sprintf("bound to %s without CHRONIK_ADVERTISED_ADDR: advertising host name %q (set CHRONIK_ADVERTISED_ADDR or --advertise if clients cannot resolve it)", c.BindAddr, host)
+			return
+		}
+	}
+	c.AdvertisedAddr = "localhost"
+	c.advertisedNote = fmt.Sprintf("bound to %s without CHRONIK_ADVERTISED_ADDR and the host name does not resolve: advertising localhost (set CHRONIK_ADVERTISED_ADDR or --advertise for remote clients)", c.BindAddr)
+}
+
+// WALDelay is the group-commit window of the configured profile.
+func (c Config) WALDelay() time.Duration {
+	p := c.WALProfile
+	if p == "" {
+		p = produceProfiles[c.ProduceProfile]
+	}
+	return walProfiles[p]
+}
+
+// ParseSize reads sizes such as 100KB, 250MB, 1GB or a plain byte count.
+// Units are powers of 1024.
+func ParseSize(s string) (int64, error) {
+	t := strings.ToUpper(strings.TrimSpace(s))
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KB", 1 << 10}, {"MB", 1 << 20}, {"GB", 1 << 30}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"B", 1}} {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%q is not a size (examples: 100KB, 250MB, 1GB, 268435456)", s)
+	}
+	if n > (1<<62)/mult {
+		return 0, fmt.Errorf("%q is too large", s)
+	}
+	return n * mult, nil
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, errors.New("must be debug, info, warn or error")
+	}
+	return l, nil
+}
+
+// NewLogger returns the process logger at the configured level.
+func NewLogger(c Config, w io.Writer) *slog.Logger {
+	l, _ := parseLevel(c.LogLevel)
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}

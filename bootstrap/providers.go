@@ -1,0 +1,125 @@
+package bootstrap
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"strconv"
+
+	"github.com/chronik-stream/chronik/adapters/kafkawire"
+	"github.com/chronik-stream/chronik/adapters/logstore/segmentlog"
+	"github.com/chronik-stream/chronik/adapters/metastore/pebblemeta"
+	"github.com/chronik-stream/chronik/application/fetch"
+	"github.com/chronik-stream/chronik/application/produce"
+	"github.com/chronik-stream/chronik/application/topics"
+	"github.com/chronik-stream/chronik/ports/clock"
+)
+
+// Node is one running broker: what Run starts and stops.
+type Node struct {
+	Kafka   *kafkawire.Server
+	Produce *produce.Service
+	Topics  *topics.Service
+	Config  Config
+	Logger  *slog.Logger
+
+	stopBackground context.CancelFunc `wire:"-"`
+	backgroundDone chan struct{}      `wire:"-"`
+}
+
+// Start opens the Kafka listener and the background work. Stores are
+// already recovered when a Node exists.
+func (n *Node) Start() error {
+	if n.Config.advertisedNote != "" {
+		n.Logger.Warn(n.Config.advertisedNote)
+	}
+	if err := n.Kafka.Start(); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	n.stopBackground = cancel
+	n.backgroundDone = make(chan struct{})
+	go func() {
+		defer close(n.backgroundDone)
+		n.Produce.Run(ctx)
+	}()
+	n.Logger.Info("chronik is ready", "kafka", n.Kafka.Addr().String(), "data_dir", n.Config.DataDir)
+	return nil
+}
+
+// Stop closes the listener after it answered what it had read, and saves
+// producer state. The stores are closed by Open's cleanup, after Stop.
+func (n *Node) Stop() error {
+	err := n.Kafka.Close()
+	if n.stopBackground != nil {
+		n.stopBackground()
+		<-n.backgroundDone
+		n.stopBackground = nil
+	}
+	return err
+}
+
+// Run serves until ctx ends, then stops.
+func (n *Node) Run(ctx context.Context) error {
+	if err := n.Start(); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	n.Logger.Info("shutting down")
+	return n.Stop()
+}
+
+func metaConfig(c Config) pebblemeta.Config {
+	return pebblemeta.Config{Dir: filepath.Join(c.DataDir, "meta")}
+}
+
+func logConfig(c Config) segmentlog.Config {
+	return segmentlog.Config{
+		Dir:              filepath.Join(c.DataDir, "logs"),
+		MaxBatchDelay:    c.WALDelay(),
+		WALRotationBytes: c.walRotationBytes,
+		MaxBatchBytes:    int(c.maxRequestBytes),
+	}
+}
+
+func topicsConfig(c Config) topics.Config {
+	return topics.Config{AutoCreate: c.AutoCreateTopics, DefaultPartitions: int32(c.DefaultPartitions)}
+}
+
+func provideTopics(ctx context.Context, cfg topics.Config, meta metastoreStore, logs logStore, logger *slog.Logger) (*topics.Service, error) {
+	return topics.New(ctx, cfg, meta, logs, logger.With("component", "topics"))
+}
+
+func kafkaConfig(c Config) kafkawire.Config {
+	return kafkawire.Config{
+		Addr:            net.JoinHostPort(c.BindAddr, strconv.Itoa(c.KafkaPort)),
+		AdvertisedHost:  c.AdvertisedAddr,
+		AdvertisedPort:  int32(c.AdvertisedPort),
+		NodeID:          int32(c.NodeID),
+		MaxRequestBytes: int32(c.maxRequestBytes),
+		DataDir:         c.DataDir,
+		BrokerConfigs: map[string]string{
+			"broker.id":                  strconv.Itoa(c.NodeID),
+			"auto.create.topics.enable":  strconv.FormatBool(c.AutoCreateTopics),
+			"num.partitions":             strconv.Itoa(c.DefaultPartitions),
+			"default.replication.factor": "1",
+			"min.insync.replicas":        "1",
+			"log.dirs":                   c.DataDir,
+			"message.max.bytes":          "1048588",
+			"socket.request.max.bytes":   strconv.FormatInt(c.maxRequestBytes, 10),
+		},
+	}
+}
+
+func provideKafka(cfg kafkawire.Config, svc kafkawire.Services, logger *slog.Logger) *kafkawire.Server {
+	return kafkawire.New(cfg, svc, logger.With("component", "kafka"))
+}
+
+func provideProduce(t *topics.Service, logs logStore, meta metastoreStore, clk clock.Clock, logger *slog.Logger) *produce.Service {
+	return produce.New(t, logs, meta, clk, logger.With("component", "produce"))
+}
+
+func provideFetch(logs logStore) *fetch.Service { return fetch.New(logs) }
+
+func systemClock() clock.Clock { return clock.System{} }

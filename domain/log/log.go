@@ -1,0 +1,42 @@
+// Package log names the facts and failures of a partition log: offsets,
+// watermarks and the errors every log store reports.
+package log
+
+import "errors"
+
+// Errors owned by this package. Stores wrap them with details.
+var (
+	// ErrOffsetOutOfRange: the offset is below the log start or above the high watermark.
+	ErrOffsetOutOfRange = errors.New("offset out of range")
+	// ErrUnknownPartition: the store has no such partition.
+	ErrUnknownPartition = errors.New("unknown partition")
+	// ErrCorrupt marks data that fails its checksum or structure on read.
+	ErrCorrupt = errors.New("log data is corrupt")
+	// ErrPoisoned: an earlier write or fsync failed; no write succeeds until reopened.
+	ErrPoisoned = errors.New("log is poisoned by an earlier write failure")
+	// ErrClosed: the store has been closed.
+	ErrClosed = errors.New("log store is closed")
+	// ErrTooLarge: a batch exceeds the configured maximum.
+	ErrTooLarge = errors.New("record batch too large")
+)
+
+// Offsets are a partition's watermarks.
+//
+//	LogStart <= HighWatermark <= LogEnd
+//
+// Records in [LogStart, HighWatermark) are durable and readable. LogEnd is the
+// next offset to assign; records in [HighWatermark, LogEnd) are written but
+// not yet durable.
+type Offsets struct {
+	LogStart      int64
+	HighWatermark int64
+	LogEnd        int64
+	// MaxTimestamp is the largest batch timestamp among readable records and
+	// MaxTimestampOffset the last offset of the first batch that has it, as
+	// Kafka's shallow index reports it (-1, -1 when empty).
+	MaxTimestamp       int64
+	MaxTimestampOffset int64
+}
+
+// IsCorruption reports whether err is a corruption error.
+func IsCorruption(err error) bool { return errors.Is(err, ErrCorrupt) }

@@ -1,0 +1,233 @@
+package topic
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// ErrInvalidConfig is wrapped by every config validation failure.
+var ErrInvalidConfig = errors.New("invalid topic config")
+
+// Config keys this broker acts on.
+const (
+	RetentionMs          = "retention.ms"
+	RetentionBytes       = "retention.bytes"
+	SegmentBytes         = "segment.bytes"
+	SegmentMs            = "segment.ms"
+	MaxMessageBytes      = "max.message.bytes"
+	CleanupPolicy        = "cleanup.policy"
+	MessageTimestampType = "message.timestamp.type"
+	MinInsyncReplicas    = "min.insync.replicas"
+	LocalRetentionMs     = "local.retention.ms"
+	LocalRetentionBytes  = "local.retention.bytes"
+)
+
+type kind int
+
+const (
+	kindLong kind = iota
+	kindInt
+	kindString
+	kindBool
+	kindList
+)
+
+type spec struct {
+	def   string
+	kind  kind
+	min   int64
+	valid func(string) error // extra check for strings
+}
+
+func oneOf(values ...string) func(string) error {
+	return func(v string) error {
+		for _, ok := range values {
+			if v == ok {
+				return nil
+			}
+		}
+		return fmt.Errorf("must be one of %s", strings.Join(values, ", "))
+	}
+}
+
+func cleanupPolicies(v string) error {
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "delete" && p != "compact" {
+			return fmt.Errorf("%q is not a cleanup policy (delete, compact)", p)
+		}
+	}
+	return nil
+}
+
+// specs lists every topic config key accepted, with Kafka's defaults. Keys that
+// this broker does not act on yet are still accepted and stored so that tools
+// which set them keep working.
+var specs = map[string]spec{
+	RetentionMs:          {def: "604800000", kind: kindLong, min: -1},
+	RetentionBytes:       {def: "-1", kind: kindLong, min: -1},
+	SegmentBytes:         {def: "1073741824", kind: kindInt, min: 14},
+	SegmentMs:            {def: "604800000", kind: kindLong, min: 1},
+	MaxMessageBytes:      {def: "1048588", kind: kindInt, min: 0},
+	CleanupPolicy:        {def: "delete", kind: kindList, valid: cleanupPolicies},
+	MessageTimestampType: {def: "CreateTime", kind: kindString, valid: oneOf("CreateTime", "LogAppendTime")},
+	MinInsyncReplicas:    {def: "1", kind: kindInt, min: 1},
+	LocalRetentionMs:     {def: "-2", kind: kindLong, min: -2},
+	LocalRetentionBytes:  {def: "-2", kind: kindLong, min: -2},
+
+	"compression.type":                        {def: "producer", kind: kindString, valid: oneOf("uncompressed", "zstd", "lz4", "snappy", "gzip", "producer")},
+	"delete.retention.ms":                     {def: "86400000", kind: kindLong, min: 0},
+	"file.delete.delay.ms":                    {def: "60000", kind: kindLong, min: 0},
+	"flush.messages":                          {def: "9223372036854775807", kind: kindLong, min: 1},
+	"flush.ms":                                {def: "9223372036854775807", kind: kindLong, min: 0},
+	"index.interval.bytes":                    {def: "4096", kind: kindInt, min: 0},
+	"max.compaction.lag.ms":                   {def: "9223372036854775807", kind: kindLong, min: 1},
+	"min.cleanable.dirty.ratio":               {def: "0.5", kind: kindString},
+	"min.compaction.lag.ms":                   {def: "0", kind: kindLong, min: 0},
+	"message.downconversion.enable":           {def: "true", kind: kindBool},
+	"message.timestamp.difference.max.ms":     {def: "9223372036854775807", kind: kindLong, min: 0},
+	"message.timestamp.before.max.ms":         {def: "9223372036854775807", kind: kindLong, min: 0},
+	"message.timestamp.after.max.ms":          {def: "9223372036854775807", kind: kindLong, min: 0},
+	"preallocate":                             {def: "false", kind: kindBool},
+	"segment.index.bytes":                     {def: "10485760", kind: kindInt, min: 4},
+	"segment.jitter.ms":                       {def: "0", kind: kindLong, min: 0},
+	"unclean.leader.election.enable":          {def: "false", kind: kindBool},
+	"remote.storage.enable":                   {def: "false", kind: kindBool},
+	"confluent.value.schema.validation":       {def: "false", kind: kindBool},
+	"confluent.key.schema.validation":         {def: "false", kind: kindBool},
+	"message.format.version":                  {def: "3.0-IV1", kind: kindString},
+	"follower.replication.throttled.replicas": {def: "", kind: kindString},
+	"leader.replication.throttled.replicas":   {def: "", kind: kindString},
+}
+
+// Extension prefixes accepted for later features (columnar and vector indexing).
+var extensionPrefixes = []string{"columnar.", "vector.", "search."}
+
+// Keys lists every known key, sorted.
+func Keys() []string {
+	keys := make([]string, 0, len(specs))
+	for k := range specs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Default returns the default value of a known key.
+func Default(key string) (string, bool) {
+	s, ok := specs[key]
+	return s.def, ok
+}
+
+// IsSensitive reports whether a config value must not be shown. None are today.
+func IsSensitive(string) bool { return false }
+
+// ValidateConfig checks one key and value. A nil value means "reset to default".
+func ValidateConfig(key string, value *string) error {
+	s, ok := specs[key]
+	if !ok {
+		for _, p := range extensionPrefixes {
+			if hasPrefixFold(key, p) {
+				return nil
+			}
+		}
+		return fmt.Errorf("%w: unknown config %q", ErrInvalidConfig, key)
+	}
+	if value == nil {
+		return nil
+	}
+	v := *value
+	switch s.kind {
+	case kindLong, kindInt:
+		bits := 64
+		if s.kind == kindInt {
+			bits = 32
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, bits)
+		if err != nil {
+			return fmt.Errorf("%w: %s=%q is not a %d-bit integer", ErrInvalidConfig, key, v, bits)
+		}
+		if n < s.min {
+			return fmt.Errorf("%w: %s=%d is below the minimum %d", ErrInvalidConfig, key, n, s.min)
+		}
+	case kindBool:
+		if v != "true" && v != "false" {
+			return fmt.Errorf("%w: %s=%q must be true or false", ErrInvalidConfig, key, v)
+		}
+	}
+	if s.valid != nil {
+		if err := s.valid(v); err != nil {
+			return fmt.Errorf("%w: %s=%q: %v", ErrInvalidConfig, key, v, err)
+		}
+	}
+	return nil
+}
+
+// ValidateConfigs checks a whole set of explicitly set configs.
+func ValidateConfigs(configs map[string]string) error {
+	var errs []error
+	for _, k := range sortedKeys(configs) {
+		v := configs[k]
+		if err := ValidateConfig(k, &v); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Value returns the effective value of key for t: set explicitly, else the default.
+func (t Topic) Value(key string) (value string, explicit bool) {
+	if v, ok := t.Configs[key]; ok {
+		return v, true
+	}
+	d, _ := Default(key)
+	return d, false
+}
+
+// Int64 returns the effective numeric value of key, or def when it is not numeric.
+func (t Topic) Int64(key string) int64 {
+	v, _ := t.Value(key)
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil {
+		d, _ := Default(key)
+		n, _ = strconv.ParseInt(d, 10, 64)
+	}
+	return n
+}
+
+// LogAppendTime reports whether the broker stamps batches with its own clock.
+func (t Topic) LogAppendTime() bool {
+	v, _ := t.Value(MessageTimestampType)
+	return v == "LogAppendTime"
+}
+
+// Clone returns a deep copy.
+func (t Topic) Clone() Topic {
+	c := t
+	c.Configs = make(map[string]string, len(t.Configs))
+	for k, v := range t.Configs {
+		c.Configs[k] = v
+	}
+	return c
+}
+
+// Type names a config's value type as Kafka's DescribeConfigs reports it:
+// "boolean", "string", "int", "long" or "list".
+func Type(key string) string {
+	s, ok := specs[key]
+	if !ok {
+		return "string"
+	}
+	return [...]string{kindLong: "long", kindInt: "int", kindString: "string", kindBool: "boolean", kindList: "list"}[s.kind]
+}

@@ -1,0 +1,75 @@
+package topic
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestValidateName(t *testing.T) {
+	cases := []struct {
+		name string
+		ok   bool
+	}{
+		{"orders", true}, {"a.b_c-D9", true}, {strings.Repeat("x", 249), true},
+		{"", false}, {".", false}, {"..", false}, {"with space", false}, {"ünicode", false},
+		{strings.Repeat("x", 250), false},
+	}
+	for _, c := range cases {
+		err := ValidateName(c.name)
+		if (err == nil) != c.ok || (err != nil && !errors.Is(err, ErrInvalidName)) {
+			t.Errorf("ValidateName(%q) = %v", c.name, err)
+		}
+	}
+}
+
+func TestValidateConfig(t *testing.T) {
+	v := func(s string) *string { return &s }
+	cases := []struct {
+		name  string
+		key   string
+		value *string
+		ok    bool
+	}{
+		{"retention_ms", RetentionMs, v("3600000"), true},
+		{"retention_forever", RetentionMs, v("-1"), true},
+		{"retention_below_min", RetentionMs, v("-2"), false},
+		{"not_a_number", SegmentBytes, v("lots"), false},
+		{"int_overflow", SegmentBytes, v("9999999999"), false},
+		{"cleanup_both", CleanupPolicy, v("compact,delete"), true},
+		{"cleanup_bad", CleanupPolicy, v("shred"), false},
+		{"timestamp_type", MessageTimestampType, v("LogAppendTime"), true},
+		{"timestamp_type_bad", MessageTimestampType, v("Now"), false},
+		{"bool_bad", "preallocate", v("yes"), false},
+		{"unknown", "no.such.key", v("1"), false},
+		{"extension", "columnar.enabled", v("true"), true},
+		{"vector_extension", "vector.model", v("x"), true},
+		{"reset", RetentionMs, nil, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := ValidateConfig(c.key, c.value)
+			if (err == nil) != c.ok || (err != nil && !errors.Is(err, ErrInvalidConfig)) {
+				t.Fatalf("ValidateConfig(%s) = %v", c.key, err)
+			}
+		})
+	}
+}
+
+func TestEffectiveValues(t *testing.T) {
+	tp := Topic{Configs: map[string]string{RetentionMs: "10"}}
+	if tp.Int64(RetentionMs) != 10 || tp.Int64(SegmentBytes) != 1<<30 {
+		t.Fatalf("values %d %d", tp.Int64(RetentionMs), tp.Int64(SegmentBytes))
+	}
+	if _, explicit := tp.Value(SegmentBytes); explicit {
+		t.Fatal("default reported as explicit")
+	}
+	if tp.LogAppendTime() {
+		t.Fatal("CreateTime is the default")
+	}
+	c := tp.Clone()
+	c.Configs[RetentionMs] = "20"
+	if tp.Configs[RetentionMs] != "10" {
+		t.Fatal("Clone shares configs")
+	}
+}

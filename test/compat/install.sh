@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the real Kafka clients the compatibility tests drive: kcat and the
+# Python clients from Debian, kafkajs from npm. Safe to run repeatedly.
+set -euo pipefail
+cd "$(dirname "$0")"
+need=()
+command -v kcat >/dev/null || need+=(kcat)
+py() { /usr/bin/python3 -c "import $1" 2>/dev/null; }
+py kafka || need+=(python3-kafka)
+py confluent_kafka || need+=(python3-confluent-kafka)
+py zstandard || need+=(python3-zstandard)
+py lz4 || need+=(python3-lz4)
+py snappy || need+=(python3-snappy)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+if [ ! -d node_modules/kafkajs ]; then
+  echo "installing kafkajs (npm)"
+  npm ci --silent --no-audit --no-fund
+fi
