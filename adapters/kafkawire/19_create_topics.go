@@ -35,7 +35,7 @@ func handleCreateTopics(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 			out.TopicID = t.ID
 			out.NumPartitions = t.Partitions
 			out.ReplicationFactor = 1
-			for _, k := range topic.Keys() {
+			for _, k := range t.ConfigKeys() {
 				v, explicit := t.Value(k)
 				c := kmsg.NewCreateTopicsResponseTopicConfig()
 				c.Name, c.Value = k, &v

@@ -46,7 +46,7 @@ func handleDescribeConfigs(r *request, kreq kmsg.Request) (kmsg.Response, error)
 				out.ErrorMessage = errorMessage(fmt.Errorf("%w: %q", topic.ErrUnknown, rr.ResourceName))
 				break
 			}
-			for _, k := range topic.Keys() {
+			for _, k := range t.ConfigKeys() {
 				if want(k) {
 					out.Configs = append(out.Configs, topicConfig(t, k, req.IncludeSynonyms))
 				}

@@ -231,3 +231,16 @@ func Type(key string) string {
 	}
 	return [...]string{kindLong: "long", kindInt: "int", kindString: "string", kindBool: "boolean", kindList: "list"}[s.kind]
 }
+
+// ConfigKeys lists every key t has a value for: all known keys plus any
+// extension keys set on it, sorted.
+func (t Topic) ConfigKeys() []string {
+	keys := Keys()
+	for k := range t.Configs {
+		if _, known := specs[k]; !known {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}

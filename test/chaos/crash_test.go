@@ -44,11 +44,12 @@ func TestMain(m *testing.M) {
 
 // server is a chronik-server process that the test kills and restarts.
 type server struct {
-	t    *testing.T
-	dir  string
-	port int
-	cmd  *exec.Cmd
-	log  *os.File
+	t           *testing.T
+	dir         string
+	port        int
+	walRotation string
+	cmd         *exec.Cmd
+	log         *os.File
 }
 
 func freePort(t *testing.T) int {
@@ -70,7 +71,7 @@ func (s *server) start() {
 		"CHRONIK_KAFKA_PORT="+strconv.Itoa(s.port),
 		"CHRONIK_ADVERTISED_ADDR=127.0.0.1",
 		"CHRONIK_WAL_PROFILE=low",
-		"CHRONIK_WAL_ROTATION_SIZE=1MB", // rotate often so that recovery crosses WAL files
+		"CHRONIK_WAL_ROTATION_SIZE="+s.walRotation,
 	)
 	cmd.Stdout, cmd.Stderr = s.log, s.log
 	if err := cmd.Start(); err != nil {
@@ -168,7 +169,13 @@ func crashRun(t *testing.T, tornTail bool) {
 		t.Fatal(err)
 	}
 	defer logFile.Close()
-	s := &server{t: t, dir: filepath.Join(dir, "data"), port: freePort(t), log: logFile}
+	// Without tearing, rotate the WAL often so that recovery crosses WAL
+	// files; when tearing, keep one file so that its tail holds fresh writes.
+	rotation := "1MB"
+	if tornTail {
+		rotation = "256MB"
+	}
+	s := &server{t: t, dir: filepath.Join(dir, "data"), port: freePort(t), walRotation: rotation, log: logFile}
 	s.start()
 	defer func() {
 		if t.Failed() {

@@ -1,0 +1,119 @@
+package bootstrap
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+func TestConfigPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "chronik.toml")
+	if err := os.WriteFile(file, []byte("data_dir = \"/from/file\"\nkafka_port = 9300\nwal_profile = \"high\"\nlog_level = \"debug\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := LoadConfig([]string{"--config", file, "--data-dir", "/from/flag"}, env(map[string]string{
+		"CHRONIK_DATA_DIR":   "/from/env",
+		"CHRONIK_KAFKA_PORT": "9400",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.DataDir != "/from/flag" {
+		t.Errorf("data dir %q: the flag must win", cfg.DataDir)
+	}
+	if cfg.KafkaPort != 9400 {
+		t.Errorf("kafka port %d: the environment must beat the file", cfg.KafkaPort)
+	}
+	if cfg.WALDelay() != 50*time.Millisecond || cfg.LogLevel != "debug" {
+		t.Errorf("file values not applied: wal delay %v, log level %q", cfg.WALDelay(), cfg.LogLevel)
+	}
+	if cfg.BindAddr != "0.0.0.0" || cfg.walRotationBytes != 250<<20 {
+		t.Errorf("defaults not applied: bind %q, rotation %d", cfg.BindAddr, cfg.walRotationBytes)
+	}
+}
+
+func TestInvalidConfigListsEveryProblem(t *testing.T) {
+	_, err := LoadConfig(nil, env(map[string]string{
+		"CHRONIK_KAFKA_PORT":        "ninety",
+		"CHRONIK_WAL_PROFILE":       "turbo",
+		"CHRONIK_WAL_ROTATION_SIZE": "lots",
+		"CHRONIK_LOG_LEVEL":         "chatty",
+		"CHRONIK_ADVERTISED_ADDR":   "0.0.0.0",
+	}))
+	if err == nil {
+		t.Fatal("invalid configuration accepted")
+	}
+	for _, want := range []string{"CHRONIK_KAFKA_PORT", "CHRONIK_WAL_PROFILE", "CHRONIK_WAL_ROTATION_SIZE", "CHRONIK_LOG_LEVEL", "0.0.0.0"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s:\n%v", want, err)
+		}
+	}
+}
+
+func TestUnknownFileKeysAreReported(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "c.toml")
+	if err := os.WriteFile(file, []byte("kafka_prot = 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadConfig([]string{"--config", file}, env(nil)); err == nil || !strings.Contains(err.Error(), "kafka_prot") {
+		t.Fatalf("typo in the file not reported: %v", err)
+	}
+}
+
+func TestAdvertisedAddress(t *testing.T) {
+	cases := []struct {
+		name     string
+		args     []string
+		vars     map[string]string
+		wantHost string
+		wantPort int
+	}{
+		{"bound_to_one_address", nil, map[string]string{"CHRONIK_BIND_ADDR": "127.0.0.1"}, "127.0.0.1", 9092},
+		{"explicit", nil, map[string]string{"CHRONIK_ADVERTISED_ADDR": "kafka.example", "CHRONIK_ADVERTISED_PORT": "19092"}, "kafka.example", 19092},
+		{"flag_with_port", []string{"--advertise", "broker:29092"}, nil, "broker", 29092},
+		{"flag_host_only", []string{"--advertise", "broker"}, nil, "broker", 9092},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := LoadConfig(c.args, env(c.vars))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.AdvertisedAddr != c.wantHost || cfg.AdvertisedPort != c.wantPort {
+				t.Fatalf("advertised %s:%d, want %s:%d", cfg.AdvertisedAddr, cfg.AdvertisedPort, c.wantHost, c.wantPort)
+			}
+		})
+	}
+	cfg, err := LoadConfig(nil, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.AdvertisedAddr == "" || cfg.AdvertisedAddr == "0.0.0.0" || cfg.advertisedNote == "" {
+		t.Fatalf("bound to 0.0.0.0: advertised %q with note %q", cfg.AdvertisedAddr, cfg.advertisedNote)
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	cases := []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"100KB", 100 << 10, true}, {"250MB", 250 << 20, true}, {"1GB", 1 << 30, true},
+		{"268435456", 268435456, true}, {"2gb", 2 << 30, true}, {" 5 MB ", 5 << 20, true},
+		{"", 0, false}, {"MB", 0, false}, {"-1", 0, false}, {"1TB", 0, false}, {"9999999999GB", 0, false},
+	}
+	for _, c := range cases {
+		got, err := ParseSize(c.in)
+		if (err == nil) != c.ok || got != c.want {
+			t.Errorf("ParseSize(%q) = %d, %v", c.in, got, err)
+		}
+	}
+}
