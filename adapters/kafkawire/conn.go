@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kbin"
@@ -163,10 +164,16 @@ func (c *conn) handle(frame []byte) (ex *exchange, err error) {
 	return ex, nil
 }
 
+// responseBuffers recycles encoding buffers across connections, so that
+// large fetch responses do not allocate (and fault in) fresh memory each time.
+var responseBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledBuffer: larger buffers are left to the garbage collector.
+const maxPooledBuffer = 64 << 20
+
 // write encodes responses in request order.
 func (c *conn) write() {
 	bw := bufio.NewWriterSize(c.nc, 64<<10)
-	var buf []byte
 	broken := false
 	for ex := range c.out {
 		if broken {
@@ -178,20 +185,19 @@ func (c *conn) write() {
 		if ex.noResponse {
 			continue
 		}
-		buf = encodeResponse(buf[:0], ex)
-		if _, err := bw.Write(buf); err != nil {
+		bp := responseBuffers.Get().(*[]byte)
+		buf := encodeResponse((*bp)[:0], ex)
+		_, err := bw.Write(buf)
+		if cap(buf) <= maxPooledBuffer {
+			*bp = buf
+			responseBuffers.Put(bp)
+		}
+		if err == nil && len(c.out) == 0 {
+			err = bw.Flush()
+		}
+		if err != nil {
 			broken = true
 			c.nc.Close()
-			continue
-		}
-		if len(c.out) == 0 {
-			if err := bw.Flush(); err != nil {
-				broken = true
-				c.nc.Close()
-			}
-		}
-		if cap(buf) > 1<<20 {
-			buf = nil // do not pin a large fetch response's buffer
 		}
 	}
 	if !broken {
