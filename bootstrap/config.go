@@ -34,6 +34,11 @@ type Config struct {
 	DefaultPartitions int    `toml:"default_partitions"`
 	MaxRequestBytes   string `toml:"max_request_bytes"`
 
+	GroupInitialRebalanceDelayMs int `toml:"group_initial_rebalance_delay_ms"`
+	GroupMinSessionTimeoutMs     int `toml:"group_min_session_timeout_ms"`
+	GroupMaxSessionTimeoutMs     int `toml:"group_max_session_timeout_ms"`
+	OffsetsRetentionMinutes      int `toml:"offsets_retention_minutes"`
+
 	walRotationBytes int64
 	maxRequestBytes  int64
 	advertisedNote   string // how the advertised host was chosen, for the log
@@ -52,6 +57,11 @@ func Defaults() Config {
 		AutoCreateTopics:  true,
 		DefaultPartitions: 1,
 		MaxRequestBytes:   "100MB",
+
+		GroupInitialRebalanceDelayMs: 3000,
+		GroupMinSessionTimeoutMs:     6000,
+		GroupMaxSessionTimeoutMs:     1800000,
+		OffsetsRetentionMinutes:      10080,
 	}
 }
 
@@ -84,6 +94,10 @@ var envVars = []struct {
 	{"CHRONIK_AUTO_CREATE_TOPICS", boolVar(func(c *Config) *bool { return &c.AutoCreateTopics })},
 	{"CHRONIK_DEFAULT_PARTITIONS", intVar(func(c *Config) *int { return &c.DefaultPartitions })},
 	{"CHRONIK_MAX_REQUEST_SIZE", func(c *Config, v string) error { c.MaxRequestBytes = v; return nil }},
+	{"CHRONIK_GROUP_INITIAL_REBALANCE_DELAY_MS", intVar(func(c *Config) *int { return &c.GroupInitialRebalanceDelayMs })},
+	{"CHRONIK_GROUP_MIN_SESSION_TIMEOUT_MS", intVar(func(c *Config) *int { return &c.GroupMinSessionTimeoutMs })},
+	{"CHRONIK_GROUP_MAX_SESSION_TIMEOUT_MS", intVar(func(c *Config) *int { return &c.GroupMaxSessionTimeoutMs })},
+	{"CHRONIK_OFFSETS_RETENTION_MINUTES", intVar(func(c *Config) *int { return &c.OffsetsRetentionMinutes })},
 }
 
 func intVar(field func(*Config) *int) func(*Config, string) error {
@@ -229,6 +243,15 @@ func (c *Config) validate() []string {
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		problems = append(problems, fmt.Sprintf("CHRONIK_LOG_LEVEL: %v", err))
+	}
+	if c.GroupInitialRebalanceDelayMs < 0 {
+		problems = append(problems, fmt.Sprintf("group initial rebalance delay %d ms is negative", c.GroupInitialRebalanceDelayMs))
+	}
+	if c.GroupMinSessionTimeoutMs < 1 || c.GroupMaxSessionTimeoutMs < c.GroupMinSessionTimeoutMs {
+		problems = append(problems, fmt.Sprintf("group session timeouts: min %d ms must be positive and at most max %d ms", c.GroupMinSessionTimeoutMs, c.GroupMaxSessionTimeoutMs))
+	}
+	if c.OffsetsRetentionMinutes < 1 {
+		problems = append(problems, fmt.Sprintf("offsets retention %d minutes must be at least 1", c.OffsetsRetentionMinutes))
 	}
 	if c.DefaultPartitions < 1 {
 		problems = append(problems, fmt.Sprintf("default partitions %d must be at least 1", c.DefaultPartitions))

@@ -6,13 +6,17 @@ import (
 	"net"
 	"path/filepath"
 	"strconv"
+	"sync"
+	"time"
 
 	"github.com/chronik-stream/chronik/adapters/kafkawire"
 	"github.com/chronik-stream/chronik/adapters/logstore/segmentlog"
 	"github.com/chronik-stream/chronik/adapters/metastore/pebblemeta"
 	"github.com/chronik-stream/chronik/application/fetch"
+	"github.com/chronik-stream/chronik/application/groups"
 	"github.com/chronik-stream/chronik/application/produce"
 	"github.com/chronik-stream/chronik/application/topics"
+	"github.com/chronik-stream/chronik/domain/group"
 	"github.com/chronik-stream/chronik/ports/clock"
 )
 
@@ -21,6 +25,7 @@ type Node struct {
 	Kafka   *kafkawire.Server
 	Produce *produce.Service
 	Topics  *topics.Service
+	Groups  *groups.Service
 	Config  Config
 	Logger  *slog.Logger
 
@@ -42,7 +47,11 @@ func (n *Node) Start() error {
 	n.backgroundDone = make(chan struct{})
 	go func() {
 		defer close(n.backgroundDone)
-		n.Produce.Run(ctx)
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); n.Produce.Run(ctx) }()
+		go func() { defer wg.Done(); n.Groups.Run(ctx) }()
+		wg.Wait()
 	}()
 	n.Logger.Info("chronik is ready", "kafka", n.Kafka.Addr().String(), "data_dir", n.Config.DataDir)
 	return nil
@@ -51,6 +60,7 @@ func (n *Node) Start() error {
 // Stop closes the listener after it answered what it had read, and saves
 // producer state. The stores are closed by Open's cleanup, after Stop.
 func (n *Node) Stop() error {
+	n.Groups.Close() // answers parked JoinGroup/SyncGroup requests
 	err := n.Kafka.Close()
 	if n.stopBackground != nil {
 		n.stopBackground()
@@ -121,5 +131,20 @@ func provideProduce(t *topics.Service, logs logStore, meta metastoreStore, clk c
 }
 
 func provideFetch(logs logStore) *fetch.Service { return fetch.New(logs) }
+
+func groupsConfig(c Config) groups.Config {
+	return groups.Config{
+		Group: group.Config{
+			MinSessionTimeout:     time.Duration(c.GroupMinSessionTimeoutMs) * time.Millisecond,
+			MaxSessionTimeout:     time.Duration(c.GroupMaxSessionTimeoutMs) * time.Millisecond,
+			InitialRebalanceDelay: time.Duration(c.GroupInitialRebalanceDelayMs) * time.Millisecond,
+		},
+		OffsetsRetention: time.Duration(c.OffsetsRetentionMinutes) * time.Minute,
+	}
+}
+
+func provideGroups(ctx context.Context, cfg groups.Config, meta metastoreStore, logs logStore, clk clock.Clock, logger *slog.Logger) (*groups.Service, error) {
+	return groups.New(ctx, cfg, meta, logs, clk, logger.With("component", "groups"))
+}
 
 func systemClock() clock.Clock { return clock.System{} }

@@ -23,7 +23,7 @@ var storageSet = wire.NewSet(
 )
 
 // applicationSet is the use cases.
-var applicationSet = wire.NewSet(systemClock, topicsConfig, provideTopics, provideProduce, provideFetch)
+var applicationSet = wire.NewSet(systemClock, topicsConfig, provideTopics, provideProduce, provideFetch, groupsConfig, provideGroups)
 
 // kafkaSet is the Kafka listener.
 var kafkaSet = wire.NewSet(kafkaConfig, wire.Struct(new(kafkawire.Services), "*"), provideKafka)

@@ -40,16 +40,25 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, func(
 	clock := systemClock()
 	produceService := provideProduce(service, segmentlogStore, store, clock, logger)
 	fetchService := provideFetch(segmentlogStore)
+	config3 := groupsConfig(cfg)
+	groupsService, err := provideGroups(ctx, config3, store, segmentlogStore, clock, logger)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	services := kafkawire.Services{
 		Topics:  service,
 		Produce: produceService,
 		Fetch:   fetchService,
+		Groups:  groupsService,
 	}
 	server := provideKafka(config, services, logger)
 	node := &Node{
 		Kafka:   server,
 		Produce: produceService,
 		Topics:  service,
+		Groups:  groupsService,
 		Config:  cfg,
 		Logger:  logger,
 	}

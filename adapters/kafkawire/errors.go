@@ -6,6 +6,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kerr"
 
+	"github.com/chronik-stream/chronik/domain/group"
 	"github.com/chronik-stream/chronik/domain/log"
 	"github.com/chronik-stream/chronik/domain/producer"
 	"github.com/chronik-stream/chronik/domain/record"
@@ -36,6 +37,20 @@ var errorCodes = []struct {
 	{record.ErrCorrupt, kerr.CorruptMessage},
 	{record.ErrMalformed, kerr.CorruptMessage},
 	{record.ErrMagic, kerr.UnsupportedForMessageFormat},
+
+	{group.ErrUnknownMember, kerr.UnknownMemberID},
+	{group.ErrIllegalGeneration, kerr.IllegalGeneration},
+	{group.ErrRebalanceInProgress, kerr.RebalanceInProgress},
+	{group.ErrInconsistentProtocol, kerr.InconsistentGroupProtocol},
+	{group.ErrInvalidSessionTimeout, kerr.InvalidSessionTimeout},
+	{group.ErrMemberIDRequired, kerr.MemberIDRequired},
+	{group.ErrFencedInstanceID, kerr.FencedInstanceID},
+	{group.ErrGroupIDNotFound, kerr.GroupIDNotFound},
+	{group.ErrNonEmptyGroup, kerr.NonEmptyGroup},
+	{group.ErrInvalidGroupID, kerr.InvalidGroupID},
+	{group.ErrCoordinatorNotAvailable, kerr.CoordinatorNotAvailable},
+	{group.ErrGroupMaxSizeReached, kerr.GroupMaxSizeReached},
+	{group.ErrUnknownTopicSubscription, kerr.GroupSubscribedToTopic},
 
 	{producer.ErrInvalidEpoch, kerr.InvalidProducerEpoch},
 	{producer.ErrOutOfOrder, kerr.OutOfOrderSequenceNumber},

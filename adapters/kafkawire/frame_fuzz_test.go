@@ -13,8 +13,10 @@ import (
 	"github.com/chronik-stream/chronik/adapters/logstore/memlog"
 	"github.com/chronik-stream/chronik/adapters/metastore/memmeta"
 	"github.com/chronik-stream/chronik/application/fetch"
+	"github.com/chronik-stream/chronik/application/groups"
 	"github.com/chronik-stream/chronik/application/produce"
 	"github.com/chronik-stream/chronik/application/topics"
+	"github.com/chronik-stream/chronik/domain/group"
 	"github.com/chronik-stream/chronik/ports/clock"
 )
 
@@ -29,7 +31,12 @@ func testServer(t testing.TB) *Server {
 	if _, err := ts.Create(context.Background(), topics.Spec{Name: "t", Partitions: 2, ReplicationFactor: 1}, false); err != nil {
 		t.Fatal(err)
 	}
-	svc := Services{Topics: ts, Produce: produce.New(ts, logs, meta, clock.System{}, logger), Fetch: fetch.New(logs)}
+	gs, err := groups.New(context.Background(), groups.Config{Group: group.DefaultConfig()}, meta, logs, clock.System{}, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(gs.Close)
+	svc := Services{Topics: ts, Produce: produce.New(ts, logs, meta, clock.System{}, logger), Fetch: fetch.New(logs), Groups: gs}
 	return New(Config{AdvertisedHost: "localhost", AdvertisedPort: 9092, NodeID: 1}, svc, logger)
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/kversion"
 
+	"github.com/chronik-stream/chronik/domain/group"
 	"github.com/chronik-stream/chronik/domain/log"
 	"github.com/chronik-stream/chronik/domain/producer"
 	"github.com/chronik-stream/chronik/domain/record"
@@ -52,7 +53,14 @@ func TestEveryDomainErrorIsMapped(t *testing.T) {
 		"log.ErrTooLarge":   log.ErrTooLarge,
 		"record.ErrCorrupt": record.ErrCorrupt, "record.ErrMalformed": record.ErrMalformed, "record.ErrMagic": record.ErrMagic,
 		"producer.ErrInvalidEpoch": producer.ErrInvalidEpoch, "producer.ErrOutOfOrder": producer.ErrOutOfOrder,
-		"producer.ErrUnknown": producer.ErrUnknown,
+		"producer.ErrUnknown":    producer.ErrUnknown,
+		"group.ErrUnknownMember": group.ErrUnknownMember, "group.ErrIllegalGeneration": group.ErrIllegalGeneration,
+		"group.ErrRebalanceInProgress": group.ErrRebalanceInProgress, "group.ErrInconsistentProtocol": group.ErrInconsistentProtocol,
+		"group.ErrInvalidSessionTimeout": group.ErrInvalidSessionTimeout, "group.ErrMemberIDRequired": group.ErrMemberIDRequired,
+		"group.ErrFencedInstanceID": group.ErrFencedInstanceID, "group.ErrGroupIDNotFound": group.ErrGroupIDNotFound,
+		"group.ErrNonEmptyGroup": group.ErrNonEmptyGroup, "group.ErrInvalidGroupID": group.ErrInvalidGroupID,
+		"group.ErrCoordinatorNotAvailable": group.ErrCoordinatorNotAvailable, "group.ErrGroupMaxSizeReached": group.ErrGroupMaxSizeReached,
+		"group.ErrUnknownTopicSubscription": group.ErrUnknownTopicSubscription,
 	}
 	// wal errors never reach a client: recovery handles them.
 	skip := map[string]bool{"wal": true}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/chronik-stream/chronik/application/fetch"
+	"github.com/chronik-stream/chronik/application/groups"
 	"github.com/chronik-stream/chronik/application/produce"
 	"github.com/chronik-stream/chronik/application/topics"
 )
@@ -41,6 +42,7 @@ type Services struct {
 	Topics  *topics.Service
 	Produce *produce.Service
 	Fetch   *fetch.Service
+	Groups  *groups.Service
 }
 
 // Server accepts Kafka connections.

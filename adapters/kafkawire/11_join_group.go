@@ -1,0 +1,102 @@
+package kafkawire
+
+// JoinGroup, v0–v9.
+//
+// The request waits (on this connection) until the group's join phase ends:
+// every member rejoined or the rebalance timeout passed. v0 has no rebalance
+// timeout (the session timeout serves). v4+ new members first get
+// MEMBER_ID_REQUIRED with their id (KIP-394). v5+ carry group.instance.id
+// (static membership, KIP-345). v7+ answer the protocol type; v9 tells a
+// static leader rejoining without a rebalance to skip assignment.
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/chronik-stream/chronik/domain/group"
+)
+
+func init() { register(11, 0, 9, handleJoinGroup) }
+
+func handleJoinGroup(r *request, kreq kmsg.Request) (kmsg.Response, error) {
+	req := kreq.(*kmsg.JoinGroupRequest)
+	resp := req.ResponseKind().(*kmsg.JoinGroupResponse)
+	jr := group.JoinRequest{
+		MemberID:             req.MemberID,
+		InstanceID:           deref(req.InstanceID),
+		ClientID:             r.clientID,
+		ClientHost:           clientHost(r),
+		ProtocolType:         req.ProtocolType,
+		SessionTimeout:       time.Duration(req.SessionTimeoutMillis) * time.Millisecond,
+		RebalanceTimeout:     time.Duration(req.RebalanceTimeoutMillis) * time.Millisecond,
+		RequireKnownMemberID: req.Version >= 4,
+		NewMemberID:          newMemberID(r.clientID),
+	}
+	if req.Version == 0 {
+		jr.RebalanceTimeout = jr.SessionTimeout
+	}
+	for _, p := range req.Protocols {
+		jr.Protocols = append(jr.Protocols, group.Protocol{Name: p.Name, Metadata: p.Metadata})
+	}
+	res, err := r.conn.srv.svc.Groups.Join(r.ctx, req.Group, jr)
+	if err == nil {
+		err = res.Err
+	}
+	resp.ErrorCode = errorCode(err)
+	resp.MemberID = res.MemberID
+	resp.Generation = res.Generation
+	if err != nil && res.MemberID == "" {
+		resp.MemberID = req.MemberID
+	}
+	if err != nil {
+		if resp.Generation == 0 {
+			resp.Generation = -1
+		}
+		return resp, nil
+	}
+	resp.LeaderID = res.Leader
+	resp.SkipAssignment = res.SkipAssignment
+	protocolType, protocol := res.ProtocolType, res.Protocol
+	resp.ProtocolType, resp.Protocol = &protocolType, &protocol
+	for _, m := range res.Members {
+		rm := kmsg.NewJoinGroupResponseMember()
+		rm.MemberID = m.ID
+		if m.InstanceID != "" {
+			id := m.InstanceID
+			rm.InstanceID = &id
+		}
+		rm.ProtocolMetadata = m.Metadata(res.Protocol)
+		resp.Members = append(resp.Members, rm)
+	}
+	return resp, nil
+}
+
+// newMemberID is Kafka's form: the client id, a dash and a random UUID.
+func newMemberID(clientID string) string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	h := hex.EncodeToString(b[:])
+	return clientID + "-" + h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+func clientHost(r *request) string {
+	if r.conn.nc == nil {
+		return ""
+	}
+	host, _, err := net.SplitHostPort(r.conn.nc.RemoteAddr().String())
+	if err != nil {
+		return ""
+	}
+	return "/" + host
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -1,0 +1,69 @@
+package kafkawire
+
+// OffsetDelete, v0.
+//
+// Deletes a group's committed offsets of some partitions. While the group
+// has members, offsets of a topic its consumers subscribe to are kept
+// (GROUP_SUBSCRIBED_TO_TOPIC): subscriptions are read from the consumer
+// protocol's member metadata.
+
+import (
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/chronik-stream/chronik/domain/group"
+	"github.com/chronik-stream/chronik/domain/topic"
+)
+
+func init() { register(47, 0, 0, handleOffsetDelete) }
+
+func handleOffsetDelete(r *request, kreq kmsg.Request) (kmsg.Response, error) {
+	req := kreq.(*kmsg.OffsetDeleteRequest)
+	resp := req.ResponseKind().(*kmsg.OffsetDeleteResponse)
+	var parts []topic.Partition
+	for _, t := range req.Topics {
+		for _, p := range t.Partitions {
+			parts = append(parts, topic.Partition{Topic: t.Topic, Index: p.Partition})
+		}
+	}
+	errs, err := r.conn.srv.svc.Groups.DeleteOffsets(r.ctx, req.Group, parts, subscribesTo)
+	if err != nil {
+		resp.ErrorCode = errorCode(err)
+		return resp, nil
+	}
+	i := 0
+	for _, t := range req.Topics {
+		rt := kmsg.NewOffsetDeleteResponseTopic()
+		rt.Topic = t.Topic
+		for _, p := range t.Partitions {
+			rp := kmsg.NewOffsetDeleteResponseTopicPartition()
+			rp.Partition, rp.ErrorCode = p.Partition, errorCode(errs[i])
+			i++
+			rt.Partitions = append(rt.Partitions, rp)
+		}
+		resp.Topics = append(resp.Topics, rt)
+	}
+	return resp, nil
+}
+
+// subscribesTo reports whether any member of a consumer group subscribes to
+// the topic. Groups of other protocol types are treated as subscribed to
+// everything, since their metadata cannot be read.
+func subscribesTo(members []*group.Member, protocolType, topicName string) bool {
+	if protocolType != "consumer" {
+		return true
+	}
+	for _, m := range members {
+		for _, p := range m.Protocols {
+			var md kmsg.ConsumerMemberMetadata
+			if md.ReadFrom(p.Metadata) != nil {
+				return true
+			}
+			for _, t := range md.Topics {
+				if t == topicName {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
