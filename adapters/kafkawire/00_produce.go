@@ -9,7 +9,8 @@ package kafkawire
 // with acks 1 or -1 the response waits until every appended batch is durable
 // (fsynced), off the connection's reading goroutine so that pipelined
 // requests keep flowing. A batch whose CRC does not match is refused with
-// CORRUPT_MESSAGE; one above max.message.bytes with MESSAGE_TOO_LARGE.
+// CORRUPT_MESSAGE; one above max.message.bytes with MESSAGE_TOO_LARGE; acks
+// other than 0, 1 and -1 with INVALID_REQUIRED_ACKS.
 
 import (
 	"context"
@@ -38,6 +39,7 @@ func handleProduce(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 		d    []logstore.Durable
 	}
 	var waits []pending
+	acksValid := req.Acks == 0 || req.Acks == 1 || req.Acks == -1
 
 	resp.Topics = make([]kmsg.ProduceResponseTopic, len(req.Topics))
 	for i, rt := range req.Topics {
@@ -48,6 +50,10 @@ func handleProduce(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 			out := &resp.Topics[i].Partitions[j]
 			*out = kmsg.NewProduceResponseTopicPartition()
 			out.Partition = rp.Partition
+			if !acksValid {
+				out.ErrorCode = kerr.InvalidRequiredAcks.Code
+				continue
+			}
 			if !known {
 				out.ErrorCode = kerr.UnknownTopicOrPartition.Code
 				continue
