@@ -74,6 +74,27 @@ func (a Append) AppendTo(dst []byte) []byte {
 	return dst
 }
 
+// AppendHeaderSize is how many bytes of an append record come before its
+// batch: the frame header, the kind, the topic id and the partition.
+const AppendHeaderSize = FrameHeaderSize + appendHeader
+
+// AppendHeader appends the first AppendHeaderSize bytes of a's framed record
+// to dst, CRC included: followed by a.Batch they are exactly what AppendTo
+// appends. A writer can then send the batch from where it lies (writev)
+// instead of copying it after the header.
+func (a Append) AppendHeader(dst []byte) []byte {
+	start := len(dst)
+	dst = binary.BigEndian.AppendUint32(dst, uint32(appendHeader+len(a.Batch)))
+	dst = append(dst, 0, 0, 0, 0) // crc, filled below
+	dst = append(dst, byte(KindAppend))
+	dst = append(dst, a.TopicID[:]...)
+	dst = binary.BigEndian.AppendUint32(dst, uint32(a.Partition))
+	crc := crc32.Update(0, castagnoli, dst[start+FrameHeaderSize:])
+	crc = crc32.Update(crc, castagnoli, a.Batch)
+	binary.BigEndian.PutUint32(dst[start+4:], crc)
+	return dst
+}
+
 // Decode reads one framed record from the start of b and returns it with the
 // number of bytes it used. The CRC is always verified.
 func Decode(b []byte) (Append, int, error) {

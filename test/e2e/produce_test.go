@@ -83,7 +83,8 @@ func TestRecordsSurviveRestart(t *testing.T) {
 		t.Fatalf("after restart consumed %d records, want 300", len(got))
 	}
 	// Producing after restart continues the offsets.
-	if err := n.client(kgo.DefaultProduceTopic("durable")).ProduceSync(ctx(t), &kgo.Record{Value: []byte("after"), Partition: 0}).FirstErr(); err != nil {
+	after := n.client(kgo.DefaultProduceTopic("durable"), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if err := after.ProduceSync(ctx(t), &kgo.Record{Value: []byte("after"), Partition: 0}).FirstErr(); err != nil {
 		t.Fatal(err)
 	}
 	offs, err := n.admin().ListEndOffsets(ctx(t), "durable")

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"math"
 	"os"
 	"time"
@@ -17,9 +19,29 @@ import (
 // lingerBytes: a group this large is committed without lingering.
 const lingerBytes = 4 << 20
 
-// maxKeptWALBuffer: a larger encode buffer is dropped after its commit
-// rather than kept for the next one.
-const maxKeptWALBuffer = 16 << 20
+// writebackBytes: after this many new bytes in a segment, the applier
+// asks for their asynchronous writeback.
+const writebackBytes = 1 << 20
+
+// writebackQueue bounds the ranges waiting for the writeback goroutine.
+const writebackQueue = 256
+
+// Pacing of the deletion of old WAL files by background checkpoints: the
+// file is truncated by trashStep bytes at a time, trashPause apart, so the
+// file system frees its blocks (and the kernel its page cache) in small
+// journal transactions that do not hold up the committer's WAL fsyncs.
+const (
+	trashStep  = 8 << 20
+	trashPause = 5 * time.Millisecond
+)
+
+// applyQueue is how many fsynced groups may wait for the applier before the
+// committer blocks: the pipeline depth beyond the group being applied.
+const applyQueue = 2
+
+// maxKeptWALHeaders: a larger record header buffer is dropped after its
+// commit rather than kept for the next one.
+const maxKeptWALHeaders = 1 << 20
 
 // item is one appended batch waiting for its group commit.
 type item struct {
@@ -36,6 +58,11 @@ type group struct {
 	first time.Time // when the first item was queued
 	done  chan struct{}
 	err   error // written before done is closed
+
+	// werr is set by the committer when the group's WAL write or fsync
+	// failed (or the store was poisoned before it): the applier then fails
+	// the group with it instead of applying it.
+	werr error
 }
 
 var _ logstore.Durable = (*group)(nil)
@@ -141,9 +168,14 @@ func (s *Store) poisoned() error {
 	return s.poisonErr
 }
 
-// run is the committer goroutine: the only writer of the WAL and of active
-// segments. It stops after Close has set closing and everything queued
-// before has been committed.
+// run is the committer goroutine: the only writer of the WAL. It hands each
+// fsynced group to the applier and goes on with the next one. It stops after
+// Close has set closing and everything queued before has been committed and
+// applied.
+//
+// Whatever touches active segments or the set of dirty segments outside the
+// applier (ops, WAL rotation, shutdown) first drains the applier, so that
+// it runs while the applier is idle and every fsynced group is applied.
 func (s *Store) run() {
 	defer close(s.committerDone)
 	timer := time.NewTimer(time.Hour)
@@ -153,15 +185,45 @@ func (s *Store) run() {
 		if g != nil {
 			s.commit(g)
 		}
-		for _, o := range ops {
-			o.done <- o.fn()
+		if len(ops) > 0 {
+			s.drainApplier()
+			for _, o := range ops {
+				o.done <- o.fn()
+			}
 		}
 		s.pollCheckpoint()
 		if closing {
+			s.drainApplier()
 			s.committerErr = s.shutdown()
+			close(s.applyQ)
+			<-s.applierDone
+			close(s.wbQ) // the applier (its only sender) is gone
 			return
 		}
 		s.maybeRotate()
+	}
+}
+
+// handOff passes g to the applier, with werr when it must fail. Committer
+// only; it blocks while the applier's queue is full.
+func (s *Store) handOff(g *group, werr error) {
+	g.werr = werr
+	s.applyWG.Add(1)
+	s.applyQ <- g
+}
+
+// drainApplier waits until the applier has resolved every group handed to
+// it. Committer only.
+func (s *Store) drainApplier() { s.applyWG.Wait() }
+
+// applier is the applier goroutine: the only writer of active segments
+// (after recovery). It applies the fsynced groups in commit order: segment
+// writes, then high watermarks and watchers, then the group's Durable.
+func (s *Store) applier() {
+	defer close(s.applierDone)
+	for g := range s.applyQ {
+		s.apply(g)
+		s.applyWG.Done()
 	}
 }
 
@@ -210,40 +272,52 @@ func (s *Store) next(timer *time.Timer) (*group, []*op, bool) {
 	return g, ops, closing
 }
 
-// commit writes g to the WAL with one write and one fsync, appends its
-// batches to their segments, advances the high watermarks, calls the
-// watchers and resolves g.
+// commit writes g to the WAL with one gathered write and one fsync and
+// hands it to the applier. A failure poisons the store; the group is still
+// handed over, so that groups resolve in commit order.
 func (s *Store) commit(g *group) {
+	if err := s.poisoned(); err != nil {
+		s.handOff(g, err)
+		return
+	}
+	start := time.Now()
+	written, err := s.writeWAL(g)
+	if err == nil && !s.cfg.NoSync {
+		if err = s.wal.Sync(); err != nil {
+			err = fmt.Errorf("syncing WAL file %s: %w", walPath(s.walDir, s.walSeq), err)
+		} else {
+			s.fsyncs.Add(1)
+		}
+	}
+	if err != nil {
+		s.poison(err)
+		s.handOff(g, s.poisoned())
+		return
+	}
+	s.lastDur = time.Since(start)
+	s.commits.Add(1)
+	s.walBytes.Add(written)
+	n := len(g.items)
+	s.handOff(g, nil)
+
+	s.qmu.Lock()
+	s.lastCount = n + len(s.pend.items)
+	s.qmu.Unlock()
+}
+
+// apply writes g's batches to their segments, advances the high
+// watermarks, calls the watchers and resolves g. A group that follows a
+// poisoning fails, even if its WAL write was fsynced (recovery replays it).
+// Applier only.
+func (s *Store) apply(g *group) {
+	if g.werr != nil {
+		g.finish(g.werr)
+		return
+	}
 	if err := s.poisoned(); err != nil {
 		g.finish(err)
 		return
 	}
-	start := time.Now()
-	buf := s.walBuf[:0]
-	for _, it := range g.items {
-		buf = wal.Append{TopicID: it.p.id, Partition: it.p.tp.Index, Batch: it.batch}.AppendTo(buf)
-	}
-	if cap(buf) <= maxKeptWALBuffer {
-		s.walBuf = buf
-	} else {
-		s.walBuf = nil
-	}
-	if _, err := s.wal.Write(buf); err != nil {
-		s.fail(g, fmt.Errorf("writing %d bytes to WAL file %s: %w", len(buf), walPath(s.walDir, s.walSeq), err))
-		return
-	}
-	s.walSize += int64(len(buf))
-	if !s.cfg.NoSync {
-		if err := s.wal.Sync(); err != nil {
-			s.fail(g, fmt.Errorf("syncing WAL file %s: %w", walPath(s.walDir, s.walSeq), err))
-			return
-		}
-		s.fsyncs.Add(1)
-	}
-	s.lastDur = time.Since(start)
-	s.commits.Add(1)
-	s.walBytes.Add(int64(len(buf)))
-
 	for _, it := range g.items {
 		if err := s.appendToSegment(it.p, it.batch, it.h); err != nil {
 			s.fail(g, err)
@@ -255,15 +329,42 @@ func (s *Store) commit(g *group) {
 		s.publish(p, hw)
 	}
 	clear(s.touched)
-	n := len(g.items)
 	g.finish(nil)
-
-	s.qmu.Lock()
-	s.lastCount = n + len(s.pend.items)
-	s.qmu.Unlock()
 }
 
-// fail poisons the store and fails g.
+// writeWAL appends g's records to the WAL file: each record's 29-byte
+// header (built in one reused buffer) followed by its batch where it lies,
+// gathered with writev, so no batch is copied. It returns the bytes written.
+func (s *Store) writeWAL(g *group) (int64, error) {
+	hdrs := s.walHdrs[:0]
+	for _, it := range g.items {
+		hdrs = wal.Append{TopicID: it.p.id, Partition: it.p.tp.Index, Batch: it.batch}.AppendHeader(hdrs)
+	}
+	vec := s.walVec[:0]
+	var size int64
+	for i, it := range g.items {
+		vec = append(vec, hdrs[i*wal.AppendHeaderSize:(i+1)*wal.AppendHeaderSize], it.batch)
+		size += int64(wal.AppendHeaderSize + len(it.batch))
+	}
+	n, err := writeVec(s.wal, vec, &s.walIOV)
+	clear(vec) // drop the references to the batches
+	s.walVec = vec[:0]
+	if cap(hdrs) <= maxKeptWALHeaders {
+		s.walHdrs = hdrs[:0]
+	} else {
+		s.walHdrs = nil
+	}
+	if err == nil && n != size {
+		err = io.ErrShortWrite
+	}
+	if err != nil {
+		return n, fmt.Errorf("writing %d bytes to WAL file %s: %w", size, walPath(s.walDir, s.walSeq), err)
+	}
+	s.walSize += n
+	return n, nil
+}
+
+// fail poisons the store and fails g. Applier only.
 func (s *Store) fail(g *group, cause error) {
 	clear(s.touched)
 	s.poison(cause)
@@ -287,7 +388,8 @@ func (s *Store) publish(p *partition, hw int64) {
 }
 
 // appendToSegment writes one batch at the end of p's active segment,
-// rolling it first if it is full or old. Committer (or recovery) only.
+// rolling it first if it is full or old. Applier (or recovery, or the
+// committer with the applier drained) only.
 func (s *Store) appendToSegment(p *partition, batch []byte, h record.Header) error {
 	sg := p.active
 	p.mu.RLock()
@@ -307,7 +409,44 @@ func (s *Store) appendToSegment(p *partition, batch []byte, h record.Header) err
 	sg.track(pos, h, s.cfg.IndexIntervalBytes)
 	p.mu.Unlock()
 	s.dirty[sg] = struct{}{}
+	if sg.size-sg.wbFrom >= writebackBytes {
+		s.startWriteback(sg)
+	}
 	return nil
+}
+
+// startWriteback hands the bytes of sg written since the last hand-over to
+// the writeback goroutine, unless its queue is full (then the next call
+// hands over a longer range).
+func (s *Store) startWriteback(sg *segment) {
+	select {
+	case s.wbQ <- wbRange{sg: sg, off: sg.wbFrom, n: sg.size - sg.wbFrom}:
+		sg.wbFrom = sg.size
+	default:
+	}
+}
+
+// wbRange is a range of a segment file to start writing back.
+type wbRange struct {
+	sg     *segment
+	off, n int64
+}
+
+// writeback is the writeback goroutine: it starts the kernel's writeback
+// of segment data soon after it is written (sync_file_range on Linux), so
+// that a checkpoint's fsyncs find little dirty data and do not stall the
+// WAL fsyncs of the committer. Durability still rests on fsync alone.
+func (s *Store) writeback() {
+	defer close(s.wbDone)
+	for r := range s.wbQ {
+		r.sg.io.RLock()
+		if !r.sg.closed && !s.cfg.NoSync {
+			if err := startWriteback(r.sg.f, r.off, r.n); err != nil {
+				s.logger.Debug("starting writeback of a segment", "segment", r.sg.path, "error", err.Error())
+			}
+		}
+		r.sg.io.RUnlock()
+	}
 }
 
 // shouldRoll reports whether the batch h of n bytes must go to a new segment.
@@ -328,7 +467,7 @@ func (s *Store) shouldRoll(sg *segment, cfg logstore.PartitionConfig, n int, h r
 
 // roll seals p's active segment (fsync, index files) and starts a new one
 // at base. The seal is durable before the new file exists, so recovery only
-// ever needs to validate the last segment. Committer (or recovery) only.
+// ever needs to validate the last segment. Same callers as appendToSegment.
 func (s *Store) roll(p *partition, base int64) error {
 	old := p.active
 	if err := s.syncFile(old.f); err != nil {
@@ -359,7 +498,7 @@ func (s *Store) roll(p *partition, base int64) error {
 }
 
 // rollExpired rolls p's active segment for retention if it holds batches
-// and p still exists. Runs as an op on the committer.
+// and p still exists. Runs as an op on the committer (applier drained).
 func (s *Store) rollExpired(p *partition) error {
 	if err := s.poisoned(); err != nil {
 		return err
@@ -378,8 +517,8 @@ func (s *Store) rollExpired(p *partition) error {
 }
 
 // deletePartitionFiles closes and deletes p's files, then checkpoints so no
-// WAL record of p survives. Runs as an op on the committer, after every
-// append to p that was accepted.
+// WAL record of p survives. Runs as an op on the committer (applier
+// drained), after every append to p that was accepted has been applied.
 func (s *Store) deletePartitionFiles(p *partition) error {
 	p.mu.RLock()
 	segs := append([]*segment(nil), p.segs...)
@@ -404,11 +543,14 @@ func (s *Store) deletePartitionFiles(p *partition) error {
 }
 
 // maybeRotate starts a checkpoint when the WAL file is past
-// WALRotationBytes and no checkpoint is running.
+// WALRotationBytes and no checkpoint is running. It drains the applier
+// first: the checkpoint's segments must hold every record of the WAL files
+// it deletes.
 func (s *Store) maybeRotate() {
 	if s.walSize < s.cfg.WALRotationBytes || s.ckptBusy || s.poisoned() != nil {
 		return
 	}
+	s.drainApplier()
 	job, err := s.rotateWAL()
 	if err != nil {
 		s.poison(err)
@@ -433,7 +575,8 @@ func (s *Store) pollCheckpoint() {
 	}
 }
 
-// checkpointNow runs a whole checkpoint on the committer: it waits for the
+// checkpointNow runs a whole checkpoint on the committer (applier drained,
+// or recovery before it starts): it waits for the
 // background one, rotates the WAL, fsyncs every segment written since the
 // last rotation and deletes the old WAL files.
 func (s *Store) checkpointNow() error {
@@ -448,7 +591,7 @@ func (s *Store) checkpointNow() error {
 	if err != nil {
 		return err
 	}
-	return s.runCheckpoint(job)
+	return s.runCheckpoint(job, false)
 }
 
 // rotateWAL starts a new WAL file and returns the checkpoint that makes the
@@ -482,24 +625,71 @@ func (s *Store) rotateWAL() (ckptJob, error) {
 }
 
 // runCheckpoint fsyncs the job's segments, then deletes its WAL files.
-func (s *Store) runCheckpoint(job ckptJob) error {
+// In the background (gentle), a WAL file is first renamed out of the WAL
+// (<seq>.wal.trash, the rename made durable) and then truncated in paced
+// steps before it is unlinked; otherwise it is unlinked at once.
+func (s *Store) runCheckpoint(job ckptJob, gentle bool) error {
 	for _, sg := range job.segs {
 		if err := s.syncSegment(sg); err != nil {
 			return fmt.Errorf("checkpoint: syncing segment %s: %w", sg.path, err)
 		}
 	}
+	var trash []string
 	for _, seq := range job.wal {
-		if err := removeIfExists(walPath(s.walDir, seq)); err != nil {
-			return fmt.Errorf("checkpoint: deleting WAL file: %w", err)
+		path := walPath(s.walDir, seq)
+		if !gentle {
+			if err := removeIfExists(path); err != nil {
+				return fmt.Errorf("checkpoint: deleting WAL file: %w", err)
+			}
+			continue
 		}
+		if err := os.Rename(path, path+trashSuffix); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			return fmt.Errorf("checkpoint: moving WAL file %s out of the WAL: %w", path, err)
+		}
+		trash = append(trash, path+trashSuffix)
 	}
 	if len(job.wal) > 0 {
 		if err := s.syncDir(s.walDir); err != nil {
 			return fmt.Errorf("checkpoint: %w", err)
 		}
 	}
+	for _, path := range trash {
+		s.removeTrash(path)
+	}
 	s.checkpoints.Add(1)
 	return nil
+}
+
+// removeTrash deletes a WAL file that is no longer part of the WAL,
+// truncating it in paced steps first (unless the store is closing). A
+// failure only leaves a file that the next open removes.
+func (s *Store) removeTrash(path string) {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err == nil {
+		size, serr := fileSize(f)
+		for err = serr; err == nil && size > trashStep; {
+			select {
+			case <-s.quit:
+				size = 0 // closing: unlink the rest at once
+				continue
+			case <-time.After(trashPause):
+			}
+			size -= trashStep
+			err = f.Truncate(size)
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if rerr := removeIfExists(path); err == nil {
+		err = rerr
+	}
+	if err != nil {
+		s.logger.Warn("deleting an old WAL file", "file", path, "error", err.Error())
+	}
 }
 
 // syncSegment fsyncs a segment unless it was deleted meanwhile (then its
@@ -517,11 +707,11 @@ func (s *Store) syncSegment(sg *segment) error {
 func (s *Store) checkpointer() {
 	defer s.ckptWG.Done()
 	for job := range s.ckptJobs {
-		s.ckptDone <- s.runCheckpoint(job)
+		s.ckptDone <- s.runCheckpoint(job, true)
 	}
 }
 
-// shutdown is the committer's last act: a final checkpoint (unless
+// shutdown is the committer's last act, with the applier drained: a final checkpoint (unless
 // poisoned: then the WAL is left for recovery), then the WAL file closes.
 func (s *Store) shutdown() error {
 	var errs []error

@@ -8,6 +8,7 @@
 //	<Dir>/
 //	├── LOCK                                   flock: one process per directory
 //	├── wal/
+//	│   ├── 00000000000000000006.wal.trash     being deleted by a checkpoint; removed at open
 //	│   ├── 00000000000000000007.wal           WAL files, named by a 20-digit sequence
 //	│   └── 00000000000000000008.wal           number; only the last one is written
 //	└── partitions/
@@ -23,8 +24,10 @@
 // # WAL files
 //
 // A WAL file is a sequence of domain/wal records, nothing else (no file
-// header). The committer appends one group of records with one write(2) and
-// one fsync:
+// header). The committer appends one group of records with one gathered
+// write (writev(2): each record's 29-byte header from one reused buffer,
+// then its batch where the producer left it, so batches are never copied;
+// IOV_MAX buffers per call) and one fsync:
 //
 //	+-----------+-----------+---------------------------------------------+
 //	| length u32| crc32c u32| kind=1 | topic id [16] | partition i32 | batch |
@@ -88,18 +91,40 @@
 //
 // # Write path and group commit
 //
-//	Append (any goroutine)              committer goroutine
-//	----------------------              -------------------
+//	Append (any goroutine)          committer goroutine         applier goroutine
+//	----------------------          -------------------         -----------------
 //	parse header, check size + CRC
 //	lock partition.appendMu
 //	  base := logEnd; rewrite base
-//	  queue item in pending group  ──▶  take the whole pending group
-//	  logEnd += lastOffsetDelta+1       encode every record, ONE write(2) to the WAL
-//	unlock; return base, group          ONE fsync of the WAL
-//	                                    pwrite each batch to its active segment
-//	                                    (rolling it if needed; no fsync)
-//	                                    advance each high watermark, call watchers
-//	group.Wait() returns  ◀──────────   close the group's done channel
+//	  queue item in pending group ─▶ take the whole pending group
+//	  logEnd += lastOffsetDelta+1    record headers (CRC-32C over
+//	unlock; return base, group       kind, topic, partition, batch)
+//	                                 ONE writev to the WAL
+//	                                 ONE fsync of the WAL
+//	                                 hand the group over ───────▶ pwrite each batch to its
+//	                                 take the next group          active segment (rolling it
+//	                                 ...                          if needed; no fsync)
+//	                                                              advance each high watermark,
+//	                                                              call watchers
+//	group.Wait() returns ◀──────────────────────────────────────  close the group's done channel
+//
+// The two stages overlap: while the applier writes group N to the
+// segments, the committer already writes and fsyncs group N+1. The
+// hand-over queue holds at most 2 groups (then the committer waits). The
+// applier resolves groups strictly in commit order, failed ones included
+// (a failed WAL write hands its group over marked failed), so high
+// watermarks and acknowledgements advance in order, and a high watermark
+// only moves after its group's segment writes. Whatever needs the segments
+// and the WAL to agree first drains the applier (waits until it has
+// resolved every group handed over): WAL rotation, ops (partition deletion,
+// rolls for retention) and shutdown. So the committer touches active
+// segments and the dirty-segment set only while the applier is idle.
+//
+// Every 1 MiB appended to a segment, the applier hands that range to the
+// writeback goroutine, which starts its asynchronous writeback
+// (sync_file_range SYNC_FILE_RANGE_WRITE on Linux; nothing elsewhere). This
+// is not durability, only smoothing: a checkpoint's fsyncs then find little
+// dirty data instead of a WAL file's worth, and do not stall the WAL fsyncs.
 //
 // Group commit policy: the fsync itself is the batching window. When the
 // committer is idle, a write is committed at once (no added latency at low
@@ -118,18 +143,29 @@
 // failed segment write, roll or checkpoint poisons the store: the group and
 // every later Append, Wait and mutating call fail with an error wrapping
 // log.ErrPoisoned and the cause, until the store is reopened (which
-// recovers from the WAL).
+// recovers from the WAL). Groups already fsynced but not yet applied when
+// the store is poisoned fail too (the applier applies nothing once
+// poisoned); their records are in the WAL and come back at the reopen.
 //
 // # Checkpoints
 //
-// When the current WAL file passes WALRotationBytes, the committer starts a
-// new WAL file (fsyncing the wal directory) and hands the set of segments
-// written since the previous rotation to the checkpointer goroutine, which
-// fsyncs them and then deletes the older WAL files. Every record of those
-// files is in those segments already, so the WAL only ever holds records
-// that may not be fsynced in a segment yet. Close, DeletePartition and
-// recovery run the same checkpoint synchronously. A sealed segment is
-// fsynced when it rolls, before the next segment's file exists.
+// When the current WAL file passes WALRotationBytes, the committer drains
+// the applier, starts a new WAL file (fsyncing the wal directory) and hands
+// the set of segments written since the previous rotation to the
+// checkpointer goroutine, which fsyncs them and then deletes the older WAL
+// files. Every record of those files is in those segments already (the
+// drain), so the WAL only ever holds records that may not be fsynced in a
+// segment yet. A sealed segment is fsynced when it rolls, before the next
+// segment's file exists.
+//
+// Unlinking a large file at once frees all its blocks and page cache in
+// one go, and on ext4 that holds up the journal commits the committer's
+// WAL fsyncs wait for. So the checkpointer deletes a WAL file in three
+// steps: rename it to <seq>.wal.trash (then fsync the wal directory: from
+// here on it is no longer part of the WAL, and recovery deletes it without
+// reading it), truncate it by 8 MiB every 5 ms, unlink it. Close,
+// DeletePartition and recovery run the same checkpoint synchronously and
+// unlink at once.
 //
 // # Recovery (New)
 //
@@ -140,7 +176,7 @@
 //     last (active) segment batch by batch, checking sizes, contiguous
 //     offsets and CRC-32C, ftruncate it after the last valid batch, and
 //     set LogEnd to the offset after that batch.
-//  3. Replay the WAL files in sequence order. A torn or corrupt record
+//  3. Delete *.wal.trash files. Replay the WAL files in sequence order. A torn or corrupt record
 //     ends the last file: it is truncated there (logged with the bytes
 //     cut). In any other file it is log.ErrCorrupt. Each record is
 //     skipped if no partition has its (topic id, partition) (deleted, or
@@ -155,9 +191,14 @@
 //
 // # Goroutines
 //
-// The committer (run), the checkpointer and the retention loop; all three
-// are started by New and stopped by Close, which also fails later calls
-// with log.ErrClosed.
+// The committer (run: WAL writes and fsyncs, ops, rotation), the applier
+// (segment writes, high watermarks, watchers, resolving groups), the
+// writeback goroutine, the checkpointer and the retention loop; all are
+// started by New and stopped by Close, which also fails later calls with
+// log.ErrClosed. Close stops the retention loop, then lets the committer
+// commit what is queued; the committer drains the applier, runs the final
+// checkpoint, stops the applier, and the applier's end stops the writeback
+// goroutine.
 //
 // # Lock order
 //
@@ -169,9 +210,12 @@
 //	partition.appendMu (offset assignment)
 //	  Store.qmu    (pending group, ops, closing, poison)
 //
-// The committer takes partition.mu, partition.appendMu (rolls for
-// retention) and Store.qmu one at a time, never nested, and calls watchers
-// with no lock held. Readers take segment.io under partition.mu.RLock and
-// release partition.mu before they pread. Nothing blocks on the committer
-// while holding a lock the committer needs.
+// The committer and the applier take partition.mu, partition.appendMu
+// (rolls for retention) and Store.qmu one at a time, never nested; the
+// applier calls watchers with no lock held. The writeback goroutine and the
+// checkpointer take only segment.io (for reading). Readers take segment.io
+// under partition.mu.RLock and release partition.mu before they pread.
+// Nothing blocks on the committer or the applier while holding a lock they
+// need; the committer waits for the applier (hand-over, drain) holding no
+// lock.
 package segmentlog

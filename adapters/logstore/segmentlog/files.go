@@ -114,3 +114,16 @@ func readFull(f io.ReaderAt, b []byte, off int64) error {
 	}
 	return err
 }
+
+// writeEach writes bufs in order with one Write each.
+func writeEach(f file, bufs [][]byte) (int64, error) {
+	var total int64
+	for _, b := range bufs {
+		n, err := f.Write(b)
+		total += int64(n)
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}

@@ -183,44 +183,80 @@ func (c *fakeClock) Advance(d time.Duration) {
 // partitions, so that a checkpoint during the copy cannot lose a record
 // (a WAL file deleted under the copy had its records fsynced in segments
 // that are copied later). Files that vanish during the copy are skipped.
+//
+// readdir may miss a file created while it runs, even when it returns a
+// later one; a crash never keeps a segment file and loses an older one (that
+// would look like a hole in the log). So after copying a directory it is
+// listed again and files missed with names (20-digit bases and sequence
+// numbers, created in order) below the last one copied are copied too.
 func copyDir(t testing.TB, src, dst string) {
 	t.Helper()
 	for _, sub := range []string{walDirName, partitionsDirName} {
-		root := filepath.Join(src, sub)
-		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				if errors.Is(err, fs.ErrNotExist) {
-					return nil
-				}
-				return err
-			}
-			rel, _ := filepath.Rel(src, path)
-			target := filepath.Join(dst, rel)
-			if d.IsDir() {
-				return os.MkdirAll(target, 0o755)
-			}
-			in, err := os.Open(path)
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			defer in.Close()
-			out, err := os.Create(target)
-			if err != nil {
-				return err
-			}
-			if _, err := io.Copy(out, in); err != nil {
-				out.Close()
-				return err
-			}
-			return out.Close()
-		})
-		if err != nil {
-			t.Fatalf("copying %s: %v", root, err)
+		if err := copyTree(filepath.Join(src, sub), filepath.Join(dst, sub)); err != nil {
+			t.Fatalf("copying %s: %v", sub, err)
 		}
 	}
+}
+
+func copyTree(src, dst string) error {
+	entries, err := os.ReadDir(src)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return err
+	}
+	copied := map[string]bool{}
+	last := ""
+	for _, e := range entries {
+		from, to := filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())
+		copied[e.Name()] = true
+		if e.IsDir() {
+			if err := copyTree(from, to); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := copyFile(from, to); err != nil {
+			return err
+		}
+		last = max(last, e.Name())
+	}
+	again, err := os.ReadDir(src)
+	if err != nil {
+		return err
+	}
+	for _, e := range again {
+		if !e.IsDir() && !copied[e.Name()] && e.Name() < last {
+			if err := copyFile(filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func copyFile(from, to string) error {
+	in, err := os.Open(from)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(to)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
 
 // segmentFiles lists the files of tp's directory with the suffix, sorted.
@@ -301,4 +337,15 @@ func walFaults(cfg *Config) *faults {
 		return &faultFile{file: f, faults: fl}, nil
 	}
 	return fl
+}
+
+// openTestFile creates an empty file that the test closes at cleanup.
+func openTestFile(t testing.TB) file {
+	t.Helper()
+	f, err := osOpen(filepath.Join(t.TempDir(), "f"), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = f.Close() })
+	return f
 }

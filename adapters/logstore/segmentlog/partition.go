@@ -244,9 +244,10 @@ func (s *Store) openPartition(dir string, rs *RecoveryStats) (p *partition, err 
 	}
 
 	p = &partition{tp: tp, id: id, dir: dir, cfg: s.cfg.DefaultPartition}
+	opened := p // p is nil when an error is returned
 	defer func() {
 		if err != nil {
-			_ = p.closeFiles()
+			_ = opened.closeFiles()
 		}
 	}()
 	now := s.now()

@@ -87,7 +87,7 @@ func (s *Store) recover() error {
 	if err != nil {
 		return err
 	}
-	if err := s.runCheckpoint(job); err != nil {
+	if err := s.runCheckpoint(job, false); err != nil {
 		return err
 	}
 	for _, p := range s.parts {

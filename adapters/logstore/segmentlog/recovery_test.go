@@ -58,6 +58,13 @@ func TestCrashSnapshotWhileRunning(t *testing.T) {
 				mu.Lock()
 				acked = append(acked, ack{tp, off, id})
 				mu.Unlock()
+				// Pace the writers: unpaced, a fast store rolls tens of
+				// thousands of 16 KB segments while a snapshot is copied,
+				// and the live store plus its image run out of file
+				// descriptors.
+				if i%16 == 15 {
+					time.Sleep(time.Millisecond)
+				}
 			}
 		})
 	}

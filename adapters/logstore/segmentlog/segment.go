@@ -63,8 +63,11 @@ type segment struct {
 	sealed      bool
 
 	// created is when the segment was created or opened; segment.ms counts
-	// from it. Committer-owned.
+	// from it. Applier-owned.
 	created time.Time
+	// wbFrom is where the next asynchronous writeback starts: the bytes
+	// before it were handed to the writeback goroutine. Applier-owned.
+	wbFrom int64
 }
 
 func newSegment(dir string, base int64, f file, created time.Time) *segment {

@@ -168,16 +168,30 @@ type Store struct {
 	lastCount int // concurrency seen in the last cycle (linger target)
 	kick      chan struct{}
 
+	// The hand-off from the committer to the applier; see committer.go.
+	applyQ      chan *group
+	applyWG     sync.WaitGroup // groups handed off and not yet resolved
+	applierDone chan struct{}
+
+	// The writeback goroutine's queue (sent to by the applier).
+	wbQ    chan wbRange
+	wbDone chan struct{}
+
 	// Committer-owned (and recovery-owned before the committer starts).
-	wal      file
-	walSeq   uint64   // sequence number of the current WAL file
-	walSeqs  []uint64 // WAL files that exist, current included
-	walSize  int64
-	walBuf   []byte
-	dirty    map[*segment]struct{} // written since the last WAL rotation
-	touched  map[*partition]int64  // partition -> new high watermark in a commit
-	fns      []func()
-	lastDur  time.Duration // duration of the last WAL write + fsync
+	wal     file
+	walSeq  uint64   // sequence number of the current WAL file
+	walSeqs []uint64 // WAL files that exist, current included
+	walSize int64
+	walHdrs []byte   // record headers of the group being written
+	walVec  [][]byte // headers and batches of the group being written
+	walIOV  iovecs
+	lastDur time.Duration // duration of the last WAL write + fsync
+
+	// Applier-owned; the committer uses dirty only with the applier drained.
+	dirty   map[*segment]struct{} // written since the last WAL rotation
+	touched map[*partition]int64  // partition -> new high watermark in a commit
+	fns     []func()
+
 	ckptBusy bool
 	ckptJobs chan ckptJob
 	ckptDone chan error
@@ -219,6 +233,10 @@ func New(cfg Config, logger *slog.Logger) (*Store, error) {
 		touched:       map[*partition]int64{},
 		ckptJobs:      make(chan ckptJob, 1),
 		ckptDone:      make(chan error, 1),
+		applyQ:        make(chan *group, applyQueue),
+		applierDone:   make(chan struct{}),
+		wbQ:           make(chan wbRange, writebackQueue),
+		wbDone:        make(chan struct{}),
 		committerDone: make(chan struct{}),
 		quit:          make(chan struct{}),
 	}
@@ -244,6 +262,8 @@ func New(cfg Config, logger *slog.Logger) (*Store, error) {
 	}
 	s.ckptWG.Add(1)
 	go s.checkpointer()
+	go s.writeback()
+	go s.applier()
 	go s.run()
 	if cfg.RetentionInterval > 0 {
 		s.bgWG.Add(1)
@@ -269,6 +289,7 @@ func (s *Store) Close() error {
 		s.wake()
 		<-s.committerDone
 		s.ckptWG.Wait()
+		<-s.wbDone
 
 		errs := []error{s.committerErr}
 		if err := s.poisoned(); err != nil {
@@ -713,7 +734,7 @@ func (s *Store) Size(tp topic.Partition) (int64, error) {
 	return n, nil
 }
 
-// Watch calls fn from the committer goroutine after each advance of tp's
+// Watch calls fn from the applier goroutine after each advance of tp's
 // high watermark, until cancel is called. fn must not block.
 func (s *Store) Watch(tp topic.Partition, fn func()) (func(), error) {
 	p, err := s.partition(tp)

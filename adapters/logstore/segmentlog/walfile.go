@@ -9,18 +9,23 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/chronik-stream/chronik/domain/wal"
 )
 
 const walSuffix = ".wal"
 
+// trashSuffix marks a WAL file that a checkpoint moved out of the WAL to
+// delete it (see runCheckpoint); it is never replayed.
+const trashSuffix = ".trash"
+
 func walPath(dir string, seq uint64) string {
 	return filepath.Join(dir, fmt.Sprintf("%0*d%s", baseDigits, seq, walSuffix))
 }
 
 // listWAL returns the sequence numbers of the WAL files in dir, ascending,
-// and removes leftovers that are not WAL files (temporary files).
+// and removes WAL files that a checkpoint was deleting (*.wal.trash).
 func listWAL(dir string) ([]uint64, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -29,6 +34,12 @@ func listWAL(dir string) ([]uint64, error) {
 	var seqs []uint64
 	for _, e := range entries {
 		if e.IsDir() {
+			continue
+		}
+		if strings.HasSuffix(e.Name(), walSuffix+trashSuffix) {
+			if err := removeIfExists(filepath.Join(dir, e.Name())); err != nil {
+				return nil, fmt.Errorf("removing old WAL file %s: %w", e.Name(), err)
+			}
 			continue
 		}
 		seq, ok := parseBase(e.Name(), walSuffix)
