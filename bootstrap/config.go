@@ -39,6 +39,9 @@ type Config struct {
 	GroupMaxSessionTimeoutMs     int `toml:"group_max_session_timeout_ms"`
 	OffsetsRetentionMinutes      int `toml:"offsets_retention_minutes"`
 
+	GroupConsumerSessionTimeoutMs    int `toml:"group_consumer_session_timeout_ms"`
+	GroupConsumerHeartbeatIntervalMs int `toml:"group_consumer_heartbeat_interval_ms"`
+
 	walRotationBytes int64
 	maxRequestBytes  int64
 	advertisedNote   string // how the advertised host was chosen, for the log
@@ -62,6 +65,9 @@ func Defaults() Config {
 		GroupMinSessionTimeoutMs:     6000,
 		GroupMaxSessionTimeoutMs:     1800000,
 		OffsetsRetentionMinutes:      10080,
+
+		GroupConsumerSessionTimeoutMs:    45000,
+		GroupConsumerHeartbeatIntervalMs: 5000,
 	}
 }
 
@@ -98,6 +104,8 @@ var envVars = []struct {
 	{"CHRONIK_GROUP_MIN_SESSION_TIMEOUT_MS", intVar(func(c *Config) *int { return &c.GroupMinSessionTimeoutMs })},
 	{"CHRONIK_GROUP_MAX_SESSION_TIMEOUT_MS", intVar(func(c *Config) *int { return &c.GroupMaxSessionTimeoutMs })},
 	{"CHRONIK_OFFSETS_RETENTION_MINUTES", intVar(func(c *Config) *int { return &c.OffsetsRetentionMinutes })},
+	{"CHRONIK_GROUP_CONSUMER_SESSION_TIMEOUT_MS", intVar(func(c *Config) *int { return &c.GroupConsumerSessionTimeoutMs })},
+	{"CHRONIK_GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS", intVar(func(c *Config) *int { return &c.GroupConsumerHeartbeatIntervalMs })},
 }
 
 func intVar(field func(*Config) *int) func(*Config, string) error {
@@ -249,6 +257,9 @@ func (c *Config) validate() []string {
 	}
 	if c.GroupMinSessionTimeoutMs < 1 || c.GroupMaxSessionTimeoutMs < c.GroupMinSessionTimeoutMs {
 		problems = append(problems, fmt.Sprintf("group session timeouts: min %d ms must be positive and at most max %d ms", c.GroupMinSessionTimeoutMs, c.GroupMaxSessionTimeoutMs))
+	}
+	if c.GroupConsumerHeartbeatIntervalMs < 1 || c.GroupConsumerSessionTimeoutMs <= c.GroupConsumerHeartbeatIntervalMs {
+		problems = append(problems, fmt.Sprintf("consumer group heartbeat interval %d ms must be positive and below the session timeout %d ms", c.GroupConsumerHeartbeatIntervalMs, c.GroupConsumerSessionTimeoutMs))
 	}
 	if c.OffsetsRetentionMinutes < 1 {
 		problems = append(problems, fmt.Sprintf("offsets retention %d minutes must be at least 1", c.OffsetsRetentionMinutes))

@@ -140,6 +140,10 @@ func groupsConfig(c Config) groups.Config {
 			InitialRebalanceDelay: time.Duration(c.GroupInitialRebalanceDelayMs) * time.Millisecond,
 		},
 		OffsetsRetention: time.Duration(c.OffsetsRetentionMinutes) * time.Minute,
+		Consumer: group.ConsumerConfig{
+			SessionTimeout:    time.Duration(c.GroupConsumerSessionTimeoutMs) * time.Millisecond,
+			HeartbeatInterval: time.Duration(c.GroupConsumerHeartbeatIntervalMs) * time.Millisecond,
+		},
 	}
 }
 

@@ -30,6 +30,9 @@ func handleListGroups(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 		lg := kmsg.NewListGroupsResponseGroup()
 		lg.Group, lg.ProtocolType, lg.GroupState = g.ID, g.ProtocolType, g.State.String()
 		lg.GroupType = "classic"
+		if g.Consumer {
+			lg.GroupType = "consumer"
+		}
 		resp.Groups = append(resp.Groups, lg)
 	}
 	return resp, nil

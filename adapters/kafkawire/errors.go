@@ -51,6 +51,12 @@ var errorCodes = []struct {
 	{group.ErrCoordinatorNotAvailable, kerr.CoordinatorNotAvailable},
 	{group.ErrGroupMaxSizeReached, kerr.GroupMaxSizeReached},
 	{group.ErrUnknownTopicSubscription, kerr.GroupSubscribedToTopic},
+	{group.ErrFencedMemberEpoch, kerr.FencedMemberEpoch},
+	{group.ErrStaleMemberEpoch, kerr.StaleMemberEpoch},
+	{group.ErrUnsupportedAssignor, kerr.UnsupportedAssignor},
+	{group.ErrUnreleasedInstanceID, kerr.UnreleasedInstanceID},
+	{group.ErrInvalidRequest, kerr.InvalidRequest},
+	{group.ErrInvalidRegex, kerr.InvalidRegularExpression},
 
 	{producer.ErrInvalidEpoch, kerr.InvalidProducerEpoch},
 	{producer.ErrOutOfOrder, kerr.OutOfOrderSequenceNumber},

@@ -34,6 +34,9 @@ type Config struct {
 	// OffsetsRetention is offsets.retention.minutes: committed offsets of an
 	// empty group older than this are deleted.
 	OffsetsRetention time.Duration
+	// Consumer is the KIP-848 consumer groups' settings (zero fields get
+	// defaults, see consumerConfig).
+	Consumer group.ConsumerConfig
 }
 
 // Offset is a committed offset.
@@ -66,6 +69,16 @@ type entry struct {
 	syncs   map[string]chan group.SyncResult
 	offsets map[topic.Partition]Offset
 	timer   *time.Timer
+	// cg is set when the group is a KIP-848 consumer group (g is then an
+	// empty shell).
+	cg *group.ConsumerGroup
+	// dead is set, under Service.mu, when the group is deleted, so that get
+	// can tell without the group's lock (which guards g).
+	dead bool
+	// emptySince is when the group last became Empty (zero while it has
+	// members): offset retention counts from then (KIP-211). Not stored: a
+	// restart starts the count again, which only keeps offsets longer.
+	emptySince time.Time
 }
 
 // New loads groups and offsets from the metadata store.
@@ -73,6 +86,7 @@ func New(ctx context.Context, cfg Config, meta metastore.Store, logs logstore.St
 	if cfg.OffsetsRetention <= 0 {
 		cfg.OffsetsRetention = 7 * 24 * time.Hour
 	}
+	cfg.Consumer = consumerConfig(cfg)
 	s := &Service{cfg: cfg, meta: meta, logs: logs, clock: clk, logger: logger, entries: map[string]*entry{}}
 	now := clk.Now()
 	err := meta.Scan(ctx, []byte(groupPrefix), func(_, v []byte) error {
@@ -81,9 +95,16 @@ func New(ctx context.Context, cfg Config, meta metastore.Store, logs logstore.St
 			return fmt.Errorf("decoding stored group: %w", err)
 		}
 		g.Restore(now)
-		s.entries[g.ID] = newEntry(g)
+		e := newEntry(g)
+		if g.State == group.Empty {
+			e.emptySince = now
+		}
+		s.entries[g.ID] = e
 		return nil
 	})
+	if err == nil {
+		err = s.loadConsumerGroups(ctx, now)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("loading groups: %w", err)
 	}
@@ -136,7 +157,7 @@ func (s *Service) get(id string, create bool) (*entry, error) {
 		return nil, group.ErrCoordinatorNotAvailable
 	}
 	e, ok := s.entries[id]
-	if ok && e.g.State == group.Dead && create {
+	if ok && e.dead && create {
 		ok = false
 	}
 	if !ok {
@@ -167,7 +188,22 @@ func (s *Service) apply(ctx context.Context, e *entry, fx group.Effects) {
 	if fx.Changed {
 		s.save(ctx, e)
 	}
+	switch {
+	case e.g.State != group.Empty:
+		e.emptySince = time.Time{}
+	case e.emptySince.IsZero():
+		e.emptySince = s.clock.Now()
+	}
 	s.schedule(e)
+}
+
+// isClosed reports whether Close began. A request that may park checks it
+// under the entry's lock: Close answers what is parked when it takes that
+// lock, so a request parked after that would never be answered.
+func (s *Service) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
 }
 
 func (s *Service) save(ctx context.Context, e *entry) {
@@ -183,6 +219,9 @@ func (s *Service) save(ctx context.Context, e *entry) {
 // schedule arms the group's timer for its next deadline. Caller holds e.mu.
 func (s *Service) schedule(e *entry) {
 	next := e.g.NextDeadline()
+	if c := e.consumerDeadline(); !c.IsZero() && (next.IsZero() || c.Before(next)) {
+		next = c
+	}
 	if e.timer != nil {
 		e.timer.Stop()
 		e.timer = nil
@@ -208,6 +247,7 @@ func (s *Service) tick(e *entry) {
 	}
 	fx := e.g.Tick(s.clock.Now(), s.cfg.Group)
 	s.apply(context.Background(), e, fx)
+	s.consumerTick(e, s.clock.Now())
 }
 
 // Join handles a JoinGroup, waiting for the join phase to end when needed.
@@ -220,6 +260,14 @@ func (s *Service) Join(ctx context.Context, groupID string, req group.JoinReques
 		return group.JoinResult{}, err
 	}
 	e.mu.Lock()
+	if s.isClosed() {
+		e.mu.Unlock()
+		return group.JoinResult{}, group.ErrCoordinatorNotAvailable
+	}
+	if err := s.classicJoinAllowed(ctx, e); err != nil {
+		e.mu.Unlock()
+		return group.JoinResult{Err: err, MemberID: req.MemberID, Generation: -1}, nil
+	}
 	res, ok, id, fx := e.g.Join(s.clock.Now(), s.cfg.Group, req)
 	var wait chan group.JoinResult
 	if !ok {
@@ -250,6 +298,10 @@ func (s *Service) Sync(ctx context.Context, groupID string, req group.SyncReques
 		return group.SyncResult{}, unknownMember(err)
 	}
 	e.mu.Lock()
+	if s.isClosed() {
+		e.mu.Unlock()
+		return group.SyncResult{}, group.ErrCoordinatorNotAvailable
+	}
 	res, ok, fx := e.g.Sync(s.clock.Now(), req)
 	var wait chan group.SyncResult
 	if !ok {
@@ -326,7 +378,12 @@ func (s *Service) CommitOffsets(ctx context.Context, groupID, memberID, instance
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := s.clock.Now()
-	if err := e.g.CanCommit(now, memberID, instanceID, generation); err != nil {
+	if e.cg != nil {
+		// The generation field carries the member epoch.
+		if err := e.cg.CanCommit(memberID, generation); err != nil {
+			return nil, err
+		}
+	} else if err := e.g.CanCommit(now, memberID, instanceID, generation); err != nil {
 		return nil, err
 	}
 	errs := make([]error, len(commits))
@@ -399,7 +456,7 @@ func (s *Service) DeleteOffsets(ctx context.Context, groupID string, parts []top
 		members = append(members, m)
 	}
 	for i, p := range parts {
-		if len(members) > 0 && subscribed(members, e.g.ProtocolType, p.Topic) {
+		if e.cg != nil && e.cg.SubscribesTo(p.Topic) || len(members) > 0 && subscribed(members, e.g.ProtocolType, p.Topic) {
 			errs[i] = fmt.Errorf("%w: %q consumes %q", group.ErrUnknownTopicSubscription, groupID, p.Topic)
 			continue
 		}
@@ -423,6 +480,9 @@ type Summary struct {
 	ID           string
 	State        group.State
 	ProtocolType string
+	// Consumer is set for KIP-848 consumer groups (ListGroups' group type
+	// "consumer"); classic groups leave it unset.
+	Consumer bool
 }
 
 // List returns the groups, optionally only those in the given states.
@@ -437,6 +497,9 @@ func (s *Service) List(states []group.State) []Summary {
 	for _, e := range entries {
 		e.mu.Lock()
 		sum := Summary{ID: e.g.ID, State: e.g.State, ProtocolType: e.g.ProtocolType}
+		if e.cg != nil {
+			sum.State, sum.ProtocolType, sum.Consumer = consumerSummary(e.cg), consumerProtocolType, true
+		}
 		e.mu.Unlock()
 		if sum.State == group.Dead || len(states) > 0 && !containsState(states, sum.State) {
 			continue
@@ -475,6 +538,12 @@ func (s *Service) Describe(groupID string) Description {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	d := Description{ID: groupID, State: e.g.State, ProtocolType: e.g.ProtocolType, Protocol: e.g.Protocol}
+	if e.cg != nil {
+		d.State, d.ProtocolType = consumerSummary(e.cg), consumerProtocolType
+		for _, m := range e.cg.Describe().Members {
+			d.Members = append(d.Members, group.Member{ID: m.ID, InstanceID: m.InstanceID, ClientID: m.ClientID, ClientHost: m.ClientHost})
+		}
+	}
 	for _, m := range e.g.Members {
 		d.Members = append(d.Members, *m)
 	}
@@ -493,10 +562,18 @@ func (s *Service) Delete(ctx context.Context, groupID string) error {
 	if e.g.State == group.Dead {
 		return fmt.Errorf("%w: %q", group.ErrGroupIDNotFound, groupID)
 	}
+	if e.cg != nil {
+		if err := e.cg.Delete(); err != nil {
+			return err
+		}
+	}
 	if err := e.g.Delete(); err != nil {
 		return err
 	}
-	ops := []metastore.Op{metastore.Del([]byte(groupPrefix + groupID))}
+	s.mu.Lock()
+	e.dead = true
+	s.mu.Unlock()
+	ops := []metastore.Op{metastore.Del([]byte(groupPrefix + groupID)), metastore.Del([]byte(consumerGroupPrefix + groupID))}
 	for p := range e.offsets {
 		ops = append(ops, metastore.Del(offsetKey(groupID, p)))
 	}
@@ -508,7 +585,9 @@ func (s *Service) Delete(ctx context.Context, groupID string) error {
 		e.timer.Stop()
 	}
 	s.mu.Lock()
-	delete(s.entries, groupID)
+	if s.entries[groupID] == e { // not a new group under the same id
+		delete(s.entries, groupID)
+	}
 	s.mu.Unlock()
 	return nil
 }
@@ -561,9 +640,12 @@ func (s *Service) Run(ctx context.Context) {
 }
 
 // ExpireOffsets deletes offsets of empty groups committed longer ago than
-// the retention, and forgets empty groups left with no offsets.
+// the retention, and forgets empty groups left with no offsets. As in Kafka
+// (KIP-211), a group that had members keeps its offsets until it has also
+// been empty for the retention: a consumer group that stops for a moment
+// must not lose offsets it committed long ago.
 func (s *Service) ExpireOffsets(ctx context.Context) {
-	cutoff := s.clock.Now().Add(-s.cfg.OffsetsRetention).UnixMilli()
+	cutoff := s.clock.Now().Add(-s.cfg.OffsetsRetention)
 	s.mu.Lock()
 	entries := make([]*entry, 0, len(s.entries))
 	for _, e := range s.entries {
@@ -572,11 +654,15 @@ func (s *Service) ExpireOffsets(ctx context.Context) {
 	s.mu.Unlock()
 	for _, e := range entries {
 		e.mu.Lock()
-		if e.g.State == group.Empty {
+		if !e.consumerExpirable(cutoff) {
+			e.mu.Unlock()
+			continue
+		}
+		if e.g.State == group.Empty && (e.g.ProtocolType == "" || e.emptySince.Before(cutoff)) {
 			var ops []metastore.Op
 			var expired []topic.Partition
 			for p, o := range e.offsets {
-				if o.CommitTime < cutoff {
+				if o.CommitTime < cutoff.UnixMilli() {
 					ops = append(ops, metastore.Del(offsetKey(e.g.ID, p)))
 					expired = append(expired, p)
 				}
@@ -592,8 +678,31 @@ func (s *Service) ExpireOffsets(ctx context.Context) {
 				}
 			}
 		}
+		if e.g.State == group.Empty && len(e.offsets) == 0 && e.g.NextDeadline().IsZero() && len(e.joins) == 0 {
+			s.forget(ctx, e)
+		}
 		e.mu.Unlock()
 	}
+}
+
+// forget removes an empty group without offsets, as Kafka does. It is
+// marked Dead first: a request that already holds the entry is answered
+// COORDINATOR_NOT_AVAILABLE and retries on a new group. Caller holds e.mu.
+func (s *Service) forget(ctx context.Context, e *entry) {
+	if err := s.meta.Apply(ctx, metastore.Del([]byte(groupPrefix+e.g.ID)), metastore.Del([]byte(consumerGroupPrefix+e.g.ID))); err != nil {
+		s.logger.Warn("removing empty group failed", "group", e.g.ID, "err", err)
+		return
+	}
+	_ = e.g.Delete()
+	if e.timer != nil {
+		e.timer.Stop()
+	}
+	s.mu.Lock()
+	e.dead = true
+	if s.entries[e.g.ID] == e {
+		delete(s.entries, e.g.ID)
+	}
+	s.mu.Unlock()
 }
 
 // Close stops every group's timers and answers parked requests so that no

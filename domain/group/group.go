@@ -247,6 +247,21 @@ func (g *Group) Join(now time.Time, cfg Config, req JoinRequest) (res JoinResult
 			delete(g.pending, req.MemberID)
 			return g.addAndRebalance(now, cfg, req, req.MemberID)
 		}
+	}
+	if req.InstanceID != "" {
+		// As Kafka: an instance id that now belongs to another member id
+		// fences the caller (a zombie must not be told to rejoin without a
+		// member id, which would fence the live member); one the group does
+		// not know makes the caller reset its member id.
+		cur, ok := g.Instances[req.InstanceID]
+		if ok && cur != req.MemberID {
+			return fail(fmt.Errorf("%w: instance %q is now member %q", ErrFencedInstanceID, req.InstanceID, cur))
+		}
+		if !ok {
+			return fail(fmt.Errorf("%w: instance %q is not in %q", ErrUnknownMember, req.InstanceID, g.ID))
+		}
+	}
+	if !known {
 		return fail(fmt.Errorf("%w: %q is not a member of %q", ErrUnknownMember, req.MemberID, g.ID))
 	}
 	if m.InstanceID != req.InstanceID {
@@ -259,8 +274,13 @@ func (g *Group) Join(now time.Time, cfg Config, req JoinRequest) (res JoinResult
 		return g.await(now, m, fx)
 	case CompletingRebalance:
 		if !changed {
-			// A duplicate JoinGroup (e.g. a retried one): answer as the join phase did.
-			return g.joinResult(m.ID), true, m.ID, fx
+			// A duplicate JoinGroup (e.g. a retried one): answer as the join
+			// phase did, the leader with the members it must assign to.
+			res := g.joinResult(m.ID)
+			if m.ID == g.Leader {
+				res.Members = g.memberList()
+			}
+			return res, true, m.ID, fx
 		}
 	case Stable:
 		if !changed && m.ID != g.Leader {
@@ -363,10 +383,13 @@ func (g *Group) await(now time.Time, m *Member, fx Effects) (JoinResult, bool, s
 
 // prepareRebalance starts a join phase: every member must rejoin.
 func (g *Group) prepareRebalance(now time.Time, cfg Config, fx Effects) Effects {
-	// Members waiting on a SyncGroup learn that they must rejoin.
+	// Members waiting on a SyncGroup learn that they must rejoin; their
+	// session restarts with the answer (as in Kafka), or a member parked
+	// longer than its session would expire before it could rejoin.
 	for _, m := range g.Members {
 		if m.awaitingSync {
 			m.awaitingSync = false
+			m.deadline = now.Add(m.SessionTimeout)
 			fx.sync(m.ID, SyncResult{Err: ErrRebalanceInProgress})
 		}
 		m.joinedGen = false
@@ -414,9 +437,22 @@ func (g *Group) completeJoin(now time.Time, self string, fx *Effects) (JoinResul
 		// members keep their place until their session expires.
 		if !m.joinedGen && m.InstanceID == "" {
 			g.removeMember(id)
+			fx.Changed = true
 		}
 	}
 	g.initialDelayEnd = time.Time{}
+	if len(g.Members) > 0 && !g.electJoinedLeader() {
+		// Only static members that have not rejoined are left: nobody could
+		// be told of a new generation. Wait another rebalance timeout for
+		// them (their sessions may expire meanwhile), as Kafka does.
+		g.rebalanceDeadline = now
+		for _, m := range g.Members {
+			if d := now.Add(m.RebalanceTimeout); d.After(g.rebalanceDeadline) {
+				g.rebalanceDeadline = d
+			}
+		}
+		return JoinResult{}, false
+	}
 	g.Generation++
 	fx.Changed = true
 	if len(g.Members) == 0 {
@@ -424,9 +460,6 @@ func (g *Group) completeJoin(now time.Time, self string, fx *Effects) (JoinResul
 		return JoinResult{}, false
 	}
 	g.Protocol = g.selectProtocol()
-	if _, ok := g.Members[g.Leader]; !ok {
-		g.Leader = g.firstMember()
-	}
 	g.State = CompletingRebalance
 	var mine JoinResult
 	found := false
@@ -449,6 +482,23 @@ func (g *Group) completeJoin(now time.Time, self string, fx *Effects) (JoinResul
 	return mine, found
 }
 
+// electJoinedLeader makes sure the leader is a member that rejoined in this
+// join phase, since only the leader is sent the members to assign to: a
+// static leader that did not rejoin keeps its membership but not the lead.
+// It reports false when no member rejoined.
+func (g *Group) electJoinedLeader() bool {
+	if m, ok := g.Members[g.Leader]; ok && m.joinedGen {
+		return true
+	}
+	for _, id := range sortedIDs(g.Members) {
+		if g.Members[id].joinedGen {
+			g.Leader = id
+			return true
+		}
+	}
+	return false
+}
+
 func (g *Group) joinResult(id string) JoinResult {
 	return JoinResult{Generation: g.Generation, ProtocolType: g.ProtocolType, Protocol: g.Protocol, Leader: g.Leader, MemberID: id}
 }
@@ -464,12 +514,16 @@ func (g *Group) memberList() []*Member {
 }
 
 func (g *Group) firstMember() string {
-	ids := make([]string, 0, len(g.Members))
-	for id := range g.Members {
+	return sortedIDs(g.Members)[0]
+}
+
+func sortedIDs(members map[string]*Member) []string {
+	ids := make([]string, 0, len(members))
+	for id := range members {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
-	return ids[0]
+	return ids
 }
 
 // selectProtocol picks the protocol every member supports that most members

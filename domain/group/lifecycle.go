@@ -44,7 +44,10 @@ func (g *Group) Sync(now time.Time, req SyncRequest) (res SyncResult, ok bool, f
 	fx.Changed = true
 	for _, mm := range g.Members {
 		if mm.awaitingSync {
+			// The session restarts with the answer, as in Kafka: a member
+			// that waited longer than its session must not expire now.
 			mm.awaitingSync = false
+			mm.deadline = now.Add(mm.SessionTimeout)
 			fx.sync(mm.ID, g.syncResult(mm))
 		}
 	}
@@ -219,18 +222,29 @@ func (g *Group) NextDeadline() time.Time {
 // CanCommit checks an OffsetCommit's member and generation. A commit with
 // generation -1 and no member (a standalone consumer or an admin tool) is
 // allowed only while the group has no members.
+//
+// As in Kafka, members may commit during PreparingRebalance (eager consumers
+// commit what they consumed before they rejoin) but not while the leader is
+// assigning (CompletingRebalance), and a static member's instance id must
+// be known and its own.
 func (g *Group) CanCommit(now time.Time, memberID, instanceID string, generation int32) error {
-	if generation < 0 && memberID == "" {
+	if g.State == Dead {
+		return ErrCoordinatorNotAvailable
+	}
+	if generation < 0 && memberID == "" && instanceID == "" {
 		if len(g.Members) > 0 {
 			return fmt.Errorf("%w: group %q has members; commit with a member id and generation", ErrUnknownMember, g.ID)
 		}
 		return nil
 	}
+	if _, ok := g.Instances[instanceID]; instanceID != "" && !ok {
+		return fmt.Errorf("%w: instance %q is not in %q", ErrUnknownMember, instanceID, g.ID)
+	}
 	m, err := g.check(memberID, instanceID, generation)
 	if err != nil {
 		return err
 	}
-	if g.State == PreparingRebalance || g.State == CompletingRebalance {
+	if g.State == CompletingRebalance {
 		return ErrRebalanceInProgress
 	}
 	m.deadline = now.Add(m.SessionTimeout)

@@ -14,14 +14,29 @@ Part 2 (api_version=(0, 10, 0): legacy magic-1 message sets, no headers): the
 same for none, gzip, snappy and lz4 on new topics, read back both with the
 0.10.0 consumer and with an auto-negotiated one.
 
+Part 3 (consumer group, commit, restart, resume): produce 300 records to a
+3-partition topic; a KafkaConsumer in a group (enable_auto_commit=False) reads
+about 100, commit()s, reads about 60 more without committing (the uncommitted
+tail) and closes; meanwhile KafkaAdminClient list_consumer_groups,
+describe_consumer_groups (Stable, one member owning all partitions) and
+list_consumer_group_offsets (the committed offsets) are checked. The server is
+restarted ($CHRONIK_COMPAT_RESTART, exported by run.sh: SIGTERM, start again
+on the same data dir and port); the committed offsets must still be there and
+the group listed and Empty. A new consumer in the same group reads to the end:
+every record must come back at least once, with no gap, and the records read
+twice must be exactly the uncommitted tail of the first session. Then
+delete_consumer_groups must remove the group and its offsets.
+
 Exits non-zero with a message naming the first mismatch.
 """
 import os
+import subprocess
 import sys
 import time
 import traceback
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import errors as Errors
 from kafka.admin import NewTopic
 from kafka.codec import has_gzip, has_lz4, has_snappy, has_zstd
 
@@ -64,12 +79,12 @@ def create_topics(bootstrap, names):
         admin.close()
 
 
-def produce(bootstrap, topic, codec, recs, api_version, with_headers):
-    kw = {}
+def produce(bootstrap, topic, codec, recs, api_version, with_headers, partitions=PARTITIONS, **kw):
     if api_version is not None:
         kw["api_version"] = api_version
+    kw.setdefault("linger_ms", 20)
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", compression_type=codec,
-                             linger_ms=20, retries=3, request_timeout_ms=30000,
+                             retries=3, request_timeout_ms=30000,
                              client_id="compat-kp-producer", **kw)
     try:
         sent = {}  # key -> (partition, offset)
@@ -90,7 +105,7 @@ def produce(bootstrap, topic, codec, recs, api_version, with_headers):
                     raise Failure("produce to %s (codec %s) failed for key %s: %r"
                                   % (topic, codec, key.decode(), e))
                 check(md.topic == topic, "produce metadata topic %r != %r" % (md.topic, topic))
-                check(0 <= md.partition < PARTITIONS, "produce metadata partition %d" % md.partition)
+                check(0 <= md.partition < partitions, "produce metadata partition %d" % md.partition)
                 check(md.offset >= 0, "produce metadata offset %d for key %s" % (md.offset, key.decode()))
                 check(key not in sent, "key %s acknowledged twice" % key.decode())
                 sent[key] = (md.partition, md.offset)
@@ -199,6 +214,196 @@ def run_case(bootstrap, topic, codec, produce_version, consume_versions, with_he
         % (topic, len(recs), dict(sorted(parts.items())), label, produce_version or "auto"))
 
 
+GROUP_PARTITIONS = 3
+
+
+def restart_server():
+    cmd = os.environ.get("CHRONIK_COMPAT_RESTART")
+    check(cmd, "CHRONIK_COMPAT_RESTART is not set (run through run.sh): cannot restart the server")
+    t0 = time.time()
+    r = subprocess.run([cmd], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+    out = r.stdout.decode(errors="replace").strip().replace("\n", " | ")
+    check(r.returncode == 0, "restarting the server failed (exit %d): %s" % (r.returncode, out))
+    log("group: server restarted in %.1fs (%s)" % (time.time() - t0, out))
+
+
+def group_consumer(bootstrap, topic, group):
+    c = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group, client_id="compat-kp-group",
+                      enable_auto_commit=False, auto_offset_reset="earliest", max_poll_records=10,
+                      max_partition_fetch_bytes=1024,
+                      session_timeout_ms=10000, heartbeat_interval_ms=1000, fetch_max_wait_ms=100,
+                      request_timeout_ms=30000)
+    return c
+
+
+def poll_until(consumer, got, want, what, timeout=30):
+    """Polls into got (list of records) until it holds at least want records."""
+    deadline = time.time() + timeout
+    while len(got) < want:
+        check(time.time() < deadline, "%s: read %d of %d records within %ds" % (what, len(got), want, timeout))
+        for msgs in consumer.poll(timeout_ms=500).values():
+            got.extend(msgs)
+
+
+def describe_group(admin, group):
+    descs = admin.describe_consumer_groups([group])
+    check(len(descs) == 1, "describe_consumer_groups(%s) returned %d groups" % (group, len(descs)))
+    d = descs[0]
+    check(d.error_code == 0 and d.group == group, "describe_consumer_groups(%s): %r" % (group, d))
+    return d
+
+
+def group_resume(bootstrap):
+    topic, group = "compat-kp-group", "compat-kp-g-%d" % os.getpid()
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="compat-kp-admin", request_timeout_ms=30000)
+    try:
+        admin.create_topics([NewTopic(name=topic, num_partitions=GROUP_PARTITIONS, replication_factor=1)],
+                            timeout_ms=30000)
+    finally:
+        admin.close()
+    recs = records("group") + [(b"extra-%03d" % i, b"extra value %d" % i, []) for i in range(100)]
+    # Small batches, and small fetches below: reads interleave the partitions, so
+    # the commit and the tail end fall inside each partition.
+    sent = produce(bootstrap, topic, None, recs, None, True, GROUP_PARTITIONS, batch_size=1024, linger_ms=5)
+    by_pos = {pos: key for key, pos in sent.items()}
+    values = {k: v for k, v, _ in recs}
+    ends = {}
+    for p, off in sent.values():
+        ends[p] = max(ends.get(p, 0), off + 1)
+    check(sorted(ends) == list(range(GROUP_PARTITIONS)), "%s: records landed only in partitions %s" % (topic, sorted(ends)))
+    tps = [TopicPartition(topic, p) for p in range(GROUP_PARTITIONS)]
+
+    # Session 1: read ~100, commit, read ~60 more (the uncommitted tail), close without committing.
+    s1 = []
+    c1 = group_consumer(bootstrap, topic, group)
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="compat-kp-admin", request_timeout_ms=30000)
+    try:
+        poll_until(c1, s1, 100, "group session 1")
+        assigned = sorted(tp.partition for tp in c1.assignment())
+        check(assigned == list(range(GROUP_PARTITIONS)),
+              "group session 1: the only member of %s was assigned partitions %s" % (group, assigned))
+        c1.commit()
+        committed = {}
+        for tp in tps:
+            committed[tp.partition] = c1.committed(tp)
+            pos = c1.position(tp)
+            check(committed[tp.partition] == pos, "group session 1: %s committed() = %s after commit(), position %d"
+                  % (tp, committed[tp.partition], pos))
+        n_committed = len(s1)
+        # The tail: read on, but never commit it.
+        poll_until(c1, s1, n_committed + 60, "group session 1 (uncommitted tail)")
+        tail_end = {tp.partition: c1.position(tp) for tp in tps}
+
+        listed = admin.list_consumer_groups()
+        check((group, "consumer") in listed, "list_consumer_groups: (%s, consumer) not in %s" % (group, listed))
+        d = describe_group(admin, group)
+        check(d.state == "Stable" and d.protocol_type == "consumer" and d.protocol in ("range", "roundrobin"),
+              "describe_consumer_groups(%s) with one consuming member: state %s, protocol %s/%s, want Stable consumer/range"
+              % (group, d.state, d.protocol_type, d.protocol))
+        check(len(d.members) == 1, "describe_consumer_groups(%s): %d members, want 1: %s" % (group, len(d.members), d.members))
+        m = d.members[0]
+        check(m.client_id == "compat-kp-group" and m.client_host,
+              "describe_consumer_groups(%s): member client_id %r host %r" % (group, m.client_id, m.client_host))
+        check(list(m.member_metadata.subscription) == [topic],
+              "describe_consumer_groups(%s): member subscription %r" % (group, m.member_metadata.subscription))
+        got_assign = {t: sorted(ps) for t, ps in m.member_assignment.assignment}
+        check(got_assign == {topic: list(range(GROUP_PARTITIONS))},
+              "describe_consumer_groups(%s): member assignment %r" % (group, got_assign))
+        offs = admin.list_consumer_group_offsets(group)
+        got_offs = {tp.partition: om.offset for tp, om in offs.items() if tp.topic == topic}
+        check(got_offs == committed, "list_consumer_group_offsets(%s) = %s, committed %s" % (group, got_offs, committed))
+        log("group: session 1 read %d records, committed %s after %d, read %d more (uncommitted tail to %s); group Stable, 1 member"
+            % (len(s1), committed, n_committed, len(s1) - n_committed, tail_end))
+    finally:
+        c1.close(autocommit=False)
+        admin.close()
+
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="compat-kp-admin", request_timeout_ms=30000)
+    try:
+        d = describe_group(admin, group)
+        check(d.state == "Empty" and not d.members,
+              "describe_consumer_groups(%s) after its only member closed: state %s, %d members, want Empty, 0"
+              % (group, d.state, len(d.members)))
+    finally:
+        admin.close()
+
+    restart_server()
+
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="compat-kp-admin", request_timeout_ms=30000)
+    try:
+        offs = admin.list_consumer_group_offsets(group)
+        got_offs = {tp.partition: om.offset for tp, om in offs.items() if tp.topic == topic}
+        check(got_offs == committed, "after the restart, list_consumer_group_offsets(%s) = %s, but %s was committed"
+              % (group, got_offs, committed))
+        listed = admin.list_consumer_groups()
+        check(any(g == group for g, _ in listed), "after the restart, list_consumer_groups does not list %s: %s" % (group, listed))
+        d = describe_group(admin, group)
+        check(d.state == "Empty" and not d.members,
+              "after the restart, describe_consumer_groups(%s): state %s, %d members, want Empty, 0" % (group, d.state, len(d.members)))
+    finally:
+        admin.close()
+
+    # Session 2: the same group reads to the end, then commits.
+    want2 = sum(ends[p] - committed[p] for p in ends)
+    s2 = []
+    c2 = group_consumer(bootstrap, topic, group)
+    try:
+        poll_until(c2, s2, want2, "group session 2 (after the restart)")
+        for msgs in c2.poll(timeout_ms=1000).values():  # must be empty: all read
+            s2.extend(msgs)
+        c2.commit()
+        final = {tp.partition: c2.committed(tp) for tp in tps}
+    finally:
+        c2.close(autocommit=False)
+
+    # Checks: content, no gap, duplicates only within the uncommitted tail.
+    seen = {}  # (partition, offset) -> sessions
+    for sess, msgs in (("session 1", s1), ("session 2", s2)):
+        per = {}
+        for m in msgs:
+            key = by_pos.get((m.partition, m.offset))
+            check(key is not None and m.key == key,
+                  "group %s: partition %d offset %d has key %r, the producer put %r there" % (sess, m.partition, m.offset, m.key, key))
+            check(m.value == values[key], "group %s: key %s: wrong value" % (sess, key))
+            seen.setdefault((m.partition, m.offset), []).append(sess)
+            per.setdefault(m.partition, []).append(m.offset)
+        for p, offs in per.items():
+            start = 0 if sess == "session 1" else committed[p]
+            check(offs == list(range(start, start + len(offs))),
+                  "group %s: partition %d offsets are not contiguous from %d (%s): %s"
+                  % (sess, p, start, "the committed offset" if start else "the beginning", offs[:20]))
+    for p in range(GROUP_PARTITIONS):
+        for o in range(ends[p]):
+            n = len(seen.get((p, o), []))
+            check(n > 0, "GAP: partition %d offset %d was never consumed (committed %d, session 1 read to %d)"
+                  % (p, o, committed[p], tail_end[p]))
+            in_tail = committed[p] <= o < tail_end[p]
+            check(n == 1 or in_tail,
+                  "DUPLICATE: partition %d offset %d consumed %d times, but it is not in the uncommitted tail [%d, %d)"
+                  % (p, o, n, committed[p], tail_end[p]))
+            check(n == 2 or not in_tail,
+                  "partition %d offset %d is in the uncommitted tail [%d, %d) but was consumed %d time(s)"
+                  % (p, o, committed[p], tail_end[p], n))
+    check(final == ends, "group session 2: committed %s at the end, want the end offsets %s" % (final, ends))
+
+    # The group is empty again: delete it (DeleteGroups); its offsets go with it.
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="compat-kp-admin", request_timeout_ms=30000)
+    try:
+        res = admin.delete_consumer_groups([group])
+        check(len(res) == 1 and res[0][0] == group and res[0][1] is Errors.NoError,
+              "delete_consumer_groups([%s]) = %s, want [(%s, NoError)]" % (group, res, group))
+        listed = admin.list_consumer_groups()
+        check(all(g != group for g, _ in listed), "after delete_consumer_groups, %s is still listed: %s" % (group, listed))
+        offs = admin.list_consumer_group_offsets(group)
+        left = {tp.partition: om.offset for tp, om in offs.items() if tp.topic == topic and om.offset >= 0}
+        check(not left, "after delete_consumer_groups, %s still has committed offsets %s" % (group, left))
+    finally:
+        admin.close()
+    dups = sum(tail_end[p] - committed[p] for p in ends)
+    log("group: after the restart session 2 resumed at %s and read %d: all %d records, %d duplicates = the uncommitted tail, no gap; group deleted"
+        % (committed, len(s2), len(recs), dups))
+
+
 def describe(e):
     """A one-line description of an exception; for unexpected ones, where it was raised."""
     if isinstance(e, Failure):
@@ -258,12 +463,19 @@ def main():
             failures.append(describe(e) if isinstance(e, Failure) else "%s: %s" % (topic, describe(e)))
             log("FAIL " + failures[-1])
 
+    # Part 3: consumer group, commit, restart, resume (restarts the server: last).
+    try:
+        group_resume(bootstrap)
+    except Exception as e:
+        failures.append("group: " + describe(e))
+        log("FAIL " + failures[-1])
+
     if failures:
         print("kafka-python: %d case(s) failed:" % len(failures), file=sys.stderr)
         for f in failures:
             print("  " + (f if len(f) <= 200 else f[:200] + "..."), file=sys.stderr)
         return 1
-    log("all %d cases passed" % (len(modern) + len(legacy)))
+    log("all %d cases passed" % (len(modern) + len(legacy) + 1))
     return 0
 
 

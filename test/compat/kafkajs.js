@@ -10,15 +10,13 @@
 // admin.fetchTopicOffsets must report low 0 and a high watermark equal to the
 // produced count per partition (fetchTopicOffsetsByTimestamp too).
 //
-// Consuming: kafkajs has no group-less consumer — every consumer joins a group
-// (FindCoordinator/JoinGroup/SyncGroup), which the broker does not implement
-// yet. The consumer-group read is therefore attempted but guarded: if the
-// consumer cannot join a group it is reported as skipped, not failed; once it
-// has joined, the content it reads is checked strictly (exactly once, right
-// key/value/headers/offsets).
+// Consuming: a consumer group (see groupConsume): member A reads everything
+// with autoCommit, commits are checked with admin.fetchOffsets, describeGroups
+// and listGroups; member B joins (partitions split in one generation) and
+// leaves (A gets them back); every record is read exactly once.
 'use strict'
 
-const { Kafka, logLevel, CompressionTypes } = require('kafkajs')
+const { Kafka, logLevel, CompressionTypes, AssignerProtocol } = require('kafkajs')
 
 const N = 200
 const PARTITIONS = 2
@@ -35,7 +33,7 @@ const check = (cond, msg) => {
 }
 const log = msg => console.log(`kafkajs: ${msg}`)
 
-// Print ERROR logs with a prefix; while capturing (the guarded consumer) keep them instead.
+// Print ERROR logs with a prefix; while capturing (the group consumers) keep them instead.
 let captured = null
 const logCreator = () => ({ namespace, label, log: entry }) => {
   const line = `kafkajs log ${label} [${namespace}] ${entry.message}${entry.error ? ` (${entry.error})` : ''}`
@@ -107,45 +105,45 @@ async function checkOffsets(topic, want) {
   return offs
 }
 
-// Guarded consumer-group read. Returns 'skipped: ...' or 'ok'; throws on wrong content.
-async function tryGroupConsume(cases) {
-  captured = []
-  const consumer = kafka.consumer({
-    groupId: `compat-kjs-${process.pid}-${Date.now()}`,
-    retry: { retries: 1, restartOnFailure: async () => false },
-    sessionTimeout: 10000,
-    heartbeatInterval: 1000,
-    maxWaitTimeInMs: 200,
-  })
-  let joined = false
-  let crash = null
-  consumer.on(consumer.events.GROUP_JOIN, () => {
-    joined = true
-  })
-  consumer.on(consumer.events.CRASH, e => {
-    crash = e.payload.error
-  })
-  const want = new Map() // topic -> Map(key -> record)
-  const got = new Map() // topic -> Map(key -> {partition, offset})
-  for (const c of cases) {
-    want.set(c.topic, new Map(c.recs.map(r => [r.key, r])))
-    got.set(c.topic, new Map())
-  }
+// Consumer group: member A (consumer.run, eachMessage, autoCommit) reads all
+// three topics from the beginning; the commits must reach the high watermarks
+// (admin.fetchOffsets) and describeGroups/listGroups must show the group Stable
+// with A owning every partition. Then member B joins: both must settle in one
+// generation with disjoint assignments covering every partition, and each new
+// record must be read by the member owning its partition. B leaves
+// (disconnect: LeaveGroup): A must get every partition back and read what is
+// produced next. Over the whole run every record is read exactly once (each
+// hand-over happens after everything read was committed), with the right
+// key/value/headers, and per partition offsets are read in order with no gap;
+// after A disconnects the group is Empty.
+async function groupConsume(cases) {
+  const groupId = `compat-kjs-${process.pid}-${Date.now()}`
+  const topics = cases.map(c => c.topic)
+  const want = new Map(cases.map(c => [c.topic, new Map(c.recs.map(r => [r.key, r]))]))
+  const reads = new Map(topics.map(t => [t, new Map()])) // topic -> key -> [{name, partition}]
+  const names = who => who.map(w => w.name).join(', ')
+  const next = {} // topic/partition -> next offset expected
   const problems = []
-  const total = () => [...got.values()].reduce((s, m) => s + m.size, 0)
-  const lastOffset = {}
-  try {
-    await consumer.connect()
-    await consumer.subscribe({ topics: cases.map(c => c.topic), fromBeginning: true })
-    const running = consumer.run({
-      autoCommit: false,
+  const total = () => [...reads.values()].reduce((s, m) => s + [...m.values()].reduce((x, v) => x + v.length, 0), 0)
+  captured = [] // kafkajs logs rebalances at ERROR level: kept, and summarized at the end
+  const members = {}
+
+  const startMember = async name => {
+    const m = { name, joins: [], crash: null }
+    m.consumer = kafka.consumer({ groupId, sessionTimeout: 10000, heartbeatInterval: 500, maxWaitTimeInMs: 200, retry: { retries: 5 } })
+    m.consumer.on(m.consumer.events.GROUP_JOIN, e => m.joins.push(e.payload))
+    m.consumer.on(m.consumer.events.CRASH, e => {
+      m.crash = e.payload.error
+    })
+    await m.consumer.connect()
+    await m.consumer.subscribe({ topics, fromBeginning: true })
+    await m.consumer.run({
+      autoCommit: true,
       eachMessage: async ({ topic, partition, message }) => {
         const key = message.key.toString()
+        const where = `${name}: ${topic}[${partition}]@${message.offset}`
         const w = want.get(topic).get(key)
-        const g = got.get(topic)
-        const where = `${topic}[${partition}]@${message.offset}`
         if (!w) problems.push(`${where}: unexpected key ${key}`)
-        else if (g.has(key)) problems.push(`${where}: key ${key} delivered twice`)
         else {
           if (message.value.toString() !== w.value) problems.push(`${where}: key ${key}: wrong value`)
           const h = {}
@@ -153,45 +151,175 @@ async function tryGroupConsume(cases) {
           if (JSON.stringify(h) !== JSON.stringify(w.headers)) problems.push(`${where}: key ${key}: headers ${JSON.stringify(h)}`)
         }
         const tp = `${topic}/${partition}`
-        const expect = tp in lastOffset ? lastOffset[tp] + 1 : 0
-        if (Number(message.offset) !== expect) problems.push(`${where}: offset not contiguous, want ${expect}`)
-        lastOffset[tp] = Number(message.offset)
-        g.set(key, { partition, offset: message.offset })
+        const expect = next[tp] || 0
+        if (Number(message.offset) !== expect) {
+          problems.push(`${where}: offset ${Number(message.offset) < expect ? 'read again' : 'skipped to'}, want ${expect}`)
+        }
+        next[tp] = Math.max(expect, Number(message.offset) + 1)
+        const r = reads.get(topic)
+        if (!r.has(key)) r.set(key, [])
+        r.get(key).push({ name, partition })
       },
     })
-    const deadline = Date.now() + 30000
-    while (Date.now() < deadline && !crash && total() < cases.length * N) {
-      if (!joined && Date.now() > deadline - 15000) break // no group join within 15s
+    members[name] = m
+    return m
+  }
+
+  const waitFor = async (what, cond, ms = 30000) => {
+    const deadline = Date.now() + ms
+    for (;;) {
+      for (const m of Object.values(members)) check(!m.crash, `group: member ${m.name} crashed: ${m.crash && m.crash.message}`)
+      check(problems.length === 0, `group: ${problems.slice(0, 5).join('; ')}`)
+      const v = await cond()
+      if (v === true) return
+      check(Date.now() < deadline, `group: ${what} within ${ms / 1000}s (${v})`)
       await new Promise(r => setTimeout(r, 200))
     }
-    await Promise.race([running.catch(() => {}), new Promise(r => setTimeout(r, 1000))])
-    if (!joined) {
-      const why = crash ? `${crash.name}: ${crash.message}` : 'no group join within 15s'
-      return `skipped: consumer could not join a group (${why}); broker has no consumer groups yet`
+  }
+  const allConsumed = n => () => total() >= n || `${total()} of ${n} records read`
+  const committedToEnd = async () => {
+    const offs = await admin.fetchOffsets({ groupId, topics })
+    const bad = []
+    for (const t of topics) {
+      const high = await admin.fetchTopicOffsets(t)
+      const got = offs.find(o => o.topic === t)
+      for (const h of high) {
+        const c = got && got.partitions.find(p => p.partition === h.partition)
+        if (!c || c.offset !== h.high) bad.push(`${t}[${h.partition}] committed ${c && c.offset} high ${h.high}`)
+      }
     }
+    return bad.length === 0 || `fetchOffsets: ${bad.join(', ')}`
+  }
+  // describe: the group's state and each member's partitions (as "topic/p" strings).
+  const describe = async () => {
+    const { groups } = await admin.describeGroups([groupId])
+    check(groups.length === 1 && groups[0].groupId === groupId && groups[0].errorCode === 0,
+      `describeGroups(${groupId}): ${JSON.stringify(groups.map(g => ({ id: g.groupId, err: g.errorCode })))}`)
+    const g = groups[0]
+    const owned = {}
+    for (const m of g.members) {
+      const a = m.memberAssignment && m.memberAssignment.length ? AssignerProtocol.MemberAssignment.decode(m.memberAssignment) : null
+      owned[m.memberId] = a ? Object.entries(a.assignment).flatMap(([t, ps]) => ps.map(p => `${t}/${p}`)).sort() : []
+    }
+    return { state: g.state, protocolType: g.protocolType, protocol: g.protocol, members: g.members, owned }
+  }
+  const allParts = topics.flatMap(t => Array.from({ length: PARTITIONS }, (_, p) => `${t}/${p}`)).sort()
+  const joinedParts = j => Object.entries(j.memberAssignment).flatMap(([t, ps]) => ps.map(p => `${t}/${p}`)).sort()
+  // settled: the group is Stable, its members are exactly the given ones with
+  // their last GROUP_JOIN's member id, and the partitions are split between
+  // them (disjoint, all covered) as each member was told at its last join.
+  const settled = ms => async () => {
+    const d = await describe()
+    if (d.state !== 'Stable') return `state ${d.state}`
+    const ids = ms.map(m => m.joins.length && m.joins[m.joins.length - 1].memberId)
+    if (d.members.length !== ms.length || ids.some(id => !d.owned[id])) {
+      return `members ${JSON.stringify(d.members.map(m => m.memberId))}, want ${JSON.stringify(ids)}`
+    }
+    const seen = {}
+    for (const m of ms) {
+      const j = m.joins[m.joins.length - 1]
+      const told = joinedParts(j)
+      if (JSON.stringify(told) !== JSON.stringify(d.owned[j.memberId])) return `${m.name} was told ${told}, the group says ${d.owned[j.memberId]}`
+      for (const tp of told) {
+        check(!seen[tp], `group: ${tp} assigned to both ${seen[tp]} and ${m.name} in one generation`)
+        seen[tp] = m.name
+      }
+    }
+    const covered = Object.keys(seen).sort()
+    if (JSON.stringify(covered) !== JSON.stringify(allParts)) return `assigned ${covered.length} of ${allParts.length} partitions`
+    return true
+  }
+  const owner = (m, topic, partition) => joinedParts(m.joins[m.joins.length - 1]).includes(`${topic}/${partition}`)
+
+  const producer = kafka.producer({ allowAutoTopicCreation: false })
+  await producer.connect()
+  const produceMore = async label => {
+    const sent = []
+    for (const c of cases) {
+      const recs = Array.from({ length: 10 }, (_, i) => ({ key: `${label}-${i}`, value: `${label} ${c.topic} ${i}`, headers: { idx: String(i), label } }))
+      for (const r of recs) want.get(c.topic).set(r.key, r)
+      const res = await producer.send({ topic: c.topic, acks: -1, messages: recs })
+      for (const r of res) check(r.errorCode === 0, `group: produce ${label} to ${c.topic}: errorCode ${r.errorCode}`)
+      sent.push(...recs.map(r => ({ topic: c.topic, key: r.key })))
+    }
+    return sent
+  }
+
+  let count = cases.length * N
+  try {
+    // A alone: reads everything, commits up to the high watermarks.
+    const A = await startMember('A')
+    await waitFor(`member A read all ${count} records`, allConsumed(count))
+    await waitFor('member A committed up to the high watermarks', committedToEnd, 15000)
+    await waitFor('the group settled with A alone', settled([A]))
+    const d1 = await describe()
+    check(d1.protocolType === 'consumer' && d1.members[0].clientId === 'compat-kafkajs',
+      `describeGroups with A alone: protocol type ${d1.protocolType}, client id ${d1.members[0].clientId}`)
+    const listed = await admin.listGroups()
+    check(listed.groups.some(g => g.groupId === groupId && g.protocolType === 'consumer'),
+      `listGroups: ${groupId} (consumer) not in ${JSON.stringify(listed.groups)}`)
+    log(`group: member A read ${count} records, commits reached the high watermarks; group Stable (${d1.protocol}), A owns ${allParts.length} partitions`)
+
+    // B joins: one generation, partitions split, each new record read by its owner.
+    const joinsA = A.joins.length
+    const B = await startMember('B')
+    await waitFor('A rejoined and B joined', () => (A.joins.length > joinsA && B.joins.length > 0) || `joins: A ${A.joins.length - joinsA}, B ${B.joins.length}`)
+    await waitFor('the group settled with A and B', settled([A, B]))
+    const split = `A ${joinedParts(A.joins[A.joins.length - 1]).length}, B ${joinedParts(B.joins[B.joins.length - 1]).length}`
+    const sent2 = await produceMore('with-b')
+    count += sent2.length
+    await waitFor(`A and B read all ${count} records`, allConsumed(count))
+    await waitFor('A and B committed up to the high watermarks', committedToEnd, 15000)
+    check((await settled([A, B])()) === true, 'group: the group changed while A and B consumed')
+    for (const { topic, key } of sent2) {
+      const who = reads.get(topic).get(key)
+      check(who.length === 1, `group: ${topic} ${key} read ${who.length} times (${names(who)})`)
+      check(owner(members[who[0].name], topic, who[0].partition),
+        `group: ${topic}[${who[0].partition}] ${key} read by ${who[0].name}, which does not own that partition`)
+    }
+    log(`group: member B joined: one generation, partitions split (${split}), ${sent2.length} new records read once and committed`)
+
+    // B leaves: A gets everything back.
+    const joinsA2 = A.joins.length
+    await B.consumer.disconnect()
+    delete members.B
+    await waitFor('A rejoined after B left', () => A.joins.length > joinsA2 || 'no new GROUP_JOIN for A')
+    await waitFor('the group settled with A alone again', settled([A]))
+    const sent3 = await produceMore('after-b')
+    count += sent3.length
+    await waitFor(`A read all ${count} records`, allConsumed(count))
+    await waitFor('A committed up to the high watermarks', committedToEnd, 15000)
+    for (const { topic, key } of sent3) {
+      const who = reads.get(topic).get(key)
+      check(who.length === 1 && who[0].name === 'A', `group: ${topic} ${key} (after B left) read by ${names(who)}`)
+    }
+    log(`group: member B left: A owns all ${allParts.length} partitions again and read the ${sent3.length} new records`)
+
     await new Promise(r => setTimeout(r, 1000)) // let duplicates, if any, arrive
-  } catch (e) {
-    if (!joined) {
-      return `skipped: consumer could not join a group (${e.name}: ${e.message}); broker has no consumer groups yet`
-    }
-    throw e
+    await A.consumer.disconnect()
+    delete members.A
+    const d2 = await describe()
+    check(d2.state === 'Empty' && d2.members.length === 0, `describeGroups after every member left: state ${d2.state}, ${d2.members.length} members`)
   } finally {
-    await consumer.disconnect().catch(() => {})
+    for (const m of Object.values(members)) await m.consumer.disconnect().catch(() => {})
+    await producer.disconnect().catch(() => {})
     const logs = captured
     captured = null
-    if (!joined && logs.length) {
-      console.error(`kafkajs: guarded consumer logged ${logs.length} error line(s); first: ${logs[0]}`)
-    } else if (logs.length) {
-      for (const l of logs) console.error(l)
+    const counts = new Map()
+    for (const l of logs) counts.set(l, (counts.get(l) || 0) + 1)
+    if (counts.size) {
+      console.error(`kafkajs: the group consumers logged ${logs.length} error line(s): ${[...counts].slice(0, 5).map(([l, n]) => `${n}x ${l}`).join('; ')}`)
     }
   }
-  check(problems.length === 0, `consumer group read: ${problems.slice(0, 5).join('; ')}`)
-  check(!crash, `consumer group read: consumer crashed after joining: ${crash && crash.message}`)
+  check(problems.length === 0, `group: ${problems.slice(0, 5).join('; ')}`)
   for (const c of cases) {
-    const g = got.get(c.topic)
-    check(g.size === N, `consumer group read: ${c.topic}: ${g.size} of ${N} records`)
+    const r = reads.get(c.topic)
+    for (const key of want.get(c.topic).keys()) {
+      const who = r.get(key) || []
+      check(who.length === 1, `group: ${c.topic} key ${key} read ${who.length} times (${names(who)})`)
+    }
   }
-  return 'ok'
+  return `${count} records read exactly once by A, A+B, A; commits at the high watermarks; Empty after both left`
 }
 
 const admin = kafka.admin()
@@ -263,8 +391,8 @@ async function main() {
     await idem.disconnect()
   }
 
-  const consumed = await tryGroupConsume(cases)
-  log(`consumer group read: ${consumed}`)
+  const consumed = await groupConsume(cases)
+  log(`consumer group: ${consumed}`)
 
   const tmp = 'compat-kjs-delete-me'
   check(await admin.createTopics({ topics: [{ topic: tmp, numPartitions: 1 }] }), `createTopics ${tmp} failed`)

@@ -10,7 +10,10 @@
 # and per-partition offsets with what was sent. Also: acks=0 and acks=1
 # produce, consuming one partition from an explicit offset (-p -o -c) and from
 # the end (-o -2), -Q offset-by-timestamp query, and -L metadata (JSON, and
-# auto-creation of a topic named in -L -t).
+# auto-creation of a topic named in -L -t). Last, a consumer group (-G) reads
+# part of a topic with auto-commit, the server is restarted
+# ($CHRONIK_COMPAT_RESTART, exported by run.sh), and the group resumes: no gap,
+# no duplicate (see group_resume).
 #
 # Every kcat call is bounded (timeout); a failing case is reported and the
 # others still run. Exits non-zero if any case failed.
@@ -19,6 +22,7 @@ set -euo pipefail
 BS=${1:?usage: kcat.sh <host:port>}
 N=200
 KT=8 # seconds any one kcat call may take (a healthy call takes well under 1s)
+KG=25 # seconds a kcat -G session may take (joining waits for the initial rebalance delay, 3s)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/compat-kcat.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
@@ -183,6 +187,104 @@ EOF
   log "-L -t <new topic>: auto-created"
 }
 
+# group_resume: kcat -G (balanced consumer: FindCoordinator, JoinGroup,
+# SyncGroup, Heartbeat, OffsetCommit via auto-commit, OffsetFetch, LeaveGroup).
+# Produce 300 keyed records into an auto-created 3-partition topic; consume 120
+# of them in a group (-c 120; librdkafka auto-commits what it delivered, at the
+# latest when kcat closes); restart the server ($CHRONIK_COMPAT_RESTART:
+# SIGTERM, start again on the same data dir and port); consume in the same
+# group to the end (-e); then once more (nothing left). Every record must be
+# consumed at least once with its produced content; per partition the first
+# session reads a contiguous prefix from offset 0 and the second session
+# resumes exactly at the offset the first one committed (librdkafka's final
+# commit on close covers everything delivered, so the uncommitted tail is
+# empty): no gap, no duplicate.
+group_resume() {
+  local topic=compat-kcat-group group="compat-kcat-g-$$" n=300 first=120 rc=0
+  [ -n "${CHRONIK_COMPAT_RESTART:-}" ] || fail "group: CHRONIK_COMPAT_RESTART is not set (run through run.sh): cannot restart the server"
+  produce "$topic" none all "$n"
+  G=(-b "$BS" -G "$group" -X auto.offset.reset=earliest -X auto.commit.interval.ms=500
+    -X session.timeout.ms=10000 -X heartbeat.interval.ms=500 -f '%p %o %k:%s\n')
+  # A group consumer waits for the join (the broker's initial rebalance delay is
+  # 3s), so it gets more than a plain read.
+  timeout "$KG" kcat "${G[@]}" -c "$first" "${X[@]}" "$topic" >"$WORK/g1.out" 2>"$WORK/g1.err" || rc=$?
+  [ "$rc" -ne 124 ] || fail "group: kcat -G $group -c $first did not finish within ${KG}s (read $(wc -l <"$WORK/g1.out"))" "$WORK/g1.err"
+  [ "$rc" -eq 0 ] || fail "group: kcat -G $group -c $first exited with $rc" "$WORK/g1.err"
+  grep -q 'rebalanced.*assigned' "$WORK/g1.err" || fail "group: kcat -G session 1 never got an assignment" "$WORK/g1.err"
+  if grep -qiE 'commit failed|error' "$WORK/g1.err"; then
+    fail "group: kcat -G session 1 reported errors" "$WORK/g1.err"
+  fi
+  log "group: session 1 read $(wc -l <"$WORK/g1.out") records in group $group; restarting the server"
+  "$CHRONIK_COMPAT_RESTART" >"$WORK/restart.out" 2>&1 || fail "group: restarting the server failed: $(tr '\n' ' ' <"$WORK/restart.out")"
+  rc=0
+  timeout "$KG" kcat "${G[@]}" -e "${X[@]}" "$topic" >"$WORK/g2.out" 2>"$WORK/g2.err" || rc=$?
+  [ "$rc" -ne 124 ] || fail "group: after the restart, kcat -G $group -e did not reach the end within ${KG}s (read $(wc -l <"$WORK/g2.out"))" "$WORK/g2.err"
+  [ "$rc" -eq 0 ] || fail "group: after the restart, kcat -G $group -e exited with $rc" "$WORK/g2.err"
+  if grep -qiE 'commit failed|error' "$WORK/g2.err"; then
+    fail "group: kcat -G session 2 reported errors" "$WORK/g2.err"
+  fi
+  rc=0
+  timeout "$KG" kcat "${G[@]}" -e "${X[@]}" "$topic" >"$WORK/g3.out" 2>"$WORK/g3.err" || rc=$?
+  [ "$rc" -eq 0 ] || fail "group: kcat -G $group -e (third session) exited with $rc" "$WORK/g3.err"
+  /usr/bin/python3 - "$WORK/$topic.in" "$WORK/g1.out" "$WORK/g2.out" "$WORK/g3.out" "$first" <<'PYEOF' || fail "group: consume/commit/restart/resume check failed"
+import sys
+sent = set(l.rstrip("\n") for l in open(sys.argv[1]))
+first = int(sys.argv[5])
+def die(msg):
+    print("kcat: group: " + msg, file=sys.stderr)
+    sys.exit(1)
+def read(path, what):
+    per = {}  # partition -> [(offset, key:value)]
+    for line in open(path):
+        p, o, kv = line.rstrip("\n").split(" ", 2)
+        if kv not in sent:
+            die("%s: unexpected record at partition %s offset %s: %r" % (what, p, o, kv[:60]))
+        per.setdefault(int(p), []).append((int(o), kv))
+    return per
+s1 = read(sys.argv[2], "session 1")
+s2 = read(sys.argv[3], "session 2 (after the restart)")
+s3 = read(sys.argv[4], "session 3")
+n1 = sum(len(v) for v in s1.values())
+if n1 != first:
+    die("session 1 read %d records, want %d (-c)" % (n1, first))
+at = {}  # (partition, offset) -> key:value, over all sessions
+for what, sess in (("session 1", s1), ("session 2", s2)):
+    for p, recs in sess.items():
+        for o, kv in recs:
+            if at.setdefault((p, o), kv) != kv:
+                die("%s: partition %d offset %d is %r, earlier it was %r" % (what, p, o, kv[:40], at[(p, o)][:40]))
+for p, recs in s1.items():
+    offs = [o for o, _ in recs]
+    if offs != list(range(len(offs))):
+        die("session 1: partition %d offsets not contiguous from 0: %s" % (p, offs[:20]))
+dups = 0
+for p, recs in s2.items():
+    offs = [o for o, _ in recs]
+    committed = len(s1.get(p, []))  # what session 1 delivered, and committed on close
+    if offs[0] > committed:
+        die("GAP: partition %d: session 1 read offsets 0..%d, session 2 resumed at %d: offsets %d..%d were never consumed"
+            % (p, committed - 1, offs[0], committed, offs[0] - 1))
+    if offs[0] < committed:
+        die("DUPLICATES: partition %d: session 1 read and committed offsets 0..%d, but after the restart the group resumed at %d "
+            "(offsets %d..%d consumed twice: the committed offset was lost or is stale)"
+            % (p, committed - 1, offs[0], offs[0], committed - 1))
+    if offs != list(range(offs[0], offs[0] + len(offs))):
+        die("session 2: partition %d offsets not contiguous: %s" % (p, offs[:20]))
+got = set(at.values())
+missing = sent - got
+if missing:
+    die("%d produced records never consumed by the group, e.g. %s" % (len(missing), sorted(missing)[:3]))
+if len(at) != len(sent):
+    die("%d distinct (partition, offset) positions consumed for %d records" % (len(at), len(sent)))
+n3 = sum(len(v) for v in s3.values())
+if n3:
+    die("session 3 (after session 2 consumed and committed everything) read %d records again, e.g. partition %d offset %d"
+        % (n3, min(s3), s3[min(s3)][0][0]))
+print("kcat: group: session 1 read %d (per partition %s), session 2 after the restart resumed at the committed offsets and read %d, session 3 read 0: all %d records, no gap, no duplicate"
+      % (n1, {p: len(v) for p, v in sorted(s1.items())}, sum(len(v) for v in s2.values()), len(sent)))
+PYEOF
+}
+
 passed=0
 failures=()
 case_() {
@@ -204,6 +306,7 @@ for acks in 0 1; do
 done
 case_ "partition reads" partition_reads
 case_ "metadata" metadata
+case_ "group consume, commit, restart, resume" group_resume
 
 if [ ${#failures[@]} -gt 0 ]; then
   echo "kcat: ${#failures[@]} case(s) failed: ${failures[*]} ($passed passed)" >&2

@@ -4,6 +4,11 @@
 # kafkajs). Each client test is a separate script run with a timeout; a failing
 # one does not stop the others.
 #
+# The node is started and stopped by server.sh. Client tests restart it (SIGTERM,
+# then start again on the same data dir and port, waiting until it accepts
+# connections) by running the command in $CHRONIK_COMPAT_RESTART: the
+# consumer-group scenarios commit, restart the node and resume.
+#
 # usage: test/compat/run.sh <path-to-chronik-server-binary>
 # The last line printed is "compat: N passed, M failed"; exit status is
 # non-zero when M > 0 (or when the server cannot be started).
@@ -25,19 +30,21 @@ export PYTHONDONTWRITEBYTECODE=1 KAFKAJS_NO_PARTITIONER_WARNING=1
 TEST_TIMEOUT=${COMPAT_TEST_TIMEOUT:-120}
 
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/chronik-compat.XXXXXX")
-SERVER_PID=""
+# server.sh starts and stops the node; a client test restarts it (same binary,
+# data dir and port) by running $CHRONIK_COMPAT_RESTART, which is server.sh.
+export CHRONIK_COMPAT_BIN=$BIN CHRONIK_COMPAT_DATA=$DIR CHRONIK_COMPAT_RESTART=$HERE/server.sh
+server_pid() { cat "$DIR/server.pid" 2>/dev/null || true; }
+server_alive() {
+  local pid st
+  pid=$(server_pid)
+  [ -n "$pid" ] || return 1
+  st=$(ps -o stat= -p "$pid" 2>/dev/null) || return 1
+  [[ $st != Z* ]]
+}
 cleanup() {
-  # The server runs in its own session (setsid): signal its whole process group.
-  if [ -n "$SERVER_PID" ] && kill -0 -- "-$SERVER_PID" 2>/dev/null; then
-    kill -TERM -- "-$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 1 50); do
-      kill -0 -- "-$SERVER_PID" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL -- "-$SERVER_PID" 2>/dev/null || true
-  fi
-  if [ -n "$SERVER_PID" ]; then
-    wait "$SERVER_PID" 2>/dev/null || true
+  # SIGTERM to the node's process group; killed if still running after 20s.
+  if server_alive; then
+    "$HERE/server.sh" stop 2>/dev/null || true
   fi
   rm -rf "$DIR"
 }
@@ -52,34 +59,17 @@ log_tail() {
 
 # A free loopback port: bind port 0, read what the kernel chose, release it.
 port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+export CHRONIK_COMPAT_PORT=$port
 
-CHRONIK_BIND_ADDR=127.0.0.1 CHRONIK_KAFKA_PORT=$port CHRONIK_ADVERTISED_ADDR=127.0.0.1 CHRONIK_LOG_LEVEL=info \
-  setsid "$BIN" start --data-dir "$DIR" >"$DIR/server.log" 2>&1 &
-SERVER_PID=$!
-
-# Wait (bounded) until the Kafka port accepts connections.
-ready=0
-for _ in $(seq 1 200); do
-  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-    echo "compat: server exited before accepting connections"
-    log_tail 100
-    echo "compat: 0 passed, 1 failed"
-    exit 1
-  fi
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    ready=1
-    break
-  fi
-  sleep 0.1
-done
-if [ "$ready" -ne 1 ]; then
-  echo "compat: server did not accept connections on 127.0.0.1:$port within 20s"
+# Start the node and wait (bounded, 20s) until the Kafka port accepts connections.
+if ! "$HERE/server.sh" start 2>"$DIR/start.err"; then
+  echo "compat: $(tail -n 1 "$DIR/start.err" | sed 's/^server.sh: //')"
   log_tail 100
   echo "compat: 0 passed, 1 failed"
   exit 1
 fi
 BOOTSTRAP=127.0.0.1:$port
-echo "compat: chronik-server (pid $SERVER_PID) listening on $BOOTSTRAP, data in $DIR"
+echo "compat: chronik-server (pid $(server_pid)) listening on $BOOTSTRAP, data in $DIR; restart: $CHRONIK_COMPAT_RESTART"
 
 passed=0
 failed=0
@@ -103,8 +93,14 @@ run_test() {
     failed=$((failed + 1))
     failures+=("$name")
   fi
-  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+  if ! server_alive; then
     echo "compat: server process died during $name"
+    log_tail 60
+    if ! "$HERE/server.sh" start 2>>"$DIR/start.err"; then
+      echo "compat: could not start the server again: $(tail -n 1 "$DIR/start.err")"
+    else
+      echo "compat: server started again (pid $(server_pid)) for the remaining tests"
+    fi
   fi
 }
 

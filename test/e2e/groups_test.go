@@ -3,8 +3,8 @@ package e2e
 import (
 	"context"
 	"errors"
-	"net"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -334,4 +334,3 @@ func TestGroupAdministration(t *testing.T) {
 		t.Fatal("state filter: busy-g listed as Stable after its member left")
 	}
 }
-

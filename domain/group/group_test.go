@@ -1,0 +1,432 @@
+package group
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+var rewrite = flag.Bool("rewrite", false, "rewrite testdata expectations with the actual results")
+
+// scriptStart is time zero of the scripts: `at 1500ms` is scriptStart + 1.5s.
+var scriptStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// TestClassicScripts runs testdata/classic/*.txt against one *Group ("g") each. Each
+// line is
+//
+//	<command> => <expected>
+//
+// Lines starting with # and blank lines are comments. -rewrite fills in the
+// expectations. Times are offsets from the start of the script; member ids
+// are inputs, as they are for the replicated state machine.
+//
+//	config [min=6s] [max=5m] [delay=0s] [maxsize=0]   group settings (these are the defaults)
+//	at <time>                                        set the clock, e.g. `at 1500ms`
+//	tick [<time>]                                    (set the clock, then) fire the due timers
+//	join [<member>] [new=<id>] [instance=<id>] [v=<n>] [session=10s] [rebalance=20s]
+//	     [type=churnClient] [protocols=range[:meta],...]
+//	                                                 JoinGroup; v<4 does not require a known member id
+//	sync <member> gen=<n> [instance=<id>] [type=<t>] [protocol=<p>] [assign=<member>:<bytes>,...]
+//	heartbeat <member> gen=<n> [instance=<id>]
+//	leave <member>[/<instance>] ...                  one LeaveGroup (v3+ batch); "/i" leaves by instance id
+//	commit <member>|- gen=<n> [instance=<id>]        CanCommit; "-" is no member id
+//	delete
+//	restore                                          save (JSON, as the coordinator does) and Restore at the clock
+//	state                                            every member in detail
+//	deadline                                         NextDeadline
+//
+// Results print as:
+//
+//	a: gen=1 leader=a proto=range members=[a b]    an answered JoinGroup (members: the leader's list)
+//	a: assign=x                                    an answered SyncGroup
+//	a: MEMBER_ID_REQUIRED                          an error, by its Kafka name
+//	parked a                                       no answer yet
+//
+// followed by the effects (answers to parked requests, `changed`) and the
+// group's state after the call, after a |.
+func TestClassicScripts(t *testing.T) {
+	files, err := filepath.Glob("testdata/classic/*.txt")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no testdata: %v", err)
+	}
+	for _, path := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(path), ".txt"), func(t *testing.T) {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := &script{t: t, g: New("g"), now: scriptStart, cfg: scriptConfig()}
+			var out bytes.Buffer
+			for i, line := range strings.Split(strings.TrimRight(string(data), "\n"), "\n") {
+				cmd, want, _ := strings.Cut(line, "=>")
+				cmd, want = strings.TrimSpace(cmd), strings.TrimSpace(want)
+				if cmd == "" || strings.HasPrefix(cmd, "#") {
+					out.WriteString(line + "\n")
+					continue
+				}
+				got := h.run(cmd)
+				if !*rewrite && got != want {
+					t.Errorf("%s:%d: %s\n got: %s\nwant: %s", path, i+1, cmd, got, want)
+				}
+				fmt.Fprintf(&out, "%s => %s\n", cmd, got)
+			}
+			if *rewrite {
+				if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func scriptConfig() Config {
+	return Config{MinSessionTimeout: 6 * time.Second, MaxSessionTimeout: 5 * time.Minute}
+}
+
+type script struct {
+	t   *testing.T
+	g   *Group
+	now time.Time
+	cfg Config
+}
+
+// args splits a command's words into positional arguments and key=value options.
+func scriptArgs(words []string) (pos []string, opts map[string]string) {
+	opts = map[string]string{}
+	for _, w := range words {
+		if k, v, ok := strings.Cut(w, "="); ok {
+			opts[k] = v
+		} else {
+			pos = append(pos, w)
+		}
+	}
+	return pos, opts
+}
+
+func (h *script) dur(s string) time.Duration {
+	h.t.Helper()
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		h.t.Fatalf("bad duration %q", s)
+	}
+	return d
+}
+
+func (h *script) int(s string) int {
+	h.t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		h.t.Fatalf("bad number %q", s)
+	}
+	return n
+}
+
+func (h *script) run(cmd string) string {
+	words := strings.Fields(cmd)
+	pos, opts := scriptArgs(words[1:])
+	switch words[0] {
+	case "config":
+		h.cfg = scriptConfig()
+		for k, v := range opts {
+			switch k {
+			case "min":
+				h.cfg.MinSessionTimeout = h.dur(v)
+			case "max":
+				h.cfg.MaxSessionTimeout = h.dur(v)
+			case "delay":
+				h.cfg.InitialRebalanceDelay = h.dur(v)
+			case "maxsize":
+				h.cfg.MaxSize = h.int(v)
+			default:
+				h.t.Fatalf("unknown config %q", k)
+			}
+		}
+		return "ok"
+	case "at":
+		h.now = scriptStart.Add(h.dur(pos[0]))
+		return "ok"
+	case "tick":
+		if len(pos) > 0 {
+			h.now = scriptStart.Add(h.dur(pos[0]))
+		}
+		fx := h.g.Tick(h.now, h.cfg)
+		return h.outcome("", fx)
+	case "join":
+		return h.join(pos, opts)
+	case "sync":
+		req := SyncRequest{MemberID: pos[0], InstanceID: opts["instance"], Generation: int32(h.int(opts["gen"])),
+			ProtocolType: opts["type"], Protocol: opts["protocol"]}
+		if a, ok := opts["assign"]; ok {
+			req.Assignments = map[string][]byte{}
+			for _, pair := range strings.Split(a, ",") {
+				id, b, _ := strings.Cut(pair, ":")
+				req.Assignments[id] = []byte(b)
+			}
+		}
+		res, ok, fx := h.g.Sync(h.now, req)
+		r := "parked " + pos[0]
+		if ok {
+			r = pos[0] + ": " + syncText(res)
+		}
+		return h.outcome(r, fx)
+	case "heartbeat":
+		err := h.g.Heartbeat(h.now, pos[0], opts["instance"], int32(h.int(opts["gen"])))
+		return h.outcome(errText(err), Effects{})
+	case "leave":
+		var ls []Leaver
+		for _, p := range pos {
+			id, inst, _ := strings.Cut(p, "/")
+			ls = append(ls, Leaver{MemberID: id, InstanceID: inst})
+		}
+		errs, fx := h.g.Leave(h.now, h.cfg, ls)
+		rs := make([]string, len(errs))
+		for i, err := range errs {
+			rs[i] = errText(err)
+		}
+		return h.outcome("["+strings.Join(rs, " ")+"]", fx)
+	case "commit":
+		id := pos[0]
+		if id == "-" {
+			id = ""
+		}
+		err := h.g.CanCommit(h.now, id, opts["instance"], int32(h.int(opts["gen"])))
+		return h.outcome(errText(err), Effects{})
+	case "delete":
+		return h.outcome(errText(h.g.Delete()), Effects{})
+	case "restore":
+		b, err := json.Marshal(h.g)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		g := New("")
+		if err := json.Unmarshal(b, g); err != nil {
+			h.t.Fatal(err)
+		}
+		g.Restore(h.now)
+		h.g = g
+		return h.outcome("restored", Effects{})
+	case "state":
+		return h.state()
+	case "deadline":
+		d := h.g.NextDeadline()
+		if d.IsZero() {
+			return "none"
+		}
+		return d.Sub(scriptStart).String()
+	}
+	h.t.Fatalf("unknown command %q", cmd)
+	return ""
+}
+
+func (h *script) join(pos []string, opts map[string]string) string {
+	req := JoinRequest{
+		InstanceID:           opts["instance"],
+		ClientID:             "client",
+		ClientHost:           "/127.0.0.1",
+		ProtocolType:         "consumer",
+		SessionTimeout:       10 * time.Second,
+		RebalanceTimeout:     20 * time.Second,
+		RequireKnownMemberID: true,
+		NewMemberID:          opts["new"],
+		Protocols:            []Protocol{{Name: "range"}},
+	}
+	if len(pos) > 0 {
+		req.MemberID = pos[0]
+	}
+	if v, ok := opts["v"]; ok {
+		req.RequireKnownMemberID = h.int(v) >= 4
+	}
+	if v, ok := opts["session"]; ok {
+		req.SessionTimeout = h.dur(v)
+	}
+	if v, ok := opts["rebalance"]; ok {
+		req.RebalanceTimeout = h.dur(v)
+	}
+	if v, ok := opts["type"]; ok {
+		req.ProtocolType = v
+	}
+	if v, ok := opts["protocols"]; ok {
+		req.Protocols = nil
+		if v != "" {
+			for _, p := range strings.Split(v, ",") {
+				name, meta, _ := strings.Cut(p, ":")
+				req.Protocols = append(req.Protocols, Protocol{Name: name, Metadata: []byte(meta)})
+			}
+		}
+	}
+	res, ok, id, fx := h.g.Join(h.now, h.cfg, req)
+	r := "parked " + id
+	if ok {
+		shown := id
+		if shown == "" {
+			shown = "-"
+		}
+		r = shown + ": " + joinText(res)
+		if res.MemberID != id {
+			h.t.Errorf("join answered member %q with a result for %q", id, res.MemberID)
+		}
+	}
+	return h.outcome(r, fx)
+}
+
+// outcome prints a call's result, its effects and the group's state after it.
+func (h *script) outcome(result string, fx Effects) string {
+	var parts []string
+	if result != "" {
+		parts = append(parts, result)
+	}
+	if len(fx.Joins) > 0 {
+		var js []string
+		for _, id := range classicKeys(fx.Joins) {
+			js = append(js, id+": "+joinText(fx.Joins[id]))
+		}
+		parts = append(parts, "joins{"+strings.Join(js, "; ")+"}")
+	}
+	if len(fx.Syncs) > 0 {
+		var ss []string
+		for _, id := range classicKeys(fx.Syncs) {
+			ss = append(ss, id+": "+syncText(fx.Syncs[id]))
+		}
+		parts = append(parts, "syncs{"+strings.Join(ss, "; ")+"}")
+	}
+	if fx.Changed {
+		parts = append(parts, "changed")
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "-")
+	}
+	return strings.Join(parts, " ") + " | " + h.summary()
+}
+
+// summary is the group's state in one line.
+func (h *script) summary() string {
+	g := h.g
+	s := fmt.Sprintf("%s gen=%d", g.State, g.Generation)
+	if g.Leader != "" {
+		s += " leader=" + g.Leader
+	}
+	if g.Protocol != "" {
+		s += " proto=" + g.Protocol
+	}
+	return s + " members=[" + strings.Join(classicKeys(g.Members), " ") + "]"
+}
+
+// state prints every member in detail: instance, assignment, what it waits
+// for and when its session expires.
+func (h *script) state() string {
+	var ms []string
+	for _, id := range classicKeys(h.g.Members) {
+		m := h.g.Members[id]
+		s := id
+		if m.InstanceID != "" {
+			s += " instance=" + m.InstanceID
+		}
+		if m.Assignment != nil {
+			s += " assign=" + string(m.Assignment)
+		}
+		switch {
+		case m.awaitingJoin:
+			s += " awaiting=join"
+		case m.awaitingSync:
+			s += " awaiting=sync"
+		default:
+			s += " expires=" + m.deadline.Sub(scriptStart).String()
+		}
+		ms = append(ms, s)
+	}
+	for _, id := range classicKeys(h.g.pending) {
+		ms = append(ms, id+" pending until "+h.g.pending[id].Sub(scriptStart).String())
+	}
+	if len(ms) == 0 {
+		return "no members"
+	}
+	return strings.Join(ms, "; ")
+}
+
+func joinText(r JoinResult) string {
+	if r.Err != nil {
+		if r.Generation != -1 {
+			return errText(r.Err) + fmt.Sprintf(" gen=%d (want -1)", r.Generation)
+		}
+		return errText(r.Err)
+	}
+	s := fmt.Sprintf("gen=%d leader=%s", r.Generation, r.Leader)
+	if r.ProtocolType != "consumer" {
+		s += " type=" + r.ProtocolType
+	}
+	s += " proto=" + r.Protocol
+	if r.Members != nil {
+		ids := make([]string, len(r.Members))
+		for i, m := range r.Members {
+			ids[i] = m.ID
+			if meta := m.Metadata(r.Protocol); len(meta) > 0 {
+				ids[i] += ":" + string(meta)
+			}
+		}
+		s += " members=[" + strings.Join(ids, " ") + "]"
+	}
+	if r.SkipAssignment {
+		s += " skip-assignment"
+	}
+	return s
+}
+
+func syncText(r SyncResult) string {
+	if r.Err != nil {
+		return errText(r.Err)
+	}
+	if r.Assignment == nil {
+		return "assign=<nil>"
+	}
+	return "assign=" + string(r.Assignment)
+}
+
+// errNames names the package's errors as Kafka does.
+var errNames = []struct {
+	err  error
+	name string
+}{
+	{ErrUnknownMember, "UNKNOWN_MEMBER_ID"},
+	{ErrIllegalGeneration, "ILLEGAL_GENERATION"},
+	{ErrRebalanceInProgress, "REBALANCE_IN_PROGRESS"},
+	{ErrInconsistentProtocol, "INCONSISTENT_GROUP_PROTOCOL"},
+	{ErrInvalidSessionTimeout, "INVALID_SESSION_TIMEOUT"},
+	{ErrMemberIDRequired, "MEMBER_ID_REQUIRED"},
+	{ErrFencedInstanceID, "FENCED_INSTANCE_ID"},
+	{ErrGroupIDNotFound, "GROUP_ID_NOT_FOUND"},
+	{ErrNonEmptyGroup, "NON_EMPTY_GROUP"},
+	{ErrInvalidGroupID, "INVALID_GROUP_ID"},
+	{ErrCoordinatorNotAvailable, "COORDINATOR_NOT_AVAILABLE"},
+	{ErrGroupMaxSizeReached, "GROUP_MAX_SIZE_REACHED"},
+	{ErrUnknownTopicSubscription, "GROUP_SUBSCRIBED_TO_TOPIC"},
+}
+
+func errText(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	for _, k := range errNames {
+		if errors.Is(err, k.err) {
+			return k.name
+		}
+	}
+	return "error " + err.Error()
+}
+
+func classicKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
