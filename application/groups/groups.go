@@ -283,11 +283,17 @@ func (s *Service) Join(ctx context.Context, groupID string, req group.JoinReques
 	if ok {
 		return res, nil
 	}
+	return awaitAnswer(ctx, wait)
+}
+
+// awaitAnswer waits for a parked request's answer.
+func awaitAnswer[T any](ctx context.Context, wait <-chan T) (T, error) {
 	select {
 	case r := <-wait:
 		return r, nil
 	case <-ctx.Done():
-		return group.JoinResult{}, ctx.Err()
+		var zero T
+		return zero, ctx.Err()
 	}
 }
 
@@ -316,12 +322,7 @@ func (s *Service) Sync(ctx context.Context, groupID string, req group.SyncReques
 	if ok {
 		return res, nil
 	}
-	select {
-	case r := <-wait:
-		return r, nil
-	case <-ctx.Done():
-		return group.SyncResult{}, ctx.Err()
-	}
+	return awaitAnswer(ctx, wait)
 }
 
 // unknownMember turns "no such group" into Kafka's answer to a member of a

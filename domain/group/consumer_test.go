@@ -3,7 +3,6 @@ package group
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -152,7 +151,7 @@ func (s *cgScript) run(cmd string) string {
 		res, _ := s.g.Heartbeat(s.now, s.cfg, s.meta, req)
 		s.checkInvariants()
 		if res.Err != nil {
-			return cgErrText(res.Err) + " | " + s.summary()
+			return errText(res.Err) + " | " + s.summary()
 		}
 		out := fmt.Sprintf("epoch=%d", res.MemberEpoch)
 		if res.Assignment != nil {
@@ -161,7 +160,7 @@ func (s *cgScript) run(cmd string) string {
 		return out + " | " + s.summary()
 	case "commit":
 		epoch, _ := strconv.Atoi(pos[1])
-		return cgErrText(s.g.CanCommit(pos[0], int32(epoch)))
+		return errText(s.g.CanCommit(pos[0], int32(epoch)))
 	case "restore":
 		b, err := json.Marshal(s.g)
 		if err != nil {
@@ -243,34 +242,6 @@ func parseAssignment(v string) Assignment {
 		}
 	}
 	return a
-}
-
-var cgErrNames = []struct {
-	err  error
-	name string
-}{
-	{ErrFencedMemberEpoch, "FENCED_MEMBER_EPOCH"},
-	{ErrStaleMemberEpoch, "STALE_MEMBER_EPOCH"},
-	{ErrUnsupportedAssignor, "UNSUPPORTED_ASSIGNOR"},
-	{ErrUnreleasedInstanceID, "UNRELEASED_INSTANCE_ID"},
-	{ErrInvalidRequest, "INVALID_REQUEST"},
-	{ErrInvalidRegex, "INVALID_REGULAR_EXPRESSION"},
-	{ErrUnknownMember, "UNKNOWN_MEMBER_ID"},
-	{ErrGroupMaxSizeReached, "GROUP_MAX_SIZE_REACHED"},
-	{ErrNonEmptyGroup, "NON_EMPTY_GROUP"},
-	{ErrCoordinatorNotAvailable, "COORDINATOR_NOT_AVAILABLE"},
-}
-
-func cgErrText(err error) string {
-	if err == nil {
-		return "ok"
-	}
-	for _, k := range cgErrNames {
-		if errors.Is(err, k.err) {
-			return k.name
-		}
-	}
-	return "error " + err.Error()
 }
 
 // The assignors: every partition exactly once, balanced, deterministic, and

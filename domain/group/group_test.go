@@ -408,6 +408,12 @@ var errNames = []struct {
 	{ErrCoordinatorNotAvailable, "COORDINATOR_NOT_AVAILABLE"},
 	{ErrGroupMaxSizeReached, "GROUP_MAX_SIZE_REACHED"},
 	{ErrUnknownTopicSubscription, "GROUP_SUBSCRIBED_TO_TOPIC"},
+	{ErrFencedMemberEpoch, "FENCED_MEMBER_EPOCH"},
+	{ErrStaleMemberEpoch, "STALE_MEMBER_EPOCH"},
+	{ErrUnsupportedAssignor, "UNSUPPORTED_ASSIGNOR"},
+	{ErrUnreleasedInstanceID, "UNRELEASED_INSTANCE_ID"},
+	{ErrInvalidRequest, "INVALID_REQUEST"},
+	{ErrInvalidRegex, "INVALID_REGULAR_EXPRESSION"},
 }
 
 func errText(err error) string {
