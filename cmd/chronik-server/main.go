@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -20,7 +21,16 @@ const usage = `usage:
   chronik-server version
 `
 
+// gcPercent is the garbage collector's target unless GOGC is set: a broker's
+// live heap is small while it moves large short-lived buffers (fetch reads,
+// request frames), so the default of 100 collects far more often than it
+// needs to; at 400 a 16-partition consume costs about half the CPU.
+const gcPercent = 400
+
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
 	os.Exit(run(os.Args[1:]))
 }
 
