@@ -6,7 +6,7 @@ package kafkawire
 // defaults. Broker configs are static here and refused.
 
 import (
-	"fmt"
+	"errors"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -21,8 +21,7 @@ func handleAlterConfigs(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 		out := kmsg.NewAlterConfigsResponseResource()
 		out.ResourceType, out.ResourceName = rr.ResourceType, rr.ResourceName
 		if rr.ResourceType != kmsg.ConfigResourceTypeTopic {
-			out.ErrorCode = kerr.InvalidRequest.Code
-			out.ErrorMessage = errorMessage(fmt.Errorf("only topic configs can be altered; broker settings are static"))
+			out.ErrorCode, out.ErrorMessage = staticConfigs()
 			resp.Resources = append(resp.Resources, out)
 			continue
 		}
@@ -37,4 +36,9 @@ func handleAlterConfigs(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 		resp.Resources = append(resp.Resources, out)
 	}
 	return resp, nil
+}
+
+// staticConfigs answers an attempt to alter anything but a topic's configs.
+func staticConfigs() (int16, *string) {
+	return kerr.InvalidRequest.Code, errorMessage(errors.New("only topic configs can be altered; broker settings are static"))
 }

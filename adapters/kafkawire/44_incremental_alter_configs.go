@@ -7,9 +7,6 @@ package kafkawire
 // at all.
 
 import (
-	"fmt"
-
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/chronik-stream/chronik/application/topics"
@@ -24,8 +21,7 @@ func handleIncrementalAlterConfigs(r *request, kreq kmsg.Request) (kmsg.Response
 		out := kmsg.NewIncrementalAlterConfigsResponseResource()
 		out.ResourceType, out.ResourceName = rr.ResourceType, rr.ResourceName
 		if rr.ResourceType != kmsg.ConfigResourceTypeTopic {
-			out.ErrorCode = kerr.InvalidRequest.Code
-			out.ErrorMessage = errorMessage(fmt.Errorf("only topic configs can be altered; broker settings are static"))
+			out.ErrorCode, out.ErrorMessage = staticConfigs()
 			resp.Resources = append(resp.Resources, out)
 			continue
 		}
