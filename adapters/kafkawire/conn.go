@@ -44,6 +44,7 @@ type exchange struct {
 	resp         kmsg.Response
 	finish       func() // runs in the writer before encoding; may block
 	noResponse   bool   // acks=0 produce: Kafka sends nothing back
+	held         int64  // request bytes taken from the server's budget
 }
 
 // request is what a handler sees of one request.
@@ -95,14 +96,22 @@ func (c *conn) read() error {
 		if size < 8 || size > c.srv.cfg.MaxRequestBytes {
 			return fmt.Errorf("request frame of %d bytes refused (allowed 8 to %d)", size, c.srv.cfg.MaxRequestBytes)
 		}
+		// Connections share one budget of request bytes in memory, so that
+		// many clients pipelining large requests cannot exhaust it.
+		if err := c.srv.budget.acquire(c.srv.ctx, int64(size)); err != nil {
+			return err
+		}
 		frame := make([]byte, size)
 		if _, err := io.ReadFull(br, frame); err != nil {
+			c.srv.budget.release(int64(size))
 			return err
 		}
 		ex, err := c.handle(frame)
 		if err != nil {
+			c.srv.budget.release(int64(size))
 			return err
 		}
+		ex.held = int64(size)
 		c.out <- ex
 	}
 }
@@ -177,11 +186,13 @@ func (c *conn) write() {
 	broken := false
 	for ex := range c.out {
 		if broken {
+			c.srv.budget.release(ex.held)
 			continue // drain so the reader never blocks
 		}
 		if ex.finish != nil {
 			ex.finish()
 		}
+		c.srv.budget.release(ex.held)
 		if ex.noResponse {
 			continue
 		}

@@ -30,6 +30,7 @@ type Config struct {
 	NodeID          int32
 	ClusterID       string
 	MaxRequestBytes int32 // frames above this are refused before they are read
+	InFlightBytes   int64 // request bytes held across connections (DefaultInFlightBytes when 0)
 	DataDir         string
 	BrokerConfigs   map[string]string // reported by DescribeConfigs for the broker
 }
@@ -51,6 +52,8 @@ type Server struct {
 	svc    Services
 	logger *slog.Logger
 
+	budget *byteBudget
+
 	ln     net.Listener
 	ctx    context.Context // cancelled when Close begins: ends long polls
 	cancel context.CancelFunc
@@ -69,8 +72,12 @@ func New(cfg Config, svc Services, logger *slog.Logger) *Server {
 	if cfg.ClusterID == "" {
 		cfg.ClusterID = "chronik"
 	}
+	if cfg.InFlightBytes <= 0 {
+		cfg.InFlightBytes = DefaultInFlightBytes
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{cfg: cfg, svc: svc, logger: logger, ctx: ctx, cancel: cancel, conns: make(map[*conn]struct{})}
+	return &Server{cfg: cfg, svc: svc, logger: logger, budget: newByteBudget(cfg.InFlightBytes),
+		ctx: ctx, cancel: cancel, conns: make(map[*conn]struct{})}
 }
 
 // Start listens and accepts connections in the background.
