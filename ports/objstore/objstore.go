@@ -3,10 +3,10 @@
 // Azure Blob Storage or a local folder. Tiered storage keeps closed log
 // segments and their indexes here.
 //
-// Keys are UTF-8-agnostic byte strings with "/" as a conventional (not
-// enforced) separator. A key is valid when it is non-empty, does not start
-// with "/", has no ".." segment (between slashes or at either end) and
-// contains no NUL byte; ValidateKey checks this. Every method that takes a
+// Keys are UTF-8 strings (as S3, GCS and Azure require) with "/" as a
+// conventional (not enforced) separator. A key is valid when it is valid
+// UTF-8, non-empty, does not start with "/", has no ".." segment (between
+// slashes or at either end) and contains no NUL byte; ValidateKey checks this. Every method that takes a
 // key returns an error wrapping ErrInvalidKey for an invalid one, before it
 // touches the store. Any other key is valid, including ones with empty or "."
 // segments ("a//b", "a/./b", "dir/"), and a key may be both an object and a
@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Sentinel errors. Adapters wrap them (test with errors.Is) and translate
@@ -126,6 +127,9 @@ func ValidateKey(key string) error {
 		return fmt.Errorf("%w: key %q starts with \"/\"; object keys are relative", ErrInvalidKey, key)
 	case strings.IndexByte(key, 0) >= 0:
 		return fmt.Errorf("%w: key %q contains a NUL byte", ErrInvalidKey, key)
+	case !utf8.ValidString(key):
+		// S3, GCS and Azure all require UTF-8 names.
+		return fmt.Errorf("%w: key %q is not valid UTF-8", ErrInvalidKey, key)
 	}
 	for seg := range strings.SplitSeq(key, "/") {
 		if seg == ".." {
