@@ -5,8 +5,9 @@
 //
 // Keys are UTF-8 strings (as S3, GCS and Azure require) with "/" as a
 // conventional (not enforced) separator. A key is valid when it is valid
-// UTF-8, non-empty, does not start with "/", has no ".." segment (between
-// slashes or at either end) and contains no NUL byte; ValidateKey checks this. Every method that takes a
+// UTF-8, non-empty, not ".", does not start with "/", has no ".." segment
+// (between slashes or at either end) and contains no NUL byte and no line
+// break (GCS forbids CR and LF); ValidateKey checks this. Every method that takes a
 // key returns an error wrapping ErrInvalidKey for an invalid one, before it
 // touches the store. Any other key is valid, including ones with empty or "."
 // segments ("a//b", "a/./b", "dir/"), and a key may be both an object and a
@@ -130,6 +131,10 @@ func ValidateKey(key string) error {
 	case !utf8.ValidString(key):
 		// S3, GCS and Azure all require UTF-8 names.
 		return fmt.Errorf("%w: key %q is not valid UTF-8", ErrInvalidKey, key)
+	case strings.ContainsAny(key, "\r\n"):
+		return fmt.Errorf("%w: key %q contains a line break (GCS forbids them)", ErrInvalidKey, key)
+	case key == ".":
+		return fmt.Errorf("%w: key \".\" names no object (GCS forbids it)", ErrInvalidKey)
 	}
 	for seg := range strings.SplitSeq(key, "/") {
 		if seg == ".." {
