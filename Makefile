@@ -24,9 +24,10 @@ test: test-deps check-generate lint unit fuzz-short compat ## install test needs
 
 test-deps: ## install the real Kafka clients the tests use (Debian packages, npm)
 	@./test/compat/install.sh
+	@./test/emulators/install.sh
 
 unit: build ## unit, conformance, end-to-end and crash tests (go test)
-	CHRONIK_BIN=$(CURDIR)/$(BIN)/chronik-server $(GO) test -count=1 -timeout 20m ./...
+	CHRONIK_BIN=$(CURDIR)/$(BIN)/chronik-server CHRONIK_REQUIRE_EMULATORS=1 $(GO) test -count=1 -timeout 20m ./...
 
 compat: build ## kcat, kafka-python, confluent-kafka and kafkajs against a real node
 	./test/compat/run.sh $(CURDIR)/$(BIN)/chronik-server
