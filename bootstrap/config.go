@@ -42,8 +42,18 @@ type Config struct {
 	GroupConsumerSessionTimeoutMs    int `toml:"group_consumer_session_timeout_ms"`
 	GroupConsumerHeartbeatIntervalMs int `toml:"group_consumer_heartbeat_interval_ms"`
 
+	// Tiering and the object store.
+	ObjectStore
+	TierIntervalMs             int    `toml:"tier_interval_ms"`
+	TierObjectSize             string `toml:"tier_object_size"`
+	TierCacheSize              string `toml:"tier_cache_size"`
+	ObjectStoreTimeoutMs       int    `toml:"object_store_timeout_ms"`
+	MetadataSnapshotIntervalMs int    `toml:"metadata_snapshot_interval_ms"`
+
 	walRotationBytes int64
 	maxRequestBytes  int64
+	tierObjectBytes  int64
+	tierCacheBytes   int64
 	advertisedNote   string // how the advertised host was chosen, for the log
 }
 
@@ -68,6 +78,12 @@ func Defaults() Config {
 
 		GroupConsumerSessionTimeoutMs:    45000,
 		GroupConsumerHeartbeatIntervalMs: 5000,
+
+		TierIntervalMs:             5000,
+		TierObjectSize:             "16MB",
+		TierCacheSize:              "64MB",
+		ObjectStoreTimeoutMs:       60000,
+		MetadataSnapshotIntervalMs: 5000,
 	}
 }
 
@@ -106,6 +122,11 @@ var envVars = []struct {
 	{"CHRONIK_OFFSETS_RETENTION_MINUTES", intVar(func(c *Config) *int { return &c.OffsetsRetentionMinutes })},
 	{"CHRONIK_GROUP_CONSUMER_SESSION_TIMEOUT_MS", intVar(func(c *Config) *int { return &c.GroupConsumerSessionTimeoutMs })},
 	{"CHRONIK_GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS", intVar(func(c *Config) *int { return &c.GroupConsumerHeartbeatIntervalMs })},
+	{"CHRONIK_TIER_INTERVAL_MS", intVar(func(c *Config) *int { return &c.TierIntervalMs })},
+	{"CHRONIK_TIER_OBJECT_SIZE", str(func(c *Config) *string { return &c.TierObjectSize })},
+	{"CHRONIK_TIER_CACHE_SIZE", str(func(c *Config) *string { return &c.TierCacheSize })},
+	{"CHRONIK_OBJECT_STORE_TIMEOUT_MS", intVar(func(c *Config) *int { return &c.ObjectStoreTimeoutMs })},
+	{"CHRONIK_METADATA_SNAPSHOT_INTERVAL_MS", intVar(func(c *Config) *int { return &c.MetadataSnapshotIntervalMs })},
 }
 
 func intVar(field func(*Config) *int) func(*Config, string) error {
@@ -161,7 +182,7 @@ func LoadConfig(args []string, getenv func(string) string) (Config, error) {
 			problems = append(problems, fmt.Sprintf("config file %s: unknown keys %v", path, extra))
 		}
 	}
-	for _, ev := range envVars {
+	for _, ev := range append(envVars, objectStoreVars...) {
 		if v, ok := lookup(getenv, ev.name); ok {
 			if err := ev.set(&cfg, v); err != nil {
 				problems = append(problems, fmt.Sprintf("%s: %v", ev.name, err))
@@ -263,6 +284,21 @@ func (c *Config) validate() []string {
 	}
 	if c.OffsetsRetentionMinutes < 1 {
 		problems = append(problems, fmt.Sprintf("offsets retention %d minutes must be at least 1", c.OffsetsRetentionMinutes))
+	}
+	problems = append(problems, c.ObjectStore.validate()...)
+	if c.tierObjectBytes, err = ParseSize(c.TierObjectSize); err != nil || c.tierObjectBytes < 64<<10 || c.tierObjectBytes > 1<<30 {
+		problems = append(problems, fmt.Sprintf("CHRONIK_TIER_OBJECT_SIZE %q must be a size between 64KB and 1GB", c.TierObjectSize))
+	}
+	if c.tierCacheBytes, err = ParseSize(c.TierCacheSize); err != nil || c.tierCacheBytes < 1<<20 {
+		problems = append(problems, fmt.Sprintf("CHRONIK_TIER_CACHE_SIZE %q must be a size of at least 1MB", c.TierCacheSize))
+	}
+	for _, d := range []struct {
+		name string
+		ms   int
+	}{{"CHRONIK_TIER_INTERVAL_MS", c.TierIntervalMs}, {"CHRONIK_OBJECT_STORE_TIMEOUT_MS", c.ObjectStoreTimeoutMs}, {"CHRONIK_METADATA_SNAPSHOT_INTERVAL_MS", c.MetadataSnapshotIntervalMs}} {
+		if d.ms < 10 {
+			problems = append(problems, fmt.Sprintf("%s %d must be at least 10 ms", d.name, d.ms))
+		}
 	}
 	if c.DefaultPartitions < 1 {
 		problems = append(problems, fmt.Sprintf("default partitions %d must be at least 1", c.DefaultPartitions))

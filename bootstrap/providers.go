@@ -15,9 +15,11 @@ import (
 	"github.com/chronik-stream/chronik/application/fetch"
 	"github.com/chronik-stream/chronik/application/groups"
 	"github.com/chronik-stream/chronik/application/produce"
+	"github.com/chronik-stream/chronik/application/tiering"
 	"github.com/chronik-stream/chronik/application/topics"
 	"github.com/chronik-stream/chronik/domain/group"
 	"github.com/chronik-stream/chronik/ports/clock"
+	"github.com/chronik-stream/chronik/ports/objstore"
 )
 
 // Node is one running broker: what Run starts and stops.
@@ -26,6 +28,7 @@ type Node struct {
 	Produce *produce.Service
 	Topics  *topics.Service
 	Groups  *groups.Service
+	Tiering *tiering.Store
 	Config  Config
 	Logger  *slog.Logger
 
@@ -48,9 +51,11 @@ func (n *Node) Start() error {
 	go func() {
 		defer close(n.backgroundDone)
 		var wg sync.WaitGroup
-		wg.Add(2)
+		wg.Add(4)
 		go func() { defer wg.Done(); n.Produce.Run(ctx) }()
 		go func() { defer wg.Done(); n.Groups.Run(ctx) }()
+		go func() { defer wg.Done(); n.Tiering.Run(ctx) }()
+		go func() { defer wg.Done(); n.Tiering.RunSnapshots(ctx) }()
 		wg.Wait()
 	}()
 	n.Logger.Info("chronik is ready", "kafka", n.Kafka.Addr().String(), "data_dir", n.Config.DataDir)
@@ -91,6 +96,20 @@ func logConfig(c Config) segmentlog.Config {
 		WALRotationBytes: c.walRotationBytes,
 		MaxBatchBytes:    int(c.maxRequestBytes),
 	}
+}
+
+func provideTrackedMeta(s *pebblemeta.Store) *tiering.TrackedMeta { return tiering.Track(s) }
+
+// provideRestore restores an empty node from the object store before
+// anything reads the stores.
+func provideRestore(ctx context.Context, c Config, bucket objstore.Bucket, meta *pebblemeta.Store, logs *segmentlog.Store, logger *slog.Logger) (tiering.Restored, error) {
+	timeout := time.Duration(c.ObjectStoreTimeoutMs) * time.Millisecond
+	return tiering.Restore(ctx, bucket, meta, logs, timeout, logger.With("component", "restore"))
+}
+
+// provideTiering wraps the local log store; it needs the restore done.
+func provideTiering(ctx context.Context, cfg tiering.Config, _ tiering.Restored, logs *segmentlog.Store, meta *tiering.TrackedMeta, bucket objstore.Bucket, clk clock.Clock, logger *slog.Logger) (*tiering.Store, error) {
+	return tiering.New(ctx, cfg, logs, meta, bucket, clk, logger.With("component", "tiering"))
 }
 
 func topicsConfig(c Config) topics.Config {

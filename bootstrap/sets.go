@@ -6,6 +6,7 @@ import (
 	"github.com/chronik-stream/chronik/adapters/kafkawire"
 	"github.com/chronik-stream/chronik/adapters/logstore/segmentlog"
 	"github.com/chronik-stream/chronik/adapters/metastore/pebblemeta"
+	"github.com/chronik-stream/chronik/application/tiering"
 	"github.com/chronik-stream/chronik/ports/logstore"
 	"github.com/chronik-stream/chronik/ports/metastore"
 )
@@ -16,10 +17,13 @@ type (
 	metastoreStore = metastore.Store
 )
 
-// storageSet is the single-node storage: segment files with a WAL, and pebble.
+// storageSet is the single-node storage: segment files with a WAL and
+// pebble, tiered to the configured object store (restored from it first
+// when the data directory is empty).
 var storageSet = wire.NewSet(
-	metaConfig, pebblemeta.Set,
-	logConfig, segmentlog.Set,
+	metaConfig, pebblemeta.Provide, provideTrackedMeta, wire.Bind(new(metastore.Store), new(*tiering.TrackedMeta)),
+	logConfig, segmentlog.Provide,
+	provideBucket, provideRestore, tieringConfig, provideTiering, wire.Bind(new(logstore.Store), new(*tiering.Store)),
 )
 
 // applicationSet is the use cases.

@@ -25,24 +25,48 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, func(
 	if err != nil {
 		return nil, nil, err
 	}
-	segmentlogConfig := logConfig(cfg)
-	segmentlogStore, cleanup2, err := segmentlog.Provide(segmentlogConfig, logger)
+	trackedMeta := provideTrackedMeta(store)
+	config3 := tieringConfig(cfg)
+	bucket, cleanup2, err := provideBucket(ctx, cfg, logger)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	service, err := provideTopics(ctx, config2, store, segmentlogStore, logger)
+	segmentlogConfig := logConfig(cfg)
+	segmentlogStore, cleanup3, err := segmentlog.Provide(segmentlogConfig, logger)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	clock := systemClock()
-	produceService := provideProduce(service, segmentlogStore, store, clock, logger)
-	fetchService := provideFetch(segmentlogStore)
-	config3 := groupsConfig(cfg)
-	groupsService, err := provideGroups(ctx, config3, store, segmentlogStore, clock, logger)
+	restored, err := provideRestore(ctx, cfg, bucket, store, segmentlogStore, logger)
 	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	clock := systemClock()
+	tieringStore, err := provideTiering(ctx, config3, restored, segmentlogStore, trackedMeta, bucket, clock, logger)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	service, err := provideTopics(ctx, config2, trackedMeta, tieringStore, logger)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	produceService := provideProduce(service, tieringStore, trackedMeta, clock, logger)
+	fetchService := provideFetch(tieringStore)
+	config4 := groupsConfig(cfg)
+	groupsService, err := provideGroups(ctx, config4, trackedMeta, tieringStore, clock, logger)
+	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -59,10 +83,12 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, func(
 		Produce: produceService,
 		Topics:  service,
 		Groups:  groupsService,
+		Tiering: tieringStore,
 		Config:  cfg,
 		Logger:  logger,
 	}
 	return node, func() {
+		cleanup3()
 		cleanup2()
 		cleanup()
 	}, nil

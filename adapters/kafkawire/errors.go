@@ -33,6 +33,7 @@ var errorCodes = []struct {
 	{log.ErrPoisoned, kerr.KafkaStorageError},
 	{log.ErrClosed, kerr.NotLeaderForPartition},
 	{log.ErrTooLarge, kerr.MessageTooLarge},
+	{log.ErrRemoteUnavailable, kerr.KafkaStorageError},
 
 	{record.ErrCorrupt, kerr.CorruptMessage},
 	{record.ErrMalformed, kerr.CorruptMessage},

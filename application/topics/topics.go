@@ -107,6 +107,9 @@ func LogConfig(t topic.Topic) logstore.PartitionConfig {
 		SegmentMs:      t.Int64(topic.SegmentMs),
 		RetentionMs:    t.Int64(topic.RetentionMs),
 		RetentionBytes: t.Int64(topic.RetentionBytes),
+
+		LocalRetentionMs:    t.Int64(topic.LocalRetentionMs),
+		LocalRetentionBytes: t.Int64(topic.LocalRetentionBytes),
 	}
 }
 

@@ -18,6 +18,9 @@ var (
 	ErrClosed = errors.New("log store is closed")
 	// ErrTooLarge: a batch exceeds the configured maximum.
 	ErrTooLarge = errors.New("record batch too large")
+	// ErrRemoteUnavailable: the records asked for are in the object store,
+	// which did not answer in time or failed; a retry may succeed.
+	ErrRemoteUnavailable = errors.New("tiered records are unavailable: the object store failed")
 )
 
 // Offsets are a partition's watermarks.

@@ -29,6 +29,17 @@ type ID [16]byte
 // String renders the id as Kafka's tools do for logs: hex.
 func (id ID) String() string { return hex.EncodeToString(id[:]) }
 
+// ParseID parses the 32 hex digits String writes.
+func ParseID(s string) (ID, error) {
+	var id ID
+	raw, err := hex.DecodeString(s)
+	if err != nil || len(raw) != len(id) {
+		return ID{}, fmt.Errorf("topic id %q is not 32 hex digits", s)
+	}
+	copy(id[:], raw)
+	return id, nil
+}
+
 // IsZero reports whether id is unset.
 func (id ID) IsZero() bool { return id == ID{} }
 

@@ -15,6 +15,24 @@ type PartitionConfig struct {
 	SegmentMs      int64 // roll the active segment once it is this old
 	RetentionMs    int64 // delete sealed segments whose newest record is older; -1 keeps forever
 	RetentionBytes int64 // delete oldest sealed segments while the log is larger; -1 unbounded
+	// LocalRetentionMs and LocalRetentionBytes bound the part of the log
+	// kept on local disk once it is also in the object store (KIP-405's
+	// local.retention.*); -2 means the same as RetentionMs/RetentionBytes.
+	// Stores ignore them; tiering acts on them.
+	LocalRetentionMs    int64
+	LocalRetentionBytes int64
+}
+
+// Segment describes one segment of a partition log: a stretch of offsets
+// a store keeps (and drops) as a unit.
+type Segment struct {
+	Base         int64 // first offset
+	End          int64 // offset after the last readable batch (at most the high watermark)
+	Bytes        int64 // stored bytes
+	MaxTimestamp int64 // largest batch timestamp; -1 when empty
+	// Sealed segments never change again (until they are deleted); the
+	// last segment, being appended to, is not sealed.
+	Sealed bool
 }
 
 // Durable is returned by Append: Wait blocks until the appended batch is
@@ -34,6 +52,11 @@ type Store interface {
 	// nothing if a log for p with the same id exists. A log for p with another
 	// id (a deleted topic's leftover) is replaced.
 	CreatePartition(ctx context.Context, p topic.Partition, id topic.ID, cfg PartitionConfig) error
+	// CreatePartitionAt is CreatePartition for a log whose offsets begin at
+	// start: its log start, high watermark and log end are start (the records
+	// below live elsewhere, say in an object store a node is restored from).
+	// A log for p with the same id is left as it is.
+	CreatePartitionAt(ctx context.Context, p topic.Partition, id topic.ID, cfg PartitionConfig, start int64) error
 	// Configure changes the segment and retention settings of p.
 	Configure(p topic.Partition, cfg PartitionConfig) error
 	// DeletePartition removes p and its data. ErrUnknownPartition if absent.
@@ -60,6 +83,10 @@ type Store interface {
 	// DeleteRecords advances the log start offset to before (at most the high
 	// watermark) and returns the new log start offset.
 	DeleteRecords(ctx context.Context, p topic.Partition, before int64) (int64, error)
+	// Segments lists p's segments, oldest first; the last one is the
+	// active (unsealed) one. A store without segments reports its whole log
+	// as one unsealed segment.
+	Segments(p topic.Partition) ([]Segment, error)
 	// Size is the number of bytes p occupies.
 	Size(p topic.Partition) (int64, error)
 	// Watch calls fn (from any goroutine, without blocking it) each time p's

@@ -23,6 +23,7 @@ type node struct {
 	addr    string
 	stop    func()
 	stopped bool
+	nd      *bootstrap.Node
 }
 
 // startNode starts a broker on a free loopback port with its data in dir
@@ -67,6 +68,7 @@ func (n *node) start() {
 		n.t.Fatalf("starting node: %v", err)
 	}
 	n.addr = nd.Kafka.Addr().String()
+	n.nd = nd
 	n.stopped = false
 	n.stop = func() {
 		if err := nd.Stop(); err != nil {

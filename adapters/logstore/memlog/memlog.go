@@ -137,6 +137,14 @@ func (part *partition) retire() []func() {
 // replaced by an empty one, whose offsets start at 0 again; watchers of the
 // old log are called once and dropped. After Close it returns log.ErrClosed.
 func (s *Store) CreatePartition(ctx context.Context, p topic.Partition, id topic.ID, cfg logstore.PartitionConfig) error {
+	return s.CreatePartitionAt(ctx, p, id, cfg, 0)
+}
+
+// CreatePartitionAt is CreatePartition for a log whose offsets begin at start.
+func (s *Store) CreatePartitionAt(ctx context.Context, p topic.Partition, id topic.ID, cfg logstore.PartitionConfig, start int64) error {
+	if start < 0 {
+		return fmt.Errorf("memlog: create partition %s: %w: negative start offset %d", p, log.ErrOffsetOutOfRange, start)
+	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -147,7 +155,9 @@ func (s *Store) CreatePartition(ctx context.Context, p topic.Partition, id topic
 		s.mu.Unlock()
 		return nil
 	}
-	s.parts[p] = newPartition(p, id, cfg)
+	part := newPartition(p, id, cfg)
+	part.logStart, part.next = start, start
+	s.parts[p] = part
 	s.mu.Unlock()
 	if ok {
 		notify(old.retire())
@@ -349,6 +359,21 @@ func (s *Store) DeleteRecords(ctx context.Context, p topic.Partition, before int
 	}
 	part.batches = append([]stored(nil), part.batches[i:]...)
 	return part.logStart, nil
+}
+
+// Segments reports p's whole log as one unsealed segment: memlog keeps no
+// segments, so nothing of it is ever handed to another tier.
+func (s *Store) Segments(p topic.Partition) ([]logstore.Segment, error) {
+	part, err := s.lock("segments", p)
+	if err != nil {
+		return nil, err
+	}
+	defer part.mu.Unlock()
+	seg := logstore.Segment{Base: part.logStart, End: part.next, Bytes: part.size, MaxTimestamp: -1}
+	for _, b := range part.batches {
+		seg.MaxTimestamp = max(seg.MaxTimestamp, b.maxTS)
+	}
+	return []logstore.Segment{seg}, nil
 }
 
 // Size returns the bytes of p's stored batches. Errors wrap

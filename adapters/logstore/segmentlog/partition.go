@@ -121,7 +121,7 @@ func (s *Store) writeMeta(dir string, tp topic.Partition, id topic.ID, logStart 
 // createPartitionDir makes the directory of a new, empty partition: it builds
 // it under a temporary name and renames it into place, so a crash leaves
 // either nothing or a complete directory.
-func (s *Store) createPartitionDir(tp topic.Partition, id topic.ID) (*partition, error) {
+func (s *Store) createPartitionDir(tp topic.Partition, id topic.ID, start int64) (*partition, error) {
 	final := filepath.Join(s.partDir, partitionDirName(tp))
 	tmp := final + creatingSuffix
 	if err := os.RemoveAll(tmp); err != nil {
@@ -133,10 +133,10 @@ func (s *Store) createPartitionDir(tp topic.Partition, id topic.ID) (*partition,
 	if err := os.Mkdir(tmp, 0o755); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", tmp, err)
 	}
-	if err := s.writeFileAtomic(filepath.Join(tmp, metaFileName), encodeMeta(tp, id, 0)); err != nil {
+	if err := s.writeFileAtomic(filepath.Join(tmp, metaFileName), encodeMeta(tp, id, start)); err != nil {
 		return nil, err
 	}
-	f, err := s.open(segmentPath(tmp, 0), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := s.open(segmentPath(tmp, start), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("creating first segment of %s: %w", tp, err)
 	}
@@ -152,8 +152,9 @@ func (s *Store) createPartitionDir(tp topic.Partition, id topic.ID) (*partition,
 		_ = f.Close()
 		return nil, err
 	}
-	p := &partition{tp: tp, id: id, dir: final}
-	seg := newSegment(final, 0, f, s.now())
+	p := &partition{tp: tp, id: id, dir: final, hw: start, logStart: start}
+	p.logEnd.Store(start)
+	seg := newSegment(final, start, f, s.now())
 	p.segs, p.active = []*segment{seg}, seg
 	return p, nil
 }

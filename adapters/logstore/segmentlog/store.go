@@ -356,8 +356,18 @@ func (s *Store) Partitions() map[topic.Partition]topic.ID {
 // for tp with the same id exists. A log for tp with another id is deleted
 // first (as DeletePartition).
 func (s *Store) CreatePartition(ctx context.Context, tp topic.Partition, id topic.ID, cfg logstore.PartitionConfig) error {
+	return s.CreatePartitionAt(ctx, tp, id, cfg, 0)
+}
+
+// CreatePartitionAt is CreatePartition for a log whose first offset is
+// start: its first segment is <start>.log and meta.json holds log start
+// start.
+func (s *Store) CreatePartitionAt(ctx context.Context, tp topic.Partition, id topic.ID, cfg logstore.PartitionConfig, start int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if start < 0 {
+		return fmt.Errorf("partition %s: %w: negative start offset %d", tp, log.ErrOffsetOutOfRange, start)
 	}
 	if err := topic.ValidateName(tp.Topic); err != nil {
 		return fmt.Errorf("partition %s: %w", tp, err)
@@ -382,7 +392,7 @@ func (s *Store) CreatePartition(ctx context.Context, tp topic.Partition, id topi
 	case !errors.Is(err, log.ErrUnknownPartition):
 		return err
 	}
-	p, err := s.createPartitionDir(tp, id)
+	p, err := s.createPartitionDir(tp, id, start)
 	if err != nil {
 		return fmt.Errorf("creating partition %s: %w", tp, err)
 	}
@@ -394,7 +404,7 @@ func (s *Store) CreatePartition(ctx context.Context, tp topic.Partition, id topi
 		return log.ErrClosed
 	}
 	s.parts[tp] = p
-	s.logger.Info("created partition", "partition", tp.String(), "topic_id", id.String())
+	s.logger.Info("created partition", "partition", tp.String(), "topic_id", id.String(), "start_offset", start)
 	return nil
 }
 
@@ -717,6 +727,22 @@ func (s *Store) removeSegments(p *partition, segs []*segment, why string) {
 		}
 		s.logger.Info("deleted segment", "partition", p.tp.String(), "base_offset", sg.base, "bytes", sg.size, "reason", why)
 	}
+}
+
+// Segments lists tp's segments, oldest first; the last is the active one.
+func (s *Store) Segments(tp topic.Partition) ([]logstore.Segment, error) {
+	p, err := s.partition(tp)
+	if err != nil {
+		return nil, err
+	}
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	out := make([]logstore.Segment, len(p.segs))
+	for i, sg := range p.segs {
+		ts, _ := sg.maxTimestampBelow(p.hw)
+		out[i] = logstore.Segment{Base: sg.base, End: min(sg.next, p.hw), Bytes: sg.size, MaxTimestamp: ts, Sealed: sg.sealed}
+	}
+	return out, nil
 }
 
 // Size is the bytes of tp's segment files.

@@ -61,6 +61,10 @@ type Config struct {
 	// CredentialsFile is the path of a service-account JSON key; "" uses
 	// Application Default Credentials.
 	CredentialsFile string
+	// Emulator targets an emulator such as fake-gcs-server at Endpoint: no
+	// authentication, and object reads over the JSON API (emulators do not
+	// all serve the XML API the client reads with by default).
+	Emulator bool
 }
 
 // String describes the config without its credentials file.
@@ -115,6 +119,9 @@ func New(ctx context.Context, cfg Config, opts ...option.ClientOption) (*Store, 
 	}
 	if cfg.CredentialsFile != "" {
 		all = append(all, option.WithAuthCredentialsFile(option.ServiceAccount, cfg.CredentialsFile))
+	}
+	if cfg.Emulator {
+		all = append(all, option.WithoutAuthentication(), storage.WithJSONReads())
 	}
 	all = append(all, opts...)
 	client, err := storage.NewClient(ctx, all...)

@@ -74,6 +74,8 @@ func Run(t *testing.T, open func(t *testing.T) logstore.Store) {
 		fn   func(t *testing.T, s logstore.Store)
 	}{
 		{"create_partition_is_empty", testCreateEmpty},
+		{"create_partition_at_offset", testCreateAt},
+		{"segments_cover_the_log", testSegments},
 		{"append_assigns_contiguous_offsets", testAppendContiguous},
 		{"read_inside_batch_returns_that_batch", testReadInsideBatch},
 		{"read_at_high_watermark_is_empty", testReadAtHighWatermark},
@@ -146,6 +148,22 @@ func RunReopen(t *testing.T, open func(t *testing.T, dir string) logstore.Store)
 		}
 		if base := appendBatch(t, s, q, MakeBatch(1, 2000, -1, -1, -1)); base != 0 {
 			t.Fatalf("after reopen, Append to the empty %s: base offset = %d, want 0", q, base)
+		}
+	})
+	t.Run("reopen_partition_created_at_offset", func(t *testing.T) {
+		dir := t.TempDir()
+		s := open(t, dir)
+		p := topic.Partition{Topic: "restored", Index: 0}
+		if err := s.CreatePartitionAt(testContext(t), p, id(1), logstore.PartitionConfig{}, 500); err != nil {
+			t.Fatalf("CreatePartitionAt: %v", err)
+		}
+		appendBatch(t, s, p, MakeBatch(2, 1000, -1, -1, -1))
+		if err := s.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+		s = openStore(t, func(t *testing.T) logstore.Store { return open(t, dir) })
+		if o := mustOffsets(t, s, p); o.LogStart != 500 || o.HighWatermark != 502 {
+			t.Fatalf("after reopen, Offsets = %+v, want log start 500 and high watermark 502", o)
 		}
 	})
 	t.Run("reopen_after_delete_and_replace", func(t *testing.T) {
@@ -350,6 +368,66 @@ func testCreateEmpty(t *testing.T, s logstore.Store) {
 	}
 	if n, err := s.Size(p); err != nil || n < 0 {
 		t.Fatalf("Size of a new partition = %d, %v", n, err)
+	}
+}
+
+func testCreateAt(t *testing.T, s logstore.Store) {
+	ctx := testContext(t)
+	p := topic.Partition{Topic: "restored", Index: 0}
+	if err := s.CreatePartitionAt(ctx, p, id(1), logstore.PartitionConfig{}, 1000); err != nil {
+		t.Fatalf("CreatePartitionAt: %v", err)
+	}
+	if got, want := mustOffsets(t, s, p), emptyOffsets(1000); got != want {
+		t.Fatalf("Offsets of a partition created at 1000 = %+v, want %+v", got, want)
+	}
+	if _, err := s.Read(ctx, p, 999, 1<<20, true); !errors.Is(err, log.ErrOffsetOutOfRange) {
+		t.Fatalf("Read(999) below the start: %v, want ErrOffsetOutOfRange", err)
+	}
+	b := MakeBatch(3, 1000, -1, -1, -1)
+	if base := appendBatch(t, s, p, b); base != 1000 {
+		t.Fatalf("first Append at %d, want 1000", base)
+	}
+	if got := mustRead(t, s, p, 1001, 1<<20, true); len(got) != 1 || got[0].Header.BaseOffset != 1000 {
+		t.Fatalf("Read(1001) = %d batches, want the one at 1000", len(got))
+	}
+	// The same id again leaves the log alone, whatever the start.
+	if err := s.CreatePartitionAt(ctx, p, id(1), logstore.PartitionConfig{}, 0); err != nil {
+		t.Fatalf("CreatePartitionAt again: %v", err)
+	}
+	if o := mustOffsets(t, s, p); o.LogStart != 1000 || o.HighWatermark != 1003 {
+		t.Fatalf("after creating again, Offsets = %+v, want the log untouched", o)
+	}
+	if err := s.CreatePartitionAt(ctx, topic.Partition{Topic: "restored", Index: 1}, id(1), logstore.PartitionConfig{}, -1); err == nil {
+		t.Fatal("CreatePartitionAt(-1) succeeded")
+	}
+}
+
+func testSegments(t *testing.T, s logstore.Store) {
+	p := topic.Partition{Topic: "orders", Index: 0}
+	create(t, s, p, id(1))
+	for i := range 20 {
+		appendBatch(t, s, p, MakeBatch(5, int64(1000+i), -1, -1, -1))
+	}
+	segs, err := s.Segments(p)
+	if err != nil || len(segs) == 0 {
+		t.Fatalf("Segments = %v, %v; want at least one", segs, err)
+	}
+	o := mustOffsets(t, s, p)
+	var total int64
+	for i, sg := range segs {
+		if sg.Base > sg.End || (i > 0 && sg.Base != segs[i-1].End) || sg.Sealed != (i < len(segs)-1) {
+			t.Fatalf("segment %d of %v does not follow the previous one, or only the last is unsealed", i, segs)
+		}
+		total += sg.Bytes
+	}
+	if segs[0].Base != o.LogStart || segs[len(segs)-1].End != o.HighWatermark {
+		t.Fatalf("segments %v do not cover [%d, %d)", segs, o.LogStart, o.HighWatermark)
+	}
+	if last := segs[len(segs)-1]; last.MaxTimestamp != 1019 && len(segs) == 1 {
+		t.Fatalf("max timestamp of the only segment = %d, want 1019", last.MaxTimestamp)
+	}
+	if size, _ := s.Size(p); total != size {
+		t.Fatalf("segments hold %d bytes, Size says %d", total, size)
 	}
 }
 
