@@ -94,6 +94,9 @@ type Store struct {
 
 	mu    sync.Mutex
 	parts map[topic.Partition]*part
+	// cfgs are the partitions' settings (from CreatePartition and
+	// Configure); tiering's retention waits for them.
+	cfgs map[topic.Partition]logstore.PartitionConfig
 	// buried are manifests of deleted partitions whose objects are still
 	// to be deleted; each is also in the metastore under graveyardKey.
 	buried []*manifest
@@ -118,12 +121,10 @@ type part struct {
 	// work serializes the passes over the partition and DeleteRecords.
 	work sync.Mutex
 
-	mu         sync.Mutex
-	m          *manifest // published; replaced whole, never modified
-	flushed    *manifest // the last manifest written to the bucket; nil if none
-	cfg        logstore.PartitionConfig
-	configured bool
-	failing    bool // the last pass failed (logged once until it recovers)
+	mu      sync.Mutex
+	m       *manifest // published; replaced whole, never modified
+	flushed *manifest // the last manifest written to the bucket; nil if none
+	failing bool      // the last pass failed (logged once until it recovers)
 }
 
 func (pt *part) manifest() *manifest {
@@ -132,10 +133,18 @@ func (pt *part) manifest() *manifest {
 	return pt.m
 }
 
-func (pt *part) config() (logstore.PartitionConfig, bool) {
-	pt.mu.Lock()
-	defer pt.mu.Unlock()
-	return pt.cfg, pt.configured
+// config returns tp's settings, if it has been given any.
+func (s *Store) config(tp topic.Partition) (logstore.PartitionConfig, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cfg, ok := s.cfgs[tp]
+	return cfg, ok
+}
+
+func (s *Store) setConfig(tp topic.Partition, cfg logstore.PartitionConfig) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cfgs[tp] = cfg
 }
 
 // New wraps inner. It loads every partition's manifest from meta, so it
@@ -146,6 +155,7 @@ func New(ctx context.Context, cfg Config, inner logstore.Store, meta *TrackedMet
 		inner: inner, meta: meta, bucket: bucket, cfg: cfg, clock: clk, logger: logger,
 		remote:  newRemote(bucket, cfg.CacheBytes, cfg.CallTimeout),
 		parts:   map[topic.Partition]*part{},
+		cfgs:    map[topic.Partition]logstore.PartitionConfig{},
 		snapSeq: -1, snapVersion: -1,
 	}
 	err := meta.Scan(ctx, []byte(metaManifestPrefix), func(key, value []byte) error {
@@ -257,9 +267,7 @@ func (s *Store) CreatePartitionAt(ctx context.Context, tp topic.Partition, id to
 		s.parts[tp] = pt
 	}
 	s.mu.Unlock()
-	pt.mu.Lock()
-	pt.cfg, pt.configured = cfg, true
-	pt.mu.Unlock()
+	s.setConfig(tp, cfg)
 	return nil
 }
 
@@ -269,11 +277,7 @@ func (s *Store) Configure(tp topic.Partition, cfg logstore.PartitionConfig) erro
 	if err := s.inner.Configure(tp, cfg); err != nil {
 		return err
 	}
-	if pt := s.lookup(tp); pt != nil {
-		pt.mu.Lock()
-		pt.cfg, pt.configured = cfg, true
-		pt.mu.Unlock()
-	}
+	s.setConfig(tp, cfg)
 	return nil
 }
 
@@ -303,6 +307,7 @@ func (s *Store) bury(ctx context.Context, pt *part) error {
 	s.mu.Lock()
 	if s.parts[pt.tp] == pt {
 		delete(s.parts, pt.tp)
+		delete(s.cfgs, pt.tp)
 	}
 	if remote {
 		s.buried = append(s.buried, m)
@@ -410,23 +415,32 @@ func (s *Store) DeleteRecords(ctx context.Context, tp topic.Partition, before in
 	if err != nil {
 		return -1, err
 	}
-	m := pt.manifest()
-	if !covers(m, local) || before < 0 || before > local.HighWatermark {
-		return s.inner.DeleteRecords(ctx, tp, before)
+	if before < 0 || before > local.HighWatermark {
+		return s.inner.DeleteRecords(ctx, tp, before) // its error
 	}
-	if before <= m.LogStart {
-		return m.LogStart, nil
+	m := pt.manifest()
+	start := local.LogStart
+	if covers(m, local) {
+		start = m.LogStart
+	}
+	if before <= start {
+		return start, nil
 	}
 	if before > local.LogStart {
 		if _, err := s.inner.DeleteRecords(ctx, tp, before); err != nil {
 			return -1, err
 		}
 	}
-	nm := m.clone()
-	nm.LogStart = before
-	nm.End = max(nm.End, before)
-	if err := s.publish(ctx, pt, nm); err != nil {
-		return -1, err
+	// The remote tier's log start moves too, even when nothing is remote
+	// below the local log start yet: its objects must not come back into
+	// view once local segments are dropped.
+	if m.LogStart < before {
+		nm := m.clone()
+		nm.LogStart = before
+		nm.End = max(nm.End, before)
+		if err := s.publish(ctx, pt, nm); err != nil {
+			return -1, err
+		}
 	}
 	return before, nil
 }
@@ -690,7 +704,7 @@ func effective(local, total int64) int64 {
 // localRetention drops the oldest sealed local segments that the bucket's
 // manifest covers while local.retention.ms or local.retention.bytes say so.
 func (s *Store) localRetention(ctx context.Context, pt *part, m *manifest, segs []logstore.Segment) error {
-	cfg, ok := pt.config()
+	cfg, ok := s.config(pt.tp)
 	if !ok || pt.flushedManifest() != m {
 		return nil
 	}
@@ -728,7 +742,7 @@ func (s *Store) localRetention(ctx context.Context, pt *part, m *manifest, segs 
 // that are only remote, oldest first, and returns the manifest with the new
 // log start, or nil when nothing expired.
 func (s *Store) remoteRetention(pt *part, m *manifest, segs []logstore.Segment, local log.Offsets) *manifest {
-	cfg, ok := pt.config()
+	cfg, ok := s.config(pt.tp)
 	if !ok || (cfg.RetentionMs < 0 && cfg.RetentionBytes < 0) || !covers(m, local) {
 		return nil
 	}

@@ -391,3 +391,77 @@ func TestDeletePartitionDeletesRemote(t *testing.T) {
 		t.Fatalf("bucket still holds %v after the topic was deleted", left)
 	}
 }
+
+// TestDeleteRecordsAcrossTiers deletes records that are only remote, then
+// records that are in both tiers: neither comes back into view.
+func TestDeleteRecordsAcrossTiers(t *testing.T) {
+	bucket := memstore.New()
+	n := openNode(t, t.TempDir(), memmeta.New(), bucket)
+	ctx := context.Background()
+	if err := n.tier.CreatePartition(ctx, tp, tid, smallSegments()); err != nil {
+		t.Fatal(err)
+	}
+	all := n.produce(150, time.Now().UnixMilli()) // 450 offsets
+	n.tier.Pass(ctx)                              // uploaded, all still local too
+
+	// In both tiers: the log start moves, and after the local copies are
+	// dropped the remote ones stay out of view.
+	if got, err := n.tier.DeleteRecords(ctx, tp, 60); err != nil || got != 60 {
+		t.Fatalf("DeleteRecords(60) = %d, %v", got, err)
+	}
+	cfg := smallSegments()
+	cfg.LocalRetentionBytes = 0
+	if err := n.tier.Configure(tp, cfg); err != nil {
+		t.Fatal(err)
+	}
+	n.tier.Pass(ctx)
+	local, _ := n.logs.Offsets(tp)
+	if o, _ := n.tier.Offsets(tp); o.LogStart != 60 || local.LogStart <= 60 {
+		t.Fatalf("log start %d (local %d); want 60, with the local copies dropped past it", o.LogStart, local.LogStart)
+	}
+	if _, err := n.tier.Read(ctx, tp, 30, 1<<20, true); !errors.Is(err, log.ErrOffsetOutOfRange) {
+		t.Fatalf("read below the log start: %v, want ErrOffsetOutOfRange", err)
+	}
+	// Only remote: the same.
+	if got, err := n.tier.DeleteRecords(ctx, tp, 90); err != nil || got != 90 {
+		t.Fatalf("DeleteRecords(90) = %d, %v", got, err)
+	}
+	if o, _ := n.tier.Offsets(tp); o.LogStart != 90 {
+		t.Fatalf("log start %d, want 90", o.LogStart)
+	}
+	if got := n.readAll(90); !bytes.Equal(got, bytes.Join(all[30:], nil)) {
+		t.Fatal("records from 90 on do not read back")
+	}
+	n.tier.Pass(ctx)
+	if st := n.tier.Stats(); st.DeletedObjects == 0 {
+		t.Fatalf("no object below the new log start was deleted: %+v", st)
+	}
+}
+
+// TestSettingsSurviveARestart: after a restart the topics service only
+// calls Configure for existing partitions; tiering must act on that even
+// for a partition with nothing uploaded yet.
+func TestSettingsSurviveARestart(t *testing.T) {
+	bucket := memstore.New()
+	meta := memmeta.New()
+	n := openNode(t, t.TempDir(), meta, bucket)
+	ctx := context.Background()
+	if err := n.logs.CreatePartition(ctx, tp, tid, smallSegments()); err != nil {
+		t.Fatal(err)
+	}
+	restarted, err := tiering.New(ctx, tiering.Config{ObjectBytes: 6 << 10}, n.logs, n.meta, bucket, clock.System{}, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.tier = restarted
+	cfg := smallSegments()
+	cfg.LocalRetentionBytes = 0
+	if err := n.tier.Configure(tp, cfg); err != nil {
+		t.Fatal(err)
+	}
+	n.produce(60, time.Now().UnixMilli())
+	n.tier.Pass(ctx)
+	if local, _ := n.logs.Offsets(tp); local.LogStart == 0 {
+		t.Fatal("local.retention.bytes set by Configure after a restart was not applied")
+	}
+}
