@@ -1,0 +1,4 @@
+// Package protoformat is being written.
+package protoformat
+
+import _ "github.com/bufbuild/protocompile"
