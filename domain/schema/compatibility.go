@@ -39,7 +39,8 @@ func ParseLevel(s string) (Level, error) {
 	return "", fmt.Errorf("%w: %q (want one of NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE)", ErrInvalidLevel, s)
 }
 
-func (l Level) transitive() bool { return strings.HasSuffix(string(l), "_TRANSITIVE") }
+// Transitive reports whether l checks every earlier version.
+func (l Level) Transitive() bool { return strings.HasSuffix(string(l), "_TRANSITIVE") }
 func (l Level) backward() bool {
 	return l == Backward || l == BackwardTransitive || l == Full || l == FullTransitive
 }
@@ -59,7 +60,7 @@ func Check[S any](level Level, candidate S, earlier []S, canRead CanRead[S]) []s
 		return nil
 	}
 	against := earlier
-	if !level.transitive() {
+	if !level.Transitive() {
 		against = earlier[len(earlier)-1:]
 	}
 	var reasons []string
