@@ -65,6 +65,7 @@ func handleProduce(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 				r.conn.srv.logger.Debug("produce refused", "topic", rt.Topic, "partition", rp.Partition, "err", err)
 				continue
 			}
+			r.conn.srv.metrics.bytesIn.WithLabelValues(t.Name).Add(float64(len(rp.Records)))
 			out.BaseOffset = res.BaseOffset
 			out.LogAppendTime = res.LogAppendTime
 			out.LogStartOffset = res.LogStartOffset

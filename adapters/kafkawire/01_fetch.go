@@ -93,6 +93,7 @@ func handleFetch(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 		}
 		if len(res.Records) > 0 {
 			op.RecordBatches = res.Records
+			r.conn.srv.metrics.bytesOut.WithLabelValues(freq.Parts[i].Partition.Topic).Add(float64(len(res.Records)))
 		}
 		if req.Version < 4 && len(res.Records) > 0 {
 			converted, err := batchesToLegacy(res.Records, req.Version)

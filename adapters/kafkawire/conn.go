@@ -45,6 +45,7 @@ type exchange struct {
 	finish       func() // runs in the writer before encoding; may block
 	noResponse   bool   // acks=0 produce: Kafka sends nothing back
 	held         int64  // request bytes taken from the server's budget
+	start        time.Time
 }
 
 // request is what a handler sees of one request.
@@ -128,7 +129,8 @@ func (c *conn) handle(frame []byte) (ex *exchange, err error) {
 	if !ok {
 		return nil, fmt.Errorf("unknown API key %d", key)
 	}
-	ex = &exchange{key: key, version: version, correlation: corr}
+	ex = &exchange{key: key, version: version, correlation: corr, start: time.Now()}
+	c.srv.metrics.request(key, version)
 	if version < h.min || version > h.max {
 		if key == apiVersionsKey {
 			// KIP-511: answer an unknown ApiVersions version with a v0
@@ -194,6 +196,7 @@ func (c *conn) write() {
 		}
 		c.srv.budget.release(ex.held)
 		if ex.noResponse {
+			c.srv.metrics.done(ex.key, ex.start)
 			continue
 		}
 		bp := responseBuffers.Get().(*[]byte)
@@ -206,6 +209,7 @@ func (c *conn) write() {
 		if err == nil && len(c.out) == 0 {
 			err = bw.Flush()
 		}
+		c.srv.metrics.done(ex.key, ex.start)
 		if err != nil {
 			broken = true
 			c.nc.Close()

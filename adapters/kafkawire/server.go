@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/chronik-stream/chronik/application/fetch"
 	"github.com/chronik-stream/chronik/application/groups"
 	"github.com/chronik-stream/chronik/application/produce"
@@ -33,6 +35,9 @@ type Config struct {
 	InFlightBytes   int64 // request bytes held across connections (DefaultInFlightBytes when 0)
 	DataDir         string
 	BrokerConfigs   map[string]string // reported by DescribeConfigs for the broker
+	// Metrics receives the listener's Prometheus series; nil keeps them
+	// private.
+	Metrics prometheus.Registerer
 }
 
 // DefaultMaxRequestBytes matches Kafka's socket.request.max.bytes.
@@ -52,7 +57,8 @@ type Server struct {
 	svc    Services
 	logger *slog.Logger
 
-	budget *byteBudget
+	budget  *byteBudget
+	metrics *metrics
 
 	ln     net.Listener
 	ctx    context.Context // cancelled when Close begins: ends long polls
@@ -76,7 +82,7 @@ func New(cfg Config, svc Services, logger *slog.Logger) *Server {
 		cfg.InFlightBytes = DefaultInFlightBytes
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{cfg: cfg, svc: svc, logger: logger, budget: newByteBudget(cfg.InFlightBytes),
+	return &Server{cfg: cfg, svc: svc, logger: logger, budget: newByteBudget(cfg.InFlightBytes), metrics: newMetrics(cfg.Metrics),
 		ctx: ctx, cancel: cancel, conns: make(map[*conn]struct{})}
 }
 
@@ -135,6 +141,8 @@ func (s *Server) accept() {
 		s.mu.Unlock()
 		go func() {
 			defer s.wg.Done()
+			s.metrics.connections.Inc()
+			defer s.metrics.connections.Dec()
 			c.serve()
 			s.mu.Lock()
 			delete(s.conns, c)

@@ -298,6 +298,9 @@ func (s *Store) commit(g *group) {
 	s.commits.Add(1)
 	s.walBytes.Add(written)
 	n := len(g.items)
+	s.commitSeconds.observe(s.lastDur.Seconds())
+	s.commitBatches.observe(float64(n))
+	s.commitBytes.observe(float64(written))
 	s.handOff(g, nil)
 
 	s.qmu.Lock()

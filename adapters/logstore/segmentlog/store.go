@@ -127,6 +127,10 @@ type Stats struct {
 	Checkpoints int64 // WAL trims after segment fsyncs
 	Rolls       int64 // segments sealed
 	Recovery    RecoveryStats
+
+	// Per group commit: seconds of the WAL write and fsync, batches and
+	// bytes written.
+	CommitSeconds, CommitBatches, CommitBytes HistogramSnapshot
 }
 
 // RecoveryStats says what New found and repaired.
@@ -203,6 +207,7 @@ type Store struct {
 	bgWG          sync.WaitGroup
 
 	appends, commits, fsyncs, walBytes, checkpoints, rolls atomic.Int64
+	commitSeconds, commitBatches, commitBytes              *Histogram
 	recovery                                               RecoveryStats
 
 	closeOnce sync.Once
@@ -229,6 +234,9 @@ func New(cfg Config, logger *slog.Logger) (*Store, error) {
 		parts:         map[topic.Partition]*partition{},
 		pend:          newGroup(),
 		kick:          make(chan struct{}, 1),
+		commitSeconds: newHistogram(.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1),
+		commitBatches: newHistogram(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024),
+		commitBytes:   newHistogram(1<<10, 4<<10, 16<<10, 64<<10, 256<<10, 1<<20, 4<<20, 16<<20),
 		dirty:         map[*segment]struct{}{},
 		touched:       map[*partition]int64{},
 		ckptJobs:      make(chan ckptJob, 1),
@@ -322,6 +330,10 @@ func (s *Store) Stats() Stats {
 		Checkpoints: s.checkpoints.Load(),
 		Rolls:       s.rolls.Load(),
 		Recovery:    s.recovery,
+
+		CommitSeconds: s.commitSeconds.snapshot(),
+		CommitBatches: s.commitBatches.snapshot(),
+		CommitBytes:   s.commitBytes.snapshot(),
 	}
 }
 

@@ -863,3 +863,14 @@ func TestCloseStopsGoroutines(t *testing.T) {
 		t.Errorf("%d goroutines after Close, %d before New", n, before)
 	}
 }
+
+func TestCommitHistograms(t *testing.T) {
+	h := newHistogram(1, 10)
+	for _, v := range []float64{0.5, 1, 5, 50} {
+		h.observe(v)
+	}
+	s := h.snapshot()
+	if s.Count != 4 || s.Buckets[1] != 2 || s.Buckets[10] != 3 || s.Sum != 56.5 {
+		t.Fatalf("snapshot %+v", s)
+	}
+}
