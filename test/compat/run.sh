@@ -9,6 +9,11 @@
 # connections) by running the command in $CHRONIK_COMPAT_RESTART: the
 # consumer-group scenarios commit, restart the node and resume.
 #
+# tiered.sh (with tiered.py) checks that kcat, kafka-python and confluent-kafka
+# read a topic whose old segments live only in the object store; it watches the
+# node's data directory ($CHRONIK_COMPAT_DATA), and server.sh starts the node
+# with a tiering pass every 200ms.
+#
 # usage: test/compat/run.sh <path-to-chronik-server-binary>
 # The last line printed is "compat: N passed, M failed"; exit status is
 # non-zero when M > 0 (or when the server cannot be started).
@@ -108,6 +113,7 @@ run_test kcat bash "$HERE/kcat.sh"
 run_test kafka-python "$PY" "$HERE/kafka_python.py"
 run_test confluent-kafka "$PY" "$HERE/confluent_kafka.py"
 run_test kafkajs node "$HERE/kafkajs.js"
+run_test tiered bash "$HERE/tiered.sh"
 
 if [ "$failed" -gt 0 ]; then
   echo "compat: failed: ${failures[*]}"

@@ -10,6 +10,11 @@
 #   CHRONIK_COMPAT_BIN   the chronik-server binary
 #   CHRONIK_COMPAT_DATA  its data directory (server.log and server.pid live there too)
 #   CHRONIK_COMPAT_PORT  the loopback Kafka port, the same on every start
+# The node tiers fast (a tiering pass every 200ms, a metadata snapshot at most
+# every 500ms) so tiered.sh need not wait long; the object store is the local
+# folder <data dir>/objects. The other scenarios' topics keep the default
+# segments (1 GB, 7 days), which never seal during a run, so nothing of theirs
+# is uploaded or dropped; they only get more frequent metadata snapshots.
 #
 # stop: SIGTERM to the node's process group, then wait (bounded) until the
 # process has exited; a node still running after 20s is killed and that is an
@@ -71,6 +76,7 @@ start() {
   # reaped by init, not left a zombie of this script or of run.sh.
   (
     CHRONIK_BIND_ADDR=127.0.0.1 CHRONIK_KAFKA_PORT=$PORT CHRONIK_ADVERTISED_ADDR=127.0.0.1 CHRONIK_LOG_LEVEL=info CHRONIK_DEFAULT_PARTITIONS=3 \
+      CHRONIK_TIER_INTERVAL_MS=200 CHRONIK_METADATA_SNAPSHOT_INTERVAL_MS=500 \
       setsid "$BIN" start --data-dir "$DIR" </dev/null >>"$LOG" 2>&1 &
     echo $! >"$PIDFILE"
   )
