@@ -50,6 +50,9 @@ type Config struct {
 	ObjectStoreTimeoutMs       int    `toml:"object_store_timeout_ms"`
 	MetadataSnapshotIntervalMs int    `toml:"metadata_snapshot_interval_ms"`
 
+	// The unified API, the admin API and the schema registry's auth.
+	HTTPAPI
+
 	walRotationBytes int64
 	maxRequestBytes  int64
 	tierObjectBytes  int64
@@ -84,6 +87,8 @@ func Defaults() Config {
 		TierCacheSize:              "64MB",
 		ObjectStoreTimeoutMs:       60000,
 		MetadataSnapshotIntervalMs: 5000,
+
+		HTTPAPI: HTTPAPI{UnifiedAPIPort: 6092},
 	}
 }
 
@@ -182,7 +187,7 @@ func LoadConfig(args []string, getenv func(string) string) (Config, error) {
 			problems = append(problems, fmt.Sprintf("config file %s: unknown keys %v", path, extra))
 		}
 	}
-	for _, ev := range append(envVars, objectStoreVars...) {
+	for _, ev := range append(append(envVars, objectStoreVars...), httpVars...) {
 		if v, ok := lookup(getenv, ev.name); ok {
 			if err := ev.set(&cfg, v); err != nil {
 				problems = append(problems, fmt.Sprintf("%s: %v", ev.name, err))
@@ -286,6 +291,7 @@ func (c *Config) validate() []string {
 		problems = append(problems, fmt.Sprintf("offsets retention %d minutes must be at least 1", c.OffsetsRetentionMinutes))
 	}
 	problems = append(problems, c.ObjectStore.validate()...)
+	problems = append(problems, c.validateHTTP()...)
 	if c.tierObjectBytes, err = ParseSize(c.TierObjectSize); err != nil || c.tierObjectBytes < 64<<10 || c.tierObjectBytes > 1<<30 {
 		problems = append(problems, fmt.Sprintf("CHRONIK_TIER_OBJECT_SIZE %q must be a size between 64KB and 1GB", c.TierObjectSize))
 	}

@@ -2,6 +2,8 @@ package bootstrap
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"path/filepath"
@@ -9,12 +11,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/chronik-stream/chronik/adapters/httpapi"
 	"github.com/chronik-stream/chronik/adapters/kafkawire"
 	"github.com/chronik-stream/chronik/adapters/logstore/segmentlog"
 	"github.com/chronik-stream/chronik/adapters/metastore/pebblemeta"
 	"github.com/chronik-stream/chronik/application/fetch"
 	"github.com/chronik-stream/chronik/application/groups"
 	"github.com/chronik-stream/chronik/application/produce"
+	"github.com/chronik-stream/chronik/application/registry"
 	"github.com/chronik-stream/chronik/application/tiering"
 	"github.com/chronik-stream/chronik/application/topics"
 	"github.com/chronik-stream/chronik/domain/group"
@@ -29,21 +33,30 @@ type Node struct {
 	Topics  *topics.Service
 	Groups  *groups.Service
 	Tiering *tiering.Store
-	Config  Config
-	Logger  *slog.Logger
+	// HTTP is the unified and admin APIs; Registry the schema registry
+	// they serve.
+	HTTP     *httpapi.Server
+	Registry *registry.Service
+	Config   Config
+	Logger   *slog.Logger
 
 	stopBackground context.CancelFunc `wire:"-"`
 	backgroundDone chan struct{}      `wire:"-"`
 }
 
-// Start opens the Kafka listener and the background work. Stores are
-// already recovered when a Node exists.
+// Start opens the Kafka listener, then the HTTP APIs, and the background
+// work; /health turns ready last. Stores are already recovered when a Node
+// exists.
 func (n *Node) Start() error {
 	if n.Config.advertisedNote != "" {
 		n.Logger.Warn(n.Config.advertisedNote)
 	}
 	if err := n.Kafka.Start(); err != nil {
 		return err
+	}
+	if err := n.HTTP.Start(); err != nil {
+		_ = n.Kafka.Close()
+		return fmt.Errorf("%w (ports: CHRONIK_UNIFIED_API_PORT, CHRONIK_ADMIN_API_PORT)", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	n.stopBackground = cancel
@@ -58,15 +71,20 @@ func (n *Node) Start() error {
 		go func() { defer wg.Done(); n.Tiering.RunSnapshots(ctx) }()
 		wg.Wait()
 	}()
-	n.Logger.Info("chronik is ready", "kafka", n.Kafka.Addr().String(), "data_dir", n.Config.DataDir)
+	n.HTTP.SetReady(true)
+	n.Logger.Info("chronik is ready", "kafka", n.Kafka.Addr().String(), "http", n.HTTP.UnifiedAddr().String(),
+		"admin", n.HTTP.AdminAddr().String(), "data_dir", n.Config.DataDir)
 	return nil
 }
 
-// Stop closes the listener after it answered what it had read, and saves
-// producer state. The stores are closed by Open's cleanup, after Stop.
+// Stop closes the HTTP APIs (health turns 503 first; requests in flight
+// get a bounded wait), then the Kafka listener after it answered what it
+// had read, and saves producer state. The stores are closed by Open's
+// cleanup, after Stop.
 func (n *Node) Stop() error {
+	httpErr := n.HTTP.Close()
 	n.Groups.Close() // answers parked JoinGroup/SyncGroup requests
-	err := n.Kafka.Close()
+	err := errors.Join(n.Kafka.Close(), httpErr)
 	if n.stopBackground != nil {
 		n.stopBackground()
 		<-n.backgroundDone

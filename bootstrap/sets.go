@@ -32,5 +32,9 @@ var applicationSet = wire.NewSet(systemClock, topicsConfig, provideTopics, provi
 // kafkaSet is the Kafka listener.
 var kafkaSet = wire.NewSet(kafkaConfig, wire.Struct(new(kafkawire.Services), "*"), provideKafka)
 
+// httpSet is the schema registry, the metrics and the HTTP APIs.
+var httpSet = wire.NewSet(provideSchemaFormats, provideRegistry, provideMetricsRegistry, provideMetricsHandler,
+	provideAdminKey, httpConfig, provideHTTP)
+
 // nodeSet is a whole node.
-var nodeSet = wire.NewSet(storageSet, applicationSet, kafkaSet, wire.Struct(new(Node), "*"))
+var nodeSet = wire.NewSet(storageSet, applicationSet, kafkaSet, httpSet, wire.Struct(new(Node), "*"))

@@ -78,14 +78,41 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, func(
 		Groups:  groupsService,
 	}
 	server := provideKafka(config, services, logger)
+	bootstrapAdminKey, err := provideAdminKey(cfg, logger)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	httpapiConfig := httpConfig(cfg, bootstrapAdminKey, server)
+	v := provideSchemaFormats()
+	registryService, err := provideRegistry(ctx, restored, trackedMeta, v, logger)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	registry := provideMetricsRegistry()
+	metricsHandler := provideMetricsHandler(registry)
+	httpapiServer, err := provideHTTP(httpapiConfig, service, fetchService, groupsService, tieringStore, registryService, metricsHandler, logger)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	node := &Node{
-		Kafka:   server,
-		Produce: produceService,
-		Topics:  service,
-		Groups:  groupsService,
-		Tiering: tieringStore,
-		Config:  cfg,
-		Logger:  logger,
+		Kafka:    server,
+		Produce:  produceService,
+		Topics:   service,
+		Groups:   groupsService,
+		Tiering:  tieringStore,
+		HTTP:     httpapiServer,
+		Registry: registryService,
+		Config:   cfg,
+		Logger:   logger,
 	}
 	return node, func() {
 		cleanup3()

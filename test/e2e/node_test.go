@@ -46,6 +46,9 @@ func (n *node) start() {
 		"CHRONIK_KAFKA_PORT":  "0",
 		"CHRONIK_WAL_PROFILE": "low",
 		"CHRONIK_LOG_LEVEL":   "warn",
+		// HTTP APIs on free ports, so that nodes run side by side.
+		"CHRONIK_UNIFIED_API_PORT": "0",
+		"CHRONIK_ADMIN_API_PORT":   "0",
 	}
 	for k, v := range n.env {
 		vars[k] = v
