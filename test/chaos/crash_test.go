@@ -1,5 +1,8 @@
 // Package chaos kills a real chronik-server process while clients produce,
-// restarts it, and checks that no acknowledged record was lost or duplicated.
+// restarts it, and checks that no acknowledged record was lost or duplicated:
+// on local segments alone (crash_test.go), and while tiering uploads sealed
+// segments to an object folder and drops their local copies
+// (tiered_crash_test.go).
 package chaos
 
 import (
@@ -48,8 +51,45 @@ type server struct {
 	dir         string
 	port        int
 	walRotation string
+	env         []string // more environment, after the defaults
 	cmd         *exec.Cmd
 	log         *os.File
+}
+
+// newServer starts a node on <dir>/data that logs to <dir>/server.log. When
+// the test fails, the log's tail is printed; a node still running at the end
+// is killed.
+func newServer(t *testing.T, dir, walRotation string, env ...string) *server {
+	t.Helper()
+	logFile, err := os.Create(filepath.Join(dir, "server.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { logFile.Close() })
+	s := &server{t: t, dir: filepath.Join(dir, "data"), port: freePort(t), walRotation: walRotation, env: env, log: logFile}
+	t.Cleanup(func() {
+		if t.Failed() {
+			out, _ := os.ReadFile(logFile.Name())
+			lines := strings.Split(string(out), "\n")
+			var warnings []string
+			for _, l := range lines {
+				if strings.Contains(l, "level=WARN") || strings.Contains(l, "level=ERROR") {
+					warnings = append(warnings, l)
+				}
+			}
+			if len(warnings) > 0 {
+				t.Logf("server log warnings and errors (first 40):\n%s", strings.Join(warnings[:min(len(warnings), 40)], "\n"))
+			}
+			t.Logf("server log tail:\n%s", strings.Join(lines[max(0, len(lines)-40):], "\n"))
+		}
+	})
+	t.Cleanup(func() {
+		if s.cmd != nil && s.cmd.ProcessState == nil {
+			s.kill()
+		}
+	})
+	s.start()
+	return s
 }
 
 func freePort(t *testing.T) int {
@@ -73,6 +113,7 @@ func (s *server) start() {
 		"CHRONIK_WAL_PROFILE=low",
 		"CHRONIK_WAL_ROTATION_SIZE="+s.walRotation,
 	)
+	cmd.Env = append(cmd.Env, s.env...)
 	cmd.Stdout, cmd.Stderr = s.log, s.log
 	if err := cmd.Start(); err != nil {
 		s.t.Fatal(err)
@@ -163,27 +204,13 @@ func TestCrashLosesNoAcknowledgedRecord(t *testing.T) {
 }
 
 func crashRun(t *testing.T, tornTail bool) {
-	dir := t.TempDir()
-	logFile, err := os.Create(filepath.Join(dir, "server.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logFile.Close()
 	// Without tearing, rotate the WAL often so that recovery crosses WAL
 	// files; when tearing, keep one file so that its tail holds fresh writes.
 	rotation := "1MB"
 	if tornTail {
 		rotation = "256MB"
 	}
-	s := &server{t: t, dir: filepath.Join(dir, "data"), port: freePort(t), walRotation: rotation, log: logFile}
-	s.start()
-	defer func() {
-		if t.Failed() {
-			out, _ := os.ReadFile(logFile.Name())
-			lines := strings.Split(string(out), "\n")
-			t.Logf("server log tail:\n%s", strings.Join(lines[max(0, len(lines)-40):], "\n"))
-		}
-	}()
+	s := newServer(t, t.TempDir(), rotation)
 
 	const topic = "crash"
 	adm, err := kgo.NewClient(kgo.SeedBrokers(s.addr()))
@@ -195,30 +222,65 @@ func crashRun(t *testing.T, tornTail bool) {
 	}
 	adm.Close()
 
-	// Two producers: idempotent (retries until acknowledged) and plain acks=all
-	// with a single try per record, so that an acknowledged record was sent once.
-	idem, err := kgo.NewClient(kgo.SeedBrokers(s.addr()), kgo.DefaultProduceTopic(topic),
+	p := startProducers(t, s.addr(), topic)
+	n := kills()
+	for i := 0; i < n; i++ {
+		time.Sleep(time.Duration(300+rand.IntN(1200)) * time.Millisecond)
+		s.kill()
+		if tornTail {
+			t.Logf("kill %d: cut %d bytes off the WAL", i+1, s.truncateWAL(200))
+		}
+		s.start()
+	}
+	time.Sleep(500 * time.Millisecond)
+	p.finish(t)
+
+	// One clean restart more, then read everything back.
+	s.stop()
+	s.start()
+	defer s.stop()
+	p.report(t)
+	verify(t, s.addr(), topic, p.results)
+}
+
+// producers are the two clients of a crash run: idempotent (retries until
+// acknowledged) and plain acks=all with a single try per record, so that an
+// acknowledged record was sent once. Each keeps up to 200 records in flight
+// until finish.
+type producers struct {
+	results map[string]*acked
+	clients map[string]*kgo.Client
+	stop    context.CancelFunc
+	wg      sync.WaitGroup
+}
+
+func startProducers(t *testing.T, addr, topic string) *producers {
+	t.Helper()
+	idem, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic(topic),
 		kgo.ProducerLinger(2*time.Millisecond), kgo.RetryBackoffFn(func(int) time.Duration { return 50 * time.Millisecond }))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer idem.Close()
-	plain, err := kgo.NewClient(kgo.SeedBrokers(s.addr()), kgo.DefaultProduceTopic(topic),
+	t.Cleanup(idem.Close)
+	plain, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic(topic),
 		kgo.DisableIdempotentWrite(), kgo.RequiredAcks(kgo.AllISRAcks()), kgo.RecordRetries(0),
 		kgo.ProducerLinger(2*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer plain.Close()
+	t.Cleanup(plain.Close)
 
-	results := map[string]*acked{"idem": {values: map[string]bool{}}, "plain": {values: map[string]bool{}}}
-	ctx, stopProducing := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	for name, cl := range map[string]*kgo.Client{"idem": idem, "plain": plain} {
-		wg.Add(1)
+	p := &producers{
+		results: map[string]*acked{"idem": {values: map[string]bool{}}, "plain": {values: map[string]bool{}}},
+		clients: map[string]*kgo.Client{"idem": idem, "plain": plain},
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	p.stop = stop
+	for name, cl := range p.clients {
+		p.wg.Add(1)
 		go func() {
-			defer wg.Done()
-			a := results[name]
+			defer p.wg.Done()
+			a := p.results[name]
 			inflight := make(chan struct{}, 200)
 			for i := 0; ctx.Err() == nil; i++ {
 				inflight <- struct{}{}
@@ -236,42 +298,41 @@ func crashRun(t *testing.T, tornTail bool) {
 			}
 		}()
 	}
+	return p
+}
 
-	n := kills()
-	for i := 0; i < n; i++ {
-		time.Sleep(time.Duration(300+rand.IntN(1200)) * time.Millisecond)
-		s.kill()
-		if tornTail {
-			t.Logf("kill %d: cut %d bytes off the WAL", i+1, s.truncateWAL(200))
-		}
-		s.start()
-	}
-	time.Sleep(500 * time.Millisecond)
-	stopProducing()
+// finish stops producing and waits until every record sent has an answer;
+// the idempotent producer must get its records acknowledged.
+func (p *producers) finish(t *testing.T) {
+	t.Helper()
+	p.stop()
 	flushCtx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if err := idem.Flush(flushCtx); err != nil {
+	if err := p.clients["idem"].Flush(flushCtx); err != nil {
 		t.Fatalf("idempotent producer did not finish: %v", err)
 	}
-	_ = plain.Flush(flushCtx)
-	wg.Wait()
+	_ = p.clients["plain"].Flush(flushCtx)
+	p.wg.Wait()
+}
 
-	// One clean restart more, then read everything back.
-	s.stop()
-	s.start()
-	defer s.stop()
-	for name, a := range results {
+// report logs the counts and fails when a producer had nothing acknowledged.
+func (p *producers) report(t *testing.T) {
+	t.Helper()
+	for name, a := range p.results {
 		t.Logf("%s: %d sent, %d acknowledged, %d failed", name, a.sent, len(a.values), a.failed)
 		if len(a.values) == 0 {
 			t.Fatalf("%s: nothing was acknowledged; the test proves nothing", name)
 		}
 	}
-	verify(t, s.addr(), topic, results)
 }
 
-func verify(t *testing.T, addr, topic string, results map[string]*acked) {
+// verify reads every partition of topic from offset 0 to its high watermark
+// and checks that each record acknowledged in results is there exactly once,
+// idempotent records in order, and offsets contiguous from 0. It returns how
+// many records each partition held.
+func verify(t *testing.T, addr, topic string, results map[string]*acked) map[int32]int64 {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().At(0)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,4 +397,5 @@ func verify(t *testing.T, addr, topic string, results map[string]*acked) {
 			t.Errorf("idempotent record %s written %d times", v, c)
 		}
 	}
+	return next
 }
