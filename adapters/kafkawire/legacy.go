@@ -405,42 +405,60 @@ func batchesToLegacy(batches []byte, fetchVersion int16) ([]byte, error) {
 // appendLegacyBatch appends one message of magic per record of the v2 batch.
 // On error, dst's contents are unchanged (the returned slice is nil).
 func appendLegacyBatch(dst []byte, h record.Header, batch []byte, magic int8) ([]byte, error) {
-	var rb kmsg.RecordBatch
-	if err := rb.UnsafeReadFrom(batch); err != nil {
-		return nil, fmt.Errorf("%w: %v", record.ErrMalformed, err)
-	}
-	codec := h.Codec()
-	if codec > codecZstd {
-		return nil, fmt.Errorf("%w: unknown compression codec %d", record.ErrMalformed, codec)
-	}
-	recs, err := decompressor.Decompress(rb.Records, kgo.CompressionCodecType(codec))
-	if err != nil {
-		return nil, fmt.Errorf("%w: cannot decompress %s records: %v", record.ErrMalformed, codecName(codec), err)
-	}
 	var attrs int8
 	if magic == 1 && h.Attributes&record.AttrLogAppendTime != 0 {
 		attrs = record.AttrLogAppendTime
 	}
+	out := dst
+	err := eachRecord(h, batch, func(offset, ts int64, r *kmsg.Record) bool {
+		out = appendLegacyMessage(out, magic, attrs, offset, ts, r.Key, r.Value)
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// eachRecord decompresses the v2 batch and calls fn with each record, its
+// offset and its timestamp (the batch's for LogAppendTime), until fn
+// returns false.
+func eachRecord(h record.Header, batch []byte, fn func(offset, ts int64, r *kmsg.Record) bool) error {
+	var rb kmsg.RecordBatch
+	if err := rb.UnsafeReadFrom(batch); err != nil {
+		return fmt.Errorf("%w: %v", record.ErrMalformed, err)
+	}
+	codec := h.Codec()
+	if codec > codecZstd {
+		return fmt.Errorf("%w: unknown compression codec %d", record.ErrMalformed, codec)
+	}
+	recs, err := decompressor.Decompress(rb.Records, kgo.CompressionCodecType(codec))
+	if err != nil {
+		return fmt.Errorf("%w: cannot decompress %s records: %v", record.ErrMalformed, codecName(codec), err)
+	}
+	logAppend := h.Attributes&record.AttrLogAppendTime != 0
 	for i := int32(0); i < h.RecordCount; i++ {
 		length, n := binary.Varint(recs)
 		if n <= 0 || length < 0 || length > int64(len(recs)-n) {
-			return nil, fmt.Errorf("%w: record %d of %d: bad length", record.ErrMalformed, i, h.RecordCount)
+			return fmt.Errorf("%w: record %d of %d: bad length", record.ErrMalformed, i, h.RecordCount)
 		}
 		var r kmsg.Record
 		if err := r.UnsafeReadFrom(recs[:n+int(length)]); err != nil {
-			return nil, fmt.Errorf("%w: record %d of %d: %v", record.ErrMalformed, i, h.RecordCount, err)
+			return fmt.Errorf("%w: record %d of %d: %v", record.ErrMalformed, i, h.RecordCount, err)
 		}
 		recs = recs[n+int(length):]
 		ts := h.BaseTimestamp + r.TimestampDelta64
-		if attrs != 0 {
+		if logAppend {
 			ts = h.MaxTimestamp
 		}
-		dst = appendLegacyMessage(dst, magic, attrs, h.BaseOffset+int64(r.OffsetDelta), ts, r.Key, r.Value)
+		if !fn(h.BaseOffset+int64(r.OffsetDelta), ts, &r) {
+			return nil
+		}
 	}
 	if len(recs) != 0 {
-		return nil, fmt.Errorf("%w: %d bytes after the batch's %d records", record.ErrMalformed, len(recs), h.RecordCount)
+		return fmt.Errorf("%w: %d bytes after the batch's %d records", record.ErrMalformed, len(recs), h.RecordCount)
 	}
-	return dst, nil
+	return nil
 }
 
 // appendLegacyMessage appends one uncompressed message, with its size and

@@ -134,14 +134,36 @@ func (s *Service) ListOffset(ctx context.Context, p topic.Partition, ts int64) (
 	switch ts {
 	case Latest:
 		return o.HighWatermark, -1, nil
-	case Earliest, EarliestLocal:
+	case Earliest:
+		return o.LogStart, -1, nil
+	case EarliestLocal:
+		if t, ok := s.logs.(tiered); ok {
+			local, err := t.LocalOffsets(p)
+			return local.LogStart, -1, err
+		}
 		return o.LogStart, -1, nil
 	case MaxTimestamp:
 		return o.MaxTimestampOffset, o.MaxTimestamp, nil
 	case LatestTiered:
+		if t, ok := s.logs.(tiered); ok {
+			if end := t.RemoteEnd(p); end > o.LogStart {
+				return end - 1, -1, nil
+			}
+		}
 		return -1, -1, nil
 	}
 	return s.logs.OffsetForTimestamp(ctx, p, ts)
+}
+
+// tiered is a log store with an object-store tier (application/tiering).
+type tiered interface {
+	LocalOffsets(p topic.Partition) (log.Offsets, error)
+	RemoteEnd(p topic.Partition) int64
+}
+
+// Batch returns the whole batch holding offset.
+func (s *Service) Batch(ctx context.Context, p topic.Partition, offset int64) ([]byte, error) {
+	return s.logs.Read(ctx, p, offset, 1, true)
 }
 
 // Offsets returns a partition's watermarks.

@@ -196,26 +196,26 @@ func (s *Store) Snapshot(ctx context.Context) error {
 	}
 	data := encodeSnapshot(kvs)
 	if s.snapSeq < 0 {
-		l, err := s.readLatest(ctx)
-		switch {
-		case errors.Is(err, objstore.ErrNotFound):
-			s.snapSeq = 0
-		case err != nil:
+		newest, err := s.newestSnapshot(ctx)
+		if err != nil {
 			return err
-		default:
-			s.snapSeq = l.Seq
 		}
+		s.snapSeq = newest
 	}
-	seq := s.snapSeq + 1
 	cctx, cancel := context.WithTimeout(ctx, s.cfg.CallTimeout)
 	defer cancel()
-	err = s.bucket.PutIfAbsent(cctx, snapshotKey(seq), data)
-	if errors.Is(err, objstore.ErrExists) { // another writer, or a lost reply: go past it
-		s.snapSeq = -1
-		return fmt.Errorf("snapshot %d exists already; taking the next number", seq)
-	}
-	if err != nil {
-		return fmt.Errorf("uploading snapshot %d: %w", seq, err)
+	// A snapshot number is taken by PutIfAbsent; one that exists already
+	// (a crash between writing a snapshot and pointing latest.json at it,
+	// or another writer) is skipped.
+	seq := s.snapSeq + 1
+	for ; ; seq++ {
+		err = s.bucket.PutIfAbsent(cctx, snapshotKey(seq), data)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, objstore.ErrExists) || seq > s.snapSeq+100 {
+			return fmt.Errorf("uploading snapshot %d: %w", seq, err)
+		}
 	}
 	l := latest{Version: 1, Seq: seq, Key: snapshotKey(seq), CreatedMs: s.clock.Now().UnixMilli(), Keys: len(kvs), Bytes: len(data), Partitions: marks}
 	lb, _ := json.Marshal(l)
@@ -228,8 +228,40 @@ func (s *Store) Snapshot(ctx context.Context) error {
 	return nil
 }
 
-func (s *Store) readLatest(ctx context.Context) (latest, error) {
-	return readLatest(ctx, s.bucket, s.cfg.CallTimeout)
+// newestSnapshot is the highest snapshot number in the bucket, whether or
+// not latest.json names it (0 when there is none).
+func (s *Store) newestSnapshot(ctx context.Context) (int64, error) {
+	l, err := readLatest(ctx, s.bucket, s.cfg.CallTimeout)
+	switch {
+	case errors.Is(err, objstore.ErrNotFound):
+	case err != nil:
+		return 0, err
+	}
+	newest := l.Seq
+	err = s.eachSnapshot(ctx, func(_ string, seq int64) { newest = max(newest, seq) })
+	return newest, err
+}
+
+// eachSnapshot calls fn with every snapshot object in the bucket.
+func (s *Store) eachSnapshot(ctx context.Context, fn func(key string, seq int64)) error {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.CallTimeout)
+	defer cancel()
+	for token := ""; ; {
+		objs, next, err := s.bucket.List(ctx, snapshotsPrefix, token, 0)
+		if err != nil {
+			return fmt.Errorf("listing snapshots: %w", err)
+		}
+		for _, o := range objs {
+			var seq int64
+			if _, err := fmt.Sscanf(strings.TrimPrefix(o.Key, snapshotsPrefix), "%d.snap", &seq); err == nil {
+				fn(o.Key, seq)
+			}
+		}
+		if next == "" {
+			return nil
+		}
+		token = next
+	}
 }
 
 func readLatest(ctx context.Context, bucket objstore.Bucket, timeout time.Duration) (latest, error) {
@@ -254,24 +286,9 @@ func readLatest(ctx context.Context, bucket objstore.Bucket, timeout time.Durati
 // pruneSnapshots deletes all but the newest KeepSnapshots snapshots.
 // Failures are left for the next time.
 func (s *Store) pruneSnapshots(ctx context.Context, newest int64) {
-	token := ""
-	for {
-		objs, next, err := s.bucket.List(ctx, snapshotsPrefix, token, 0)
-		if err != nil {
-			return
+	_ = s.eachSnapshot(ctx, func(key string, seq int64) {
+		if seq <= newest-int64(s.cfg.KeepSnapshots) {
+			_ = s.bucket.Delete(ctx, key)
 		}
-		for _, o := range objs {
-			var seq int64
-			if _, err := fmt.Sscanf(strings.TrimPrefix(o.Key, snapshotsPrefix), "%d.snap", &seq); err != nil {
-				continue
-			}
-			if seq <= newest-int64(s.cfg.KeepSnapshots) {
-				_ = s.bucket.Delete(ctx, o.Key)
-			}
-		}
-		if next == "" {
-			return
-		}
-		token = next
-	}
+	})
 }

@@ -344,6 +344,9 @@ func (s *Store) Offsets(tp topic.Partition) (log.Offsets, error) {
 	return o, nil
 }
 
+// LocalOffsets are the watermarks of the local log alone.
+func (s *Store) LocalOffsets(tp topic.Partition) (log.Offsets, error) { return s.inner.Offsets(tp) }
+
 // Read serves offsets below the local log start from the object store and
 // everything else from the local log.
 func (s *Store) Read(ctx context.Context, tp topic.Partition, offset int64, maxBytes int, minOne bool) ([]byte, error) {

@@ -465,3 +465,46 @@ func TestSettingsSurviveARestart(t *testing.T) {
 		t.Fatal("local.retention.bytes set by Configure after a restart was not applied")
 	}
 }
+
+// TestSnapshotsSkipAnOrphan: a crash between writing snapshot N and
+// pointing latest.json at it leaves N behind; later snapshots go past it.
+func TestSnapshotsSkipAnOrphan(t *testing.T) {
+	bucket := memstore.New()
+	n := openNode(t, t.TempDir(), memmeta.New(), bucket)
+	ctx := context.Background()
+	if err := n.tier.CreatePartition(ctx, tp, tid, smallSegments()); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.tier.Snapshot(ctx); err != nil {
+		t.Fatal(err)
+	}
+	latest := func() string {
+		b, err := bucket.Get(ctx, "metadata/latest.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	// The orphan: snapshot 2 exists, latest.json names 1.
+	if err := bucket.Put(ctx, "metadata/snapshots/00000000000000000002.snap", []byte("orphan")); err != nil {
+		t.Fatal(err)
+	}
+	for i, tier := range []*tiering.Store{n.tier, mustNew(t, n)} { // this process, and a restarted one
+		n.produce(1, time.Now().UnixMilli())
+		if err := tier.Snapshot(ctx); err != nil {
+			t.Fatalf("snapshot %d after the orphan: %v", i, err)
+		}
+	}
+	if l := latest(); !strings.Contains(l, `"seq":4`) {
+		t.Fatalf("latest.json = %s; want snapshot 4 (1, the orphan 2, then 3 and 4)", l)
+	}
+}
+
+func mustNew(t *testing.T, n *node) *tiering.Store {
+	t.Helper()
+	s, err := tiering.New(context.Background(), tiering.Config{}, n.logs, n.meta, n.bucket, clock.System{}, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}

@@ -158,3 +158,29 @@ func TestAutoCreateOnMetadata(t *testing.T) {
 		t.Fatal("topic auto-created although auto-creation is off")
 	}
 }
+
+// TestListOffsetsInsideABatch: a timestamp that falls inside a compressed
+// batch finds the record, not the batch, as Kafka answers.
+func TestListOffsetsInsideABatch(t *testing.T) {
+	n := startNode(t, "", nil)
+	createTopic(t, n, "inbatch", 1, nil)
+	p := n.client(kgo.DefaultProduceTopic("inbatch"), kgo.ProducerBatchCompression(kgo.ZstdCompression()), kgo.ProducerLinger(50*time.Millisecond))
+	base := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
+	var recs []*kgo.Record
+	for i := 0; i < 10; i++ {
+		recs = append(recs, &kgo.Record{Value: []byte(strconv.Itoa(i)), Timestamp: base.Add(time.Duration(i) * time.Second)})
+	}
+	if err := p.ProduceSync(ctx(t), recs...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	if recs[9].Offset != 9 {
+		t.Fatalf("offsets %d..%d", recs[0].Offset, recs[9].Offset)
+	}
+	after, err := n.admin().ListOffsetsAfterMilli(ctx(t), base.Add(6*time.Second+time.Millisecond).UnixMilli(), "inbatch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, _ := after.Lookup("inbatch", 0); o.Offset != 7 || o.Timestamp != base.Add(7*time.Second).UnixMilli() {
+		t.Fatalf("ListOffsets inside a batch: offset %d, timestamp %d; want 7 at %d", o.Offset, o.Timestamp, base.Add(7*time.Second).UnixMilli())
+	}
+}

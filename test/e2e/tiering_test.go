@@ -216,9 +216,15 @@ func TestTieredStorage(t *testing.T) {
 			tieredTopic(t, n, "tiered")
 			values := produceValues(t, n, "tiered", 1000) // ~1 MiB: ~30 segments
 			remoteEnd := waitUploaded(t, n, "tiered")
-			time.Sleep(300 * time.Millisecond) // a pass drops the local copies
-			if lb := localBytes(t, n, "tiered"); lb > 64<<10+2*(32<<10) {
-				t.Fatalf("the local log holds %d bytes; local.retention.bytes is 64 KiB (plus the active segment and indexes)", lb)
+			// A pass drops the local copies once the bucket's manifest lists them.
+			for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+				lb := localBytes(t, n, "tiered")
+				if lb <= 64<<10+2*(32<<10) {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("the local log holds %d bytes; local.retention.bytes is 64 KiB (plus the active segment and indexes)", lb)
+				}
 			}
 			o, err := n.admin().ListStartOffsets(ctx(t), "tiered")
 			if err != nil {
