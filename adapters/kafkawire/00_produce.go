@@ -10,7 +10,8 @@ package kafkawire
 // (fsynced), off the connection's reading goroutine so that pipelined
 // requests keep flowing. A batch whose CRC does not match is refused with
 // CORRUPT_MESSAGE; one above max.message.bytes with MESSAGE_TOO_LARGE; acks
-// other than 0, 1 and -1 with INVALID_REQUIRED_ACKS.
+// other than 0, 1 and -1 with INVALID_REQUIRED_ACKS; records a topic's schema
+// validation refuses with INVALID_RECORD (schema_validation.go).
 
 import (
 	"context"
@@ -58,7 +59,7 @@ func handleProduce(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 				out.ErrorCode = kerr.UnknownTopicOrPartition.Code
 				continue
 			}
-			res, ds, err := appendRecords(r.ctx, svc.Produce, t, rp.Partition, rp.Records)
+			res, ds, err := appendRecords(r.ctx, svc.Produce, t, rp.Partition, rp.Records, schemaCheck(t, svc.schemaIDs()))
 			if err != nil {
 				out.ErrorCode = errorCode(err)
 				out.ErrorMessage = errorMessage(err)
@@ -97,7 +98,7 @@ func handleProduce(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 
 // appendRecords appends every batch of one partition's records. The result
 // describes the first batch.
-func appendRecords(ctx context.Context, svc *produce.Service, t topic.Topic, partition int32, records []byte) (produce.Result, []logstore.Durable, error) {
+func appendRecords(ctx context.Context, svc *produce.Service, t topic.Topic, partition int32, records []byte, check func(batch []byte) error) (produce.Result, []logstore.Durable, error) {
 	if len(records) <= magicOffset {
 		return produce.Result{}, nil, fmt.Errorf("%w: %d bytes of records", record.ErrMalformed, len(records))
 	}
@@ -107,6 +108,15 @@ func appendRecords(ctx context.Context, svc *produce.Service, t topic.Topic, par
 			return produce.Result{}, nil, err
 		}
 		records = converted
+	}
+	if check != nil { // every batch passes before any is appended
+		rest, err := record.Split(records, func(_ record.Header, batch []byte) error { return check(batch) })
+		if err == nil && len(rest) > 0 {
+			err = fmt.Errorf("%w: %d trailing bytes after the last batch", record.ErrMalformed, len(rest))
+		}
+		if err != nil {
+			return produce.Result{}, nil, err
+		}
 	}
 	var (
 		first produce.Result

@@ -38,6 +38,7 @@ var errorCodes = []struct {
 	{record.ErrCorrupt, kerr.CorruptMessage},
 	{record.ErrMalformed, kerr.CorruptMessage},
 	{record.ErrMagic, kerr.UnsupportedForMessageFormat},
+	{record.ErrInvalidRecord, kerr.InvalidRecord},
 
 	{group.ErrUnknownMember, kerr.UnknownMemberID},
 	{group.ErrIllegalGeneration, kerr.IllegalGeneration},

@@ -21,6 +21,7 @@ import (
 	"github.com/chronik-stream/chronik/application/fetch"
 	"github.com/chronik-stream/chronik/application/groups"
 	"github.com/chronik-stream/chronik/application/produce"
+	"github.com/chronik-stream/chronik/application/registry"
 	"github.com/chronik-stream/chronik/application/topics"
 )
 
@@ -49,6 +50,16 @@ type Services struct {
 	Produce *produce.Service
 	Fetch   *fetch.Service
 	Groups  *groups.Service
+	// Registry answers broker-side schema validation; nil refuses every
+	// record of a topic that validates.
+	Registry *registry.Service
+}
+
+func (s Services) schemaIDs() schemaIDs {
+	if s.Registry == nil {
+		return nil
+	}
+	return func(id int) bool { _, err := s.Registry.SchemaByID(id); return err == nil }
 }
 
 // Server accepts Kafka connections.

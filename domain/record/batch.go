@@ -38,6 +38,9 @@ var (
 	ErrCorrupt   = errors.New("record batch checksum mismatch")
 	ErrMalformed = errors.New("malformed record batch")
 	ErrMagic     = errors.New("unsupported record batch magic")
+	// ErrInvalidRecord: a record the broker refuses by a topic's rules, such
+	// as a value without a registered schema id under schema validation.
+	ErrInvalidRecord = errors.New("invalid record")
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
