@@ -71,11 +71,20 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, func(
 		cleanup()
 		return nil, nil, err
 	}
+	v := provideSchemaFormats()
+	registryService, err := provideRegistry(ctx, restored, trackedMeta, v, logger)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	services := kafkawire.Services{
-		Topics:  service,
-		Produce: produceService,
-		Fetch:   fetchService,
-		Groups:  groupsService,
+		Topics:   service,
+		Produce:  produceService,
+		Fetch:    fetchService,
+		Groups:   groupsService,
+		Registry: registryService,
 	}
 	server := provideKafka(config, services, logger)
 	bootstrapAdminKey, err := provideAdminKey(cfg, logger)
@@ -86,14 +95,6 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, func(
 		return nil, nil, err
 	}
 	httpapiConfig := httpConfig(cfg, bootstrapAdminKey, server)
-	v := provideSchemaFormats()
-	registryService, err := provideRegistry(ctx, restored, trackedMeta, v, logger)
-	if err != nil {
-		cleanup3()
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
 	registry := provideMetricsRegistry()
 	metricsHandler := provideMetricsHandler(registry)
 	httpapiServer, err := provideHTTP(httpapiConfig, service, fetchService, groupsService, tieringStore, registryService, metricsHandler, logger)
