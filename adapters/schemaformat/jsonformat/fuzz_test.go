@@ -1,0 +1,49 @@
+package jsonformat
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/chronik-stream/chronik/domain/schema"
+)
+
+// FuzzParse: Parse never panics; what it accepts has a canonical form that
+// parses to itself, an idempotent normal form, and reads its own data.
+func FuzzParse(f *testing.F) {
+	for _, e := range validExamples {
+		if len(e.Refs) == 0 {
+			f.Add(e.Text)
+		}
+	}
+	for _, e := range invalidExamples {
+		f.Add(e.Text)
+	}
+	for _, c := range compatExamples(f) {
+		f.Add(c.Reader)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		p, err := New().Parse(text, nil)
+		if err != nil {
+			if !errors.Is(err, schema.ErrInvalidSchema) {
+				t.Fatalf("Parse error does not wrap ErrInvalidSchema: %v", err)
+			}
+			return
+		}
+		c := p.Canonical()
+		again, err := New().Parse(c, nil)
+		if err != nil {
+			t.Fatalf("Parse(Canonical()) of %q: %v", c, err)
+		}
+		if again.Canonical() != c {
+			t.Fatalf("Canonical is not stable:\n%s\n%s", c, again.Canonical())
+		}
+		n := p.Normalized()
+		nn, err := New().Parse(n, nil)
+		if err != nil || nn.Normalized() != n {
+			t.Fatalf("Normalized is not idempotent (%v):\n%s", err, n)
+		}
+		if r := p.CanRead(again); len(r) != 0 {
+			t.Fatalf("%s cannot read its own data: %q", text, r)
+		}
+	})
+}
