@@ -17,6 +17,9 @@ import (
 
 	"github.com/chronik-stream/chronik/adapters/httpapi"
 	"github.com/chronik-stream/chronik/adapters/kafkawire"
+	"github.com/chronik-stream/chronik/adapters/schemaformat/avroformat"
+	"github.com/chronik-stream/chronik/adapters/schemaformat/jsonformat"
+	"github.com/chronik-stream/chronik/adapters/schemaformat/protoformat"
 	"github.com/chronik-stream/chronik/application/fetch"
 	"github.com/chronik-stream/chronik/application/groups"
 	"github.com/chronik-stream/chronik/application/registry"
@@ -253,9 +256,8 @@ func provideHTTP(cfg httpapi.Config, t *topics.Service, f *fetch.Service, g *gro
 }
 
 // provideSchemaFormats lists the schema languages the registry parses.
-// Empty until the parsers of adapters/schemaformat are done; they go here.
 func provideSchemaFormats() []schemaformat.Parser {
-	return []schemaformat.Parser{}
+	return []schemaformat.Parser{avroformat.New(), jsonformat.New(), protoformat.New()}
 }
 
 // provideRegistry loads the schema registry; it needs the restore done so

@@ -1,6 +1,8 @@
 package bootstrap
 
 import (
+	"github.com/prometheus/client_golang/prometheus"
+
 	"context"
 	"errors"
 	"fmt"
@@ -138,7 +140,7 @@ func provideTopics(ctx context.Context, cfg topics.Config, meta metastoreStore, 
 	return topics.New(ctx, cfg, meta, logs, logger.With("component", "topics"))
 }
 
-func kafkaConfig(c Config) kafkawire.Config {
+func kafkaConfig(c Config, metrics *prometheus.Registry) kafkawire.Config {
 	return kafkawire.Config{
 		Addr:            net.JoinHostPort(c.BindAddr, strconv.Itoa(c.KafkaPort)),
 		AdvertisedHost:  c.AdvertisedAddr,
@@ -146,6 +148,7 @@ func kafkaConfig(c Config) kafkawire.Config {
 		NodeID:          int32(c.NodeID),
 		MaxRequestBytes: int32(c.maxRequestBytes),
 		DataDir:         c.DataDir,
+		Metrics:         metrics,
 		BrokerConfigs: map[string]string{
 			"broker.id":                  strconv.Itoa(c.NodeID),
 			"auto.create.topics.enable":  strconv.FormatBool(c.AutoCreateTopics),

@@ -33,7 +33,7 @@ var applicationSet = wire.NewSet(systemClock, topicsConfig, provideTopics, provi
 var kafkaSet = wire.NewSet(kafkaConfig, wire.Struct(new(kafkawire.Services), "*"), provideKafka)
 
 // httpSet is the schema registry, the metrics and the HTTP APIs.
-var httpSet = wire.NewSet(provideSchemaFormats, provideRegistry, provideMetricsRegistry, provideMetricsHandler,
+var httpSet = wire.NewSet(provideSchemaFormats, provideRegistry, provideMetricsRegistry, provideNodeMetrics, provideMetricsHandler,
 	provideAdminKey, httpConfig, provideHTTP)
 
 // nodeSet is a whole node.

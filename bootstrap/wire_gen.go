@@ -18,7 +18,8 @@ import (
 
 // newNode composes a node from its configuration.
 func newNode(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, func(), error) {
-	config := kafkaConfig(cfg)
+	registry := provideMetricsRegistry()
+	config := kafkaConfig(cfg, registry)
 	config2 := topicsConfig(cfg)
 	pebblemetaConfig := metaConfig(cfg)
 	store, cleanup, err := pebblemeta.Provide(pebblemetaConfig, logger)
@@ -95,8 +96,8 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, func(
 		return nil, nil, err
 	}
 	httpapiConfig := httpConfig(cfg, bootstrapAdminKey, server)
-	registry := provideMetricsRegistry()
-	metricsHandler := provideMetricsHandler(registry)
+	bootstrapNodeMetrics := provideNodeMetrics(registry, segmentlogStore, tieringStore, groupsService)
+	metricsHandler := provideMetricsHandler(registry, bootstrapNodeMetrics)
 	httpapiServer, err := provideHTTP(httpapiConfig, service, fetchService, groupsService, tieringStore, registryService, metricsHandler, logger)
 	if err != nil {
 		cleanup3()

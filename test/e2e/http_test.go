@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -55,15 +56,33 @@ func TestHTTPHealthMetricsAndAdmin(t *testing.T) {
 
 	// Kafka traffic, then the metrics.
 	createTopic(t, n, "http-orders", 2, nil)
+	_, before := httpGet(t, n.unifiedURL()+"/metrics")
 	cl := n.client(kgo.DefaultProduceTopic("http-orders"), kgo.RecordPartitioner(kgo.ManualPartitioner()))
 	for i := range 10 {
 		if err := cl.ProduceSync(ctx(t), &kgo.Record{Partition: 0, Value: []byte{byte(i)}}).FirstErr(); err != nil {
 			t.Fatal(err)
 		}
 	}
+	consumeAll(t, n, "http-orders", 10)
 	code, body = httpGet(t, n.unifiedURL()+"/metrics")
 	if code != http.StatusOK || !strings.Contains(string(body), "go_goroutines") || !strings.Contains(string(body), "process_") {
 		t.Fatalf("/metrics: HTTP %d without the Go runtime and process series:\n%.1000s", code, body)
+	}
+	// The series the traffic moves.
+	for _, series := range []string{
+		`chronik_kafka_requests_total{api="Produce"`,
+		`chronik_kafka_requests_total{api="Fetch"`,
+		`chronik_kafka_request_duration_seconds_count{api="Produce"}`,
+		`chronik_topic_bytes_in_total{topic="http-orders"}`,
+		`chronik_topic_bytes_out_total{topic="http-orders"}`,
+		`chronik_wal_commits_total`,
+		`chronik_wal_commit_duration_seconds_count`,
+		`chronik_wal_bytes_total`,
+	} {
+		was, now := metricSum(string(before), series), metricSum(string(body), series)
+		if now <= was {
+			t.Errorf("%s did not move with traffic: %v before, %v after", series, was, now)
+		}
 	}
 
 	// The admin key was generated into the data directory, private.
@@ -207,4 +226,20 @@ func TestSchemaRegistryWithClient(t *testing.T) {
 	if subjects, err := admin.Subjects(c); err != nil || !slices.Equal(subjects, []string{"orders-value"}) {
 		t.Fatalf("subjects on the admin port: %v %v", subjects, err)
 	}
+}
+
+// metricSum adds up the values of every sample line of a Prometheus text
+// exposition that starts with prefix.
+func metricSum(text, prefix string) float64 {
+	var sum float64
+	for _, line := range strings.Split(text, "\n") {
+		if !strings.HasPrefix(line, prefix) {
+			continue
+		}
+		fields := strings.Fields(line)
+		if v, err := strconv.ParseFloat(fields[len(fields)-1], 64); err == nil {
+			sum += v
+		}
+	}
+	return sum
 }

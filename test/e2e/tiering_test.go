@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -155,12 +156,18 @@ func localBytes(t *testing.T, n *node, topicName string) int64 {
 	t.Helper()
 	var total int64
 	err := filepath.WalkDir(filepath.Join(n.dir, "logs", "partitions", topicName+"-0"), func(_ string, d fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // deleted by a tiering pass meanwhile
+		}
 		if err != nil || d.IsDir() {
 			return err
 		}
 		info, err := d.Info()
 		if err == nil {
 			total += info.Size()
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
 		}
 		return err
 	})
