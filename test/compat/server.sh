@@ -75,7 +75,7 @@ start() {
   # The subshell exits at once, so the node is nobody's child here: it is
   # reaped by init, not left a zombie of this script or of run.sh.
   (
-    CHRONIK_BIND_ADDR=127.0.0.1 CHRONIK_KAFKA_PORT=$PORT CHRONIK_ADVERTISED_ADDR=127.0.0.1 CHRONIK_LOG_LEVEL=info CHRONIK_DEFAULT_PARTITIONS=3 \
+    CHRONIK_BIND_ADDR=127.0.0.1 CHRONIK_KAFKA_PORT=$PORT CHRONIK_UNIFIED_API_PORT=0 CHRONIK_ADMIN_API_PORT=0 CHRONIK_ADVERTISED_ADDR=127.0.0.1 CHRONIK_LOG_LEVEL=info CHRONIK_DEFAULT_PARTITIONS=3 \
       CHRONIK_TIER_INTERVAL_MS=200 CHRONIK_METADATA_SNAPSHOT_INTERVAL_MS=500 \
       setsid "$BIN" start --data-dir "$DIR" </dev/null >>"$LOG" 2>&1 &
     echo $! >"$PIDFILE"
