@@ -223,7 +223,14 @@ func copyTree(src, dst string) error {
 		if err := copyFile(from, to); err != nil {
 			return err
 		}
-		last = max(last, e.Name())
+		if strings.HasSuffix(e.Name(), logSuffix) {
+			// Files that appear later are copied only if they sort before
+			// the newest segment copied: a segment created after the one
+			// before it was copied (still active, maybe short) would make
+			// an image no crash can leave (a segment is fsynced whole
+			// before the next one exists).
+			last = max(last, e.Name())
+		}
 	}
 	again, err := os.ReadDir(src)
 	if err != nil {
