@@ -8,6 +8,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/chronik-stream/chronik/ports/schemaformat"
 )
 
 // maxDepth bounds how deeply a schema's JSON may nest (Jackson's default
@@ -231,35 +233,7 @@ func readValue(dec *json.Decoder, depth int) (*jvalue, error) {
 // writeString writes s as a JSON string the way Jackson does: only ", \
 // and control characters are escaped (\b \t \n \f \r by letter, the others
 // as \u00XX); everything else, non-ASCII included, is written as is.
-func writeString(b *strings.Builder, s string) {
-	const hex = "0123456789ABCDEF"
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case c == '\b':
-			b.WriteString(`\b`)
-		case c == '\t':
-			b.WriteString(`\t`)
-		case c == '\n':
-			b.WriteString(`\n`)
-		case c == '\f':
-			b.WriteString(`\f`)
-		case c == '\r':
-			b.WriteString(`\r`)
-		case c < 0x20:
-			b.WriteString(`\u00`)
-			b.WriteByte(hex[c>>4])
-			b.WriteByte(hex[c&0xf])
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte('"')
-}
+func writeString(b *strings.Builder, s string) { schemaformat.WriteJSONString(b, s) }
 
 // canonicalNumber writes a number as Jackson writes the node it parsed:
 // integers as their digits, anything with a fraction or an exponent as a

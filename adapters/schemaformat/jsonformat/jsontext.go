@@ -10,6 +10,8 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/chronik-stream/chronik/ports/schemaformat"
 )
 
 // The schema text is kept as an ordered tree so that Canonical can keep the
@@ -203,35 +205,7 @@ func encode(b *bytes.Buffer, v any, reorder func(object) object) {
 // writeString quotes s as Jackson does: '"' and '\\' escaped, the control
 // characters as \b \t \n \f \r or \u00XX, everything else (including
 // non-ASCII) as is.
-func writeString(b *bytes.Buffer, s string) {
-	const hex = "0123456789ABCDEF"
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case c == '\b':
-			b.WriteString(`\b`)
-		case c == '\t':
-			b.WriteString(`\t`)
-		case c == '\n':
-			b.WriteString(`\n`)
-		case c == '\f':
-			b.WriteString(`\f`)
-		case c == '\r':
-			b.WriteString(`\r`)
-		case c < 0x20:
-			b.WriteString(`\u00`)
-			b.WriteByte(hex[c>>4])
-			b.WriteByte(hex[c&0xF])
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte('"')
-}
+func writeString(b *bytes.Buffer, s string) { schemaformat.WriteJSONString(b, s) }
 
 // sortObject returns o with its keys in the order of Java's String
 // compareTo (UTF-16 code units), the order of the TreeMap Confluent's
