@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Compatibility tests: start one real Chronik node on a free loopback port and
 # drive it with unmodified Kafka clients (kcat, kafka-python, confluent-kafka,
-# kafkajs). Each client test is a separate script run with a timeout; a failing
+# kafkajs) and schema registry clients. Each client test is a separate script run with a timeout; a failing
 # one does not stop the others.
 #
 # The node is started and stopped by server.sh. Client tests restart it (SIGTERM,
@@ -13,6 +13,14 @@
 # read a topic whose old segments live only in the object store; it watches the
 # node's data directory ($CHRONIK_COMPAT_DATA), and server.sh starts the node
 # with a tiering pass every 200ms.
+#
+# schema_registry.js (@kafkajs/confluent-schema-registry with kafkajs) and
+# schema_registry.py (confluent-kafka's schema_registry package) drive the
+# schema registry of the unified HTTP API, at
+# http://127.0.0.1:$CHRONIK_COMPAT_HTTP_PORT (a free port chosen here, like the
+# Kafka port, and passed by server.sh as CHRONIK_UNIFIED_API_PORT): Avro, JSON
+# Schema and Protobuf round trips through the broker, schema evolution, and
+# broker-side validation (confluent.value.schema.validation).
 #
 # usage: test/compat/run.sh <path-to-chronik-server-binary>
 # The last line printed is "compat: N passed, M failed"; exit status is
@@ -62,11 +70,20 @@ log_tail() {
   echo "----- end of server log -----"
 }
 
-# A free loopback port: bind port 0, read what the kernel chose, release it.
-port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-export CHRONIK_COMPAT_PORT=$port
+# Free loopback ports for Kafka and the unified HTTP API (health, metrics, the
+# schema registry): bind port 0 twice (both sockets open, so the two differ),
+# read what the kernel chose, release them.
+read -r port http_port < <("$PY" -c '
+import socket
+ss = [socket.socket() for _ in range(2)]
+for s in ss:
+    s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in ss])
+for s in ss:
+    s.close()')
+export CHRONIK_COMPAT_PORT=$port CHRONIK_COMPAT_HTTP_PORT=$http_port
 
-# Start the node and wait (bounded, 20s) until the Kafka port accepts connections.
+# Start the node and wait (bounded, 20s) until the Kafka and HTTP ports accept connections.
 if ! "$HERE/server.sh" start 2>"$DIR/start.err"; then
   echo "compat: $(tail -n 1 "$DIR/start.err" | sed 's/^server.sh: //')"
   log_tail 100
@@ -74,7 +91,7 @@ if ! "$HERE/server.sh" start 2>"$DIR/start.err"; then
   exit 1
 fi
 BOOTSTRAP=127.0.0.1:$port
-echo "compat: chronik-server (pid $(server_pid)) listening on $BOOTSTRAP, data in $DIR; restart: $CHRONIK_COMPAT_RESTART"
+echo "compat: chronik-server (pid $(server_pid)) listening on $BOOTSTRAP (HTTP API and schema registry on 127.0.0.1:$http_port), data in $DIR; restart: $CHRONIK_COMPAT_RESTART"
 
 passed=0
 failed=0
@@ -114,6 +131,8 @@ run_test kafka-python "$PY" "$HERE/kafka_python.py"
 run_test confluent-kafka "$PY" "$HERE/confluent_kafka.py"
 run_test kafkajs node "$HERE/kafkajs.js"
 run_test tiered bash "$HERE/tiered.sh"
+run_test schema-registry-kafkajs node "$HERE/schema_registry.js"
+run_test schema-registry-confluent-kafka "$PY" "$HERE/schema_registry.py"
 
 if [ "$failed" -gt 0 ]; then
   echo "compat: failed: ${failures[*]}"

@@ -10,6 +10,9 @@
 #   CHRONIK_COMPAT_BIN   the chronik-server binary
 #   CHRONIK_COMPAT_DATA  its data directory (server.log and server.pid live there too)
 #   CHRONIK_COMPAT_PORT  the loopback Kafka port, the same on every start
+#   CHRONIK_COMPAT_HTTP_PORT  the loopback port of the unified HTTP API (health,
+#                        metrics, schema registry), the same on every start;
+#                        the admin API gets a random port (0)
 # The node tiers fast (a tiering pass every 200ms, a metadata snapshot at most
 # every 500ms) so tiered.sh need not wait long; the object store is the local
 # folder <data dir>/objects. The other scenarios' topics keep the default
@@ -21,13 +24,14 @@
 # error (exit 1). start: launch the node in its own session (setsid, so the
 # timeout around a client test never kills it), detached from the caller's
 # stdout/stderr (the log is appended to server.log), and wait (bounded) until
-# the port accepts connections. Exits non-zero, with the end of the log, when
-# the node cannot be stopped or started.
+# the Kafka and HTTP ports accept connections. Exits non-zero, with the end of
+# the log, when the node cannot be stopped or started.
 set -euo pipefail
 
 BIN=${CHRONIK_COMPAT_BIN:?CHRONIK_COMPAT_BIN not set (run through run.sh)}
 DIR=${CHRONIK_COMPAT_DATA:?CHRONIK_COMPAT_DATA not set (run through run.sh)}
 PORT=${CHRONIK_COMPAT_PORT:?CHRONIK_COMPAT_PORT not set (run through run.sh)}
+HTTP_PORT=${CHRONIK_COMPAT_HTTP_PORT:?CHRONIK_COMPAT_HTTP_PORT not set (run through run.sh)}
 PIDFILE=$DIR/server.pid
 LOG=$DIR/server.log
 
@@ -46,7 +50,7 @@ alive() {
   [[ $st != Z* ]]
 }
 
-accepts() { (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; }
+accepts() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 stop() {
   local pid
@@ -75,7 +79,7 @@ start() {
   # The subshell exits at once, so the node is nobody's child here: it is
   # reaped by init, not left a zombie of this script or of run.sh.
   (
-    CHRONIK_BIND_ADDR=127.0.0.1 CHRONIK_KAFKA_PORT=$PORT CHRONIK_UNIFIED_API_PORT=0 CHRONIK_ADMIN_API_PORT=0 CHRONIK_ADVERTISED_ADDR=127.0.0.1 CHRONIK_LOG_LEVEL=info CHRONIK_DEFAULT_PARTITIONS=3 \
+    CHRONIK_BIND_ADDR=127.0.0.1 CHRONIK_KAFKA_PORT=$PORT CHRONIK_UNIFIED_API_PORT=$HTTP_PORT CHRONIK_ADMIN_API_PORT=0 CHRONIK_ADVERTISED_ADDR=127.0.0.1 CHRONIK_LOG_LEVEL=info CHRONIK_DEFAULT_PARTITIONS=3 \
       CHRONIK_TIER_INTERVAL_MS=200 CHRONIK_METADATA_SNAPSHOT_INTERVAL_MS=500 \
       setsid "$BIN" start --data-dir "$DIR" </dev/null >>"$LOG" 2>&1 &
     echo $! >"$PIDFILE"
@@ -88,13 +92,13 @@ start() {
       log_tail 60
       return 1
     fi
-    if accepts; then
-      say "start: node (pid $pid) accepts connections on 127.0.0.1:$PORT"
+    if accepts "$PORT" && accepts "$HTTP_PORT"; then
+      say "start: node (pid $pid) accepts connections on 127.0.0.1:$PORT (Kafka) and 127.0.0.1:$HTTP_PORT (HTTP)"
       return 0
     fi
     sleep 0.1
   done
-  say "start: node (pid $pid) did not accept connections on 127.0.0.1:$PORT within 20s"
+  say "start: node (pid $pid) did not accept connections on 127.0.0.1:$PORT (Kafka) and 127.0.0.1:$HTTP_PORT (HTTP) within 20s"
   log_tail 60
   return 1
 }
