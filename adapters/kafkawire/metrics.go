@@ -2,6 +2,7 @@ package kafkawire
 
 import (
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,6 +16,9 @@ type metrics struct {
 	bytesIn     *prometheus.CounterVec   // produced record-batch bytes, by topic
 	bytesOut    *prometheus.CounterVec   // fetched record-batch bytes, by topic
 	connections prometheus.Gauge
+
+	counts    [maxCachedKey][maxCachedVersion]atomic.Pointer[counter]
+	latencies [maxCachedKey]atomic.Pointer[observer]
 }
 
 // newMetrics registers the series with reg; a nil reg keeps them private.
@@ -44,10 +48,42 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	return m
 }
 
+// request counts one request. The series of each API (and version) are
+// looked up once and kept, so the hot path does no label hashing.
 func (m *metrics) request(key, version int16) {
-	m.requests.WithLabelValues(kmsg.NameForKey(key), strconv.Itoa(int(version))).Inc()
+	if key < 0 || key >= maxCachedKey || version < 0 || version >= maxCachedVersion {
+		m.requests.WithLabelValues(kmsg.NameForKey(key), strconv.Itoa(int(version))).Inc()
+		return
+	}
+	slot := &m.counts[key][version]
+	c := slot.Load()
+	if c == nil {
+		slot.CompareAndSwap(nil, &counter{m.requests.WithLabelValues(kmsg.NameForKey(key), strconv.Itoa(int(version)))})
+		c = slot.Load()
+	}
+	c.Inc()
 }
 
 func (m *metrics) done(key int16, start time.Time) {
-	m.latency.WithLabelValues(kmsg.NameForKey(key)).Observe(time.Since(start).Seconds())
+	d := time.Since(start).Seconds()
+	if key < 0 || key >= maxCachedKey {
+		m.latency.WithLabelValues(kmsg.NameForKey(key)).Observe(d)
+		return
+	}
+	slot := &m.latencies[key]
+	o := slot.Load()
+	if o == nil {
+		slot.CompareAndSwap(nil, &observer{m.latency.WithLabelValues(kmsg.NameForKey(key))})
+		o = slot.Load()
+	}
+	o.Observe(d)
 }
+
+type (
+	counter  struct{ prometheus.Counter }
+	observer struct{ prometheus.Observer }
+)
+
+// Keys and versions with pre-resolved series (every key and version
+// Chronik serves fits).
+const maxCachedKey, maxCachedVersion = 80, 20
