@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"net/http/pprof"
 	"net/url"
 	"time"
 
@@ -32,6 +33,12 @@ func (s *Server) routes() {
 	a.GET("/admin/health", s.health)
 	s.adminRoutes(a)
 	reg.routes(a, regMW...)
+	// Go's profiler, for operators, behind the admin key only.
+	a.GET("/debug/pprof/*", echo.WrapHandler(http.HandlerFunc(pprof.Index)))
+	a.GET("/debug/pprof/cmdline", echo.WrapHandler(http.HandlerFunc(pprof.Cmdline)))
+	a.GET("/debug/pprof/profile", echo.WrapHandler(http.HandlerFunc(pprof.Profile)))
+	a.GET("/debug/pprof/symbol", echo.WrapHandler(http.HandlerFunc(pprof.Symbol)))
+	a.GET("/debug/pprof/trace", echo.WrapHandler(http.HandlerFunc(pprof.Trace)))
 }
 
 func (s *Server) adminRoutes(e *echo.Echo) {

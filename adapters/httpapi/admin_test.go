@@ -48,6 +48,7 @@ func TestAdminKey(t *testing.T) {
 		{"groups", "GET", "/admin/groups"},
 		{"registry_read", "GET", "/subjects"},
 		{"registry_write", "PUT", "/config"},
+		{"pprof", "GET", "/debug/pprof/"},
 		{"unknown_route", "GET", "/no/such/route"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -70,8 +71,10 @@ func TestAdminKey(t *testing.T) {
 			}
 		})
 	}
-	// The unified port's read-only admin routes need no key.
+	// The unified port's read-only admin routes need no key; the profiler
+	// is not there at all.
 	do(t, "GET", f.unified.URL+"/admin/status", nil).decode(t, http.StatusOK, nil)
+	do(t, "GET", f.unified.URL+"/debug/pprof/", nil).isError(t, http.StatusNotFound, 404)
 }
 
 func TestAdminState(t *testing.T) {

@@ -24,6 +24,7 @@
 //	GET  /admin/topics                                  yes      yes    {"topics":[{name, id, partitions, internal, config_overrides}]}
 //	GET  /admin/topics/{topic}                          yes      yes    the same plus partition_info (log start, high watermark, log end, size) and every config
 //	GET  /admin/groups                                  yes      yes    {"groups":[{group_id, state, type, lag, partitions:[{topic, partition, committed_offset, high_watermark, lag}]}]}
+//	GET  /debug/pprof/...                               -        yes    Go's profiler (net/http/pprof), behind the key
 //	POST /subjects/{s}/versions ?normalize              yes      yes    register: {"id":n}
 //	POST /subjects/{s} ?normalize ?deleted              yes      yes    look up: {subject, id, version, schema, schemaType?, references?}
 //	GET  /subjects ?subjectPrefix ?deleted              yes      yes    ["s", ...]
