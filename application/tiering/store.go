@@ -105,6 +105,12 @@ type Store struct {
 	deletedObjects, remoteReads                             atomic.Int64
 	snapshots, snapshotErrors                               atomic.Int64
 
+	// passMu serializes passes; upbuf, the buffer objects are assembled
+	// in, belongs to the pass holding it (reused, so uploading does not
+	// churn the heap).
+	passMu sync.Mutex
+	upbuf  []byte
+
 	// Owned by RunSnapshots.
 	snapSeq     int64 // sequence number of the newest snapshot; -1 unknown
 	snapVersion int64 // metastore version it holds
@@ -484,6 +490,8 @@ func (s *Store) Run(ctx context.Context) {
 // apply retention to both tiers, delete what retention or topic deletion
 // left in the bucket.
 func (s *Store) Pass(ctx context.Context) {
+	s.passMu.Lock()
+	defer s.passMu.Unlock()
 	var lag int64
 	for tp, id := range s.inner.Partitions() {
 		if ctx.Err() != nil {
@@ -612,13 +620,16 @@ func (s *Store) tier(ctx context.Context, pt *part) (lag int64, err error) {
 // least one batch) into one object with its index.
 func (s *Store) upload(ctx context.Context, pt *part, from, end int64) (object, error) {
 	var (
-		buf   []byte
 		ib    indexBuilder
 		o     = object{Base: -1, MaxTimestamp: -1}
 		off   = from
 		full  = errors.New("object full")
 		limit = int(s.cfg.ObjectBytes)
 	)
+	if cap(s.upbuf) < limit {
+		s.upbuf = make([]byte, 0, limit)
+	}
+	buf := s.upbuf[:0]
 	for off < end && len(buf) < limit {
 		b, err := s.inner.Read(ctx, pt.tp, off, readChunk, true)
 		if err != nil {
