@@ -452,6 +452,9 @@ func writeMarkdown(w *strings.Builder, c, k *Results, cr, kr []*Results, m machi
 	p("- CPU time comes from `/proc` in 10 ms ticks; the produce phase includes a %s s pause after the last ack so\n", num(s.SettleSeconds))
 	p("  that work the broker finishes after acknowledging is still counted.\n")
 	p("- Each scenario writes to a new topic; the broker keeps the earlier topics' data, as a real broker would.\n")
+	p("  Chronik also tiers it: once a segment of an earlier topic is sealed (by default at 1 GiB, which the half-peak\n")
+	p("  runs reach), the next tiering pass uploads it to the object store (by default a local folder), and that\n")
+	p("  copying is counted in whichever scenario runs then. kfake has no such tier.\n")
 	p("- The produce phase checks that the topic holds exactly the records produced (plus one warm-up record), and\n")
 	p("  the consume phase reads every one of them back.\n")
 }
