@@ -148,6 +148,12 @@ type Group struct {
 
 	rebalanceDeadline time.Time // end of the join phase
 	initialDelayEnd   time.Time // for the first rebalance of an empty group
+	// pendingSync holds the members that have not sent SyncGroup since the
+	// join phase completed; at syncDeadline (the rebalance timeout after
+	// it) they are removed and the group rebalances, as in Kafka, so a
+	// member that heartbeats but never syncs cannot stall its group.
+	pendingSync  map[string]bool
+	syncDeadline time.Time
 }
 
 // New returns an empty group.
@@ -396,6 +402,7 @@ func (g *Group) prepareRebalance(now time.Time, cfg Config, fx Effects) Effects 
 	}
 	wasEmpty := g.State == Empty
 	g.State = PreparingRebalance
+	g.pendingSync = nil
 	g.rebalanceDeadline = now
 	for _, m := range g.Members {
 		if d := now.Add(m.RebalanceTimeout); d.After(g.rebalanceDeadline) {
@@ -461,6 +468,14 @@ func (g *Group) completeJoin(now time.Time, self string, fx *Effects) (JoinResul
 	}
 	g.Protocol = g.selectProtocol()
 	g.State = CompletingRebalance
+	g.pendingSync = make(map[string]bool, len(g.Members))
+	g.syncDeadline = now
+	for id, m := range g.Members {
+		g.pendingSync[id] = true
+		if d := now.Add(m.RebalanceTimeout); d.After(g.syncDeadline) {
+			g.syncDeadline = d
+		}
+	}
 	var mine JoinResult
 	found := false
 	for id, m := range g.Members {
@@ -618,6 +633,7 @@ func (g *Group) removeMember(id string) {
 		return
 	}
 	delete(g.Members, id)
+	delete(g.pendingSync, id)
 	if m.InstanceID != "" && g.Instances[m.InstanceID] == id {
 		delete(g.Instances, m.InstanceID)
 	}

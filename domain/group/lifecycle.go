@@ -26,6 +26,9 @@ func (g *Group) Sync(now time.Time, req SyncRequest) (res SyncResult, ok bool, f
 		return SyncResult{Err: fmt.Errorf("%w: %s/%s, the group uses %s/%s", ErrInconsistentProtocol, req.ProtocolType, req.Protocol, g.ProtocolType, g.Protocol)}, true, fx
 	}
 	m.deadline = now.Add(m.SessionTimeout)
+	if g.State != PreparingRebalance {
+		delete(g.pendingSync, m.ID)
+	}
 	switch g.State {
 	case PreparingRebalance:
 		return SyncResult{Err: ErrRebalanceInProgress}, true, fx
@@ -181,6 +184,18 @@ func (g *Group) Tick(now time.Time, cfg Config) (fx Effects) {
 		g.completeJoin(now, "", &fx)
 	}
 	expired := false
+	if (g.State == CompletingRebalance || g.State == Stable) && len(g.pendingSync) > 0 && !now.Before(g.syncDeadline) {
+		// Members that never sent SyncGroup after the join phase: removed,
+		// so the group can rebalance without them (Kafka's pending sync).
+		for id := range g.pendingSync {
+			if m, ok := g.Members[id]; ok {
+				g.answerLeaving(m, &fx)
+				g.removeMember(id)
+				expired = true
+			}
+		}
+		g.pendingSync = nil
+	}
 	for id, m := range g.Members {
 		// A member waiting for the join phase or for the leader is not
 		// expected to heartbeat.
@@ -207,6 +222,9 @@ func (g *Group) NextDeadline() time.Time {
 	}
 	if g.State == PreparingRebalance {
 		consider(g.rebalanceDeadline)
+	}
+	if (g.State == CompletingRebalance || g.State == Stable) && len(g.pendingSync) > 0 {
+		consider(g.syncDeadline)
 	}
 	for _, m := range g.Members {
 		if !m.awaitingJoin && !m.awaitingSync {
