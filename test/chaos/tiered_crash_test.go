@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -187,6 +188,127 @@ func TestCrashWithTieringLosesNoAcknowledgedRecord(t *testing.T) {
 			t.Errorf("10s after the last restart, metadata/latest.json names snapshot %d with high watermarks %v (%v), but the partitions end at %v: "+
 				"metadata snapshots stopped (snapshot files in the bucket: %v)", l.Seq, got, err, want, snaps)
 			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	// Disaster recovery after a crash: kill -9, lose the whole data
+	// directory, start on an empty one with the same bucket. The recovery
+	// point is each partition's remote end (what the bucket's manifests
+	// list); every record below it must come back, at its offset, and new
+	// offsets must start after every offset handed out before.
+	before := readPartitions(t, s.addr(), topic, want)
+	remoteEnds := waitRemoteEnds(t, bucket, topic, s.dir)
+	s.kill()
+	if err := os.RemoveAll(s.dir); err != nil {
+		t.Fatal(err)
+	}
+	s.start()
+	after := readPartitions(t, s.addr(), topic, remoteEnds)
+	for part, end := range remoteEnds {
+		if end == 0 {
+			t.Errorf("partition %d: nothing in the bucket to restore", part)
+		}
+		if !slices.Equal(after[part], before[part][:end]) {
+			t.Errorf("partition %d: restored %d records; want the %d below the recovery point, as they were", part, len(after[part]), end)
+		}
+	}
+	rcl, err := kgo.NewClient(kgo.SeedBrokers(s.addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rcl.Close()
+	restoredEnds, err := kadm.NewClient(rcl).ListEndOffsets(context.Background(), topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	restoredEnds.Each(func(o kadm.ListedOffset) {
+		if o.Offset < want[o.Partition] {
+			t.Errorf("partition %d: the restored log ends at %d, below the %d offsets handed out before the crash", o.Partition, o.Offset, want[o.Partition])
+		}
+	})
+	t.Logf("restored from the bucket alone after kill -9: recovery points %v of %v", remoteEnds, want)
+}
+
+// readPartitions reads every partition of topic from offset 0 up to
+// ends[partition] and returns the values in offset order.
+func readPartitions(t *testing.T, addr, topic string, ends map[int32]int64) map[int32][]string {
+	t.Helper()
+	offsets := map[int32]kgo.Offset{}
+	for part := range ends {
+		offsets[part] = kgo.NewOffset().At(0)
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: offsets}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out := map[int32][]string{}
+	done := func() bool {
+		for part, end := range ends {
+			if int64(len(out[part])) < end {
+				return false
+			}
+		}
+		return true
+	}
+	for !done() {
+		fs := cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			t.Fatalf("reading %s: timed out with %d of %v", topic, len(out), ends)
+		}
+		if errs := fs.Errors(); len(errs) > 0 {
+			t.Fatalf("reading %s: %v", topic, errs[0].Err)
+		}
+		for _, r := range fs.Records() {
+			if r.Offset >= ends[r.Partition] {
+				continue
+			}
+			if r.Offset != int64(len(out[r.Partition])) {
+				t.Fatalf("partition %d: offset %d where %d was expected", r.Partition, r.Offset, len(out[r.Partition]))
+			}
+			out[r.Partition] = append(out[r.Partition], string(r.Value))
+		}
+	}
+	return out
+}
+
+// waitRemoteEnds waits until every sealed local segment of topic is listed
+// in the bucket's manifests and returns, per partition, the offset up to
+// which they hold records.
+func waitRemoteEnds(t *testing.T, bucket, topic, dataDir string) map[int32]int64 {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ends := map[int32]int64{}
+		caughtUp := true
+		for part := int32(0); part < tieredPartitions; part++ {
+			paths, _ := filepath.Glob(filepath.Join(bucket, "tier", topic+"-*", strconv.Itoa(int(part)), "manifest.json%o"))
+			var m struct {
+				Objects []struct {
+					End int64 `json:"end"`
+				} `json:"objects"`
+			}
+			if len(paths) == 1 {
+				if b, err := os.ReadFile(paths[0]); err == nil {
+					_ = json.Unmarshal(b, &m)
+				}
+			}
+			if n := len(m.Objects); n > 0 {
+				ends[part] = m.Objects[n-1].End
+			}
+			bases, _ := localSegments(t, dataDir, topic, part)
+			if len(bases) == 0 || ends[part] != bases[len(bases)-1] {
+				caughtUp = false // the newest sealed segment is not listed yet
+			}
+		}
+		if caughtUp {
+			return ends
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the bucket's manifests do not reach the active segments after 30s: %v", ends)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
