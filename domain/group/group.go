@@ -339,6 +339,11 @@ func (g *Group) replaceStatic(now time.Time, cfg Config, req JoinRequest, oldID 
 	case g.State == Stable && g.selectProtocol() == g.Protocol:
 		res := g.joinResult(m.ID)
 		if m.ID == g.Leader {
+			// As Kafka: the answer names the old member id as leader, so a
+			// client before JoinGroup v9 sees it is not the leader and does
+			// not assign again (a stable group would not pass the new
+			// assignment on); v9 clients learn it leads from SkipAssignment.
+			res.Leader = oldID
 			res.Members = g.memberList()
 			res.SkipAssignment = true
 		}
