@@ -43,6 +43,33 @@ func TestLayerRule(t *testing.T) {
 	}
 }
 
+// TestInnerLayerTestsKeepTheRule holds the tests of domain and application
+// to the same rule as their code: a use case is tested through its ports
+// (with fakes written for the test, or the ports' helpers), never through an
+// adapter. Tests that run use cases over real adapters live in
+// test/application.
+func TestInnerLayerTestsKeepTheRule(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .TestImports \" \"}} {{join .XTestImports \" \"}}",
+		module+"/domain/...", module+"/application/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		pkg := strings.TrimPrefix(fields[0], module+"/")
+		layer := strings.SplitN(pkg, "/", 2)[0]
+		for _, imp := range fields[1:] {
+			if !strings.HasPrefix(imp, module+"/") || imp == fields[0] {
+				continue
+			}
+			if msg := violation(pkg, layer, imp); msg != "" {
+				t.Errorf("tests of %s import %s: %s", pkg, imp, msg)
+			}
+		}
+	}
+}
+
 func violation(pkg, layer, imp string) string {
 	std := !strings.Contains(strings.SplitN(imp, "/", 2)[0], ".")
 	own := strings.HasPrefix(imp, module+"/")

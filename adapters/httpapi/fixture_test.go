@@ -5,12 +5,10 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -29,49 +27,13 @@ import (
 	"github.com/chronik-stream/chronik/application/tiering"
 	"github.com/chronik-stream/chronik/application/topics"
 	"github.com/chronik-stream/chronik/domain/record"
-	"github.com/chronik-stream/chronik/domain/schema"
 	"github.com/chronik-stream/chronik/domain/topic"
 	"github.com/chronik-stream/chronik/ports/clock"
 	"github.com/chronik-stream/chronik/ports/schemaformat"
+	"github.com/chronik-stream/chronik/ports/schemaformat/schemaformattest"
 )
 
 const testKey = "test-admin-key-0123456789abcdef"
-
-// fieldsFormat is a toy schema language (as in application/registry's
-// tests): a schema is a JSON array of field names, and a reader can read
-// a writer that has all of its fields. "@name" fields must be provided by
-// a reference called name.
-type fieldsFormat struct{}
-
-type fields struct{ names []string }
-
-func (fieldsFormat) Type() schema.Type { return schema.Avro }
-
-func (fieldsFormat) Parse(text string, refs []schemaformat.Ref) (schemaformat.Parsed, error) {
-	var names []string
-	if err := json.Unmarshal([]byte(text), &names); err != nil {
-		return nil, fmt.Errorf("%w: %v", schema.ErrInvalidSchema, err)
-	}
-	for _, n := range names {
-		if ref, ok := strings.CutPrefix(n, "@"); ok && !slices.ContainsFunc(refs, func(r schemaformat.Ref) bool { return r.Name == ref }) {
-			return nil, fmt.Errorf("%w: reference %s is missing", schema.ErrInvalidSchema, ref)
-		}
-	}
-	slices.Sort(names)
-	return fields{names}, nil
-}
-
-func (f fields) Canonical() string  { b, _ := json.Marshal(f.names); return string(b) }
-func (f fields) Normalized() string { return f.Canonical() }
-func (f fields) CanRead(w schemaformat.Parsed) []string {
-	var out []string
-	for _, n := range f.names {
-		if !slices.Contains(w.(fields).names, n) {
-			out = append(out, "missing "+n)
-		}
-	}
-	return out
-}
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
@@ -103,7 +65,7 @@ func newFixture(t *testing.T, configure func(*httpapi.Config, *httpapi.Services)
 		t.Fatal(err)
 	}
 	t.Cleanup(gs.Close)
-	reg, err := registry.New(ctx, meta, []schemaformat.Parser{fieldsFormat{}}, quiet())
+	reg, err := registry.New(ctx, meta, []schemaformat.Parser{schemaformattest.Fields{}}, quiet())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,13 +2,10 @@ package registry_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/chronik-stream/chronik/adapters/metastore/memmeta"
@@ -16,48 +13,14 @@ import (
 	"github.com/chronik-stream/chronik/domain/schema"
 	"github.com/chronik-stream/chronik/ports/metastore"
 	"github.com/chronik-stream/chronik/ports/schemaformat"
+	"github.com/chronik-stream/chronik/ports/schemaformat/schemaformattest"
 )
-
-// fieldsFormat is a toy schema language for these tests: a schema is a JSON
-// array of field names, and a reader can read a writer that has all of its
-// fields. "@name" fields must be provided by a reference called name.
-type fieldsFormat struct{}
-
-type fields struct{ names []string }
-
-func (fieldsFormat) Type() schema.Type { return schema.Avro }
-
-func (fieldsFormat) Parse(text string, refs []schemaformat.Ref) (schemaformat.Parsed, error) {
-	var names []string
-	if err := json.Unmarshal([]byte(text), &names); err != nil {
-		return nil, fmt.Errorf("%w: %v", schema.ErrInvalidSchema, err)
-	}
-	for _, n := range names {
-		if ref, ok := strings.CutPrefix(n, "@"); ok && !slices.ContainsFunc(refs, func(r schemaformat.Ref) bool { return r.Name == ref }) {
-			return nil, fmt.Errorf("%w: reference %s is missing", schema.ErrInvalidSchema, ref)
-		}
-	}
-	slices.Sort(names)
-	return fields{names}, nil
-}
-
-func (f fields) Canonical() string  { b, _ := json.Marshal(f.names); return string(b) }
-func (f fields) Normalized() string { return f.Canonical() }
-func (f fields) CanRead(w schemaformat.Parsed) []string {
-	var out []string
-	for _, n := range f.names {
-		if !slices.Contains(w.(fields).names, n) {
-			out = append(out, "missing "+n)
-		}
-	}
-	return out
-}
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 func open(t *testing.T, meta metastore.Store) *registry.Service {
 	t.Helper()
-	s, err := registry.New(context.Background(), meta, []schemaformat.Parser{fieldsFormat{}}, quiet())
+	s, err := registry.New(context.Background(), meta, []schemaformat.Parser{schemaformattest.Fields{}}, quiet())
 	if err != nil {
 		t.Fatal(err)
 	}
