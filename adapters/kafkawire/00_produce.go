@@ -59,7 +59,7 @@ func handleProduce(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 				out.ErrorCode = kerr.UnknownTopicOrPartition.Code
 				continue
 			}
-			res, ds, err := appendRecords(r.ctx, svc.Produce, t, rp.Partition, rp.Records, schemaCheck(t, svc.schemaIDs()))
+			res, ds, err := appendRecords(r.ctx, svc.Produce, t, rp.Partition, rp.Records, schemaCheck(t, svc.schemaIDs))
 			if err != nil {
 				out.ErrorCode = errorCode(err)
 				out.ErrorMessage = errorMessage(err)

@@ -27,14 +27,16 @@ const (
 type schemaIDs func(id int) bool
 
 // schemaCheck returns the check records of t must pass, or nil when t does
-// not validate.
-func schemaCheck(t topic.Topic, known schemaIDs) func(batch []byte) error {
+// not validate. lookup is called only then (the produce path of topics
+// without validation does no more than two config lookups).
+func schemaCheck(t topic.Topic, lookup func() schemaIDs) func(batch []byte) error {
 	v, _ := t.Value(valueSchemaValidation)
 	k, _ := t.Value(keySchemaValidation)
 	values, keys := v == "true", k == "true"
 	if !values && !keys {
 		return nil
 	}
+	known := lookup()
 	if known == nil {
 		known = func(int) bool { return false }
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 func TestSchemaValidation(t *testing.T) {
-	registered := func(id int) bool { return id == 7 }
+	registered := func() schemaIDs { return func(id int) bool { return id == 7 } }
 	framed := func(id byte, body string) []byte { return append([]byte{0, 0, 0, 0, id}, body...) }
 	values := topic.Topic{Name: "v", Configs: map[string]string{valueSchemaValidation: "true"}}
 	if schemaCheck(topic.Topic{Name: "plain"}, registered) != nil {
@@ -39,7 +39,7 @@ func TestSchemaValidation(t *testing.T) {
 		t.Errorf("null key under key validation: %v", err)
 	}
 	// Without a registry, validating topics refuse everything framed.
-	if err := schemaCheck(values, nil)(logstoretest.MakeBatchValues(1, -1, -1, -1, framed(7, "a"))); err == nil {
+	if err := schemaCheck(values, func() schemaIDs { return nil })(logstoretest.MakeBatchValues(1, -1, -1, -1, framed(7, "a"))); err == nil {
 		t.Error("validation passed with no registry")
 	}
 }
