@@ -8,10 +8,17 @@ package kafkawire
 // Kafka does when its log format is v2. With acks=0 nothing is sent back;
 // with acks 1 or -1 the response waits until every appended batch is durable
 // (fsynced), off the connection's reading goroutine so that pipelined
-// requests keep flowing. A batch whose CRC does not match is refused with
-// CORRUPT_MESSAGE; one above max.message.bytes with MESSAGE_TOO_LARGE; acks
-// other than 0, 1 and -1 with INVALID_REQUIRED_ACKS; records a topic's schema
-// validation refuses with INVALID_RECORD (schema_validation.go).
+// requests keep flowing. Every batch of a partition is validated before
+// any is appended (produce_validation.go), as Kafka's LogValidator does: a
+// batch whose CRC does not match, or too short for its header, is refused
+// with CORRUPT_MESSAGE; one whose header or records are inconsistent
+// (counts, offset deltas, framing, unknown codec, data that does not
+// decompress, a control batch, producer fields that do not fit the flags,
+// a null key on a compacted topic, a record a topic's schema validation
+// refuses) with INVALID_RECORD; a timestamp outside the topic's window with
+// INVALID_TIMESTAMP; one above max.message.bytes, or that decompresses to
+// more than the broker's bound, with MESSAGE_TOO_LARGE. acks other than 0,
+// 1 and -1 get INVALID_REQUIRED_ACKS.
 
 import (
 	"context"
@@ -47,6 +54,10 @@ func handleProduce(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 		resp.Topics[i].Topic = rt.Topic
 		resp.Topics[i].Partitions = make([]kmsg.ProduceResponseTopicPartition, len(rt.Partitions))
 		t, known := svc.Topics.Get(rt.Topic)
+		var v batchValidator
+		if known && acksValid {
+			v = newBatchValidator(t, svc.schemaIDs, r.conn.srv.cfg.uncompressedLimit())
+		}
 		for j, rp := range rt.Partitions {
 			out := &resp.Topics[i].Partitions[j]
 			*out = kmsg.NewProduceResponseTopicPartition()
@@ -59,7 +70,7 @@ func handleProduce(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 				out.ErrorCode = kerr.UnknownTopicOrPartition.Code
 				continue
 			}
-			res, ds, err := appendRecords(r.ctx, svc.Produce, t, rp.Partition, rp.Records, schemaCheck(t, svc.schemaIDs))
+			res, ds, err := appendRecords(r.ctx, svc.Produce, t, rp.Partition, rp.Records, &v)
 			if err != nil {
 				out.ErrorCode = errorCode(err)
 				out.ErrorMessage = errorMessage(err)
@@ -96,34 +107,32 @@ func handleProduce(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 	return resp, nil
 }
 
-// appendRecords appends every batch of one partition's records. The result
-// describes the first batch.
-func appendRecords(ctx context.Context, svc *produce.Service, t topic.Topic, partition int32, records []byte, check func(batch []byte) error) (produce.Result, []logstore.Durable, error) {
+// appendRecords validates every batch of one partition's records, then,
+// if all pass, appends them. The result describes the first batch.
+func appendRecords(ctx context.Context, svc *produce.Service, t topic.Topic, partition int32, records []byte, v *batchValidator) (produce.Result, []logstore.Durable, error) {
 	if len(records) <= magicOffset {
 		return produce.Result{}, nil, fmt.Errorf("%w: %d bytes of records", record.ErrMalformed, len(records))
 	}
 	if records[magicOffset] < 2 {
-		converted, err := legacyToBatch(records)
+		converted, err := legacyToBatch(records, v.limit)
 		if err != nil {
 			return produce.Result{}, nil, err
 		}
 		records = converted
 	}
-	if check != nil { // every batch passes before any is appended
-		rest, err := record.Split(records, func(_ record.Header, batch []byte) error { return check(batch) })
-		if err == nil && len(rest) > 0 {
-			err = fmt.Errorf("%w: %d trailing bytes after the last batch", record.ErrMalformed, len(rest))
-		}
-		if err != nil {
-			return produce.Result{}, nil, err
-		}
+	rest, err := record.Split(records, func(_ record.Header, batch []byte) error { return v.check(batch) })
+	if err == nil && len(rest) > 0 {
+		err = fmt.Errorf("%w: %d trailing bytes after the last batch", record.ErrMalformed, len(rest))
+	}
+	if err != nil {
+		return produce.Result{}, nil, err
 	}
 	var (
 		first produce.Result
 		ds    []logstore.Durable
 		n     int
 	)
-	rest, err := record.Split(records, func(_ record.Header, batch []byte) error {
+	_, err = record.Split(records, func(_ record.Header, batch []byte) error {
 		res, err := svc.Append(ctx, t, partition, batch)
 		if err != nil {
 			return err
@@ -135,9 +144,6 @@ func appendRecords(ctx context.Context, svc *produce.Service, t topic.Topic, par
 		ds = append(ds, res.Durable)
 		return nil
 	})
-	if err == nil && len(rest) > 0 {
-		err = fmt.Errorf("%w: %d trailing bytes after the last batch", record.ErrMalformed, len(rest))
-	}
 	if err != nil && n == 0 {
 		return produce.Result{}, nil, err
 	}

@@ -82,6 +82,7 @@ func handleFetch(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 	if anyError(resp) {
 		freq.MaxWait = 0 // an error answers at once, as in Kafka
 	}
+	conv := downConverter{limit: r.conn.srv.cfg.uncompressedLimit()}
 	for i, res := range svc.Fetch.Fetch(r.ctx, freq) {
 		op := where[i]
 		op.HighWatermark = res.Offsets.HighWatermark
@@ -96,7 +97,7 @@ func handleFetch(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 			r.conn.srv.metrics.bytesOut.WithLabelValues(freq.Parts[i].Partition.Topic).Add(float64(len(res.Records)))
 		}
 		if req.Version < 4 && len(res.Records) > 0 {
-			converted, err := batchesToLegacy(res.Records, req.Version)
+			converted, err := conv.convert(res.Records, req.Version)
 			if err != nil {
 				op.ErrorCode = errorCode(err)
 				op.RecordBatches = []byte{}

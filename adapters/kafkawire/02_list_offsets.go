@@ -81,7 +81,7 @@ func firstRecordAt(r *request, p topic.Partition, base, batchTs, ts int64) (int6
 		return base, batchTs
 	}
 	offset, found := base, int64(-1)
-	err = eachRecord(h, b[:h.Size()], func(off, rts int64, _ *kmsg.Record) bool {
+	err = eachRecord(h, b[:h.Size()], r.conn.srv.cfg.uncompressedLimit(), func(off, rts int64, _ *record.Record) bool {
 		if off >= o.LogStart && rts >= ts {
 			offset, found = off, rts
 			return false

@@ -39,6 +39,7 @@ var errorCodes = []struct {
 	{record.ErrMalformed, kerr.CorruptMessage},
 	{record.ErrMagic, kerr.UnsupportedForMessageFormat},
 	{record.ErrInvalidRecord, kerr.InvalidRecord},
+	{record.ErrInvalidTimestamp, kerr.InvalidTimestamp},
 
 	{group.ErrUnknownMember, kerr.UnknownMemberID},
 	{group.ErrIllegalGeneration, kerr.IllegalGeneration},

@@ -48,13 +48,17 @@ package kafkawire
 // fetch may end in one. A batch that cannot be converted ends the set there,
 // so a consumer reads up to it and then gets CORRUPT_MESSAGE.
 //
-// Decompression uses kgo's default decompressor, which bounds a batch at
-// math.MaxInt32 bytes: a compression bomb within one request costs that much
-// memory.
+// Decompression is bounded (inflate.go): up-conversion refuses a message
+// set whose compressed messages decompress to more than the broker's
+// limit in total, or whose converted records would exceed it, with
+// MESSAGE_TOO_LARGE; down-conversion decompresses each batch within the
+// limit and produces at most the limit per Fetch response (downConverter),
+// so a compression bomb costs the limit, not its decompressed size.
 
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"math"
@@ -65,6 +69,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/chronik-stream/chronik/domain/log"
 	"github.com/chronik-stream/chronik/domain/record"
 )
 
@@ -85,7 +90,6 @@ const (
 )
 
 var (
-	decompressor = kgo.DefaultDecompressor()
 	// compressors holds kgo's compressor per legacy codec (gzip, snappy,
 	// lz4); all are safe for concurrent use.
 	compressors = func() map[int8]kgo.Compressor {
@@ -115,23 +119,33 @@ func (m legacyMessage) codec() int8 { return m.attributes & record.AttrCodecMask
 // legacyToBatch converts a legacy message set to one v2 record batch. It
 // returns errors wrapping record.ErrMalformed for input that is not a
 // well-formed message set, record.ErrCorrupt for a CRC mismatch,
-// record.ErrMagic for a message of magic 2 or above, and
-// kerr.UnsupportedCompressionType for zstd.
-func legacyToBatch(records []byte) ([]byte, error) {
+// record.ErrMagic for a message of magic 2 or above,
+// kerr.UnsupportedCompressionType for zstd, and log.ErrTooLarge when the
+// compressed messages decompress to more than limit bytes in all, or the
+// converted records would take more. Records are encoded as the set is
+// walked, so memory stays within a few times limit.
+func legacyToBatch(records []byte, limit int) ([]byte, error) {
 	var (
-		msgs  []legacyMessage
-		codec int8
+		b        v2Builder
+		codec    int8
+		inflated int // bytes decompressed so far, across wrappers
 	)
+	b.limit = limit
+	buf := getBuffer()
+	defer putBuffer(buf)
 	err := readLegacySet(records, func(at int, m legacyMessage) error {
 		c := m.codec()
 		if c == codecNone {
-			msgs = append(msgs, m)
-			return nil
+			return b.add(m)
 		}
-		inner, err := decompressLegacy(m)
+		inner, err := decompressLegacy((*buf)[:0], m, limit-inflated)
+		if cap(inner) > cap(*buf) {
+			*buf = inner[:0]
+		}
 		if err != nil {
 			return err
 		}
+		inflated += len(inner)
 		n := 0
 		err = readLegacySet(inner, func(_ int, im legacyMessage) error {
 			if im.codec() != codecNone {
@@ -143,9 +157,8 @@ func legacyToBatch(records []byte) ([]byte, error) {
 			if m.magic == 1 && m.attributes&record.AttrLogAppendTime != 0 {
 				im.timestamp = m.timestamp
 			}
-			msgs = append(msgs, im)
 			n++
-			return nil
+			return b.add(im)
 		})
 		if err != nil {
 			return fmt.Errorf("inside the compressed message: %w", err)
@@ -159,10 +172,10 @@ func legacyToBatch(records []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("legacy message set: %w", err)
 	}
-	if len(msgs) == 0 {
+	if b.n == 0 {
 		return nil, fmt.Errorf("%w: legacy message set holds no messages", record.ErrMalformed)
 	}
-	return appendV2Batch(nil, msgs, codec)
+	return b.finish(nil, codec)
 }
 
 // readLegacySet walks the messages of set, calling fn with each message and
@@ -221,22 +234,26 @@ func decodeLegacyMessage(raw []byte) (legacyMessage, error) {
 	return m, nil
 }
 
-// decompressLegacy returns the inner message set of the compressed message m.
-func decompressLegacy(m legacyMessage) ([]byte, error) {
+// decompressLegacy appends the inner message set of the compressed message
+// m to dst, refusing more than limit bytes.
+func decompressLegacy(dst []byte, m legacyMessage, limit int) ([]byte, error) {
 	c := m.codec()
 	switch {
 	case c == codecZstd:
-		return nil, fmt.Errorf("%w: zstd-compressed message of magic %d; zstd needs magic 2 (Produce v7+)", kerr.UnsupportedCompressionType, m.magic)
+		return dst, fmt.Errorf("%w: zstd-compressed message of magic %d; zstd needs magic 2 (Produce v7+)", kerr.UnsupportedCompressionType, m.magic)
 	case c > codecZstd:
-		return nil, fmt.Errorf("%w: unknown compression codec %d", record.ErrMalformed, c)
+		return dst, fmt.Errorf("%w: unknown compression codec %d", record.ErrMalformed, c)
 	}
 	src := m.value
 	if c == codecLZ4 && m.magic == 0 {
 		src = fixLZ4HeaderChecksum(src)
 	}
-	out, err := decompressor.Decompress(src, kgo.CompressionCodecType(c))
-	if err != nil {
-		return nil, fmt.Errorf("%w: cannot decompress %s message value (%d bytes): %v", record.ErrMalformed, codecName(c), len(m.value), err)
+	out, err := decompress(dst, src, c, max(limit, 0))
+	switch {
+	case errors.Is(err, log.ErrTooLarge):
+		return out, err
+	case err != nil:
+		return out, fmt.Errorf("%w: cannot decompress %s message value (%d bytes): %v", record.ErrMalformed, codecName(c), len(m.value), err)
 	}
 	return out, nil
 }
@@ -255,57 +272,70 @@ func codecName(c int8) string {
 	return fmt.Sprintf("codec %d", c)
 }
 
-// appendV2Batch appends one v2 batch holding msgs as records with offset
-// deltas 0..n-1, compressed with codec if it is not codecNone (falling back
-// to no compression if the compressor fails).
-func appendV2Batch(dst []byte, msgs []legacyMessage, codec int8) ([]byte, error) {
-	base, maxTS := msgs[0].timestamp, msgs[0].timestamp
-	var raw, scratch []byte
-	for i, m := range msgs {
-		maxTS = max(maxTS, m.timestamp)
-		delta := m.timestamp - base
-		r := kmsg.Record{
-			TimestampDelta:   int32(delta),
-			TimestampDelta64: delta,
-			OffsetDelta:      int32(i),
-			Key:              m.key,
-			Value:            m.value,
-		}
-		// Length is everything after itself: encode once with a zero
-		// Length, one varint byte, to learn it.
-		scratch = r.AppendTo(scratch[:0])
-		if len(scratch)-1 > math.MaxInt32 {
-			return nil, fmt.Errorf("%w: message %d is %d bytes", record.ErrMalformed, i, len(scratch))
-		}
-		r.Length = int32(len(scratch) - 1)
-		raw = r.AppendTo(raw)
+// v2Builder encodes legacy messages as the records of one v2 batch, with
+// offset deltas 0..n-1, refusing more than limit bytes of records.
+type v2Builder struct {
+	raw, scratch []byte
+	n            int
+	base, maxTS  int64
+	limit        int
+}
+
+func (b *v2Builder) add(m legacyMessage) error {
+	if b.n == 0 {
+		b.base, b.maxTS = m.timestamp, m.timestamp
 	}
+	b.maxTS = max(b.maxTS, m.timestamp)
+	delta := m.timestamp - b.base
+	r := kmsg.Record{
+		TimestampDelta:   int32(delta),
+		TimestampDelta64: delta,
+		OffsetDelta:      int32(b.n),
+		Key:              m.key,
+		Value:            m.value,
+	}
+	// Length is everything after itself: encode once with a zero
+	// Length, one varint byte, to learn it.
+	b.scratch = r.AppendTo(b.scratch[:0])
+	r.Length = int32(len(b.scratch) - 1)
+	if len(b.raw)+len(b.scratch)+4 > b.limit || b.n == math.MaxInt32 {
+		return fmt.Errorf("%w (converted records would exceed %d bytes)", errUncompressedTooLarge, b.limit)
+	}
+	b.raw = r.AppendTo(b.raw)
+	b.n++
+	return nil
+}
+
+// finish appends the batch to dst, compressed with codec if it is not
+// codecNone (falling back to no compression if the compressor fails).
+func (b *v2Builder) finish(dst []byte, codec int8) ([]byte, error) {
+	raw := b.raw
 	var attrs int16
 	if comp := compressors[codec]; comp != nil {
 		if out, used := comp.Compress(new(bytes.Buffer), raw); used == kgo.CompressionCodecType(codec) {
 			raw, attrs = out, int16(codec)
 		}
 	}
-	if len(raw) > math.MaxInt32-batchOverhead || len(msgs) > math.MaxInt32 {
-		return nil, fmt.Errorf("%w: converted batch would hold %d records in %d bytes", record.ErrMalformed, len(msgs), len(raw))
+	if len(raw) > math.MaxInt32-batchOverhead {
+		return nil, fmt.Errorf("%w: converted batch would hold %d records in %d bytes", record.ErrMalformed, b.n, len(raw))
 	}
-	b := kmsg.RecordBatch{
+	batch := kmsg.RecordBatch{
 		FirstOffset:          0,
 		Length:               int32(batchOverhead + len(raw)),
 		PartitionLeaderEpoch: -1,
 		Magic:                2,
 		Attributes:           attrs,
-		LastOffsetDelta:      int32(len(msgs) - 1),
-		FirstTimestamp:       base,
-		MaxTimestamp:         maxTS,
+		LastOffsetDelta:      int32(b.n - 1),
+		FirstTimestamp:       b.base,
+		MaxTimestamp:         b.maxTS,
 		ProducerID:           -1,
 		ProducerEpoch:        -1,
 		FirstSequence:        -1,
-		NumRecords:           int32(len(msgs)),
+		NumRecords:           int32(b.n),
 		Records:              raw,
 	}
 	start := len(dst)
-	dst = b.AppendTo(dst)
+	dst = batch.AppendTo(dst)
 	binary.BigEndian.PutUint32(dst[start+17:], record.Checksum(dst[start+21:]))
 	return dst, nil
 }
@@ -366,16 +396,34 @@ func xxh32Short(b []byte) uint32 {
 	return h
 }
 
-// batchesToLegacy converts stored v2 batches to a legacy message set for
-// Fetch versions before 4 (magic 0 for v0–v1, magic 1 for v2–v3); later
-// versions get batches unchanged. A trailing partial batch is dropped. A
-// batch that cannot be converted (malformed header or records, unknown
-// codec) ends the set: the batches before it are returned, and if there are
-// none the error, wrapping record.ErrMalformed or record.ErrMagic. A
-// converted set never shares memory with batches.
-func batchesToLegacy(batches []byte, fetchVersion int16) ([]byte, error) {
+// downConverter converts the stored v2 batches of one Fetch response to
+// legacy message sets for Fetch versions before 4 (magic 0 for v0–v1,
+// magic 1 for v2–v3); later versions get batches unchanged. Each batch
+// decompresses within limit, and all of the response's converted sets
+// together stay within limit. The zero value uses
+// DefaultMaxUncompressedBatchBytes.
+type downConverter struct {
+	limit int
+	used  int // bytes of converted sets handed out so far
+}
+
+// errConversionFull stops a conversion at the response's budget.
+var errConversionFull = errors.New("down-conversion budget spent")
+
+// convert converts one partition's batches. A trailing partial batch is
+// dropped. A batch that cannot be converted (malformed header or records,
+// unknown codec) ends the set: the batches before it are returned, and if
+// there are none the error, wrapping record.ErrMalformed or
+// record.ErrMagic. A batch that no longer fits the response's budget ends
+// the set too; if it is the response's first, the error wraps
+// log.ErrTooLarge (MESSAGE_TOO_LARGE). A converted set never shares
+// memory with batches.
+func (d *downConverter) convert(batches []byte, fetchVersion int16) ([]byte, error) {
 	if fetchVersion >= 4 {
 		return batches, nil
+	}
+	if d.limit <= 0 {
+		d.limit = DefaultMaxUncompressedBatchBytes
 	}
 	magic := int8(1)
 	if fetchVersion < 2 {
@@ -386,14 +434,21 @@ func batchesToLegacy(batches []byte, fetchVersion int16) ([]byte, error) {
 		if h.Control() {
 			return nil
 		}
-		next, err := appendLegacyBatch(out, h, batch, magic)
+		next, err := appendLegacyBatch(out, h, batch, magic, d.limit, d.limit-d.used)
 		if err != nil {
 			return fmt.Errorf("batch at offset %d: %w", h.BaseOffset, err)
 		}
 		out = next
 		return nil
 	})
+	d.used += len(out)
+	if errors.Is(err, errConversionFull) && (len(out) > 0 || d.used > 0) {
+		err = nil // the client fetches the rest next time
+	}
 	if err != nil && len(out) == 0 {
+		if errors.Is(err, errConversionFull) {
+			err = fmt.Errorf("%w: converted messages exceed %d bytes", errUncompressedTooLarge, d.limit)
+		}
 		return nil, fmt.Errorf("down-converting to magic %d: %w", magic, err)
 	}
 	if out == nil {
@@ -402,61 +457,78 @@ func batchesToLegacy(batches []byte, fetchVersion int16) ([]byte, error) {
 	return out, nil
 }
 
-// appendLegacyBatch appends one message of magic per record of the v2 batch.
-// On error, dst's contents are unchanged (the returned slice is nil).
-func appendLegacyBatch(dst []byte, h record.Header, batch []byte, magic int8) ([]byte, error) {
+// batchesToLegacy converts one partition's batches with a fresh
+// downConverter of limit bytes.
+func batchesToLegacy(batches []byte, fetchVersion int16, limit int) ([]byte, error) {
+	d := downConverter{limit: limit}
+	return d.convert(batches, fetchVersion)
+}
+
+// appendLegacyBatch appends one message of magic per record of the v2 batch,
+// decompressing it within limit and failing with errConversionFull when
+// the messages would take more than room bytes. On error, dst's contents
+// are unchanged (the returned slice is nil).
+func appendLegacyBatch(dst []byte, h record.Header, batch []byte, magic int8, limit, room int) ([]byte, error) {
 	var attrs int8
 	if magic == 1 && h.Attributes&record.AttrLogAppendTime != 0 {
 		attrs = record.AttrLogAppendTime
 	}
-	out := dst
-	err := eachRecord(h, batch, func(offset, ts int64, r *kmsg.Record) bool {
+	out, start := dst, len(dst)
+	full := false
+	err := eachRecord(h, batch, limit, func(offset, ts int64, r *record.Record) bool {
 		out = appendLegacyMessage(out, magic, attrs, offset, ts, r.Key, r.Value)
-		return true
+		full = len(out)-start > room
+		return !full
 	})
+	if err == nil && full {
+		err = errConversionFull
+	}
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-// eachRecord decompresses the v2 batch and calls fn with each record, its
-// offset and its timestamp (the batch's for LogAppendTime), until fn
-// returns false.
-func eachRecord(h record.Header, batch []byte, fn func(offset, ts int64, r *kmsg.Record) bool) error {
-	var rb kmsg.RecordBatch
-	if err := rb.UnsafeReadFrom(batch); err != nil {
-		return fmt.Errorf("%w: %v", record.ErrMalformed, err)
-	}
+// eachRecord decompresses the v2 batch within limit and calls fn with each
+// record, its offset and its timestamp (the batch's for LogAppendTime),
+// until fn returns false. Errors wrap record.ErrMalformed, or
+// log.ErrTooLarge for records that decompress to more than limit.
+func eachRecord(h record.Header, batch []byte, limit int, fn func(offset, ts int64, r *record.Record) bool) error {
 	codec := h.Codec()
-	if codec > codecZstd {
+	if codec > record.MaxCodec {
 		return fmt.Errorf("%w: unknown compression codec %d", record.ErrMalformed, codec)
 	}
-	recs, err := decompressor.Decompress(rb.Records, kgo.CompressionCodecType(codec))
-	if err != nil {
-		return fmt.Errorf("%w: cannot decompress %s records: %v", record.ErrMalformed, codecName(codec), err)
+	if len(batch) < record.HeaderSize || h.Size() > len(batch) {
+		return fmt.Errorf("%w: batch of %d bytes, header says %d", record.ErrMalformed, len(batch), h.Size())
+	}
+	data := batch[record.HeaderSize:h.Size()]
+	if codec != codecNone {
+		buf := getBuffer()
+		defer putBuffer(buf)
+		var err error
+		*buf, err = decompress(*buf, data, codec, limit)
+		switch {
+		case errors.Is(err, log.ErrTooLarge):
+			return err
+		case err != nil:
+			return fmt.Errorf("%w: %v", record.ErrMalformed, err)
+		}
+		data = *buf
 	}
 	logAppend := h.Attributes&record.AttrLogAppendTime != 0
-	for i := int32(0); i < h.RecordCount; i++ {
-		length, n := binary.Varint(recs)
-		if n <= 0 || length < 0 || length > int64(len(recs)-n) {
-			return fmt.Errorf("%w: record %d of %d: bad length", record.ErrMalformed, i, h.RecordCount)
-		}
-		var r kmsg.Record
-		if err := r.UnsafeReadFrom(recs[:n+int(length)]); err != nil {
-			return fmt.Errorf("%w: record %d of %d: %v", record.ErrMalformed, i, h.RecordCount, err)
-		}
-		recs = recs[n+int(length):]
-		ts := h.BaseTimestamp + r.TimestampDelta64
+	it := record.NewRecords(h, data)
+	for it.Next() {
+		r := it.Record()
+		ts := h.BaseTimestamp + r.TimestampDelta
 		if logAppend {
 			ts = h.MaxTimestamp
 		}
-		if !fn(h.BaseOffset+int64(r.OffsetDelta), ts, &r) {
+		if !fn(h.BaseOffset+int64(r.OffsetDelta), ts, r) {
 			return nil
 		}
 	}
-	if len(recs) != 0 {
-		return fmt.Errorf("%w: %d bytes after the batch's %d records", record.ErrMalformed, len(recs), h.RecordCount)
+	if err := it.Err(); err != nil {
+		return fmt.Errorf("%w: %v", record.ErrMalformed, err)
 	}
 	return nil
 }

@@ -11,8 +11,6 @@ import (
 	"encoding/binary"
 	"fmt"
 
-	"github.com/twmb/franz-go/pkg/kmsg"
-
 	"github.com/chronik-stream/chronik/domain/record"
 	"github.com/chronik-stream/chronik/domain/topic"
 )
@@ -26,10 +24,18 @@ const (
 // schemaIDs answers whether a schema id is registered.
 type schemaIDs func(id int) bool
 
-// schemaCheck returns the check records of t must pass, or nil when t does
+// schemaRule is what a validating topic requires of its records.
+type schemaRule struct {
+	values, keys bool
+	known        schemaIDs
+}
+
+// schemaCheck returns the rule records of t must pass, or nil when t does
 // not validate. lookup is called only then (the produce path of topics
-// without validation does no more than two config lookups).
-func schemaCheck(t topic.Topic, lookup func() schemaIDs) func(batch []byte) error {
+// without validation does no more than two config lookups). The records
+// are walked by batchValidator.check (produce_validation.go), which
+// decompresses each batch once, within the broker's bound.
+func schemaCheck(t topic.Topic, lookup func() schemaIDs) *schemaRule {
 	v, _ := t.Value(valueSchemaValidation)
 	k, _ := t.Value(keySchemaValidation)
 	values, keys := v == "true", k == "true"
@@ -40,30 +46,22 @@ func schemaCheck(t topic.Topic, lookup func() schemaIDs) func(batch []byte) erro
 	if known == nil {
 		known = func(int) bool { return false }
 	}
-	return func(batch []byte) error {
-		h, err := record.ParseHeader(batch)
-		if err != nil {
-			return err
-		}
-		var bad error
-		err = eachRecord(h, batch, func(offset, _ int64, r *kmsg.Record) bool {
-			if values {
-				bad = checkSchemaPrefix("value", r.Value, known)
-			}
-			if bad == nil && keys {
-				bad = checkSchemaPrefix("key", r.Key, known)
-			}
-			if bad != nil {
-				bad = fmt.Errorf("%w: record %d of the batch: %v", record.ErrInvalidRecord, offset-h.BaseOffset, bad)
-				return false
-			}
-			return true
-		})
-		if err != nil {
-			return err
-		}
-		return bad
+	return &schemaRule{values: values, keys: keys, known: known}
+}
+
+// check checks the record at index of its batch.
+func (s *schemaRule) check(index int32, r *record.Record) error {
+	var bad error
+	if s.values {
+		bad = checkSchemaPrefix("value", r.Value, s.known)
 	}
+	if bad == nil && s.keys {
+		bad = checkSchemaPrefix("key", r.Key, s.known)
+	}
+	if bad != nil {
+		return fmt.Errorf("%w: record %d of the batch: %v", record.ErrInvalidRecord, index, bad)
+	}
+	return nil
 }
 
 func checkSchemaPrefix(what string, b []byte, known schemaIDs) error {

@@ -16,7 +16,7 @@ func TestSchemaValidation(t *testing.T) {
 	if schemaCheck(topic.Topic{Name: "plain"}, registered) != nil {
 		t.Fatal("a topic without validation got a check")
 	}
-	check := schemaCheck(values, registered)
+	check := validateWith(values, registered)
 	for _, tc := range []struct {
 		name  string
 		batch []byte
@@ -35,11 +35,17 @@ func TestSchemaValidation(t *testing.T) {
 	}
 	// Keys: MakeBatchValues writes null keys, which pass.
 	keys := topic.Topic{Name: "k", Configs: map[string]string{keySchemaValidation: "true"}}
-	if err := schemaCheck(keys, registered)(logstoretest.MakeBatchValues(1, -1, -1, -1, []byte("any value"))); err != nil {
+	if err := validateWith(keys, registered)(logstoretest.MakeBatchValues(1, -1, -1, -1, []byte("any value"))); err != nil {
 		t.Errorf("null key under key validation: %v", err)
 	}
 	// Without a registry, validating topics refuse everything framed.
-	if err := schemaCheck(values, func() schemaIDs { return nil })(logstoretest.MakeBatchValues(1, -1, -1, -1, framed(7, "a"))); err == nil {
+	if err := validateWith(values, func() schemaIDs { return nil })(logstoretest.MakeBatchValues(1, -1, -1, -1, framed(7, "a"))); err == nil {
 		t.Error("validation passed with no registry")
 	}
+}
+
+// validateWith is the produce validation of t's batches.
+func validateWith(t topic.Topic, lookup func() schemaIDs) func(batch []byte) error {
+	v := newBatchValidator(t, lookup, DefaultMaxUncompressedBatchBytes)
+	return v.check
 }

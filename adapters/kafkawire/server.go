@@ -39,6 +39,10 @@ type Config struct {
 	// Metrics receives the listener's Prometheus series; nil keeps them
 	// private.
 	Metrics prometheus.Registerer
+
+	// MaxUncompressedBatchBytes bounds what a compressed batch may
+	// decompress to (DefaultMaxUncompressedBatchBytes when 0).
+	MaxUncompressedBatchBytes int64
 }
 
 // DefaultMaxRequestBytes matches Kafka's socket.request.max.bytes.

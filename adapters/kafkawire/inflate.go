@@ -1,0 +1,229 @@
+package kafkawire
+
+// Bounded decompression: the one place the broker decompresses records,
+// for produce validation, schema validation, legacy up-conversion,
+// down-conversion and ListOffsets by timestamp. Every codec streams
+// through a limit, so a compression bomb costs at most the limit in
+// memory before it is refused (snappy's decoded length is read from its
+// header and checked before anything is allocated). Readers and zstd
+// decoders are pooled; output buffers are pooled up to pooledBufferMax.
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/s2"
+	"github.com/klauspost/compress/zstd"
+	"github.com/pierrec/lz4/v4"
+
+	"github.com/chronik-stream/chronik/domain/log"
+	"github.com/chronik-stream/chronik/domain/record"
+)
+
+// DefaultMaxUncompressedBatchBytes bounds what one compressed batch (or
+// one legacy compressed message) may decompress to, and what one Fetch
+// response's down-conversion may produce.
+const DefaultMaxUncompressedBatchBytes = 64 << 20
+
+const (
+	codecGzip   = 1
+	codecSnappy = 2
+
+	// pooledBufferMax: larger decompression buffers are left to the GC
+	// rather than kept in the pool.
+	pooledBufferMax = 4 << 20
+	// zstdMaxWindow bounds the history a zstd frame may ask for: 128 MiB
+	// is zstd's own default limit (windowLog 27) and what the Java client
+	// reads.
+	zstdMaxWindow = 128 << 20
+)
+
+// errUncompressedTooLarge wraps log.ErrTooLarge: MESSAGE_TOO_LARGE.
+var errUncompressedTooLarge = fmt.Errorf("%w: records decompress to more than the broker accepts", log.ErrTooLarge)
+
+var (
+	gzipReaders = sync.Pool{New: func() any { return new(gzip.Reader) }}
+	lz4Readers  = sync.Pool{New: func() any { return lz4.NewReader(nil) }}
+	zstdReaders = sync.Pool{New: func() any {
+		// Concurrency 1 decodes streams synchronously: no goroutines, so
+		// a pooled decoder the GC drops leaks nothing.
+		d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
+			zstd.WithDecoderMaxWindow(zstdMaxWindow))
+		if err != nil {
+			panic(err) // the options are constants
+		}
+		return d
+	}}
+	buffers = sync.Pool{New: func() any { return new([]byte) }}
+)
+
+// getBuffer returns an empty pooled buffer; give it back with putBuffer.
+func getBuffer() *[]byte {
+	b := buffers.Get().(*[]byte)
+	*b = (*b)[:0]
+	return b
+}
+
+func putBuffer(b *[]byte) {
+	if cap(*b) <= pooledBufferMax {
+		buffers.Put(b)
+	}
+}
+
+// decompress appends the decompression of src with codec to dst and
+// returns it. More than limit bytes of output is errUncompressedTooLarge;
+// data that does not decompress wraps record.ErrInvalidRecord.
+func decompress(dst, src []byte, codec int8, limit int) ([]byte, error) {
+	var (
+		out []byte
+		err error
+	)
+	switch codec {
+	case codecNone:
+		if len(src) > limit {
+			return dst, errUncompressedTooLarge
+		}
+		return append(dst, src...), nil
+	case codecGzip:
+		r := gzipReaders.Get().(*gzip.Reader)
+		if err = r.Reset(bytes.NewReader(src)); err == nil {
+			out, err = readLimited(dst, r, limit)
+		}
+		gzipReaders.Put(r)
+	case codecSnappy:
+		out, err = unsnappy(dst, src, limit)
+	case codecLZ4:
+		r := lz4Readers.Get().(*lz4.Reader)
+		r.Reset(bytes.NewReader(src))
+		out, err = readLimited(dst, r, limit)
+		r.Reset(nil)
+		lz4Readers.Put(r)
+	case codecZstd:
+		d := zstdReaders.Get().(*zstd.Decoder)
+		if err = d.Reset(bytes.NewReader(src)); err == nil {
+			out, err = readLimited(dst, d, limit)
+		}
+		_ = d.Reset(nil)
+		zstdReaders.Put(d)
+	default:
+		return dst, fmt.Errorf("%w: unknown compression codec %d", record.ErrInvalidRecord, codec)
+	}
+	switch {
+	case errors.Is(err, errUncompressedTooLarge):
+		return dst, fmt.Errorf("%w (%s records of %d bytes decompress to more than %d)", errUncompressedTooLarge, codecName(codec), len(src), limit)
+	case err != nil:
+		return dst, fmt.Errorf("%w: %s records of %d bytes do not decompress: %v", record.ErrInvalidRecord, codecName(codec), len(src), err)
+	}
+	return out, nil
+}
+
+// readLimited appends all of r to dst, failing once more than limit bytes
+// have come. The buffer doubles as it fills, never past limit+1.
+func readLimited(dst []byte, r io.Reader, limit int) ([]byte, error) {
+	start := len(dst)
+	for {
+		if len(dst) == cap(dst) {
+			grow := max(cap(dst)-start, 32<<10)
+			grow = min(grow, limit+1-(len(dst)-start))
+			if grow <= 0 {
+				return dst, errUncompressedTooLarge
+			}
+			dst = append(dst[:cap(dst)], make([]byte, grow)...)[:len(dst)]
+		}
+		room := dst[len(dst):cap(dst)]
+		if over := len(dst) - start + len(room) - (limit + 1); over > 0 {
+			room = room[:len(room)-over]
+		}
+		n, err := r.Read(room)
+		dst = dst[:len(dst)+n]
+		if len(dst)-start > limit {
+			return dst, errUncompressedTooLarge
+		}
+		if err == io.EOF {
+			return dst, nil
+		}
+		if err != nil {
+			return dst, err
+		}
+	}
+}
+
+// xerialMagic starts snappy data in the Java client's xerial framing.
+var xerialMagic = []byte{0x82, 'S', 'N', 'A', 'P', 'P', 'Y', 0}
+
+// unsnappy decodes raw snappy or xerial-framed snappy (blocks of a 4-byte
+// big-endian length and a raw snappy block after a 16-byte header). Every
+// block's decoded length is read from its header and summed against limit
+// before anything is decoded.
+func unsnappy(dst, src []byte, limit int) ([]byte, error) {
+	if len(src) < 16 || !bytes.HasPrefix(src, xerialMagic) {
+		n, err := s2.DecodedLen(src)
+		if err != nil {
+			return dst, err
+		}
+		if n > limit {
+			return dst, errUncompressedTooLarge
+		}
+		return snappyBlock(dst, src, n)
+	}
+	blocks := src[16:]
+	total := 0
+	for rest := blocks; len(rest) > 0; {
+		block, next, err := xerialBlock(rest)
+		if err != nil {
+			return dst, err
+		}
+		n, err := s2.DecodedLen(block)
+		if err != nil {
+			return dst, err
+		}
+		if total += n; total > limit {
+			return dst, errUncompressedTooLarge
+		}
+		rest = next
+	}
+	if free := cap(dst) - len(dst); free < total {
+		dst = append(dst[:cap(dst)], make([]byte, total-free)...)[:len(dst)]
+	}
+	for len(blocks) > 0 {
+		block, next, _ := xerialBlock(blocks)
+		n, _ := s2.DecodedLen(block)
+		var err error
+		if dst, err = snappyBlock(dst, block, n); err != nil {
+			return dst, err
+		}
+		blocks = next
+	}
+	return dst, nil
+}
+
+func xerialBlock(b []byte) (block, rest []byte, err error) {
+	if len(b) < 4 {
+		return nil, nil, errors.New("xerial snappy: truncated block length")
+	}
+	n := binary.BigEndian.Uint32(b)
+	if uint64(n) > uint64(len(b)-4) {
+		return nil, nil, errors.New("xerial snappy: block runs past the data")
+	}
+	return b[4 : 4+n], b[4+n:], nil
+}
+
+// snappyBlock decodes one raw block of decoded length n onto dst.
+func snappyBlock(dst, block []byte, n int) ([]byte, error) {
+	if free := cap(dst) - len(dst); free < n {
+		dst = append(dst[:cap(dst)], make([]byte, n-free)...)[:len(dst)]
+	}
+	out, err := s2.Decode(dst[len(dst):len(dst)+n], block)
+	if err != nil {
+		return dst, err
+	}
+	if len(out) != n {
+		return dst, errors.New("snappy: decoded length differs from its header")
+	}
+	return dst[:len(dst)+n], nil
+}
