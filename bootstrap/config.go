@@ -33,6 +33,10 @@ type Config struct {
 	AutoCreateTopics  bool   `toml:"auto_create_topics"`
 	DefaultPartitions int    `toml:"default_partitions"`
 	MaxRequestBytes   string `toml:"max_request_bytes"`
+	// MaxUncompressedBatchBytes bounds what one produced or stored
+	// compressed batch may decompress to, and one Fetch response's
+	// down-conversion for clients before Kafka 0.11.
+	MaxUncompressedBatchBytes string `toml:"max_uncompressed_batch_bytes"`
 
 	GroupInitialRebalanceDelayMs int `toml:"group_initial_rebalance_delay_ms"`
 	GroupMinSessionTimeoutMs     int `toml:"group_min_session_timeout_ms"`
@@ -55,6 +59,7 @@ type Config struct {
 
 	walRotationBytes int64
 	maxRequestBytes  int64
+	maxUncompressed  int64
 	tierObjectBytes  int64
 	tierCacheBytes   int64
 	advertisedNote   string // how the advertised host was chosen, for the log
@@ -73,6 +78,8 @@ func Defaults() Config {
 		AutoCreateTopics:  true,
 		DefaultPartitions: 1,
 		MaxRequestBytes:   "100MB",
+
+		MaxUncompressedBatchBytes: "64MB",
 
 		GroupInitialRebalanceDelayMs: 3000,
 		GroupMinSessionTimeoutMs:     6000,
@@ -121,6 +128,7 @@ var envVars = []struct {
 	{"CHRONIK_AUTO_CREATE_TOPICS", boolVar(func(c *Config) *bool { return &c.AutoCreateTopics })},
 	{"CHRONIK_DEFAULT_PARTITIONS", intVar(func(c *Config) *int { return &c.DefaultPartitions })},
 	{"CHRONIK_MAX_REQUEST_SIZE", func(c *Config, v string) error { c.MaxRequestBytes = v; return nil }},
+	{"CHRONIK_MAX_UNCOMPRESSED_BATCH_SIZE", str(func(c *Config) *string { return &c.MaxUncompressedBatchBytes })},
 	{"CHRONIK_GROUP_INITIAL_REBALANCE_DELAY_MS", intVar(func(c *Config) *int { return &c.GroupInitialRebalanceDelayMs })},
 	{"CHRONIK_GROUP_MIN_SESSION_TIMEOUT_MS", intVar(func(c *Config) *int { return &c.GroupMinSessionTimeoutMs })},
 	{"CHRONIK_GROUP_MAX_SESSION_TIMEOUT_MS", intVar(func(c *Config) *int { return &c.GroupMaxSessionTimeoutMs })},
@@ -274,6 +282,9 @@ func (c *Config) validate() []string {
 		problems = append(problems, fmt.Sprintf("CHRONIK_MAX_REQUEST_SIZE: %v", err))
 	} else if c.maxRequestBytes < 1<<10 || c.maxRequestBytes > 1<<30 {
 		problems = append(problems, fmt.Sprintf("CHRONIK_MAX_REQUEST_SIZE %s must be between 1KB and 1GB", c.MaxRequestBytes))
+	}
+	if c.maxUncompressed, err = ParseSize(c.MaxUncompressedBatchBytes); err != nil || c.maxUncompressed < 1<<20 || c.maxUncompressed > 1<<30 {
+		problems = append(problems, fmt.Sprintf("CHRONIK_MAX_UNCOMPRESSED_BATCH_SIZE %q must be a size between 1MB and 1GB", c.MaxUncompressedBatchBytes))
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		problems = append(problems, fmt.Sprintf("CHRONIK_LOG_LEVEL: %v", err))

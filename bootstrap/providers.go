@@ -149,6 +149,8 @@ func kafkaConfig(c Config, metrics *prometheus.Registry) kafkawire.Config {
 		MaxRequestBytes: int32(c.maxRequestBytes),
 		DataDir:         c.DataDir,
 		Metrics:         metrics,
+
+		MaxUncompressedBatchBytes: c.maxUncompressed,
 		BrokerConfigs: map[string]string{
 			"broker.id":                  strconv.Itoa(c.NodeID),
 			"auto.create.topics.enable":  strconv.FormatBool(c.AutoCreateTopics),

@@ -97,7 +97,7 @@ func handleFetch(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 			r.conn.srv.metrics.bytesOut.WithLabelValues(freq.Parts[i].Partition.Topic).Add(float64(len(res.Records)))
 		}
 		if req.Version < 4 && len(res.Records) > 0 {
-			converted, err := conv.convert(res.Records, req.Version)
+			converted, err := conv.convert(res.Records, req.Version, freq.Parts[i].Offset, freq.Parts[i].MaxBytes)
 			if err != nil {
 				op.ErrorCode = errorCode(err)
 				op.RecordBatches = []byte{}

@@ -400,25 +400,26 @@ func xxh32Short(b []byte) uint32 {
 // legacy message sets for Fetch versions before 4 (magic 0 for v0–v1,
 // magic 1 for v2–v3); later versions get batches unchanged. Each batch
 // decompresses within limit, and all of the response's converted sets
-// together stay within limit. The zero value uses
-// DefaultMaxUncompressedBatchBytes.
+// together stay within limit: conversion stops at the last whole message
+// that fits, and the client fetches the rest next time. Records before
+// the fetch offset are skipped, as Kafka's down-conversion does, so a
+// batch larger than the limit converts in parts over several fetches.
+// Each partition's set also stays within the partition's max bytes, except
+// that its first message is sent whole (as Fetch v3+ does for batches).
+// The zero value uses DefaultMaxUncompressedBatchBytes.
 type downConverter struct {
 	limit int
 	used  int // bytes of converted sets handed out so far
 }
 
-// errConversionFull stops a conversion at the response's budget.
-var errConversionFull = errors.New("down-conversion budget spent")
-
-// convert converts one partition's batches. A trailing partial batch is
-// dropped. A batch that cannot be converted (malformed header or records,
-// unknown codec) ends the set: the batches before it are returned, and if
-// there are none the error, wrapping record.ErrMalformed or
-// record.ErrMagic. A batch that no longer fits the response's budget ends
-// the set too; if it is the response's first, the error wraps
-// log.ErrTooLarge (MESSAGE_TOO_LARGE). A converted set never shares
-// memory with batches.
-func (d *downConverter) convert(batches []byte, fetchVersion int16) ([]byte, error) {
+// convert converts one partition's batches, skipping records before
+// from, within maxBytes (none when <= 0). A trailing partial batch is dropped. A batch that cannot be
+// converted (malformed header or records, unknown codec, too large to
+// decompress) ends the set: the messages before it are returned, and if
+// there are none the error, wrapping record.ErrMalformed,
+// record.ErrMagic or log.ErrTooLarge. A converted set never shares memory
+// with batches.
+func (d *downConverter) convert(batches []byte, fetchVersion int16, from int64, maxBytes int) ([]byte, error) {
 	if fetchVersion >= 4 {
 		return batches, nil
 	}
@@ -431,24 +432,32 @@ func (d *downConverter) convert(batches []byte, fetchVersion int16) ([]byte, err
 	}
 	var out []byte
 	_, err := record.Split(batches, func(h record.Header, batch []byte) error {
-		if h.Control() {
+		if h.Control() || h.LastOffset() < from {
 			return nil
 		}
-		next, err := appendLegacyBatch(out, h, batch, magic, d.limit, d.limit-d.used)
+		rm := room{hard: d.limit - d.used - len(out), first: len(out) == 0}
+		rm.soft = rm.hard
+		if maxBytes > 0 {
+			rm.soft = min(rm.hard, maxBytes-len(out))
+		}
+		next, full, err := appendLegacyBatch(out, h, batch, magic, from, d.limit, rm)
 		if err != nil {
 			return fmt.Errorf("batch at offset %d: %w", h.BaseOffset, err)
 		}
 		out = next
+		if full {
+			return errConversionFull
+		}
 		return nil
 	})
-	d.used += len(out)
-	if errors.Is(err, errConversionFull) && (len(out) > 0 || d.used > 0) {
-		err = nil // the client fetches the rest next time
-	}
-	if err != nil && len(out) == 0 {
-		if errors.Is(err, errConversionFull) {
-			err = fmt.Errorf("%w: converted messages exceed %d bytes", errUncompressedTooLarge, d.limit)
+	if errors.Is(err, errConversionFull) {
+		err = nil
+		if len(out) == 0 && d.used == 0 { // one message is above the limit
+			err = fmt.Errorf("%w: a converted message exceeds %d bytes", errUncompressedTooLarge, d.limit)
 		}
+	}
+	d.used += len(out)
+	if err != nil && len(out) == 0 {
 		return nil, fmt.Errorf("down-converting to magic %d: %w", magic, err)
 	}
 	if out == nil {
@@ -457,36 +466,81 @@ func (d *downConverter) convert(batches []byte, fetchVersion int16) ([]byte, err
 	return out, nil
 }
 
-// batchesToLegacy converts one partition's batches with a fresh
-// downConverter of limit bytes.
+// errConversionFull stops a conversion at the response's budget.
+var errConversionFull = errors.New("down-conversion budget spent")
+
+// batchesToLegacy converts one partition's batches from offset 0 with a
+// fresh downConverter of limit bytes.
 func batchesToLegacy(batches []byte, fetchVersion int16, limit int) ([]byte, error) {
 	d := downConverter{limit: limit}
-	return d.convert(batches, fetchVersion)
+	return d.convert(batches, fetchVersion, 0, 0)
 }
 
-// appendLegacyBatch appends one message of magic per record of the v2 batch,
-// decompressing it within limit and failing with errConversionFull when
-// the messages would take more than room bytes. On error, dst's contents
-// are unchanged (the returned slice is nil).
-func appendLegacyBatch(dst []byte, h record.Header, batch []byte, magic int8, limit, room int) ([]byte, error) {
+// room is what a partition's converted messages may take: soft bytes, or
+// for the partition's first message, up to hard.
+type room struct {
+	soft, hard int
+	first      bool
+}
+
+// appendLegacyBatch appends one message of magic per record of the v2
+// batch from offset from on, decompressing it within limit, and stops
+// before the message that would take the appended bytes past room (full).
+// The messages' size is summed first, so dst grows once. On error, dst's
+// contents are unchanged (the returned slice is nil).
+func appendLegacyBatch(dst []byte, h record.Header, batch []byte, magic int8, from int64, limit int, room room) (out []byte, full bool, err error) {
 	var attrs int8
 	if magic == 1 && h.Attributes&record.AttrLogAppendTime != 0 {
 		attrs = record.AttrLogAppendTime
 	}
-	out, start := dst, len(dst)
-	full := false
-	err := eachRecord(h, batch, limit, func(offset, ts int64, r *record.Record) bool {
-		out = appendLegacyMessage(out, magic, attrs, offset, ts, r.Key, r.Value)
-		full = len(out)-start > room
-		return !full
-	})
-	if err == nil && full {
-		err = errConversionFull
-	}
+	buf := getBuffer()
+	defer putBuffer(buf)
+	data, err := batchRecords(h, batch, limit, buf)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return out, nil
+	size, last := 0, int64(-1)
+	err = walkRecords(h, data, func(offset, _ int64, r *record.Record) bool {
+		if offset < from {
+			return true
+		}
+		n := legacyMessageSize(magic, r.Key, r.Value)
+		if size+n > room.soft && !(room.first && size == 0 && n <= room.hard) {
+			full = true
+			return false
+		}
+		size += n
+		last = offset
+		return true
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	out = slices.Grow(dst, size)
+	err = walkRecords(h, data, func(offset, ts int64, r *record.Record) bool {
+		if offset < from {
+			return true
+		}
+		if offset > last {
+			return false
+		}
+		out = appendLegacyMessage(out, magic, attrs, offset, ts, r.Key, r.Value)
+		return true
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return out, full, nil
+}
+
+// legacyMessageSize is the size of an uncompressed message, offset and
+// size fields included.
+func legacyMessageSize(magic int8, key, value []byte) int {
+	n := legacyLogOverhead + legacyMinSize + len(key) + len(value)
+	if magic == 1 {
+		n += legacyTimestamp
+	}
+	return n
 }
 
 // eachRecord decompresses the v2 batch within limit and calls fn with each
@@ -494,27 +548,44 @@ func appendLegacyBatch(dst []byte, h record.Header, batch []byte, magic int8, li
 // until fn returns false. Errors wrap record.ErrMalformed, or
 // log.ErrTooLarge for records that decompress to more than limit.
 func eachRecord(h record.Header, batch []byte, limit int, fn func(offset, ts int64, r *record.Record) bool) error {
+	buf := getBuffer()
+	defer putBuffer(buf)
+	data, err := batchRecords(h, batch, limit, buf)
+	if err != nil {
+		return err
+	}
+	return walkRecords(h, data, fn)
+}
+
+// batchRecords returns the uncompressed records of the v2 batch,
+// decompressed within limit into buf if the batch is compressed. Errors
+// wrap record.ErrMalformed, or log.ErrTooLarge.
+func batchRecords(h record.Header, batch []byte, limit int, buf *[]byte) ([]byte, error) {
 	codec := h.Codec()
 	if codec > record.MaxCodec {
-		return fmt.Errorf("%w: unknown compression codec %d", record.ErrMalformed, codec)
+		return nil, fmt.Errorf("%w: unknown compression codec %d", record.ErrMalformed, codec)
 	}
 	if len(batch) < record.HeaderSize || h.Size() > len(batch) {
-		return fmt.Errorf("%w: batch of %d bytes, header says %d", record.ErrMalformed, len(batch), h.Size())
+		return nil, fmt.Errorf("%w: batch of %d bytes, header says %d", record.ErrMalformed, len(batch), h.Size())
 	}
 	data := batch[record.HeaderSize:h.Size()]
-	if codec != codecNone {
-		buf := getBuffer()
-		defer putBuffer(buf)
-		var err error
-		*buf, err = decompress(*buf, data, codec, limit)
-		switch {
-		case errors.Is(err, log.ErrTooLarge):
-			return err
-		case err != nil:
-			return fmt.Errorf("%w: %v", record.ErrMalformed, err)
-		}
-		data = *buf
+	if codec == codecNone {
+		return data, nil
 	}
+	var err error
+	*buf, err = decompress(*buf, data, codec, limit)
+	switch {
+	case errors.Is(err, log.ErrTooLarge):
+		return nil, err
+	case err != nil:
+		return nil, fmt.Errorf("%w: %v", record.ErrMalformed, err)
+	}
+	return *buf, nil
+}
+
+// walkRecords calls fn with each record of the uncompressed records data
+// of the batch h, as eachRecord does.
+func walkRecords(h record.Header, data []byte, fn func(offset, ts int64, r *record.Record) bool) error {
 	logAppend := h.Attributes&record.AttrLogAppendTime != 0
 	it := record.NewRecords(h, data)
 	for it.Next() {
