@@ -1,0 +1,141 @@
+package kafkawire
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"io"
+	"runtime"
+	"testing"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/s2"
+	"github.com/klauspost/compress/zstd"
+	"github.com/pierrec/lz4/v4"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/chronik-stream/chronik/domain/log"
+	"github.com/chronik-stream/chronik/domain/record"
+)
+
+// zeroBomb compresses n zero bytes with codec, streaming, so the test
+// itself never holds them.
+func zeroBomb(t testing.TB, codec int8, n int) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	var w io.WriteCloser
+	switch codec {
+	case codecGzip:
+		w, _ = gzip.NewWriterLevel(&out, gzip.BestSpeed)
+	case codecLZ4:
+		w = lz4.NewWriter(&out)
+	case codecZstd:
+		w, _ = zstd.NewWriter(&out, zstd.WithEncoderLevel(zstd.SpeedFastest))
+	case codecSnappy:
+		// Raw snappy holds one block: the bomb is xerial framing, many
+		// blocks of 32 KiB zeros, each a few bytes.
+		block := s2.EncodeSnappy(nil, make([]byte, 32<<10))
+		out.Write(xerialMagic)
+		out.Write([]byte{0, 0, 0, 1, 0, 0, 0, 1})
+		for range n / (32 << 10) {
+			out.Write(binary.BigEndian.AppendUint32(nil, uint32(len(block))))
+			out.Write(block)
+		}
+		return out.Bytes()
+	}
+	chunk := make([]byte, 1<<20)
+	for left := n; left > 0; left -= len(chunk) {
+		if _, err := w.Write(chunk[:min(left, len(chunk))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// allocated is the bytes fn allocates.
+func allocated(fn func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	fn()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+func TestDecompressRefusesBombsWithinTheLimit(t *testing.T) {
+	const limit = 4 << 20
+	const bomb = 256 << 20
+	for _, codec := range []int8{codecGzip, codecSnappy, codecLZ4, codecZstd} {
+		t.Run(codecName(codec), func(t *testing.T) {
+			src := zeroBomb(t, codec, bomb)
+			var err error
+			alloc := allocated(func() { _, err = decompress(nil, src, codec, limit) })
+			if !errors.Is(err, log.ErrTooLarge) {
+				t.Fatalf("a %d MiB bomb in %d bytes: %v, want log.ErrTooLarge", bomb>>20, len(src), err)
+			}
+			t.Logf("%d bytes of %s expanding to %d MiB: refused after allocating %d KiB", len(src), codecName(codec), bomb>>20, alloc>>10)
+			if alloc > 4*limit {
+				t.Errorf("allocated %d bytes, bound %d", alloc, 4*limit)
+			}
+		})
+	}
+	// A zstd frame may ask for a 128 MiB window: a stream decoder would
+	// allocate it before writing a byte.
+	var big bytes.Buffer
+	w, _ := zstd.NewWriter(&big, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithWindowSize(128<<20))
+	w.Write(make([]byte, 16<<20))
+	w.Close()
+	var err error
+	if alloc := allocated(func() { _, err = decompress(nil, big.Bytes(), codecZstd, limit) }); !errors.Is(err, log.ErrTooLarge) || alloc > 4*limit {
+		t.Fatalf("zstd frame with a 128 MiB window: %v after allocating %d KiB", err, alloc>>10)
+	}
+	// Raw snappy declares its decoded length: refused before decoding.
+	raw := s2.EncodeSnappy(nil, make([]byte, 8<<20))
+	if _, err := decompress(nil, raw, codecSnappy, limit); !errors.Is(err, log.ErrTooLarge) {
+		t.Fatalf("raw snappy over the limit: %v", err)
+	}
+}
+
+func TestDecompressRoundTripsEveryCodec(t *testing.T) {
+	data := bytes.Repeat([]byte("chronik records "), 20000)
+	for codec, c := range map[int8]kgo.CompressionCodec{
+		codecGzip: kgo.GzipCompression(), codecSnappy: kgo.SnappyCompression(),
+		codecLZ4: kgo.Lz4Compression(), codecZstd: kgo.ZstdCompression(),
+	} {
+		comp, err := kgo.DefaultCompressor(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, used := comp.Compress(new(bytes.Buffer), data)
+		if used != kgo.CompressionCodecType(codec) {
+			t.Fatalf("compressor used codec %d for %d", used, codec)
+		}
+		src = bytes.Clone(src)
+		prefix := []byte("kept")
+		got, err := decompress(bytes.Clone(prefix), src, codec, len(data))
+		if err != nil || !bytes.Equal(got, append(prefix, data...)) {
+			t.Fatalf("%s: %d bytes, err %v", codecName(codec), len(got), err)
+		}
+		if _, err := decompress(nil, src, codec, len(data)-1); !errors.Is(err, log.ErrTooLarge) {
+			t.Errorf("%s one byte over the limit: %v", codecName(codec), err)
+		}
+		if _, err := decompress(nil, src[:len(src)/2], codec, len(data)); !errors.Is(err, record.ErrInvalidRecord) {
+			t.Errorf("%s cut short: %v", codecName(codec), err)
+		}
+	}
+	// Xerial-framed snappy, as the Java client writes it.
+	framed := append(append([]byte{}, xerialMagic...), 0, 0, 0, 1, 0, 0, 0, 1)
+	for _, part := range [][]byte{data[:1000], data[1000:]} {
+		block := s2.EncodeSnappy(nil, part)
+		framed = append(binary.BigEndian.AppendUint32(framed, uint32(len(block))), block...)
+	}
+	if got, err := decompress(nil, framed, codecSnappy, len(data)); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("xerial snappy: %d bytes, err %v", len(got), err)
+	}
+	if _, err := decompress(nil, []byte("not gzip at all"), codecGzip, 1<<20); !errors.Is(err, record.ErrInvalidRecord) {
+		t.Fatalf("garbage as gzip: %v", err)
+	}
+}
