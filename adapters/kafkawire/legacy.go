@@ -408,8 +408,9 @@ func xxh32Short(b []byte) uint32 {
 // that its first message is sent whole (as Fetch v3+ does for batches).
 // The zero value uses DefaultMaxUncompressedBatchBytes.
 type downConverter struct {
-	limit int
-	used  int // bytes of converted sets handed out so far
+	limit  int // bytes a batch may decompress to
+	budget int // bytes of converted sets per response (limit when 0)
+	used   int // bytes of converted sets handed out so far
 }
 
 // convert converts one partition's batches, skipping records before
@@ -426,6 +427,9 @@ func (d *downConverter) convert(batches []byte, fetchVersion int16, from int64, 
 	if d.limit <= 0 {
 		d.limit = DefaultMaxUncompressedBatchBytes
 	}
+	if d.budget <= 0 {
+		d.budget = d.limit
+	}
 	magic := int8(1)
 	if fetchVersion < 2 {
 		magic = 0
@@ -435,7 +439,7 @@ func (d *downConverter) convert(batches []byte, fetchVersion int16, from int64, 
 		if h.Control() || h.LastOffset() < from {
 			return nil
 		}
-		rm := room{hard: d.limit - d.used - len(out), first: len(out) == 0}
+		rm := room{hard: d.budget - d.used - len(out), first: len(out) == 0}
 		rm.soft = rm.hard
 		if maxBytes > 0 {
 			rm.soft = min(rm.hard, maxBytes-len(out))
@@ -453,7 +457,7 @@ func (d *downConverter) convert(batches []byte, fetchVersion int16, from int64, 
 	if errors.Is(err, errConversionFull) {
 		err = nil
 		if len(out) == 0 && d.used == 0 { // one message is above the limit
-			err = fmt.Errorf("%w: a converted message exceeds %d bytes", errUncompressedTooLarge, d.limit)
+			err = fmt.Errorf("%w: a converted message exceeds %d bytes", errUncompressedTooLarge, d.budget)
 		}
 	}
 	d.used += len(out)

@@ -14,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/chronik-stream/chronik/domain/log"
 	"github.com/chronik-stream/chronik/domain/record"
 )
 
@@ -498,7 +499,7 @@ func TestBatchesToLegacyEdges(t *testing.T) {
 // legacyErr reports whether err is one of the errors legacyToBatch and
 // batchesToLegacy promise.
 func legacyErr(err error) bool {
-	for _, e := range []error{record.ErrMalformed, record.ErrCorrupt, record.ErrMagic, kerr.UnsupportedCompressionType} {
+	for _, e := range []error{record.ErrMalformed, record.ErrCorrupt, record.ErrMagic, kerr.UnsupportedCompressionType, log.ErrTooLarge} {
 		if errors.Is(err, e) {
 			return true
 		}
@@ -564,6 +565,11 @@ func checkLegacyToBatch(t *testing.T, in []byte) {
 	}
 	if h.RecordCount != h.LastOffsetDelta+1 || h.BaseOffset != 0 {
 		t.Fatalf("header %+v", h)
+	}
+	// What was converted passes the validation every produced batch passes.
+	v := openValidator(DefaultMaxUncompressedBatchBytes)
+	if err := v.check(b); err != nil {
+		t.Fatalf("an up-converted batch fails validation: %v", err)
 	}
 	// What was accepted must be served back to old clients.
 	out, err := batchesToLegacy(b, 3, DefaultMaxUncompressedBatchBytes)
