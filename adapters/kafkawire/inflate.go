@@ -48,8 +48,8 @@ const (
 var errUncompressedTooLarge = fmt.Errorf("%w: records decompress to more than the broker accepts", log.ErrTooLarge)
 
 var (
-	gzipReaders = sync.Pool{New: func() any { return new(gzip.Reader) }}
-	lz4Readers  = sync.Pool{New: func() any { return lz4.NewReader(nil) }}
+	gzipReaders = sync.Pool{New: func() any { return new(gzipReader) }}
+	lz4Readers  = sync.Pool{New: func() any { return &lz4Reader{r: lz4.NewReader(nil)} }}
 	// zstdPools holds a pool of decoders per limit (in practice one: the
 	// node's setting).
 	zstdPools sync.Map // int -> *sync.Pool of *zstd.Decoder
@@ -84,26 +84,32 @@ func decompress(dst, src []byte, codec int8, limit int) ([]byte, error) {
 		}
 		return append(dst, src...), nil
 	case codecGzip:
-		r := gzipReaders.Get().(*gzip.Reader)
-		if err = r.Reset(bytes.NewReader(src)); err == nil {
-			out, err = readLimited(dst, r, limit)
+		r := gzipReaders.Get().(*gzipReader)
+		r.src.Reset(src)
+		if err = r.r.Reset(&r.src); err == nil {
+			out, err = readLimited(dst, &r.r, limit)
 		}
+		r.src.Reset(nil)
 		gzipReaders.Put(r)
 	case codecSnappy:
 		out, err = unsnappy(dst, src, limit)
 	case codecLZ4:
-		r := lz4Readers.Get().(*lz4.Reader)
-		r.Reset(bytes.NewReader(src))
-		out, err = readLimited(dst, r, limit)
-		r.Reset(nil)
+		r := lz4Readers.Get().(*lz4Reader)
+		r.src.Reset(src)
+		r.r.Reset(&r.src)
+		out, err = readLimited(dst, r.r, limit)
+		r.r.Reset(nil)
+		r.src.Reset(nil)
 		lz4Readers.Put(r)
 	case codecZstd:
 		pool := zstdPool(limit)
-		d := pool.Get().(*zstd.Decoder)
-		if err = d.Reset(bytes.NewReader(src)); err == nil {
-			out, err = readLimited(dst, d, limit)
+		d := pool.Get().(*zstdReader)
+		d.src.Reset(src)
+		if err = d.d.Reset(&d.src); err == nil {
+			out, err = readLimited(dst, d.d, limit)
 		}
-		_ = d.Reset(nil)
+		_ = d.d.Reset(nil)
+		d.src.Reset(nil)
 		pool.Put(d)
 		if errors.Is(err, zstd.ErrDecoderSizeExceeded) || errors.Is(err, zstd.ErrWindowSizeExceeded) {
 			err = errUncompressedTooLarge
@@ -137,10 +143,27 @@ func zstdPool(limit int) *sync.Pool {
 		if err != nil {
 			panic(err) // the options are in range
 		}
-		return d
+		return &zstdReader{d: d}
 	}})
 	return p.(*sync.Pool)
 }
+
+// Pooled readers keep the bytes.Reader they read from, so that a
+// decompression allocates none.
+type (
+	gzipReader struct {
+		r   gzip.Reader
+		src bytes.Reader
+	}
+	lz4Reader struct {
+		r   *lz4.Reader
+		src bytes.Reader
+	}
+	zstdReader struct {
+		d   *zstd.Decoder
+		src bytes.Reader
+	}
+)
 
 // readLimited appends all of r to dst, failing once more than limit bytes
 // have come. The buffer doubles as it fills, never past limit+1.
