@@ -302,3 +302,38 @@ func BenchmarkValidateProduced(b *testing.B) {
 		})
 	}
 }
+
+// FuzzBatchValidator: any bytes, framed as a batch with a valid CRC, are
+// accepted or refused with one of the documented errors, never a panic;
+// an accepted batch is one the down-conversion serves back whole.
+func FuzzBatchValidator(f *testing.F) {
+	recs := []kmsg.Record{rec(0, 0, "k", "v"), rec(1, 5, "", "w")}
+	for codec := int16(0); codec <= 4; codec++ {
+		f.Add(v2Batch(f, 0, codec, 10, 15, recs), false)
+	}
+	f.Add(v2Batch(f, 0, record.AttrControl, 1, 1, recs[:1]), true)
+	f.Fuzz(func(t *testing.T, in []byte, fixCRC bool) {
+		if fixCRC && len(in) >= record.HeaderSize {
+			binary.BigEndian.PutUint32(in[8:], uint32(len(in)-record.LengthPrefix))
+			binary.BigEndian.PutUint32(in[17:], record.Checksum(in[21:]))
+		}
+		v := newBatchValidator(topic.Topic{Name: "c", Configs: map[string]string{topic.CleanupPolicy: "compact"}}, nil, 1<<20)
+		err := v.check(in)
+		if err != nil {
+			for _, e := range []error{record.ErrMalformed, record.ErrCorrupt, record.ErrMagic, record.ErrInvalidRecord, record.ErrInvalidTimestamp, log.ErrTooLarge} {
+				if errors.Is(err, e) {
+					return
+				}
+			}
+			t.Fatalf("undocumented error: %v", err)
+		}
+		h, _ := record.ParseHeader(in)
+		out, err := batchesToLegacy(in, 3, 1<<20)
+		if err != nil {
+			t.Fatalf("an accepted batch does not down-convert: %v", err)
+		}
+		if n := len(readAllLegacy(t, out)); n != int(h.RecordCount) {
+			t.Fatalf("%d messages from %d records", n, h.RecordCount)
+		}
+	})
+}
