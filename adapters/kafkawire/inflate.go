@@ -6,7 +6,8 @@ package kafkawire
 // through a limit, so a compression bomb costs at most the limit in
 // memory before it is refused (snappy's decoded length is read from its
 // header and checked before anything is allocated). Readers and zstd
-// decoders are pooled; output buffers are pooled up to pooledBufferMax.
+// decoders are pooled; output buffers are pooled up to pooledBufferMax,
+// and at most len(inflateSlots) of them are live at once.
 
 import (
 	"bytes"
@@ -14,6 +15,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/klauspost/compress/gzip"
@@ -56,8 +59,19 @@ var (
 	buffers = sync.Pool{New: func() any { return new([]byte) }}
 )
 
-// getBuffer returns an empty pooled buffer; give it back with putBuffer.
+// inflateSlots bounds how many decompression buffers are live at once
+// across the node, so that concurrent bombs cost at most this many times
+// the limit (about twice the limit each, with the buffer's growth). A
+// holder never waits for a second slot and does no I/O while it holds
+// one, so waiting cannot deadlock.
+// Decompression is CPU work: more slots than cores would add memory, not
+// throughput.
+var inflateSlots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
+
+// getBuffer waits for a decompression slot and returns an empty pooled
+// buffer; give both back with putBuffer.
 func getBuffer() *[]byte {
+	inflateSlots <- struct{}{}
 	b := buffers.Get().(*[]byte)
 	*b = (*b)[:0]
 	return b
@@ -67,9 +81,11 @@ func putBuffer(b *[]byte) {
 	if cap(*b) <= pooledBufferMax {
 		buffers.Put(b)
 	}
+	<-inflateSlots
 }
 
-// decompress appends the decompression of src with codec to dst and
+// decompress appends the decompression of src with codec to dst (a
+// buffer from getBuffer, so that the slots bound it) and
 // returns it. More than limit bytes of output is errUncompressedTooLarge;
 // data that does not decompress wraps record.ErrInvalidRecord.
 func decompress(dst, src []byte, codec int8, limit int) ([]byte, error) {
@@ -166,35 +182,86 @@ type (
 )
 
 // readLimited appends all of r to dst, failing once more than limit bytes
-// have come. The buffer doubles as it fills, never past limit+1.
+// have come. It fills dst's spare capacity first (a pooled buffer usually
+// holds a batch); what does not fit goes into pooled chunks, copied into
+// one exact allocation at the end. So a bomb is refused after reading
+// limit+1 bytes into reused chunks, leaving no garbage, and a large batch
+// costs one allocation of its size rather than a doubling series.
 func readLimited(dst []byte, r io.Reader, limit int) ([]byte, error) {
 	start := len(dst)
-	for {
-		if len(dst) == cap(dst) {
-			grow := max(cap(dst)-start, 32<<10)
-			grow = min(grow, limit+1-(len(dst)-start))
-			if grow <= 0 {
-				return dst, errUncompressedTooLarge
-			}
-			dst = append(dst[:cap(dst)], make([]byte, grow)...)[:len(dst)]
-		}
+	for len(dst) < cap(dst) {
 		room := dst[len(dst):cap(dst)]
-		if over := len(dst) - start + len(room) - (limit + 1); over > 0 {
-			room = room[:len(room)-over]
-		}
+		room = room[:min(len(room), limit+1-(len(dst)-start))]
 		n, err := r.Read(room)
 		dst = dst[:len(dst)+n]
 		if len(dst)-start > limit {
-			return dst, errUncompressedTooLarge
+			return dst[:start], errUncompressedTooLarge
 		}
 		if err == io.EOF {
 			return dst, nil
 		}
 		if err != nil {
-			return dst, err
+			return dst[:start], err
 		}
 	}
+	var chunks []*[]byte
+	defer func() {
+		for _, c := range chunks {
+			*c = (*c)[:cap(*c)]
+			chunkPool.Put(c)
+		}
+	}()
+	total := len(dst) - start
+	for done := false; !done; {
+		c := chunkPool.Get().(*[]byte)
+		chunks = append(chunks, c)
+		// Fill the chunk, one byte past the limit at most.
+		buf := (*c)[:min(len(*c), limit+1-total)]
+		n := 0
+		for n < len(buf) {
+			m, err := r.Read(buf[n:])
+			n += m
+			if err == io.EOF {
+				done = true
+				break
+			}
+			if err != nil {
+				return dst[:start], err
+			}
+		}
+		*c = (*c)[:n]
+		total += n
+		if total > limit {
+			return dst[:start], errUncompressedTooLarge
+		}
+		if !done && n < chunkSize { // the limit stopped the chunk short
+			var one [1]byte
+			for {
+				m, err := r.Read(one[:])
+				if m > 0 {
+					return dst[:start], errUncompressedTooLarge
+				}
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					return dst[:start], err
+				}
+			}
+			done = true
+		}
+	}
+	dst = slices.Grow(dst, total-(len(dst)-start))
+	for _, c := range chunks {
+		dst = append(dst, *c...)
+	}
+	return dst, nil
 }
+
+// chunkPool holds the chunks readLimited reads past a buffer's capacity.
+var chunkPool = sync.Pool{New: func() any { b := make([]byte, chunkSize); return &b }}
+
+const chunkSize = 1 << 20
 
 // xerialMagic starts snappy data in the Java client's xerial framing.
 var xerialMagic = []byte{0x82, 'S', 'N', 'A', 'P', 'P', 'Y', 0}

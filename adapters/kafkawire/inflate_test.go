@@ -7,6 +7,7 @@ import (
 	"io"
 	"runtime"
 	"testing"
+	"testing/iotest"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/s2"
@@ -137,5 +138,29 @@ func TestDecompressRoundTripsEveryCodec(t *testing.T) {
 	}
 	if _, err := decompress(nil, []byte("not gzip at all"), codecGzip, 1<<20); !errors.Is(err, record.ErrInvalidRecord) {
 		t.Fatalf("garbage as gzip: %v", err)
+	}
+}
+
+func TestReadLimitedEdges(t *testing.T) {
+	for _, size := range []int{0, 1, chunkSize - 1, chunkSize, chunkSize + 1, 2 * chunkSize, 2*chunkSize + 12345} {
+		data := make([]byte, size)
+		for i := range data {
+			data[i] = byte(i * 7)
+		}
+		for _, prefix := range [][]byte{nil, make([]byte, 3, 4096)} {
+			got, err := readLimited(prefix, iotest.OneByteReader(bytes.NewReader(data)), size)
+			if err != nil || !bytes.Equal(got[len(prefix):], data) || !bytes.Equal(got[:len(prefix)], prefix) {
+				t.Fatalf("%d bytes at a limit of %d (prefix %d): %d bytes, err %v", size, size, len(prefix), len(got), err)
+			}
+			if size == 0 {
+				continue
+			}
+			if _, err := readLimited(prefix, bytes.NewReader(data), size-1); !errors.Is(err, log.ErrTooLarge) {
+				t.Fatalf("%d bytes at a limit of %d: %v", size, size-1, err)
+			}
+		}
+	}
+	if _, err := readLimited(nil, iotest.TimeoutReader(bytes.NewReader(make([]byte, 10))), 100); err == nil {
+		t.Fatal("a reader's error was lost")
 	}
 }

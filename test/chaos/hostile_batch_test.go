@@ -30,16 +30,20 @@ import (
 )
 
 const (
-	// rssBound is the most a node that refuses the bombs may hold:
-	// about 60 MiB idle, one 64 MiB decompression buffer (the default
-	// CHRONIK_MAX_UNCOMPRESSED_BATCH_SIZE) with its doubling slack, the
-	// requests themselves and the GC's headroom (measured: 210-300 MiB).
-	rssBound = 400 << 20
+	// rssBound is the most a node that refuses the bombs may hold: about
+	// 60 MiB idle, the 64 MiB of pooled chunks one decompression reads
+	// before it passes the default CHRONIK_MAX_UNCOMPRESSED_BATCH_SIZE,
+	// the requests themselves and the GC's headroom (measured: about
+	// 140 MiB over the three cases, one process).
+	rssBound = 300 << 20
 	// convertRSSBound is the most a node may hold while it down-converts
-	// a stored batch that decompresses to 59 MB: the decompressed records
-	// (64 MiB buffer), the 64 MiB of converted messages, the encoded
-	// response and the GC's headroom (measured: about 660 MiB).
+	// a stored batch that decompresses to 59 MB: the decompressed records,
+	// the 64 MiB of converted messages, the encoded response and the GC's
+	// headroom (measured: about 520 MiB).
 	convertRSSBound = 800 << 20
+	// concurrentRSSBound: eight bombs at once, of which two decompress at
+	// a time on two cores while the others wait (measured: 190-210 MiB).
+	concurrentRSSBound = 400 << 20
 	// rssKill stops a node that does not bound decompression before it
 	// takes the shared machine's memory.
 	rssKill = 1536 << 20
@@ -353,6 +357,40 @@ func TestHostileCompressionBombs(t *testing.T) {
 		})
 	}
 
+	t.Run("concurrent_bombs", func(t *testing.T) {
+		// Eight connections at once: the node decompresses at most
+		// max(2, GOMAXPROCS) batches at a time. A fresh process, so the
+		// peak is this case's alone.
+		s.stop()
+		s.start()
+		stop := guardRSS(t, s)
+		var wg sync.WaitGroup
+		codes := make([]int16, 8)
+		errs := make([]error, 8)
+		for i := range codes {
+			wg.Go(func() { codes[i], _, errs[i] = produceRaw(s.addr(), "validating", 7, bomb) })
+		}
+		wg.Wait()
+		peak, killed := stop()
+		if killed {
+			_ = s.cmd.Wait()
+			s.start()
+			t.Fatalf("RSS passed %d MiB: the node was killed", rssKill>>20)
+		}
+		t.Logf("8 concurrent bombs: answers %v; peak RSS %d MiB", codes, peak>>20)
+		for i := range codes {
+			if errs[i] != nil || codes[i] != kerr.MessageTooLarge.Code {
+				t.Errorf("connection %d: %v %v", i, kerr.ErrorForCode(codes[i]), errs[i])
+			}
+		}
+		if peak > concurrentRSSBound {
+			t.Errorf("peak RSS %d MiB, bound %d MiB", peak>>20, concurrentRSSBound>>20)
+		}
+		if err := s.roundTrip(ctx); err != nil {
+			t.Errorf("round trip after the bombs: %v", err)
+		}
+	})
+
 	t.Run("down_conversion_bounded", func(t *testing.T) {
 		// 6M empty records: about 59 MB decompressed (under the 64 MiB
 		// bound, so the batch is accepted) and 204 MB as magic 1 messages.
@@ -364,6 +402,8 @@ func TestHostileCompressionBombs(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("producing the batch: %v %s", kerr.ErrorForCode(code), msg)
 		}
+		s.stop() // a fresh process, so the peak is the fetches' alone
+		s.start()
 		stop := guardRSS(t, s)
 		first, n := fetchV3(t, s.addr(), "convert", 0)
 		// The batch converts in parts: the next fetch goes on from the
