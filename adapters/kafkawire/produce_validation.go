@@ -1,7 +1,8 @@
 package kafkawire
 
 // Validation of produced batches before anything of a partition's records
-// is stored, as Kafka's LogValidator does: the CRC, the header's counts,
+// is stored, as Kafka's LogValidator does: the size against
+// max.message.bytes, the CRC, the header's counts,
 // codec, control bit and producer fields (record.CheckProduced), then the
 // records themselves after bounded decompression (record.CheckRecords):
 // framing, consecutive offset deltas, keys on compacted topics,
@@ -21,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chronik-stream/chronik/domain/log"
 	"github.com/chronik-stream/chronik/domain/record"
 	"github.com/chronik-stream/chronik/domain/topic"
 )
@@ -45,12 +47,13 @@ type batchValidator struct {
 	rules  record.Rules
 	schema *schemaRule // nil when the topic does not validate schemas
 	limit  int         // bytes a batch may decompress to
+	max    int64       // the topic's max.message.bytes
 }
 
 // newBatchValidator reads t's rules. lookup is called only for topics
 // that validate schemas.
 func newBatchValidator(t topic.Topic, lookup func() schemaIDs, limit int) batchValidator {
-	v := batchValidator{schema: schemaCheck(t, lookup), limit: limit}
+	v := batchValidator{schema: schemaCheck(t, lookup), limit: limit, max: t.Int64(topic.MaxMessageBytes)}
 	v.rules.LogAppendTime = t.LogAppendTime()
 	if p, _ := t.Value(topic.CleanupPolicy); strings.Contains(p, "compact") {
 		v.rules.RequireKeys = true
@@ -89,6 +92,9 @@ func (v *batchValidator) check(batch []byte) error {
 	}
 	if h.Size() != len(batch) {
 		return fmt.Errorf("%w: batch declares %d bytes, request holds %d", record.ErrMalformed, h.Size(), len(batch))
+	}
+	if int64(len(batch)) > v.max { // before any work, as Kafka checks it
+		return fmt.Errorf("%w: %d bytes, the topic's max.message.bytes is %d", log.ErrTooLarge, len(batch), v.max)
 	}
 	if err := record.Verify(batch); err != nil {
 		return err

@@ -32,7 +32,7 @@ type env struct {
 	svc    *produce.Service
 }
 
-func newEnv(t *testing.T, logs logstore.Store, meta metastore.Store) *env {
+func newEnv(t testing.TB, logs logstore.Store, meta metastore.Store) *env {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ts, err := topics.New(context.Background(), topics.Config{}, meta, logs, logger)
@@ -42,7 +42,7 @@ func newEnv(t *testing.T, logs logstore.Store, meta metastore.Store) *env {
 	return &env{logs: logs, meta: meta, topics: ts, svc: produce.New(ts, logs, meta, fixedClock{time.UnixMilli(5000)}, logger)}
 }
 
-func (e *env) topic(t *testing.T, name string, configs map[string]string) topic.Topic {
+func (e *env) topic(t testing.TB, name string, configs map[string]string) topic.Topic {
 	t.Helper()
 	tp, err := e.topics.Create(context.Background(), topics.Spec{Name: name, Partitions: 1, ReplicationFactor: -1, Configs: configs}, false)
 	if err != nil {
