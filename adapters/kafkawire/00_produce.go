@@ -17,11 +17,14 @@ package kafkawire
 // a null key on a compacted topic, a record a topic's schema validation
 // refuses) with INVALID_RECORD; a timestamp outside the topic's window with
 // INVALID_TIMESTAMP; one above max.message.bytes, or that decompresses to
-// more than the broker's bound, with MESSAGE_TOO_LARGE. acks other than 0,
+// more than the broker's bound, with MESSAGE_TOO_LARGE. A refusal of one
+// record by a topic's rules (key, timestamp, schema id) also names the
+// record's index in the batch in v8+ (record_errors), as Kafka does. acks other than 0,
 // 1 and -1 get INVALID_REQUIRED_ACKS.
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -74,6 +77,12 @@ func handleProduce(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 			if err != nil {
 				out.ErrorCode = errorCode(err)
 				out.ErrorMessage = errorMessage(err)
+				var re *record.RecordError
+				if errors.As(err, &re) { // v8+ carry it; older versions drop it
+					rec := kmsg.NewProduceResponseTopicPartitionErrorRecord()
+					rec.RelativeOffset, rec.ErrorMessage = re.Index, errorMessage(re)
+					out.ErrorRecords = append(out.ErrorRecords, rec)
+				}
 				r.conn.srv.logger.Debug("produce refused", "topic", rt.Topic, "partition", rp.Partition, "err", err)
 				continue
 			}

@@ -55,8 +55,8 @@ var (
 	lz4Readers  = sync.Pool{New: func() any { return &lz4Reader{r: lz4.NewReader(nil)} }}
 	// zstdPools holds a pool of decoders per limit (in practice one: the
 	// node's setting).
-	zstdPools sync.Map // int -> *sync.Pool of *zstd.Decoder
-	buffers = sync.Pool{New: func() any { return new([]byte) }}
+	zstdPools sync.Map // int -> *sync.Pool of *zstdReader
+	buffers   = sync.Pool{New: func() any { return new([]byte) }}
 )
 
 // inflateSlots bounds how many decompression buffers are live at once

@@ -59,7 +59,7 @@ func (s *schemaRule) check(index int32, r *record.Record) error {
 		bad = checkSchemaPrefix("key", r.Key, s.known)
 	}
 	if bad != nil {
-		return fmt.Errorf("%w: record %d of the batch: %v", record.ErrInvalidRecord, index, bad)
+		return &record.RecordError{Index: index, Err: fmt.Errorf("%w: record %d of the batch: %v", record.ErrInvalidRecord, index, bad)}
 	}
 	return nil
 }

@@ -38,6 +38,18 @@ import (
 // LogAppendTime attribute where Kafka refuses it.
 var ErrInvalidTimestamp = errors.New("invalid record timestamp")
 
+// RecordError is the refusal of one record of a batch by a topic's rules
+// (a key, a timestamp, a schema id), naming the record by its index in
+// the batch, as Kafka's produce response reports it (batch_index). It
+// wraps the refusal's sentinel.
+type RecordError struct {
+	Index int32
+	Err   error
+}
+
+func (e *RecordError) Error() string { return e.Err.Error() }
+func (e *RecordError) Unwrap() error { return e.Err }
+
 // MaxCodec is the highest compression codec id Kafka knows (zstd).
 const MaxCodec = 4
 
@@ -261,10 +273,10 @@ func (r Rules) timestampsBounded() bool {
 }
 
 // CheckRecord checks one record of the batch h against the rules, as
-// Kafka's validateKey and validateTimestamp do.
+// Kafka's validateKey and validateTimestamp do. Errors are *RecordError.
 func (r Rules) CheckRecord(h Header, rec *Record) error {
 	if r.RequireKeys && rec.Key == nil {
-		return fmt.Errorf("%w: record %d: compacted topic cannot accept a record without a key", ErrInvalidRecord, rec.OffsetDelta)
+		return &RecordError{rec.OffsetDelta, fmt.Errorf("%w: record %d: compacted topic cannot accept a record without a key", ErrInvalidRecord, rec.OffsetDelta)}
 	}
 	lat := h.Attributes&AttrLogAppendTime != 0
 	ts := h.BaseTimestamp + rec.TimestampDelta
@@ -273,12 +285,12 @@ func (r Rules) CheckRecord(h Header, rec *Record) error {
 	}
 	if !r.LogAppendTime && ts != NoTimestamp {
 		if r.timestampsBounded() && !inWindow(ts, r.Now, r.BeforeMax, r.AfterMax) {
-			return fmt.Errorf("%w: record %d: timestamp %d is out of range; the topic accepts %s", ErrInvalidTimestamp, rec.OffsetDelta, ts, window(r.Now, r.BeforeMax, r.AfterMax))
+			return &RecordError{rec.OffsetDelta, fmt.Errorf("%w: record %d: timestamp %d is out of range; the topic accepts %s", ErrInvalidTimestamp, rec.OffsetDelta, ts, window(r.Now, r.BeforeMax, r.AfterMax))}
 		}
 		return nil
 	}
 	if lat {
-		return fmt.Errorf("%w: record %d: producers may not set the LogAppendTime timestamp type", ErrInvalidTimestamp, rec.OffsetDelta)
+		return &RecordError{rec.OffsetDelta, fmt.Errorf("%w: record %d: producers may not set the LogAppendTime timestamp type", ErrInvalidTimestamp, rec.OffsetDelta)}
 	}
 	return nil
 }

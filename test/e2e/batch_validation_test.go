@@ -95,6 +95,11 @@ func TestCompactedTopicRefusesKeylessRecords(t *testing.T) {
 	if !errors.Is(err, kerr.InvalidRecord) {
 		t.Fatalf("keyless record on a compacted topic: %v, want INVALID_RECORD", err)
 	}
+	// The response names the record (v8+ record_errors), as Kafka's does.
+	p := produceRaw(t, n.client(), "compacted", 0, rawBatch(-1, -1, -1, 2, time.Now().UnixMilli()))
+	if p.ErrorCode != kerr.InvalidRecord.Code || len(p.ErrorRecords) != 1 || p.ErrorRecords[0].RelativeOffset != 0 {
+		t.Fatalf("raw keyless batch: code %d, record errors %+v", p.ErrorCode, p.ErrorRecords)
+	}
 	if err := kp.ProduceSync(ctx(t), &kgo.Record{Key: []byte("k"), Value: []byte("keyed")}).FirstErr(); err != nil {
 		t.Fatalf("keyed record on a compacted topic: %v", err)
 	}
