@@ -17,7 +17,9 @@ package kafkawire
 // a null key on a compacted topic, a record a topic's schema validation
 // refuses) with INVALID_RECORD; a timestamp outside the topic's window with
 // INVALID_TIMESTAMP; one above max.message.bytes, or that decompresses to
-// more than the broker's bound, with MESSAGE_TOO_LARGE. A refusal of one
+// more than the broker's bound, with MESSAGE_TOO_LARGE. As in Kafka, v3+
+// carry magic 2 batches only (INVALID_RECORD otherwise) and zstd needs v7+
+// (UNSUPPORTED_COMPRESSION_TYPE). A refusal of one
 // record by a topic's rules (key, timestamp, schema id) also names the
 // record's index in the batch in v8+ (record_errors), as Kafka does. acks other than 0,
 // 1 and -1 get INVALID_REQUIRED_ACKS.
@@ -60,6 +62,7 @@ func handleProduce(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 		var v batchValidator
 		if known && acksValid {
 			v = newBatchValidator(t, svc.schemaIDs, r.conn.srv.cfg.uncompressedLimit())
+			v.version = req.Version
 		}
 		for j, rp := range rt.Partitions {
 			out := &resp.Topics[i].Partitions[j]
@@ -123,6 +126,9 @@ func appendRecords(ctx context.Context, svc *produce.Service, t topic.Topic, par
 		return produce.Result{}, nil, fmt.Errorf("%w: %d bytes of records", record.ErrMalformed, len(records))
 	}
 	if records[magicOffset] < 2 {
+		if v.version >= 3 {
+			return produce.Result{}, nil, fmt.Errorf("%w: Produce v%d carries record batches of magic 2 only, these records have magic %d", record.ErrInvalidRecord, v.version, records[magicOffset])
+		}
 		converted, err := legacyToBatch(records, v.limit)
 		if err != nil {
 			return produce.Result{}, nil, err

@@ -22,6 +22,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
+
 	"github.com/chronik-stream/chronik/domain/log"
 	"github.com/chronik-stream/chronik/domain/record"
 	"github.com/chronik-stream/chronik/domain/topic"
@@ -48,6 +50,9 @@ type batchValidator struct {
 	schema *schemaRule // nil when the topic does not validate schemas
 	limit  int         // bytes a batch may decompress to
 	max    int64       // the topic's max.message.bytes
+	// version is the Produce request's version; zstd needs v7+. Zero
+	// (tests, legacy conversions) skips the check.
+	version int16
 }
 
 // newBatchValidator reads t's rules. lookup is called only for topics
@@ -101,6 +106,9 @@ func (v *batchValidator) check(batch []byte) error {
 	}
 	if err := record.CheckProduced(h); err != nil {
 		return err
+	}
+	if h.Codec() == codecZstd && v.version > 0 && v.version < 7 {
+		return fmt.Errorf("%w: zstd-compressed batch in Produce v%d; zstd needs v7+", kerr.UnsupportedCompressionType, v.version)
 	}
 	data := batch[record.HeaderSize:]
 	if codec := h.Codec(); codec != codecNone {

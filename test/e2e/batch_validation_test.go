@@ -9,8 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kversion"
 )
 
 // reframe applies fn to a copy of a batch and recomputes its CRC, as a
@@ -105,5 +107,43 @@ func TestCompactedTopicRefusesKeylessRecords(t *testing.T) {
 	}
 	if got := consumeAll(t, n, "compacted", 1); string(got[0].Value) != "keyed" {
 		t.Fatalf("consumed %q", got[0].Value)
+	}
+}
+
+// TestProduceVersionRules: Produce v3+ carry magic 2 batches only, and zstd
+// needs v7+, as in Kafka.
+func TestProduceVersionRules(t *testing.T) {
+	n := startNode(t, "", nil)
+	createTopic(t, n, "versions", 1, nil)
+	now := time.Now().UnixMilli()
+
+	// One uncompressed magic 1 message: offset, size, crc, magic,
+	// attributes, timestamp, null key, value.
+	body := []byte{1, 0}
+	body = binary.BigEndian.AppendUint64(body, uint64(now))
+	body = binary.BigEndian.AppendUint32(body, 0xffffffff)
+	body = binary.BigEndian.AppendUint32(body, 5)
+	body = append(body, "hello"...)
+	legacy := binary.BigEndian.AppendUint64(nil, 0)
+	legacy = binary.BigEndian.AppendUint32(legacy, uint32(4+len(body)))
+	legacy = binary.BigEndian.AppendUint32(legacy, crc32.ChecksumIEEE(body))
+	legacy = append(legacy, body...)
+	v3 := n.client(kgo.MaxVersions(kversion.V0_11_0()))
+	if p := produceRaw(t, v3, "versions", 0, legacy); p.ErrorCode != kerr.InvalidRecord.Code {
+		t.Fatalf("a magic 1 set in Produce v3: %v, want INVALID_RECORD", kerr.ErrorForCode(p.ErrorCode))
+	}
+
+	plain := rawBatch(-1, -1, -1, 3, now)
+	enc, err := zstd.NewWriter(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch := reframe(append(slices.Clone(plain[:61]), enc.EncodeAll(plain[61:], nil)...), func(b []byte) { binary.BigEndian.PutUint16(b[21:], 4) })
+	if p := produceRaw(t, n.client(), "versions", 0, batch); p.ErrorCode != 0 {
+		t.Fatalf("a zstd batch at the newest version: %v", kerr.ErrorForCode(p.ErrorCode))
+	}
+	v6 := n.client(kgo.MaxVersions(kversion.V2_0_0()))
+	if p := produceRaw(t, v6, "versions", 0, batch); p.ErrorCode != kerr.UnsupportedCompressionType.Code {
+		t.Fatalf("a zstd batch in Produce v6: %v, want UNSUPPORTED_COMPRESSION_TYPE", kerr.ErrorForCode(p.ErrorCode))
 	}
 }
