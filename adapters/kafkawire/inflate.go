@@ -4,10 +4,12 @@ package kafkawire
 // for produce validation, schema validation, legacy up-conversion,
 // down-conversion and ListOffsets by timestamp. Every codec streams
 // through a limit, so a compression bomb costs at most the limit in
-// memory before it is refused (snappy's decoded length is read from its
-// header and checked before anything is allocated). Readers and zstd
-// decoders are pooled; output buffers are pooled up to pooledBufferMax,
-// and at most len(inflateSlots) of them are live at once.
+// memory before it is refused, read into pooled chunks that the next
+// decompression reuses (snappy's decoded length is read from its header
+// and checked before anything is allocated; a zstd frame's declared size
+// and window are checked before its history is allocated). Readers and
+// zstd decoders are pooled; output buffers are pooled up to
+// pooledBufferMax, and at most len(inflateSlots) of them are live at once.
 
 import (
 	"bytes"
@@ -61,11 +63,9 @@ var (
 
 // inflateSlots bounds how many decompression buffers are live at once
 // across the node, so that concurrent bombs cost at most this many times
-// the limit (about twice the limit each, with the buffer's growth). A
-// holder never waits for a second slot and does no I/O while it holds
-// one, so waiting cannot deadlock.
-// Decompression is CPU work: more slots than cores would add memory, not
-// throughput.
+// the limit. Decompression is CPU work: more slots than cores would add
+// memory, not throughput. A holder never waits for a second slot and does
+// no I/O while it holds one, so waiting cannot deadlock.
 var inflateSlots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
 
 // getBuffer waits for a decompression slot and returns an empty pooled

@@ -134,6 +134,16 @@ func TestBombsCostTheLimit(t *testing.T) {
 		}
 	}
 
+	// The same batch stored before validation existed, fetched by an old
+	// client (main: 7.2 GB and a 1 GB response for a Fetch v3).
+	var out []byte
+	var err error
+	alloc := allocated(func() { out, err = batchesToLegacy(batch, 3, limit) })
+	t.Logf("down-conversion: refused after allocating %d KiB: %v", alloc>>10, err)
+	if !errors.Is(err, log.ErrTooLarge) || len(out) != 0 || alloc > 4*limit {
+		t.Errorf("down-converting the bomb: %d bytes, %v, %d bytes allocated", len(out), err, alloc)
+	}
+
 	// A magic 1 gzip wrapper of one message whose value is 512 MiB.
 	const value = 512 << 20
 	msg := make([]byte, 0, 34)
@@ -145,8 +155,7 @@ func TestBombsCostTheLimit(t *testing.T) {
 	msg = binary.BigEndian.AppendUint32(msg, math.MaxUint32)
 	msg = binary.BigEndian.AppendUint32(msg, value)
 	wrapper := encodeLegacy(1, codecGzip, 0, 1000, nil, gzipZeros(t, msg, value))
-	var err error
-	alloc := allocated(func() { _, err = legacyToBatch(wrapper, limit) })
+	alloc = allocated(func() { _, err = legacyToBatch(wrapper, limit) })
 	t.Logf("legacy: %d-byte wrapper of 512 MiB refused after allocating %d KiB: %v", len(wrapper), alloc>>10, err)
 	if !errors.Is(err, log.ErrTooLarge) {
 		t.Errorf("legacy wrapper: %v, want log.ErrTooLarge", err)
