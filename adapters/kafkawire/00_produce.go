@@ -19,10 +19,10 @@ package kafkawire
 // INVALID_TIMESTAMP; one above max.message.bytes, or that decompresses to
 // more than the broker's bound, with MESSAGE_TOO_LARGE. As in Kafka, v3+
 // carry magic 2 batches only (INVALID_RECORD otherwise) and zstd needs v7+
-// (UNSUPPORTED_COMPRESSION_TYPE). A refusal of one
-// record by a topic's rules (key, timestamp, schema id) also names the
-// record's index in the batch in v8+ (record_errors), as Kafka does. acks other than 0,
-// 1 and -1 get INVALID_REQUIRED_ACKS.
+// (UNSUPPORTED_COMPRESSION_TYPE). A refusal of one record by a topic's
+// rules (key, timestamp, schema id) also names the record's index in the
+// batch in v8+ (record_errors), as Kafka does. acks other than 0, 1 and -1
+// get INVALID_REQUIRED_ACKS.
 
 import (
 	"context"
