@@ -32,6 +32,11 @@ func New() *Parser { return &Parser{} }
 // Type is schema.JSON.
 func (*Parser) Type() schema.Type { return schema.JSON }
 
+// MaxDepth bounds how deeply a schema's JSON may nest, objects and arrays
+// counted: Jackson's default nesting limit (StreamReadConstraints), which
+// Confluent's registry parses JSON Schemas with.
+const MaxDepth = 1000
+
 // rootURL is where the schema being parsed lives; a reference named
 // "customer.json" is found at mem://input/customer.json (Confluent's
 // base URI too).
@@ -45,6 +50,17 @@ const rootURL = "mem://input"
 // root and of every ref. Nothing is fetched from the network or the file
 // system. Errors wrap schema.ErrInvalidSchema.
 func (*Parser) Parse(text string, refs []schemaformat.Ref) (schemaformat.Parsed, error) {
+	// Every walk below (the decoder, the library's compiler, the model
+	// builder, the printers) recurses once per level: the depth is checked
+	// first, without recursion, for the schema and every reference.
+	if err := schemaformat.CheckNesting("the schema", text, MaxDepth, schemaformat.JSONSyntax); err != nil {
+		return nil, err
+	}
+	for _, r := range refs {
+		if err := schemaformat.CheckNesting(fmt.Sprintf("reference %q", r.Name), r.Text, MaxDepth, schemaformat.JSONSyntax); err != nil {
+			return nil, err
+		}
+	}
 	doc, err := decode(text)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", schema.ErrInvalidSchema, err)
