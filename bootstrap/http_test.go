@@ -17,7 +17,7 @@ func TestHTTPSettings(t *testing.T) {
 	if cfg.UnifiedAPIPort != 6092 || cfg.AdminPort() != 10001 || cfg.SchemaRegistryAuthEnabled {
 		t.Fatalf("defaults: unified %d, admin %d, auth %v", cfg.UnifiedAPIPort, cfg.AdminPort(), cfg.SchemaRegistryAuthEnabled)
 	}
-	if cfg.registryMaxBody != 2<<20 || cfg.registryBodyBudget != 4<<20 {
+	if cfg.registryMaxBody != 2<<20 || cfg.registryBodyBudget != 2<<20 {
 		t.Fatalf("registry body defaults: %d, %d", cfg.registryMaxBody, cfg.registryBodyBudget)
 	}
 	cfg, err = LoadConfig(nil, env(map[string]string{"CHRONIK_NODE_ID": "3"}))
