@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,6 +44,28 @@ func registryServer(t *testing.T, env ...string) (*server, string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// alive says whether the server process still runs (exists and is not a
+// zombie).
+func (s *server) alive() bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		return false
+	}
+	_, rest, _ := strings.Cut(string(b), ") ")
+	return rest != "" && rest[0] != 'Z' && rest[0] != 'X'
+}
+
+// fatalLine is the first "fatal error" or "panic" line of the server's log.
+func (s *server) fatalLine() string {
+	b, _ := os.ReadFile(s.log.Name())
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "fatal error") || strings.HasPrefix(l, "panic") {
+			return "log: " + l
+		}
+	}
+	return "no fatal error in its log"
 }
 
 // registryAnswer is one HTTP answer of the registry: status and Confluent's
@@ -160,7 +183,7 @@ func TestHostileRegistryDeepSchemas(t *testing.T) {
 		took := time.Since(start)
 		switch {
 		case a.err != nil:
-			t.Fatalf("%s: %v (node alive: %v)", c.name, a.err, s.cmd.ProcessState == nil)
+			t.Fatalf("%s: %v (node alive: %v; %s)", c.name, a.err, s.alive(), s.fatalLine())
 		case c.name == "json_lookup_anonymous":
 			// The subject does not exist: Confluent answers 40401 before
 			// looking at the schema.
@@ -181,6 +204,9 @@ func TestHostileRegistryDeepSchemas(t *testing.T) {
 		t.Fatalf("Kafka round trip during the attack (after %d good ones): %v", n, err)
 	} else {
 		t.Logf("%d Kafka round trips during the attack", n)
+	}
+	if !s.alive() {
+		t.Fatalf("the node died: %s", s.fatalLine())
 	}
 	if err := s.roundTrip(ctx); err != nil {
 		t.Fatalf("Kafka round trip after the attack: %v", err)
