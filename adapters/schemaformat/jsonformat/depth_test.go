@@ -2,6 +2,7 @@ package jsonformat
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -82,4 +83,63 @@ func FuzzParseNesting(f *testing.F) {
 			t.Fatalf("accepted a text nested past %d", MaxDepth)
 		}
 	})
+}
+
+// anyOf is a schema whose anyOf lists n copies of sub.
+func anyOf(n int, sub string) string {
+	return `{"anyOf":[` + strings.TrimSuffix(strings.Repeat(sub+",", n), ",") + `]}`
+}
+
+// The schema library compiles n subschemas in time that grows with n
+// squared: on main 40,000 took about 9 s and the 700,000 empty ones that
+// fit in a 2 MB request most of an hour, for anyone who can POST a
+// compatibility check. More than MaxNodes objects and booleans are refused
+// at once.
+func TestBroadSchemaIsRefused(t *testing.T) {
+	var props strings.Builder
+	props.WriteString(`{"type":"object","properties":{`)
+	for i := range 100_000 {
+		if i > 0 {
+			props.WriteString(",")
+		}
+		fmt.Fprintf(&props, `"p%d":{}`, i)
+	}
+	props.WriteString("}}")
+	for _, c := range []struct {
+		name string
+		text string
+		refs []schemaformat.Ref
+	}{
+		{"anyOf_40000", anyOf(40_000, `{"type":"string"}`), nil},
+		{"anyOf_700000_empty", anyOf(700_000, `{}`), nil},
+		{"anyOf_400000_true", anyOf(400_000, `true`), nil},
+		{"properties_100000", props.String(), nil},
+		{"spread_over_references", `{"allOf":[{"$ref":"a.json"},{"$ref":"b.json"}]}`, []schemaformat.Ref{
+			{Name: "a.json", Text: anyOf(MaxNodes/2, `{}`)}, {Name: "b.json", Text: anyOf(MaxNodes/2, `{}`)}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			start := time.Now()
+			_, err := New().Parse(c.text, c.refs)
+			if !errors.Is(err, schema.ErrInvalidSchema) || !strings.Contains(err.Error(), "objects and booleans") {
+				t.Fatalf("got %.300v, want the breadth error", err)
+			}
+			if d := time.Since(start); d > 2*time.Second {
+				t.Fatalf("refusing took %v", d)
+			}
+		})
+	}
+}
+
+// The broadest schema the limit lets through parses in reasonable time.
+func TestBroadestAllowedSchemaParses(t *testing.T) {
+	start := time.Now()
+	p, err := New().Parse(anyOf(MaxNodes-1, `{"type":"string"}`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = p.CanRead(p)
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("took %v", d)
+	}
+	t.Logf("%d subschemas: %v", MaxNodes-1, time.Since(start))
 }

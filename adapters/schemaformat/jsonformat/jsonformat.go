@@ -37,6 +37,13 @@ func (*Parser) Type() schema.Type { return schema.JSON }
 // Confluent's registry parses JSON Schemas with.
 const MaxDepth = 1000
 
+// MaxNodes bounds how many objects and booleans (the values that may be
+// subschemas) a schema and its references hold together: the schema
+// library compiles n subschemas in time that grows with n squared (10,000
+// take about half a second, 20,000 two seconds, the 700,000 that fit in a
+// 2 MB request would take most of an hour).
+const MaxNodes = 10_000
+
 // rootURL is where the schema being parsed lives; a reference named
 // "customer.json" is found at mem://input/customer.json (Confluent's
 // base URI too).
@@ -107,15 +114,20 @@ func (*Parser) Parse(text string, refs []schemaformat.Ref) (schemaformat.Parsed,
 	}
 	addBase(doc, rootURL)
 	refDocs := make([]any, len(refs))
+	nodes := countNodes(doc, MaxNodes)
 	for i, r := range refs {
 		v, err := decode(r.Text)
 		if err != nil {
 			return nil, fmt.Errorf("%w: reference %q: %v", schema.ErrInvalidSchema, r.Name, err)
 		}
 		refDocs[i] = v
+		nodes += countNodes(v, MaxNodes)
 		if u, err := join(rootURL, r.Name); err == nil {
 			addBase(v, u)
 		}
+	}
+	if nodes > MaxNodes {
+		return nil, fmt.Errorf("%w: the schema and its references hold more than %d objects and booleans (each may be a subschema); split the schema", schema.ErrInvalidSchema, MaxNodes)
 	}
 	for i, r := range refs {
 		pv := plain(refDocs[i])
