@@ -117,3 +117,26 @@ func TestRegisterRechecksAfterAConcurrentWrite(t *testing.T) {
 		t.Fatalf("versions %v, want 2", vs)
 	}
 }
+
+// A compatibility test or lookup parses its schema outside the lock too.
+// On main it parsed under the read lock: a registration then waited for
+// the write lock behind it, and every read (SchemaByID) behind that.
+func TestCompatibilityChecksDoNotHoldTheLock(t *testing.T) {
+	ctx := context.Background()
+	s, g := openGated(t)
+	id := must[int](t)(s.Register(ctx, "a-value", req(`["x"]`)))
+
+	slow := make(chan error, 1)
+	go func() {
+		_, err := s.TestCompatibility("a-value", -1, req(` ["x"]`))
+		slow <- err
+	}()
+	<-g.entered
+	within(t, "Register", func() error { _, err := s.Register(ctx, "b-value", req(`["y"]`)); return err })
+	within(t, "SchemaByID", func() error { _, err := s.SchemaByID(id); return err })
+	within(t, "Lookup", func() error { _, err := s.Lookup(ctx, "a-value", req(`["x"]`), false); return err })
+	close(g.release)
+	if err := <-slow; err != nil {
+		t.Fatalf("the slow check: %v", err)
+	}
+}
