@@ -208,11 +208,21 @@ func (s *Service) parser(t schema.Type) (schemaformat.Parser, error) {
 	return p, nil
 }
 
+// Bounds of what a schema's references, transitively, may bring to its
+// parse: each is parsed with the schema, so a request of a few kilobytes
+// naming one large registered schema under thousands of names would
+// otherwise cost thousands of parses of it.
+const (
+	maxReferences     = 1000
+	maxReferenceBytes = 4 << 20
+)
+
 // resolve returns the texts of every schema refs depend on, transitively,
 // dependencies first. Caller holds mu.
 func (s *Service) resolve(refs []schema.Reference) ([]schemaformat.Ref, error) {
 	var out []schemaformat.Ref
 	seen := map[string]bool{}
+	size := 0
 	var visit func(refs []schema.Reference, depth int) error
 	visit = func(refs []schema.Reference, depth int) error {
 		if depth > 32 {
@@ -234,6 +244,10 @@ func (s *Service) resolve(refs []schema.Reference) ([]schemaformat.Ref, error) {
 				return err
 			}
 			seen[r.Name] = true
+			size += len(dep.Text)
+			if len(out) == maxReferences || size > maxReferenceBytes {
+				return fmt.Errorf("%w: the schema's references, with theirs, are more than %d schemas or %d bytes", schema.ErrInvalidSchema, maxReferences, maxReferenceBytes)
+			}
 			out = append(out, schemaformat.Ref{Name: r.Name, Text: dep.Text})
 		}
 		return nil

@@ -3,6 +3,7 @@ package registry_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -138,5 +139,37 @@ func TestCompatibilityChecksDoNotHoldTheLock(t *testing.T) {
 	close(g.release)
 	if err := <-slow; err != nil {
 		t.Fatalf("the slow check: %v", err)
+	}
+}
+
+// A schema's references are bounded in number and bytes: on main a request
+// of a few kilobytes could name one large registered schema under
+// thousands of names, and the schema was parsed with that many copies.
+func TestReferencesAreBounded(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, memmeta.New())
+	big := `["` + strings.Repeat("f", 64<<10) + `"]`
+	must[int](t)(s.Register(ctx, "big", req(big)))
+	many := func(n int) []schema.Reference {
+		refs := make([]schema.Reference, n)
+		for i := range refs {
+			refs[i] = schema.Reference{Name: "r" + strconv.Itoa(i), Subject: "big", Version: 1}
+		}
+		return refs
+	}
+	// 100 names of a 64 KiB schema: 6.4 MiB of references.
+	if _, err := s.TestCompatibility("x", -1, req(`["@r0"]`, many(100)...)); !errors.Is(err, schema.ErrInvalidSchema) || !strings.Contains(err.Error(), "references") {
+		t.Fatalf("100 references of 64 KiB: %v", err)
+	}
+	must[int](t)(s.Register(ctx, "small", req(`["s"]`)))
+	small := make([]schema.Reference, 1001)
+	for i := range small {
+		small[i] = schema.Reference{Name: "s" + strconv.Itoa(i), Subject: "small", Version: 1}
+	}
+	if _, err := s.Register(ctx, "y", req(`["@s0"]`, small...)); !errors.Is(err, schema.ErrInvalidSchema) || !strings.Contains(err.Error(), "references") {
+		t.Fatalf("1001 references: %v", err)
+	}
+	if _, err := s.Register(ctx, "y", req(`["@s0"]`, small[:1000]...)); err != nil {
+		t.Fatalf("1000 references: %v", err)
 	}
 }
