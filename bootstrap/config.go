@@ -95,7 +95,7 @@ func Defaults() Config {
 		ObjectStoreTimeoutMs:       60000,
 		MetadataSnapshotIntervalMs: 5000,
 
-		HTTPAPI: HTTPAPI{UnifiedAPIPort: 6092},
+		HTTPAPI: HTTPAPI{UnifiedAPIPort: 6092, SchemaRegistryMaxBodySize: "2MB", SchemaRegistryBodyBudget: "2MB"},
 	}
 }
 

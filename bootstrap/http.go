@@ -48,8 +48,15 @@ type HTTPAPI struct {
 	// SchemaRegistryUsers is "user:password,user:password"; a password may
 	// hold ':' but not ','.
 	SchemaRegistryUsers string `toml:"schema_registry_users"`
+	// SchemaRegistryMaxBodySize bounds one schema registry request's body;
+	// SchemaRegistryBodyBudget the bytes of registry request bodies handled
+	// (decoded, parsed, checked) at once, at least one body's size.
+	SchemaRegistryMaxBodySize string `toml:"schema_registry_max_body_size"`
+	SchemaRegistryBodyBudget  string `toml:"schema_registry_body_budget"`
 
-	registryUsers map[string]string
+	registryUsers      map[string]string
+	registryMaxBody    int64
+	registryBodyBudget int64
 }
 
 // httpVars are the HTTP settings' environment variables.
@@ -71,6 +78,8 @@ var httpVars = []struct {
 	{"CHRONIK_ADMIN_TLS_KEY", str(func(c *Config) *string { return &c.AdminTLSKey })},
 	{"CHRONIK_SCHEMA_REGISTRY_AUTH_ENABLED", boolVar(func(c *Config) *bool { return &c.SchemaRegistryAuthEnabled })},
 	{"CHRONIK_SCHEMA_REGISTRY_USERS", str(func(c *Config) *string { return &c.SchemaRegistryUsers })},
+	{"CHRONIK_SCHEMA_REGISTRY_MAX_BODY_SIZE", str(func(c *Config) *string { return &c.SchemaRegistryMaxBodySize })},
+	{"CHRONIK_SCHEMA_REGISTRY_BODY_BUDGET", str(func(c *Config) *string { return &c.SchemaRegistryBodyBudget })},
 }
 
 // AdminPort is the admin API's port: CHRONIK_ADMIN_API_PORT, or 10000 +
@@ -125,6 +134,11 @@ func (c *Config) validateHTTP() []string {
 		problems = append(problems, "CHRONIK_SCHEMA_REGISTRY_AUTH_ENABLED is true but CHRONIK_SCHEMA_REGISTRY_USERS names no user (give user:password,...)")
 	}
 	c.registryUsers = users
+	if c.registryMaxBody, err = ParseSize(c.SchemaRegistryMaxBodySize); err != nil || c.registryMaxBody < 1<<10 || c.registryMaxBody > 256<<20 {
+		problems = append(problems, fmt.Sprintf("CHRONIK_SCHEMA_REGISTRY_MAX_BODY_SIZE %q must be a size between 1KB and 256MB", c.SchemaRegistryMaxBodySize))
+	} else if c.registryBodyBudget, err = ParseSize(c.SchemaRegistryBodyBudget); err != nil || c.registryBodyBudget < c.registryMaxBody || c.registryBodyBudget > 4<<30 {
+		problems = append(problems, fmt.Sprintf("CHRONIK_SCHEMA_REGISTRY_BODY_BUDGET %q must be a size between CHRONIK_SCHEMA_REGISTRY_MAX_BODY_SIZE (%s) and 4GB", c.SchemaRegistryBodyBudget, c.SchemaRegistryMaxBodySize))
+	}
 	return problems
 }
 
@@ -231,13 +245,15 @@ func writeAdminKey(path string) (string, error) {
 
 func httpConfig(c Config, key adminKey, kafka *kafkawire.Server) httpapi.Config {
 	return httpapi.Config{
-		UnifiedAddr:   net.JoinHostPort(c.BindAddr, strconv.Itoa(c.UnifiedAPIPort)),
-		AdminAddr:     net.JoinHostPort(c.BindAddr, strconv.Itoa(c.AdminPort())),
-		AdminKey:      string(key),
-		AdminTLSCert:  c.AdminTLSCert,
-		AdminTLSKey:   c.AdminTLSKey,
-		RegistryAuth:  c.SchemaRegistryAuthEnabled,
-		RegistryUsers: c.registryUsers,
+		UnifiedAddr:          net.JoinHostPort(c.BindAddr, strconv.Itoa(c.UnifiedAPIPort)),
+		AdminAddr:            net.JoinHostPort(c.BindAddr, strconv.Itoa(c.AdminPort())),
+		AdminKey:             string(key),
+		AdminTLSCert:         c.AdminTLSCert,
+		AdminTLSKey:          c.AdminTLSKey,
+		RegistryAuth:         c.SchemaRegistryAuthEnabled,
+		RegistryUsers:        c.registryUsers,
+		RegistryMaxBodyBytes: c.registryMaxBody,
+		RegistryBodyBudget:   c.registryBodyBudget,
 		Node: httpapi.NodeInfo{
 			ID: int32(c.NodeID), Version: Version, Commit: Commit, DataDir: c.DataDir,
 			Advertised: net.JoinHostPort(c.AdvertisedAddr, strconv.Itoa(c.AdvertisedPort)),

@@ -17,6 +17,9 @@ func TestHTTPSettings(t *testing.T) {
 	if cfg.UnifiedAPIPort != 6092 || cfg.AdminPort() != 10001 || cfg.SchemaRegistryAuthEnabled {
 		t.Fatalf("defaults: unified %d, admin %d, auth %v", cfg.UnifiedAPIPort, cfg.AdminPort(), cfg.SchemaRegistryAuthEnabled)
 	}
+	if cfg.registryMaxBody != 2<<20 || cfg.registryBodyBudget != 2<<20 {
+		t.Fatalf("registry body defaults: %d, %d", cfg.registryMaxBody, cfg.registryBodyBudget)
+	}
 	cfg, err = LoadConfig(nil, env(map[string]string{"CHRONIK_NODE_ID": "3"}))
 	if err != nil || cfg.AdminPort() != 10003 {
 		t.Fatalf("admin port of node 3: %d %v", cfg.AdminPort(), err)
@@ -24,23 +27,26 @@ func TestHTTPSettings(t *testing.T) {
 	cfg, err = LoadConfig(nil, env(map[string]string{
 		"CHRONIK_UNIFIED_API_PORT": "0", "CHRONIK_ADMIN_API_PORT": "0",
 		"CHRONIK_SCHEMA_REGISTRY_AUTH_ENABLED": "true", "CHRONIK_SCHEMA_REGISTRY_USERS": "alice:pa:ss, bob:x",
+		"CHRONIK_SCHEMA_REGISTRY_MAX_BODY_SIZE": "1MB", "CHRONIK_SCHEMA_REGISTRY_BODY_BUDGET": "3MB",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.UnifiedAPIPort != 0 || cfg.AdminPort() != 0 || cfg.registryUsers["alice"] != "pa:ss" || cfg.registryUsers["bob"] != "x" {
+	if cfg.UnifiedAPIPort != 0 || cfg.AdminPort() != 0 || cfg.registryUsers["alice"] != "pa:ss" || cfg.registryUsers["bob"] != "x" ||
+		cfg.registryMaxBody != 1<<20 || cfg.registryBodyBudget != 3<<20 {
 		t.Fatalf("from the environment: %+v", cfg.HTTPAPI)
 	}
 
 	file := filepath.Join(t.TempDir(), "chronik.toml")
-	if err := os.WriteFile(file, []byte("unified_api_port = 7000\nadmin_api_port = 7001\nadmin_api_key = \"0123456789abcdef-from-file\"\n"), 0o644); err != nil {
+	if err := os.WriteFile(file, []byte("unified_api_port = 7000\nadmin_api_port = 7001\nadmin_api_key = \"0123456789abcdef-from-file\"\nschema_registry_max_body_size = \"512KB\"\nschema_registry_body_budget = \"1MB\"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err = LoadConfig([]string{"--config", file}, env(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.UnifiedAPIPort != 7000 || cfg.AdminPort() != 7001 || cfg.AdminAPIKey != "0123456789abcdef-from-file" {
+	if cfg.UnifiedAPIPort != 7000 || cfg.AdminPort() != 7001 || cfg.AdminAPIKey != "0123456789abcdef-from-file" ||
+		cfg.registryMaxBody != 512<<10 || cfg.registryBodyBudget != 1<<20 {
 		t.Fatalf("from TOML: %+v", cfg.HTTPAPI)
 	}
 }
@@ -64,6 +70,9 @@ func TestInvalidHTTPSettings(t *testing.T) {
 		{"bad_user_entry", map[string]string{"CHRONIK_SCHEMA_REGISTRY_USERS": "alice:" + password + ",bob"}, "entry 2"},
 		{"empty_password", map[string]string{"CHRONIK_SCHEMA_REGISTRY_USERS": "alice:"}, "entry 1"},
 		{"auth_flag", map[string]string{"CHRONIK_SCHEMA_REGISTRY_AUTH_ENABLED": "yes please"}, "CHRONIK_SCHEMA_REGISTRY_AUTH_ENABLED"},
+		{"registry_body_not_a_size", map[string]string{"CHRONIK_SCHEMA_REGISTRY_MAX_BODY_SIZE": "big"}, "CHRONIK_SCHEMA_REGISTRY_MAX_BODY_SIZE"},
+		{"registry_body_too_small", map[string]string{"CHRONIK_SCHEMA_REGISTRY_MAX_BODY_SIZE": "10"}, "between 1KB and 256MB"},
+		{"registry_budget_below_one_body", map[string]string{"CHRONIK_SCHEMA_REGISTRY_MAX_BODY_SIZE": "8MB", "CHRONIK_SCHEMA_REGISTRY_BODY_BUDGET": "4MB"}, "CHRONIK_SCHEMA_REGISTRY_BODY_BUDGET"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := LoadConfig(nil, env(tc.vars))

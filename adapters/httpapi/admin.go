@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -13,10 +14,19 @@ import (
 
 // routes registers both APIs' routes; doc.go has the table.
 func (s *Server) routes() {
-	reg := &registryAPI{svc: s.svc.Registry, maxBody: s.cfg.MaxBodyBytes}
+	maxBody := min(s.cfg.MaxBodyBytes, s.cfg.RegistryMaxBodyBytes)
+	reg := &registryAPI{svc: s.svc.Registry, maxBody: maxBody,
+		body: newBodyBudget(maxBody, s.cfg.RegistryBodyBudget, s.cfg.RegistryBodyWait).middleware}
 	regMW := []echo.MiddlewareFunc{registryContentType}
 	if s.cfg.RegistryAuth {
 		regMW = append(regMW, basicAuth(s.cfg.RegistryUsers))
+	}
+	// Without registry users, writes on the unified port need the admin
+	// key (reads stay open); with them, the users govern, as on the admin
+	// port, where the key is needed for everything anyway.
+	unifiedWrites := regMW
+	if !s.cfg.RegistryAuth {
+		unifiedWrites = append(slices.Clip(regMW), requireWriteKey(s.cfg.AdminKey))
 	}
 
 	u := s.unified
@@ -26,13 +36,13 @@ func (s *Server) routes() {
 		u.GET("/metrics", echo.WrapHandler(s.svc.Metrics))
 	}
 	s.adminRoutes(u)
-	reg.routes(u, regMW...)
+	reg.routes(u, regMW, unifiedWrites)
 
 	a := s.admin
 	a.Use(requireAPIKey(s.cfg.AdminKey))
 	a.GET("/admin/health", s.health)
 	s.adminRoutes(a)
-	reg.routes(a, regMW...)
+	reg.routes(a, regMW, regMW)
 	// Go's profiler, for operators, behind the admin key only.
 	a.GET("/debug/pprof/*", echo.WrapHandler(http.HandlerFunc(pprof.Index)))
 	a.GET("/debug/pprof/cmdline", echo.WrapHandler(http.HandlerFunc(pprof.Cmdline)))

@@ -57,7 +57,7 @@ func TestAdminKey(t *testing.T) {
 			if tc.method == "PUT" {
 				body = map[string]string{"compatibility": "FULL"}
 			}
-			e := do(t, tc.method, url, body).isError(t, http.StatusUnauthorized, 401)
+			e := doAnon(t, tc.method, url, body).isError(t, http.StatusUnauthorized, 401)
 			if !strings.Contains(e.Message, "X-API-Key") {
 				t.Errorf("the message does not say what is missing: %q", e.Message)
 			}

@@ -60,3 +60,26 @@ func basicAuth(users map[string]string) echo.MiddlewareFunc {
 		}
 	}
 }
+
+// requireWriteKey guards the schema registry's writes on the unified port
+// when no registry users are configured: the admin key must come as the
+// X-API-Key header or as the password of HTTP Basic auth, whatever the
+// user name, which is what Confluent's serializers can send
+// (basic.auth.user.info=any:<key>). Compared as requireAPIKey does.
+func requireWriteKey(key string) echo.MiddlewareFunc {
+	want := sha256.Sum256([]byte(key))
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			given := c.Request().Header.Get(HeaderAPIKey)
+			if given == "" {
+				_, given, _ = c.Request().BasicAuth()
+			}
+			got := sha256.Sum256([]byte(given))
+			if given != "" && subtle.ConstantTimeCompare(got[:], want[:]) == 1 {
+				return next(c)
+			}
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Basic realm="Chronik schema registry", charset="UTF-8"`)
+			return newAPIError(http.StatusUnauthorized, "Unauthorized: changing the schema registry needs the admin API key, as the %s header or as the password of HTTP Basic auth with any user name (Confluent clients: basic.auth.user.info=anyname:the-admin-key); reading it does not", HeaderAPIKey)
+		}
+	}
+}

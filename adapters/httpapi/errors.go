@@ -49,6 +49,7 @@ var errorCodes = []struct {
 	{schema.ErrNotPermitted, http.StatusUnprocessableEntity, 42205},
 	{schema.ErrReferenceExists, http.StatusUnprocessableEntity, 42206},
 	{schema.ErrInvalidSubject, http.StatusUnprocessableEntity, 42208},
+	{schema.ErrBusy, http.StatusServiceUnavailable, 50302},
 
 	{topic.ErrUnknown, http.StatusNotFound, 40450},
 	{topic.ErrUnknownPartition, http.StatusNotFound, 40451},

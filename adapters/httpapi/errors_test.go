@@ -32,6 +32,7 @@ func TestEveryDomainErrorIsMapped(t *testing.T) {
 		"schema.ErrInvalidLevel": schema.ErrInvalidLevel, "schema.ErrInvalidMode": schema.ErrInvalidMode,
 		"schema.ErrNotPermitted": schema.ErrNotPermitted, "schema.ErrReferenceExists": schema.ErrReferenceExists,
 		"schema.ErrInvalidSubject": schema.ErrInvalidSubject, "schema.ErrUnsupportedField": schema.ErrUnsupportedField,
+		"schema.ErrBusy": schema.ErrBusy,
 
 		"topic.ErrUnknown": topic.ErrUnknown, "topic.ErrExists": topic.ErrExists,
 		"topic.ErrInvalidName": topic.ErrInvalidName, "topic.ErrInvalidPartitions": topic.ErrInvalidPartitions,

@@ -101,8 +101,26 @@ type response struct {
 	body   []byte
 }
 
-// do sends a request; body is JSON-encoded unless it is a string.
+// do sends a request; body is JSON-encoded unless it is a string. A
+// request other than GET and HEAD that gives neither X-API-Key nor
+// Authorization carries the admin key, as registry writes on the unified
+// port need; doAnon sends none.
 func do(t *testing.T, method, url string, body any, headers ...string) response {
+	t.Helper()
+	if method != http.MethodGet && method != http.MethodHead {
+		given := false
+		for i := 0; i+1 < len(headers); i += 2 {
+			given = given || http.CanonicalHeaderKey(headers[i]) == "Authorization" || http.CanonicalHeaderKey(headers[i]) == http.CanonicalHeaderKey(httpapi.HeaderAPIKey)
+		}
+		if !given {
+			headers = append(headers, httpapi.HeaderAPIKey, testKey)
+		}
+	}
+	return doAnon(t, method, url, body, headers...)
+}
+
+// doAnon sends a request with only the headers given.
+func doAnon(t *testing.T, method, url string, body any, headers ...string) response {
 	t.Helper()
 	var r io.Reader
 	switch b := body.(type) {

@@ -18,44 +18,51 @@ import (
 type registryAPI struct {
 	svc     *registry.Service
 	maxBody int64
+	body    echo.MiddlewareFunc // reads a body within the size limits
 }
 
-func (a *registryAPI) routes(e *echo.Echo, mw ...echo.MiddlewareFunc) {
-	e.GET("/subjects", a.subjects, mw...)
-	e.POST("/subjects/:subject", a.lookup, mw...)
-	e.DELETE("/subjects/:subject", a.deleteSubject, mw...)
-	e.GET("/subjects/:subject/versions", a.versions, mw...)
-	e.POST("/subjects/:subject/versions", a.register, mw...)
-	e.GET("/subjects/:subject/versions/:version", a.version, mw...)
-	e.DELETE("/subjects/:subject/versions/:version", a.deleteVersion, mw...)
-	e.GET("/subjects/:subject/versions/:version/schema", a.versionText, mw...)
-	e.GET("/subjects/:subject/versions/:version/referencedby", a.referencedBy, mw...)
+// routes registers the registry's routes: reads (GET, and the POSTs that
+// only look up or test a schema, as Confluent's RBAC counts them) behind
+// read, writes behind write; routes with a body behind a.body too.
+func (a *registryAPI) routes(e *echo.Echo, read, write []echo.MiddlewareFunc) {
+	withBody := func(mw []echo.MiddlewareFunc) []echo.MiddlewareFunc {
+		return append(slices.Clip(mw), a.body)
+	}
+	e.GET("/subjects", a.subjects, read...)
+	e.POST("/subjects/:subject", a.lookup, withBody(read)...)
+	e.DELETE("/subjects/:subject", a.deleteSubject, write...)
+	e.GET("/subjects/:subject/versions", a.versions, read...)
+	e.POST("/subjects/:subject/versions", a.register, withBody(write)...)
+	e.GET("/subjects/:subject/versions/:version", a.version, read...)
+	e.DELETE("/subjects/:subject/versions/:version", a.deleteVersion, write...)
+	e.GET("/subjects/:subject/versions/:version/schema", a.versionText, read...)
+	e.GET("/subjects/:subject/versions/:version/referencedby", a.referencedBy, read...)
 
-	e.GET("/schemas", a.schemas, mw...)
-	e.GET("/schemas/types", a.types, mw...)
-	e.GET("/schemas/ids/:id", a.schemaByID, mw...)
-	e.GET("/schemas/ids/:id/schema", a.schemaText, mw...)
-	e.GET("/schemas/ids/:id/subjects", a.subjectsOfID, mw...)
-	e.GET("/schemas/ids/:id/versions", a.versionsOfID, mw...)
+	e.GET("/schemas", a.schemas, read...)
+	e.GET("/schemas/types", a.types, read...)
+	e.GET("/schemas/ids/:id", a.schemaByID, read...)
+	e.GET("/schemas/ids/:id/schema", a.schemaText, read...)
+	e.GET("/schemas/ids/:id/subjects", a.subjectsOfID, read...)
+	e.GET("/schemas/ids/:id/versions", a.versionsOfID, read...)
 
-	e.GET("/config", a.getLevel, mw...)
-	e.PUT("/config", a.setLevel, mw...)
-	e.DELETE("/config", a.deleteLevel, mw...)
-	e.GET("/config/:subject", a.getLevel, mw...)
-	e.PUT("/config/:subject", a.setLevel, mw...)
-	e.DELETE("/config/:subject", a.deleteLevel, mw...)
+	e.GET("/config", a.getLevel, read...)
+	e.PUT("/config", a.setLevel, withBody(write)...)
+	e.DELETE("/config", a.deleteLevel, write...)
+	e.GET("/config/:subject", a.getLevel, read...)
+	e.PUT("/config/:subject", a.setLevel, withBody(write)...)
+	e.DELETE("/config/:subject", a.deleteLevel, write...)
 
-	e.GET("/mode", a.getMode, mw...)
-	e.PUT("/mode", a.setMode, mw...)
-	e.DELETE("/mode", a.deleteMode, mw...)
-	e.GET("/mode/:subject", a.getMode, mw...)
-	e.PUT("/mode/:subject", a.setMode, mw...)
-	e.DELETE("/mode/:subject", a.deleteMode, mw...)
+	e.GET("/mode", a.getMode, read...)
+	e.PUT("/mode", a.setMode, withBody(write)...)
+	e.DELETE("/mode", a.deleteMode, write...)
+	e.GET("/mode/:subject", a.getMode, read...)
+	e.PUT("/mode/:subject", a.setMode, withBody(write)...)
+	e.DELETE("/mode/:subject", a.deleteMode, write...)
 
-	e.POST("/compatibility/subjects/:subject/versions", a.compatibility, mw...)
-	e.POST("/compatibility/subjects/:subject/versions/:version", a.compatibility, mw...)
+	e.POST("/compatibility/subjects/:subject/versions", a.compatibility, withBody(read)...)
+	e.POST("/compatibility/subjects/:subject/versions/:version", a.compatibility, withBody(read)...)
 
-	e.GET("/contexts", a.contexts, mw...)
+	e.GET("/contexts", a.contexts, read...)
 }
 
 // reply writes v as JSON with the registry's content type.

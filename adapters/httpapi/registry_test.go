@@ -395,7 +395,7 @@ func TestRegistryBasicAuth(t *testing.T) {
 func TestFranzGoRegistryClient(t *testing.T) {
 	f := newFixture(t, nil)
 	ctx := context.Background()
-	cl, err := sr.NewClient(sr.URLs(f.unified.URL))
+	cl, err := sr.NewClient(sr.URLs(f.unified.URL), sr.BasicAuth("any", testKey))
 	if err != nil {
 		t.Fatal(err)
 	}

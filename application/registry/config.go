@@ -35,6 +35,7 @@ func (s *Service) SetLevel(ctx context.Context, subject string, l schema.Level) 
 	if err := s.meta.Apply(ctx, metastore.Put([]byte(keyConfig+subject), []byte(l))); err != nil {
 		return err
 	}
+	s.gen++
 	s.levels[subject] = l
 	return nil
 }
@@ -54,6 +55,7 @@ func (s *Service) DeleteLevel(ctx context.Context, subject string) (schema.Level
 	if err := s.meta.Apply(ctx, metastore.Del([]byte(keyConfig+subject))); err != nil {
 		return "", err
 	}
+	s.gen++
 	delete(s.levels, subject)
 	return l, nil
 }
@@ -93,6 +95,7 @@ func (s *Service) SetMode(ctx context.Context, subject string, m schema.Mode, fo
 	if err := s.meta.Apply(ctx, metastore.Put([]byte(keyMode+subject), []byte(m))); err != nil {
 		return err
 	}
+	s.gen++
 	s.modes[subject] = m
 	return nil
 }
@@ -111,6 +114,7 @@ func (s *Service) DeleteMode(ctx context.Context, subject string) (schema.Mode, 
 	if err := s.meta.Apply(ctx, metastore.Del([]byte(keyMode+subject))); err != nil {
 		return "", err
 	}
+	s.gen++
 	delete(s.modes, subject)
 	return m, nil
 }
@@ -118,27 +122,26 @@ func (s *Service) DeleteMode(ctx context.Context, subject string) (schema.Mode, 
 // TestCompatibility checks req against version n of subject (-1 the
 // latest), or with n == 0 against the versions the subject's level names.
 // It returns the reasons it is not compatible (none: compatible). A subject
-// without versions is compatible with anything.
+// without versions is compatible with anything. The schemas are parsed
+// outside the lock.
 func (s *Service) TestCompatibility(subject string, n int, req Request) ([]string, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	_, parsed, err := s.prepare(req)
+	cand, err := s.prepare(req)
 	if err != nil {
 		return nil, err
 	}
+	s.mu.RLock()
 	level := s.level(subject)
-	live := s.live(subject)
 	var ids []int
 	switch {
 	case n == 0:
-		for _, v := range live {
-			ids = append(ids, v.id)
-		}
+		ids = liveIDs(s.live(subject))
 	case len(s.subjects[subject]) == 0 && n == -1:
+		s.mu.RUnlock()
 		return nil, nil
 	default:
 		sv, err := s.get(subject, n, false)
 		if err != nil {
+			s.mu.RUnlock()
 			return nil, err
 		}
 		ids = []int{sv.Schema.ID}
@@ -146,5 +149,7 @@ func (s *Service) TestCompatibility(subject string, n int, req Request) ([]strin
 			level = schema.Level(string(level)[:len(level)-len("_TRANSITIVE")])
 		}
 	}
-	return s.check(level, req.Type, parsed, ids)
+	es := s.earlierOf(ids)
+	s.mu.RUnlock()
+	return s.check(level, req.Type, cand.parsed, es)
 }

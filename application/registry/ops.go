@@ -13,50 +13,126 @@ import (
 	"github.com/chronik-stream/chronik/ports/schemaformat"
 )
 
+// maxRegisterAttempts bounds how often Register starts over because other
+// writes committed while it parsed and checked.
+const maxRegisterAttempts = 8
+
 // Register registers a schema under subject and returns its id. The same
 // schema (text, type and references) already live under subject returns
 // its id without a new version; a schema registered under another subject
 // keeps its id. The schema must be compatible with the subject's live
 // versions at the subject's level.
+//
+// The schema and the versions it is checked against are parsed without
+// holding the lock; the write lock is taken only to commit, and only if no
+// other write happened since the state that was checked was read (else
+// Register starts over, reusing its parse when its references are
+// unchanged).
 func (s *Service) Register(ctx context.Context, subject string, req Request) (int, error) {
 	if err := schema.ValidSubject(subject); err != nil {
 		return 0, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.writable(subject); err != nil {
-		return 0, err
-	}
-	importing := s.mode(subject) == schema.Import
-	if !importing && (req.ID > 0 || req.Version > 0) {
-		return 0, fmt.Errorf("%w: an id or version can only be given in IMPORT mode", schema.ErrNotPermitted)
-	}
-	sc, parsed, err := s.prepare(req)
-	if err != nil {
-		return 0, err
-	}
-	key := identity(sc)
-	existing, known := s.byKey[key]
-	live := s.live(subject)
-	if known {
-		for _, v := range live {
-			if v.id == existing && (req.Version == 0 || req.Version == v.num) {
-				return existing, nil
+	var cand candidate
+	for range maxRegisterAttempts {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		s.mu.RLock()
+		gen := s.gen
+		importing, refs, err := s.registrable(subject, req)
+		s.mu.RUnlock()
+		if err != nil {
+			return 0, err
+		}
+		if !cand.parsedWith(refs) {
+			if cand, err = s.parse(req, refs); err != nil {
+				return 0, err
 			}
 		}
-	}
-	if !importing {
-		earlier := make([]int, len(live))
-		for i, v := range live {
-			earlier[i] = v.id
-		}
-		if reasons, err := s.check(s.level(subject), sc.Type, parsed, earlier); err != nil {
-			return 0, err
-		} else if len(reasons) > 0 {
-			return 0, &IncompatibleError{Reasons: reasons}
-		}
-	}
+		key := identity(cand.sc)
 
+		s.mu.RLock()
+		if s.gen != gen {
+			s.mu.RUnlock()
+			continue
+		}
+		if id, ok := s.registeredAs(subject, key, req.Version); ok {
+			s.mu.RUnlock()
+			return id, nil
+		}
+		var (
+			level schema.Level
+			es    []earlier
+		)
+		if !importing {
+			level = s.level(subject)
+			es = s.earlierOf(liveIDs(s.live(subject)))
+		}
+		s.mu.RUnlock()
+
+		if !importing {
+			if reasons, err := s.check(level, cand.sc.Type, cand.parsed, es); err != nil {
+				return 0, err
+			} else if len(reasons) > 0 {
+				return 0, &IncompatibleError{Reasons: reasons}
+			}
+		}
+
+		s.mu.Lock()
+		if s.gen != gen {
+			s.mu.Unlock()
+			continue
+		}
+		id, err := s.commit(ctx, subject, req, cand, key, importing)
+		s.mu.Unlock()
+		return id, err
+	}
+	return 0, fmt.Errorf("%w: other writes to the schema registry kept changing it while this schema was checked (%d attempts); retry", schema.ErrBusy, maxRegisterAttempts)
+}
+
+// registrable checks that req may be registered under subject now and
+// resolves its references. Caller holds mu (for reading at least).
+func (s *Service) registrable(subject string, req Request) (importing bool, refs []schemaformat.Ref, err error) {
+	if err := s.writable(subject); err != nil {
+		return false, nil, err
+	}
+	importing = s.mode(subject) == schema.Import
+	if !importing && (req.ID > 0 || req.Version > 0) {
+		return false, nil, fmt.Errorf("%w: an id or version can only be given in IMPORT mode", schema.ErrNotPermitted)
+	}
+	refs, err = s.resolve(req.References)
+	return importing, refs, err
+}
+
+// registeredAs returns the id of the schema of identity key if it is live
+// under subject (as version, unless version is 0). Caller holds mu (for
+// reading at least).
+func (s *Service) registeredAs(subject, key string, version int) (int, bool) {
+	existing, known := s.byKey[key]
+	if !known {
+		return 0, false
+	}
+	for _, v := range s.live(subject) {
+		if v.id == existing && (version == 0 || version == v.num) {
+			return existing, true
+		}
+	}
+	return 0, false
+}
+
+func liveIDs(live []version) []int {
+	ids := make([]int, len(live))
+	for i, v := range live {
+		ids[i] = v.id
+	}
+	return ids
+}
+
+// commit writes a checked registration. Caller holds mu and has seen no
+// write since the check.
+func (s *Service) commit(ctx context.Context, subject string, req Request, cand candidate, key string, importing bool) (int, error) {
+	sc := cand.sc
+	existing, known := s.byKey[key]
 	id := existing
 	switch {
 	case importing && req.ID > 0:
@@ -96,9 +172,10 @@ func (s *Service) Register(ctx context.Context, subject string, req Request) (in
 	if err := s.meta.Apply(ctx, ops...); err != nil {
 		return 0, fmt.Errorf("saving schema: %w", err)
 	}
+	s.gen++
 	if _, has := s.schemas[id]; !has {
 		s.schemas[id], s.byKey[key] = sc, id
-		s.cache(id, parsed)
+		s.cache(id, cand.parsed)
 	}
 	s.nextID = next
 	vs := append(s.subjects[subject], version{num: num, id: id})
@@ -118,43 +195,47 @@ func (e *IncompatibleError) Error() string {
 func (e *IncompatibleError) Unwrap() error { return schema.ErrIncompatible }
 
 // check runs the compatibility check of candidate (of type t) against the
-// schemas of ids, oldest first. Caller holds mu.
-func (s *Service) check(level schema.Level, t schema.Type, candidate schemaformat.Parsed, ids []int) ([]string, error) {
-	if level == schema.None || len(ids) == 0 {
+// earlier schemas es, oldest first. It holds no lock.
+func (s *Service) check(level schema.Level, t schema.Type, candidate schemaformat.Parsed, es []earlier) ([]string, error) {
+	if level == schema.None || len(es) == 0 {
 		return nil, nil
 	}
-	var earlier []schemaformat.Parsed
+	var parsed []schemaformat.Parsed
 	var reasons []string
-	for _, id := range ids {
-		if old := s.schemas[id]; old.Type != t {
-			reasons = append(reasons, fmt.Sprintf("schema type %s differs from the %s of schema %d", t, old.Type, id))
+	for _, e := range es {
+		if e.sc.Type != t {
+			reasons = append(reasons, fmt.Sprintf("schema type %s differs from the %s of schema %d", t, e.sc.Type, e.id))
 			continue
 		}
-		p, err := s.parsedOf(id)
+		p, err := s.parsedOf(e)
 		if err != nil {
 			return nil, err
 		}
-		earlier = append(earlier, p)
+		parsed = append(parsed, p)
 	}
-	if !level.Transitive() && len(reasons) > 0 && s.schemas[ids[len(ids)-1]].Type == t {
+	if !level.Transitive() && len(reasons) > 0 && es[len(es)-1].sc.Type == t {
 		reasons = nil // only the latest counts, and it has the same type
 	}
-	reasons = append(reasons, schema.Check(level, candidate, earlier, func(r, w schemaformat.Parsed) []string { return r.CanRead(w) })...)
+	reasons = append(reasons, schema.Check(level, candidate, parsed, func(r, w schemaformat.Parsed) []string { return r.CanRead(w) })...)
 	return reasons, nil
 }
 
-// Lookup finds the version of subject that holds the schema of req.
+// Lookup finds the version of subject that holds the schema of req. The
+// schema is parsed outside the lock.
 func (s *Service) Lookup(ctx context.Context, subject string, req Request, deleted bool) (SubjectVersion, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if len(s.subjects[subject]) == 0 || (!deleted && len(s.live(subject)) == 0) {
-		return SubjectVersion{}, fmt.Errorf("%w: %q", schema.ErrSubjectNotFound, subject)
+	if err := s.hasSubject(subject, deleted); err != nil {
+		return SubjectVersion{}, err
 	}
-	sc, _, err := s.prepare(req)
+	cand, err := s.prepare(req)
 	if err != nil {
 		return SubjectVersion{}, err
 	}
-	id, ok := s.byKey[identity(sc)]
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.hasSubjectLocked(subject, deleted); err != nil {
+		return SubjectVersion{}, err
+	}
+	id, ok := s.byKey[identity(cand.sc)]
 	if ok {
 		vs := s.subjects[subject]
 		for i := len(vs) - 1; i >= 0; i-- {
@@ -164,6 +245,19 @@ func (s *Service) Lookup(ctx context.Context, subject string, req Request, delet
 		}
 	}
 	return SubjectVersion{}, fmt.Errorf("%w: not registered under subject %q", schema.ErrSchemaNotFound, subject)
+}
+
+func (s *Service) hasSubject(subject string, deleted bool) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.hasSubjectLocked(subject, deleted)
+}
+
+func (s *Service) hasSubjectLocked(subject string, deleted bool) error {
+	if len(s.subjects[subject]) == 0 || (!deleted && len(s.live(subject)) == 0) {
+		return fmt.Errorf("%w: %q", schema.ErrSubjectNotFound, subject)
+	}
+	return nil
 }
 
 func (s *Service) subjectVersion(subject string, v version) SubjectVersion {
@@ -331,6 +425,7 @@ func (s *Service) DeleteSubject(ctx context.Context, subject string, permanent b
 		if err := s.meta.Apply(ctx, ops...); err != nil {
 			return nil, err
 		}
+		s.gen++
 		delete(s.levels, subject)
 		delete(s.modes, subject)
 	}
@@ -351,6 +446,7 @@ func (s *Service) removeVersions(ctx context.Context, subject string, doomed []v
 	if err := s.meta.Apply(ctx, ops...); err != nil {
 		return fmt.Errorf("deleting versions of %q: %w", subject, err)
 	}
+	s.gen++
 	gone := map[int]bool{}
 	for _, v := range doomed {
 		gone[v.num] = true

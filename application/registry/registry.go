@@ -65,8 +65,12 @@ type Request struct {
 	Normalize bool
 }
 
-// Service is the registry. Safe for concurrent use: writes are serialized,
-// reads share a lock.
+// Service is the registry. Safe for concurrent use: reads share a lock;
+// writes take it alone only to commit. Schemas are parsed and checked for
+// compatibility outside the lock (a large schema's parse must not hold up
+// the reads that produce to a validating topic needs); a registration
+// commits only if nothing was written since it took what it checked
+// against (gen), and otherwise starts over.
 type Service struct {
 	meta    metastore.Store
 	formats map[schema.Type]schemaformat.Parser
@@ -79,8 +83,9 @@ type Service struct {
 	levels   map[string]schema.Level // "" is global
 	modes    map[string]schema.Mode  // "" is global
 	nextID   int
+	gen      uint64 // bumped by every write; see Register
 
-	pmu    sync.Mutex // guards parsed, a cache filled under mu's read lock too
+	pmu    sync.Mutex // guards parsed, a cache filled without holding mu
 	parsed map[int]schemaformat.Parsed
 }
 
@@ -203,11 +208,21 @@ func (s *Service) parser(t schema.Type) (schemaformat.Parser, error) {
 	return p, nil
 }
 
+// Bounds of what a schema's references, transitively, may bring to its
+// parse: each is parsed with the schema, so a request of a few kilobytes
+// naming one large registered schema under thousands of names would
+// otherwise cost thousands of parses of it.
+const (
+	maxReferences     = 1000
+	maxReferenceBytes = 4 << 20
+)
+
 // resolve returns the texts of every schema refs depend on, transitively,
 // dependencies first. Caller holds mu.
 func (s *Service) resolve(refs []schema.Reference) ([]schemaformat.Ref, error) {
 	var out []schemaformat.Ref
 	seen := map[string]bool{}
+	size := 0
 	var visit func(refs []schema.Reference, depth int) error
 	visit = func(refs []schema.Reference, depth int) error {
 		if depth > 32 {
@@ -229,6 +244,10 @@ func (s *Service) resolve(refs []schema.Reference) ([]schemaformat.Ref, error) {
 				return err
 			}
 			seen[r.Name] = true
+			size += len(dep.Text)
+			if len(out) == maxReferences || size > maxReferenceBytes {
+				return fmt.Errorf("%w: the schema's references, with theirs, are more than %d schemas or %d bytes", schema.ErrInvalidSchema, maxReferences, maxReferenceBytes)
+			}
 			out = append(out, schemaformat.Ref{Name: r.Name, Text: dep.Text})
 		}
 		return nil
@@ -236,51 +255,99 @@ func (s *Service) resolve(refs []schema.Reference) ([]schemaformat.Ref, error) {
 	return out, visit(refs, 0)
 }
 
-// prepare parses a request into the schema it registers (its canonical or
-// normalized text) and its parsed form. Caller holds mu.
-func (s *Service) prepare(req Request) (schema.Schema, schemaformat.Parsed, error) {
+// candidate is a request parsed outside the lock: the schema it registers
+// (its canonical or normalized text), its parsed form, and the reference
+// texts it was parsed with.
+type candidate struct {
+	sc     schema.Schema
+	parsed schemaformat.Parsed
+	refs   []schemaformat.Ref
+}
+
+// parsedWith says whether c was parsed with refs (so need not be again).
+func (c *candidate) parsedWith(refs []schemaformat.Ref) bool {
+	return c.parsed != nil && slices.Equal(c.refs, refs)
+}
+
+// parse parses a request with the reference texts resolved for it. It
+// needs no lock: parsing a large schema must never hold up reads (the
+// produce path's SchemaByID among them).
+func (s *Service) parse(req Request, refs []schemaformat.Ref) (candidate, error) {
 	p, err := s.parser(req.Type)
 	if err != nil {
-		return schema.Schema{}, nil, err
-	}
-	refs, err := s.resolve(req.References)
-	if err != nil {
-		return schema.Schema{}, nil, err
+		return candidate{}, err
 	}
 	parsed, err := p.Parse(req.Text, refs)
 	if err != nil {
-		return schema.Schema{}, nil, err
+		return candidate{}, err
 	}
 	text := parsed.Canonical()
 	if req.Normalize {
 		text = parsed.Normalized()
 	}
-	return schema.Schema{Type: req.Type, Text: text, References: req.References}, parsed, nil
+	return candidate{sc: schema.Schema{Type: req.Type, Text: text, References: req.References}, parsed: parsed, refs: refs}, nil
 }
 
-// parsedOf returns the parsed form of a registered schema. Caller holds mu
-// (for reading at least).
-func (s *Service) parsedOf(id int) (schemaformat.Parsed, error) {
-	s.pmu.Lock()
-	p, ok := s.parsed[id]
-	s.pmu.Unlock()
-	if ok {
-		return p, nil
+// prepare resolves a request's references under the read lock and parses
+// it outside the lock.
+func (s *Service) prepare(req Request) (candidate, error) {
+	if _, err := s.parser(req.Type); err != nil {
+		return candidate{}, err
 	}
-	sc := s.schemas[id]
-	parser, err := s.parser(sc.Type)
+	s.mu.RLock()
+	refs, err := s.resolve(req.References)
+	s.mu.RUnlock()
+	if err != nil {
+		return candidate{}, err
+	}
+	return s.parse(req, refs)
+}
+
+// earlier is a registered schema a candidate is checked against, taken
+// under the lock and parsed outside it.
+type earlier struct {
+	id     int
+	sc     schema.Schema
+	parsed schemaformat.Parsed // from the cache, or nil
+	refs   []schemaformat.Ref  // resolved when parsed is nil
+	err    error               // resolving its references failed
+}
+
+// earlierOf takes the schemas of ids for a check outside the lock. Caller
+// holds mu (for reading at least).
+func (s *Service) earlierOf(ids []int) []earlier {
+	out := make([]earlier, len(ids))
+	for i, id := range ids {
+		e := earlier{id: id, sc: s.schemas[id]}
+		s.pmu.Lock()
+		e.parsed = s.parsed[id]
+		s.pmu.Unlock()
+		if e.parsed == nil {
+			e.refs, e.err = s.resolve(e.sc.References)
+		}
+		out[i] = e
+	}
+	return out
+}
+
+// parsedOf returns the parsed form of a registered schema taken by
+// earlierOf, parsing it (and caching the result) if need be. No lock.
+func (s *Service) parsedOf(e earlier) (schemaformat.Parsed, error) {
+	if e.parsed != nil {
+		return e.parsed, nil
+	}
+	if e.err != nil {
+		return nil, e.err
+	}
+	parser, err := s.parser(e.sc.Type)
 	if err != nil {
 		return nil, err
 	}
-	refs, err := s.resolve(sc.References)
+	parsed, err := parser.Parse(e.sc.Text, e.refs)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("registered schema %d no longer parses: %w", e.id, err)
 	}
-	parsed, err := parser.Parse(sc.Text, refs)
-	if err != nil {
-		return nil, fmt.Errorf("registered schema %d no longer parses: %w", sc.ID, err)
-	}
-	s.cache(id, parsed)
+	s.cache(e.id, parsed)
 	return parsed, nil
 }
 

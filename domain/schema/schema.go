@@ -91,4 +91,5 @@ var (
 	ErrReferenceExists       = errors.New("one or more references exist to the schema")                     // 42206
 	ErrInvalidSubject        = errors.New("invalid subject")                                                // 42208
 	ErrUnsupportedField      = errors.New("unsupported request field")                                      // 42201 as well: the schema request is not one Chronik can honour
+	ErrBusy                  = errors.New("the schema registry is busy")                                    // 50302 (Chronik's): a write lost too many races with other writes; retry
 )

@@ -51,8 +51,9 @@ const N = 20 // records per schema version
 
 const bootstrap = process.argv[2]
 const httpPort = process.env.CHRONIK_COMPAT_HTTP_PORT
-if (!bootstrap || !httpPort) {
-  console.error('usage: CHRONIK_COMPAT_HTTP_PORT=<port> node schema_registry.js <host:port>')
+const adminKey = process.env.CHRONIK_COMPAT_ADMIN_KEY
+if (!bootstrap || !httpPort || !adminKey) {
+  console.error('usage: CHRONIK_COMPAT_HTTP_PORT=<port> CHRONIK_COMPAT_ADMIN_KEY=<key> node schema_registry.js <host:port>')
   process.exit(2)
 }
 const registryURL = `http://127.0.0.1:${httpPort}`
@@ -136,9 +137,12 @@ const kafka = new Kafka({
 const admin = kafka.admin()
 const producer = kafka.producer({ allowAutoTopicCreation: false })
 
-const newRegistry = () =>
+// Registry writes on the unified port need the admin key: the library sends
+// it as the password of HTTP Basic auth. anonymous: no credentials.
+const newRegistry = (anonymous = false) =>
   new SchemaRegistry({
     host: registryURL,
+    ...(anonymous ? {} : { auth: { username: 'compat', password: adminKey } }),
     clientId: 'compat-sr-kafkajs',
     retry: { retries: 1, maxRetryTimeInSecs: 2 },
     middlewares: [TimeoutMiddleware(CALL_MS / 3)],
@@ -228,6 +232,11 @@ async function registerFirst(kind, subject, schema) {
   check(again.id === id, `${kind}: registering version 1 again returned id ${again.id}, want ${id} (the same schema)`)
   const byId = await call(`${kind}: getRegistryIdBySchema(${subject})`, () => registry.getRegistryIdBySchema(subject, schema))
   check(byId === id, `${kind}: getRegistryIdBySchema returned ${byId}, want ${id}`)
+  // Without the admin key a client reads but does not write.
+  const anon = newRegistry(true)
+  await call(`${kind}: getSchema(${id}) without credentials`, () => anon.getSchema(id))
+  await refused(`${kind}: register under ${subject}-anonymous without credentials`, () => anon.register(schema, { subject: `${subject}-anonymous` }),
+    isHTTP(401), 'ResponseError with status 401')
   const latest = await call(`${kind}: getLatestSchemaId(${subject})`, () => registry.getLatestSchemaId(subject))
   check(latest === id, `${kind}: getLatestSchemaId returned ${latest}, want ${id}`)
   const v1 = await call(`${kind}: getRegistryId(${subject}, 1)`, () => registry.getRegistryId(subject, 1))

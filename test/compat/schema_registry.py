@@ -163,8 +163,13 @@ def refused(what, status, code, fn, *args, **kwargs):
     raise Failure("%s: succeeded (%r), want HTTP %d, error code %d" % (what, res, status, code))
 
 
-def new_client(url):
-    client = SchemaRegistryClient({"url": url})
+def new_client(url, anonymous=False):
+    """A registry client; it writes with the admin key as its Basic password
+    (registry writes on the unified port need it), unless anonymous."""
+    conf = {"url": url}
+    if not anonymous:
+        conf["basic.auth.user.info"] = "compat:" + os.environ["CHRONIK_COMPAT_ADMIN_KEY"]
+    client = SchemaRegistryClient(conf)
     # 1.7.0 takes no timeout setting: give every request of its session one.
     session = client._rest_client.session
     plain = session.request
@@ -292,6 +297,12 @@ def round_trip(bootstrap, url):
     v1 = call("get_version(%s, 1)" % SUBJECT, client.get_version, SUBJECT, 1)
     check(v1.schema_id == id1, "get_version(%s, 1): id %s, want %s" % (SUBJECT, v1.schema_id, id1))
     by_id = call("get_schema(%d)" % id1, new_client(url).get_schema, id1)
+    # Without the admin key a client reads but does not write.
+    anon = new_client(url, anonymous=True)
+    anon_by_id = call("get_schema(%d) without credentials" % id1, anon.get_schema, id1)
+    check(anon_by_id.schema_str == by_id.schema_str, "get_schema(%d) without credentials: %s" % (id1, anon_by_id.schema_str))
+    refused("register_schema(%s) without credentials" % SUBJECT, 401, 401, anon.register_schema, SUBJECT, Schema(S1, "JSON"))
+    refused("set_compatibility without credentials", 401, 401, anon.set_compatibility, SUBJECT, "NONE")
     check(by_id.schema_type == "JSON" and json.loads(by_id.schema_str) == V1,
           "get_schema(%d): type %s schema %s, want JSON %s" % (id1, by_id.schema_type, by_id.schema_str, S1))
     found = call("lookup_schema(%s)" % SUBJECT, client.lookup_schema, SUBJECT, Schema(S1, "JSON"))
@@ -443,8 +454,8 @@ def broker_validation(bootstrap, url):
 
 
 def main():
-    if len(sys.argv) != 2 or not os.environ.get("CHRONIK_COMPAT_HTTP_PORT"):
-        print("usage: CHRONIK_COMPAT_HTTP_PORT=<port> %s <host:port>" % sys.argv[0], file=sys.stderr)
+    if len(sys.argv) != 2 or not os.environ.get("CHRONIK_COMPAT_HTTP_PORT") or not os.environ.get("CHRONIK_COMPAT_ADMIN_KEY"):
+        print("usage: CHRONIK_COMPAT_HTTP_PORT=<port> CHRONIK_COMPAT_ADMIN_KEY=<key> %s <host:port>" % sys.argv[0], file=sys.stderr)
         return 2
     bootstrap = sys.argv[1]
     url = "http://127.0.0.1:%s" % os.environ["CHRONIK_COMPAT_HTTP_PORT"]

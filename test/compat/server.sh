@@ -13,6 +13,7 @@
 #   CHRONIK_COMPAT_HTTP_PORT  the loopback port of the unified HTTP API (health,
 #                        metrics, schema registry), the same on every start;
 #                        the admin API gets a random port (0)
+#   CHRONIK_COMPAT_ADMIN_KEY  the admin API key (registry writes need it)
 # The node tiers fast (a tiering pass every 200ms, a metadata snapshot at most
 # every 500ms) so tiered.sh need not wait long; the object store is the local
 # folder <data dir>/objects. The other scenarios' topics keep the default
@@ -32,6 +33,7 @@ BIN=${CHRONIK_COMPAT_BIN:?CHRONIK_COMPAT_BIN not set (run through run.sh)}
 DIR=${CHRONIK_COMPAT_DATA:?CHRONIK_COMPAT_DATA not set (run through run.sh)}
 PORT=${CHRONIK_COMPAT_PORT:?CHRONIK_COMPAT_PORT not set (run through run.sh)}
 HTTP_PORT=${CHRONIK_COMPAT_HTTP_PORT:?CHRONIK_COMPAT_HTTP_PORT not set (run through run.sh)}
+ADMIN_KEY=${CHRONIK_COMPAT_ADMIN_KEY:?CHRONIK_COMPAT_ADMIN_KEY not set (run through run.sh)}
 PIDFILE=$DIR/server.pid
 LOG=$DIR/server.log
 
@@ -79,7 +81,7 @@ start() {
   # The subshell exits at once, so the node is nobody's child here: it is
   # reaped by init, not left a zombie of this script or of run.sh.
   (
-    CHRONIK_BIND_ADDR=127.0.0.1 CHRONIK_KAFKA_PORT=$PORT CHRONIK_UNIFIED_API_PORT=$HTTP_PORT CHRONIK_ADMIN_API_PORT=0 CHRONIK_ADVERTISED_ADDR=127.0.0.1 CHRONIK_LOG_LEVEL=info CHRONIK_DEFAULT_PARTITIONS=3 \
+    CHRONIK_BIND_ADDR=127.0.0.1 CHRONIK_KAFKA_PORT=$PORT CHRONIK_UNIFIED_API_PORT=$HTTP_PORT CHRONIK_ADMIN_API_PORT=0 CHRONIK_ADMIN_API_KEY=$ADMIN_KEY CHRONIK_ADVERTISED_ADDR=127.0.0.1 CHRONIK_LOG_LEVEL=info CHRONIK_DEFAULT_PARTITIONS=3 \
       CHRONIK_TIER_INTERVAL_MS=200 CHRONIK_METADATA_SNAPSHOT_INTERVAL_MS=500 \
       setsid "$BIN" start --data-dir "$DIR" </dev/null >>"$LOG" 2>&1 &
     echo $! >"$PIDFILE"

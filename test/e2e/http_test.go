@@ -155,17 +155,27 @@ func TestSchemaRegistryWithClient(t *testing.T) {
 		t.Skipf("the registry parses %v, not AVRO: the schema parsers are not wired yet (bootstrap.provideSchemaFormats)", types)
 	}
 	c := ctx(t)
-	cl, err := sr.NewClient(sr.URLs(n.unifiedURL()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl := registryClient(t, n)
 	v1 := `{"type":"record","name":"Order","fields":[{"name":"id","type":"long"}]}`
 	v2 := `{"type":"record","name":"Order","fields":[{"name":"id","type":"long"},{"name":"note","type":"string","default":""}]}`
 	bad := `{"type":"record","name":"Order","fields":[{"name":"id","type":"long"},{"name":"total","type":"double"}]}`
 
+	// Without the admin key, writes on the unified port are refused with
+	// Confluent's error shape; reads are open.
+	anon, _ := sr.NewClient(sr.URLs(n.unifiedURL()))
+	var unauth *sr.ResponseError
+	if _, err := anon.CreateSchema(c, "orders-value", sr.Schema{Schema: v1}); !errors.As(err, &unauth) || unauth.StatusCode != 401 || unauth.ErrorCode != 401 {
+		t.Fatalf("an anonymous registration: %v", err)
+	}
+	if modes := anon.SetMode(c, sr.ModeReadOnly); modes[0].Err == nil {
+		t.Fatal("an anonymous client set the global mode")
+	}
 	s1, err := cl.CreateSchema(c, "orders-value", sr.Schema{Schema: v1})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if got, err := anon.SchemaByID(c, s1.ID); err != nil || got.Schema == "" {
+		t.Fatalf("an anonymous read: %+v %v", got, err)
 	}
 	if again, err := cl.RegisterSchema(c, "orders-value", sr.Schema{Schema: v1}, -1, -1); err != nil || again != s1.ID {
 		t.Fatalf("registering the same schema again: id %d (want %d), %v", again, s1.ID, err)
@@ -214,7 +224,7 @@ func TestSchemaRegistryWithClient(t *testing.T) {
 		t.Fatalf("re-register: id %d (want %d) %v", id, s1.ID, err)
 	}
 	n.restart()
-	cl, _ = sr.NewClient(sr.URLs(n.unifiedURL()))
+	cl = registryClient(t, n)
 	if got, err := cl.SchemaByVersion(context.Background(), "orders-value", -1); err != nil || got.ID != s1.ID {
 		t.Fatalf("after restart: %+v %v", got, err)
 	}

@@ -6,6 +6,8 @@ import (
 	"context"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -79,6 +81,20 @@ func (n *node) start() {
 		}
 		cleanup()
 	}
+}
+
+// adminKey is the node's admin API key: CHRONIK_ADMIN_API_KEY, or the one
+// generated into its data directory.
+func (n *node) adminKey() string {
+	n.t.Helper()
+	if k := n.env["CHRONIK_ADMIN_API_KEY"]; k != "" {
+		return k
+	}
+	b, err := os.ReadFile(filepath.Join(n.dir, "admin-api-key"))
+	if err != nil {
+		n.t.Fatalf("reading the admin key: %v", err)
+	}
+	return strings.TrimSpace(string(b))
 }
 
 // restart stops the node cleanly and starts it again on the same data.

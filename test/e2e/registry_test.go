@@ -14,9 +14,12 @@ import (
 	"github.com/twmb/franz-go/pkg/sr"
 )
 
+// registryClient is a franz-go registry client of the unified port that
+// authenticates its writes the way Confluent's serializers can: the admin
+// key as a Basic password (basic.auth.user.info=e2e:<key>).
 func registryClient(t *testing.T, n *node) *sr.Client {
 	t.Helper()
-	cl, err := sr.NewClient(sr.URLs(n.unifiedURL()))
+	cl, err := sr.NewClient(sr.URLs(n.unifiedURL()), sr.BasicAuth("e2e", n.adminKey()))
 	if err != nil {
 		t.Fatal(err)
 	}

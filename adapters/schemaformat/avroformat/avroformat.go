@@ -86,6 +86,15 @@ func (b *builder) hasLargeFixed() bool {
 
 // parse reads one schema text into the builder.
 func (b *builder) parse(text string) (*node, error) {
+	// decodeJSON stops at maxDepth itself; checking first, without
+	// recursion, refuses a deep text before anything walks it.
+	what := "the schema"
+	if b.inRef != "" {
+		what = fmt.Sprintf("reference %q", b.inRef)
+	}
+	if err := schemaformat.CheckNesting(what, text, maxDepth, schemaformat.JSONSyntax); err != nil {
+		return nil, err
+	}
 	v, err := decodeJSON(text)
 	if err != nil {
 		return nil, b.errf("", "%v", err)

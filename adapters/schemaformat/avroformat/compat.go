@@ -37,9 +37,16 @@ type verdict struct {
 // types each using the one defined before it can be as long as the text.
 const maxCheckDepth = 10000
 
+// maxCheckSteps bounds how many reader/writer type pairs one check
+// compares. Unions are compared branch against branch, so two unions of n
+// named types cost n squared pairs (5,000 branches each took 68 s); past
+// the bound the schemas count as incompatible, with a reason saying why.
+const maxCheckSteps = 1_000_000
+
 type checker struct {
 	memo  map[pair]*verdict
 	depth int
+	steps int
 }
 
 // canRead returns why reader cannot read data written with writer, one
@@ -79,6 +86,10 @@ func (c *checker) check(r, w *node) (bool, []reason) {
 	if c.depth >= maxCheckDepth {
 		return false, here("the schemas nest types more than %d deep; they are not compared further", maxCheckDepth)
 	}
+	if c.steps >= maxCheckSteps {
+		return false, here("the schemas are too large to compare (more than %d pairs of types); they are not compared further", maxCheckSteps)
+	}
+	c.steps++
 	v := &verdict{}
 	c.memo[key] = v
 	c.depth++
@@ -177,6 +188,17 @@ func (c *checker) calculate(r, w *node) []reason {
 			return nil
 		}
 	case kUnion:
+		// The branch of w's own type or name reads it if any does, in
+		// nearly every schema: try it first, then the others.
+		key := w.unionKey()
+		for _, rb := range r.branches {
+			if rb.unionKey() == key {
+				if ok, _ := c.check(rb, w); ok {
+					return nil
+				}
+				break
+			}
+		}
 		for _, rb := range r.branches {
 			if ok, _ := c.check(rb, w); ok {
 				return nil

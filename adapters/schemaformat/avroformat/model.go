@@ -121,9 +121,15 @@ func (n *node) describe() string {
 	case n.kind.named():
 		return n.kind.String() + " " + n.full()
 	case n.kind == kUnion:
-		parts := make([]string, len(n.branches))
+		// A message names a few branches, not thousands.
+		const named = 10
+		parts := make([]string, 0, min(len(n.branches), named+1))
 		for i, b := range n.branches {
-			parts[i] = b.unionKey()
+			if i == named {
+				parts = append(parts, fmt.Sprintf("and %d more", len(n.branches)-named))
+				break
+			}
+			parts = append(parts, b.unionKey())
 		}
 		return "union [" + strings.Join(parts, ", ") + "]"
 	case n.logical != nil:

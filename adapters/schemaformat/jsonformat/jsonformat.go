@@ -32,6 +32,18 @@ func New() *Parser { return &Parser{} }
 // Type is schema.JSON.
 func (*Parser) Type() schema.Type { return schema.JSON }
 
+// MaxDepth bounds how deeply a schema's JSON may nest, objects and arrays
+// counted: Jackson's default nesting limit (StreamReadConstraints), which
+// Confluent's registry parses JSON Schemas with.
+const MaxDepth = 1000
+
+// MaxNodes bounds how many objects and booleans (the values that may be
+// subschemas) a schema and its references hold together: the schema
+// library compiles n subschemas in time that grows with n squared (10,000
+// take about half a second, 20,000 two seconds, the 700,000 that fit in a
+// 2 MB request would take most of an hour).
+const MaxNodes = 10_000
+
 // rootURL is where the schema being parsed lives; a reference named
 // "customer.json" is found at mem://input/customer.json (Confluent's
 // base URI too).
@@ -45,6 +57,17 @@ const rootURL = "mem://input"
 // root and of every ref. Nothing is fetched from the network or the file
 // system. Errors wrap schema.ErrInvalidSchema.
 func (*Parser) Parse(text string, refs []schemaformat.Ref) (schemaformat.Parsed, error) {
+	// Every walk below (the decoder, the library's compiler, the model
+	// builder, the printers) recurses once per level: the depth is checked
+	// first, without recursion, for the schema and every reference.
+	if err := schemaformat.CheckNesting("the schema", text, MaxDepth, schemaformat.JSONSyntax); err != nil {
+		return nil, err
+	}
+	for _, r := range refs {
+		if err := schemaformat.CheckNesting(fmt.Sprintf("reference %q", r.Name), r.Text, MaxDepth, schemaformat.JSONSyntax); err != nil {
+			return nil, err
+		}
+	}
 	doc, err := decode(text)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", schema.ErrInvalidSchema, err)
@@ -91,15 +114,20 @@ func (*Parser) Parse(text string, refs []schemaformat.Ref) (schemaformat.Parsed,
 	}
 	addBase(doc, rootURL)
 	refDocs := make([]any, len(refs))
+	nodes := countNodes(doc, MaxNodes)
 	for i, r := range refs {
 		v, err := decode(r.Text)
 		if err != nil {
 			return nil, fmt.Errorf("%w: reference %q: %v", schema.ErrInvalidSchema, r.Name, err)
 		}
 		refDocs[i] = v
+		nodes += countNodes(v, MaxNodes)
 		if u, err := join(rootURL, r.Name); err == nil {
 			addBase(v, u)
 		}
+	}
+	if nodes > MaxNodes {
+		return nil, fmt.Errorf("%w: the schema and its references hold more than %d objects and booleans (each may be a subschema); split the schema", schema.ErrInvalidSchema, MaxNodes)
 	}
 	for i, r := range refs {
 		pv := plain(refDocs[i])

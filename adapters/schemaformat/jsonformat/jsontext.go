@@ -68,6 +68,7 @@ func decodeValue(dec *json.Decoder) (any, error) {
 		switch t {
 		case '{':
 			var o object
+			var index map[string]int // key -> position, once o is long enough to need it
 			for dec.More() {
 				kt, err := dec.Token()
 				if err != nil {
@@ -81,10 +82,27 @@ func decodeValue(dec *json.Decoder) (any, error) {
 				if err != nil {
 					return nil, err
 				}
-				if i := slices.IndexFunc(o, func(m member) bool { return m.key == key }); i >= 0 {
-					o[i].val = v
+				i := -1
+				if index != nil {
+					if j, ok := index[key]; ok {
+						i = j
+					}
 				} else {
-					o = append(o, member{key, v})
+					i = slices.IndexFunc(o, func(m member) bool { return m.key == key })
+				}
+				if i >= 0 {
+					o[i].val = v
+					continue
+				}
+				o = append(o, member{key, v})
+				switch {
+				case index != nil:
+					index[key] = len(o) - 1
+				case len(o) > 16: // a linear search per key would make a large object quadratic
+					index = make(map[string]int, 2*len(o))
+					for j, m := range o {
+						index[m.key] = j
+					}
 				}
 			}
 			if _, err := dec.Token(); err != nil { // '}'
@@ -231,4 +249,33 @@ func isBMPOnly(s string) bool {
 		}
 	}
 	return true
+}
+
+// countNodes returns how many objects and booleans v holds, itself
+// included: every one may be a subschema, and the schema library compiles
+// n subschemas in time that grows with n squared. It stops counting past
+// limit.
+func countNodes(v any, limit int) int {
+	n := 0
+	var walk func(v any)
+	walk = func(v any) {
+		if n > limit {
+			return
+		}
+		switch v := v.(type) {
+		case object:
+			n++
+			for _, m := range v {
+				walk(m.val)
+			}
+		case []any:
+			for _, e := range v {
+				walk(e)
+			}
+		case bool:
+			n++
+		}
+	}
+	walk(v)
+	return n
 }

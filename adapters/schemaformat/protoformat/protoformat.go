@@ -28,6 +28,14 @@ func New() *Parser { return &Parser{} }
 // Type is schema.Protobuf.
 func (*Parser) Type() schema.Type { return schema.Protobuf }
 
+// MaxDepth bounds how deeply a .proto file's brackets ({ [ ( <) may nest:
+// nested messages, message literals in options. Protobuf's runtimes refuse
+// to decode messages nested more than 100 deep by default, so a schema
+// nested deeper describes nothing they could read. (The compiler refuses
+// message declarations nested 32 deep itself, but only after its parser
+// has built the whole syntax tree: 300,000 levels cost gigabytes.)
+const MaxDepth = 100
+
 // Parse compiles text as a .proto file whose imports are refs (Ref.Name is
 // the import path), the well-known google/protobuf files, the google/type
 // files and Confluent's confluent/meta.proto and confluent/type/*.proto.
@@ -42,6 +50,16 @@ func (*Parser) Parse(text string, refs []schemaformat.Ref) (p schemaformat.Parse
 			p, err = nil, fmt.Errorf("%w: the Protobuf compiler failed on this schema: %v", schema.ErrInvalidSchema, r)
 		}
 	}()
+	// The compiler's syntax tree and every walk of it recurse once per
+	// level: the depth is checked first, without recursion.
+	if err := schemaformat.CheckNesting("the schema", text, MaxDepth, schemaformat.ProtoSyntax); err != nil {
+		return nil, err
+	}
+	for _, r := range refs {
+		if err := schemaformat.CheckNesting(fmt.Sprintf("reference %q", r.Name), r.Text, MaxDepth, schemaformat.ProtoSyntax); err != nil {
+			return nil, err
+		}
+	}
 	res, err := compile(text, refs)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,145 @@
+package jsonformat
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chronik-stream/chronik/domain/schema"
+	"github.com/chronik-stream/chronik/ports/schemaformat"
+)
+
+// nestedProperties is a JSON Schema whose properties nest levels deep
+// (two JSON levels each: the schema object and "properties"; one more at
+// the bottom).
+func nestedProperties(levels int) string {
+	return strings.Repeat(`{"type":"object","properties":{"a":`, levels) + `{"type":"string"}` + strings.Repeat(`}}`, levels)
+}
+
+// On main, 8 million '[' overflowed the goroutine stack (a fatal error no
+// recover catches): the decoder recursed once per bracket.
+func TestDeepSchemaIsRefused(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		text string
+		refs []schemaformat.Ref
+	}{
+		{"eight_million_brackets", strings.Repeat("[", 8<<20), nil},
+		{"eight_million_objects", strings.Repeat(`{"a":`, 8<<20/5), nil},
+		{"valid_json_one_past_the_limit", strings.Repeat("[", MaxDepth+1) + strings.Repeat("]", MaxDepth+1), nil},
+		{"nested_properties", nestedProperties(MaxDepth / 2), nil},
+		{"deep_reference", `{"$ref":"deep.json"}`, []schemaformat.Ref{{Name: "deep.json", Text: strings.Repeat("[", 1<<20)}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			start := time.Now()
+			_, err := New().Parse(c.text, c.refs)
+			if !errors.Is(err, schema.ErrInvalidSchema) || !strings.Contains(err.Error(), "levels deep") {
+				t.Fatalf("got %v, want the nesting error", err)
+			}
+			if d := time.Since(start); d > 2*time.Second {
+				t.Fatalf("refusing took %v", d)
+			}
+		})
+	}
+}
+
+// The deepest schema the limit lets through parses, prints and compares
+// with itself in reasonable time.
+func TestDeepestAllowedSchemaParses(t *testing.T) {
+	text := nestedProperties((MaxDepth - 1) / 2)
+	start := time.Now()
+	p, err := New().Parse(text, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := p.CanRead(p); len(r) != 0 {
+		t.Fatalf("cannot read itself: %q", r)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("took %v", d)
+	}
+}
+
+// FuzzParseNesting: texts made of an opening run, a middle and a closing
+// run, nested up to thousands deep, never crash Parse: it accepts them or
+// says they are invalid, and refuses every one that nests past MaxDepth.
+func FuzzParseNesting(f *testing.F) {
+	f.Add(`{"type":"array","items":`, uint16(2000), `{}`, `}`)
+	f.Add(`[`, uint16(5000), ``, `]`)
+	f.Add(`{"type":"object","properties":{"a":`, uint16(300), `true`, `}}`)
+	f.Add(`{"allOf":[`, uint16(400), `{"$ref":"#"}`, `]}`)
+	f.Fuzz(func(t *testing.T, open string, n uint16, middle, close string) {
+		if len(open) > 64 || len(close) > 64 || len(middle) > 256 {
+			return
+		}
+		text := strings.Repeat(open, int(n)) + middle + strings.Repeat(close, int(n))
+		_, err := New().Parse(text, nil)
+		if err != nil && !errors.Is(err, schema.ErrInvalidSchema) {
+			t.Fatalf("error does not wrap ErrInvalidSchema: %v", err)
+		}
+		if err == nil && schemaformat.CheckNesting("", text, MaxDepth, schemaformat.JSONSyntax) != nil {
+			t.Fatalf("accepted a text nested past %d", MaxDepth)
+		}
+	})
+}
+
+// anyOf is a schema whose anyOf lists n copies of sub.
+func anyOf(n int, sub string) string {
+	return `{"anyOf":[` + strings.TrimSuffix(strings.Repeat(sub+",", n), ",") + `]}`
+}
+
+// The schema library compiles n subschemas in time that grows with n
+// squared: on main 40,000 took about 9 s and the 700,000 empty ones that
+// fit in a 2 MB request most of an hour, for anyone who can POST a
+// compatibility check. More than MaxNodes objects and booleans are refused
+// at once.
+func TestBroadSchemaIsRefused(t *testing.T) {
+	var props strings.Builder
+	props.WriteString(`{"type":"object","properties":{`)
+	for i := range 100_000 {
+		if i > 0 {
+			props.WriteString(",")
+		}
+		fmt.Fprintf(&props, `"p%d":{}`, i)
+	}
+	props.WriteString("}}")
+	for _, c := range []struct {
+		name string
+		text string
+		refs []schemaformat.Ref
+	}{
+		{"anyOf_40000", anyOf(40_000, `{"type":"string"}`), nil},
+		{"anyOf_700000_empty", anyOf(700_000, `{}`), nil},
+		{"anyOf_400000_true", anyOf(400_000, `true`), nil},
+		{"properties_100000", props.String(), nil},
+		{"spread_over_references", `{"allOf":[{"$ref":"a.json"},{"$ref":"b.json"}]}`, []schemaformat.Ref{
+			{Name: "a.json", Text: anyOf(MaxNodes/2, `{}`)}, {Name: "b.json", Text: anyOf(MaxNodes/2, `{}`)}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			start := time.Now()
+			_, err := New().Parse(c.text, c.refs)
+			if !errors.Is(err, schema.ErrInvalidSchema) || !strings.Contains(err.Error(), "objects and booleans") {
+				t.Fatalf("got %.300v, want the breadth error", err)
+			}
+			if d := time.Since(start); d > 2*time.Second {
+				t.Fatalf("refusing took %v", d)
+			}
+		})
+	}
+}
+
+// The broadest schema the limit lets through parses in reasonable time.
+func TestBroadestAllowedSchemaParses(t *testing.T) {
+	start := time.Now()
+	p, err := New().Parse(anyOf(MaxNodes-1, `{"type":"string"}`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = p.CanRead(p)
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("took %v", d)
+	}
+	t.Logf("%d subschemas: %v", MaxNodes-1, time.Since(start))
+}
