@@ -19,7 +19,13 @@
 //	    │   ├── 00000000000000000000.timeindex its time index
 //	    │   └── 00000000000000001834.log       active segment (indexes in memory only)
 //	    ├── orders-1.creating/                 being created; removed at open
-//	    └── orders-2.deleting-<nanos>/         being deleted; removed at open
+//	    └── orders-2.<nanos>.deleting/         being deleted; removed at open
+//
+// Every name fits in 255 bytes for every legal topic name (249 bytes) and
+// partition index: when "<topic>-<partition>" does not, the topic is cut
+// and a hash of the whole name added, "<topic prefix>~<16 hex>-<partition>"
+// ('~' is not legal in topic names); the .creating and .deleting names cut
+// the directory name to fit. meta.json holds the real name.
 //
 // # WAL files
 //
@@ -169,8 +175,12 @@
 //
 // # Recovery (New)
 //
-//  1. Remove partitions/*.creating and *.deleting-* directories.
-//  2. For each partition directory: read meta.json (missing or invalid is
+//  1. Remove partitions/*.creating and *.deleting directories (and
+//     *.deleting-<nanos> ones of earlier versions that hold no partition of
+//     their own name). A leftover that cannot be removed, and a directory
+//     without meta.json or whose meta.json names another directory, is
+//     left alone with a WARN: it never stops the store from starting.
+//  2. For each partition directory: read meta.json (invalid is
 //     log.ErrCorrupt); remove *.tmp files and index files without their
 //     segment; load sealed segments' indexes (or rebuild them); scan the
 //     last (active) segment batch by batch, checking sizes, contiguous

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -25,8 +26,12 @@ import (
 const (
 	metaFileName   = "meta.json"
 	creatingSuffix = ".creating" // a partition directory being created
-	deletingInfix  = ".deleting" // a partition directory being deleted
-	metaVersion    = 1
+	deletingSuffix = ".deleting" // a partition directory being deleted: <name>.<nanos>.deleting
+	// oldDeletingInfix marks deleted directories of earlier versions,
+	// <name>.deleting-<nanos>; that form can also be a partition's name (topic
+	// "x.deleting", partition 7), so only its metadata tells them apart.
+	oldDeletingInfix = ".deleting-"
+	metaVersion      = 1
 )
 
 // partition is one partition log. See doc.go for the lock order.
@@ -59,8 +64,33 @@ type partition struct {
 	active *segment
 }
 
+// maxNameBytes is the longest file name the store creates: 255 bytes is
+// the limit of ext4, XFS, btrfs, APFS and NTFS.
+const maxNameBytes = 255
+
+// partitionDirName is "<topic>-<index>", as Kafka names it, when that fits
+// in maxNameBytes; otherwise the topic is cut and a hash of the whole name
+// keeps it apart from others: "<topic prefix>~<16 hex digits>-<index>".
+// '~' cannot occur in a topic name, so the two forms never collide. The
+// real name is in meta.json.
 func partitionDirName(tp topic.Partition) string {
-	return tp.Topic + "-" + strconv.FormatInt(int64(tp.Index), 10)
+	idx := "-" + strconv.FormatInt(int64(tp.Index), 10)
+	if len(tp.Topic)+len(idx) <= maxNameBytes {
+		return tp.Topic + idx
+	}
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(tp.Topic))
+	tag := fmt.Sprintf("~%016x", h.Sum64())
+	return tp.Topic[:maxNameBytes-len(idx)-len(tag)] + tag + idx
+}
+
+// fitName cuts name so that name+suffix fits in maxNameBytes. It names
+// directories that are only recognised by their suffix (creating, deleting).
+func fitName(name, suffix string) string {
+	if n := maxNameBytes - len(suffix); len(name) > n {
+		name = name[:n]
+	}
+	return name + suffix
 }
 
 // parsePartitionDirName splits "<topic>-<index>" at the last '-'.
@@ -123,7 +153,7 @@ func (s *Store) writeMeta(dir string, tp topic.Partition, id topic.ID, logStart 
 // either nothing or a complete directory.
 func (s *Store) createPartitionDir(tp topic.Partition, id topic.ID, start int64) (*partition, error) {
 	final := filepath.Join(s.partDir, partitionDirName(tp))
-	tmp := final + creatingSuffix
+	tmp := filepath.Join(s.partDir, fitName(partitionDirName(tp), creatingSuffix))
 	if err := os.RemoveAll(tmp); err != nil {
 		return nil, fmt.Errorf("removing leftover %s: %w", tmp, err)
 	}
@@ -162,7 +192,8 @@ func (s *Store) createPartitionDir(tp topic.Partition, id topic.ID, start int64)
 // removePartitionDir deletes a partition's directory: first renamed out of
 // the way (atomic), then removed.
 func (s *Store) removePartitionDir(dir string) error {
-	gone := fmt.Sprintf("%s%s-%d", dir, deletingInfix, time.Now().UnixNano())
+	// Kafka too cuts the name of a deleted partition's directory to fit.
+	gone := filepath.Join(filepath.Dir(dir), fitName(filepath.Base(dir), fmt.Sprintf(".%d%s", time.Now().UnixNano(), deletingSuffix)))
 	if err := os.Rename(dir, gone); err != nil {
 		return fmt.Errorf("renaming %s for deletion: %w", dir, err)
 	}
@@ -189,11 +220,19 @@ func (p *partition) closeFiles() error {
 	return errors.Join(errs...)
 }
 
+// errNotPartition: a directory under partitions/ that is not one (no
+// metadata file, or metadata naming another directory). Recovery leaves it
+// alone, or removes it when it is a deletion leftover of an earlier version.
+var errNotPartition = errors.New("not a partition directory")
+
 // openPartition loads one partition directory at startup: the metadata
 // file, every segment, the indexes of the sealed ones (rebuilt when missing
 // or invalid) and the active segment, whose torn or corrupt tail is cut.
 func (s *Store) openPartition(dir string, rs *RecoveryStats) (p *partition, err error) {
 	mb, err := os.ReadFile(filepath.Join(dir, metaFileName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: it has no %s", errNotPartition, metaFileName)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading metadata of %s: %w", dir, err)
 	}
@@ -202,7 +241,7 @@ func (s *Store) openPartition(dir string, rs *RecoveryStats) (p *partition, err 
 		return nil, fmt.Errorf("partition directory %s: %w", dir, err)
 	}
 	if want := partitionDirName(tp); want != filepath.Base(dir) {
-		return nil, fmt.Errorf("%w: partition directory %s holds metadata of %s", log.ErrCorrupt, dir, tp)
+		return nil, fmt.Errorf("%w: its metadata names partition %s, whose directory is %s", errNotPartition, tp, want)
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
