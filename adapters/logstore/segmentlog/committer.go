@@ -405,7 +405,13 @@ func (s *Store) appendToSegment(p *partition, batch []byte, h record.Header) err
 		sg = p.active
 	}
 	pos := sg.size
-	if _, err := sg.f.WriteAt(batch, pos); err != nil {
+	f, err := s.handles.acquire(sg)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteAt(batch, pos)
+	s.handles.release(sg, true)
+	if err != nil {
 		return fmt.Errorf("appending to segment %s at %d: %w", sg.path, pos, err)
 	}
 	p.mu.Lock()
@@ -444,7 +450,9 @@ func (s *Store) writeback() {
 	for r := range s.wbQ {
 		r.sg.io.RLock()
 		if !r.sg.closed && !s.cfg.NoSync {
-			if err := startWriteback(r.sg.f, r.off, r.n); err != nil {
+			// A file that is not open was fsynced when it closed.
+			err := s.handles.ifOpen(r.sg, func(f file) error { return startWriteback(f, r.off, r.n) })
+			if err != nil {
 				s.logger.Debug("starting writeback of a segment", "segment", r.sg.path, "error", err.Error())
 			}
 		}
@@ -473,7 +481,7 @@ func (s *Store) shouldRoll(sg *segment, cfg logstore.PartitionConfig, n int, h r
 // ever needs to validate the last segment. Same callers as appendToSegment.
 func (s *Store) roll(p *partition, base int64) error {
 	old := p.active
-	if err := s.syncFile(old.f); err != nil {
+	if err := s.handles.ifOpen(old, s.syncFile); err != nil {
 		return fmt.Errorf("syncing segment %s to seal it: %w", old.path, err)
 	}
 	if err := s.writeIndexFiles(old); err != nil {
@@ -488,7 +496,9 @@ func (s *Store) roll(p *partition, base int64) error {
 		_ = f.Close()
 		return err
 	}
-	sg := newSegment(p.dir, base, f, s.now())
+	sg := newSegment(s.handles, p.dir, base, s.now())
+	s.handles.adopt(sg, f)
+	s.handles.release(sg, false)
 	p.mu.Lock()
 	old.sealed = true
 	p.segs = append(p.segs, sg)
@@ -703,7 +713,7 @@ func (s *Store) syncSegment(sg *segment) error {
 	if sg.closed {
 		return nil
 	}
-	return s.syncFile(sg.f)
+	return s.handles.ifOpen(sg, s.syncFile)
 }
 
 // checkpointer runs background checkpoints handed over by maybeRotate.

@@ -199,6 +199,25 @@
 //     yet), delete the old WAL files.
 //  5. HighWatermark = LogEnd for every partition; log what was recovered.
 //
+// # File handles
+//
+// Segment files, sealed and active alike, are opened on demand through one
+// handle cache per store (handles.go) and stay open on a least-recently-used
+// list; past Config.MaxOpenSegments (default: half of RLIMIT_NOFILE) the
+// least recently used idle ones close. A file in use by a read or write is
+// never closed, so the bound is soft by the operations in flight. A file
+// written through (or holding data recovery found that a crashed process
+// left in the page cache) is fsynced before it closes, and a failed fsync
+// there poisons the store; so a segment whose file is closed holds no
+// unsynced data, and checkpoints and seals fsync only open files. The
+// eviction's fsync runs in the goroutine whose open caused it (a reader,
+// the applier, recovery) after handleCache.mu is released; its failure
+// takes Store.qmu to poison, so no caller holds Store.qmu while it opens a
+// segment. Recovery
+// opens each segment only while it checks it. Index files, meta.json and
+// directories are opened only for a moment; the WAL has one file open and
+// LOCK one.
+//
 // # Goroutines
 //
 // The committer (run: WAL writes and fsyncs, ops, rotation), the applier
@@ -216,7 +235,8 @@
 //	  Store.mu     (partition map, closed)       held briefly, never across the locks below
 //	partition.adminMu (DeleteRecords)
 //	  partition.mu (segments, hw, log start, config, watchers)
-//	    segment.io (R: pread in flight; W: closing the file)
+//	    segment.io (R: pread in flight; W: closing the segment)
+//	      handleCache.mu (open files, LRU list)   leaf; files close and fsync outside it
 //	partition.appendMu (offset assignment)
 //	  Store.qmu    (pending group, ops, closing, poison)
 //

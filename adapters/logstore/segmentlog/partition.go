@@ -184,7 +184,9 @@ func (s *Store) createPartitionDir(tp topic.Partition, id topic.ID, start int64)
 	}
 	p := &partition{tp: tp, id: id, dir: final, hw: start, logStart: start}
 	p.logEnd.Store(start)
-	seg := newSegment(final, start, f, s.now())
+	seg := newSegment(s.handles, final, start, s.now())
+	s.handles.adopt(seg, f)
+	s.handles.release(seg, false)
 	p.segs, p.active = []*segment{seg}, seg
 	return p, nil
 }
@@ -291,20 +293,12 @@ func (s *Store) openPartition(dir string, rs *RecoveryStats) (p *partition, err 
 		}
 	}()
 	now := s.now()
+	// Files open on demand through the handle cache, so a store of many
+	// segments opens with few files open.
 	for i, base := range bases {
-		last := i == len(bases)-1
-		flag := os.O_RDONLY
-		if last {
-			flag = os.O_RDWR
-		}
-		path := segmentPath(dir, base)
-		f, err := s.open(path, flag, 0)
-		if err != nil {
-			return nil, fmt.Errorf("opening %s: %w", path, err)
-		}
-		sg := newSegment(dir, base, f, now)
+		sg := newSegment(s.handles, dir, base, now)
 		p.segs = append(p.segs, sg)
-		if last {
+		if i == len(bases)-1 {
 			if err := s.openActive(p, sg, rs); err != nil {
 				return nil, err
 			}
@@ -326,11 +320,18 @@ func (s *Store) openPartition(dir string, rs *RecoveryStats) (p *partition, err 
 // CRC, truncates a torn or corrupt tail and rebuilds the in-memory indexes.
 // Index files of the active segment are stale by definition and removed.
 func (s *Store) openActive(p *partition, sg *segment, rs *RecoveryStats) error {
-	size, err := fileSize(sg.f)
+	f, err := s.handles.acquire(sg)
+	if err != nil {
+		return err
+	}
+	// Marked written: the segment may hold data that a crashed process
+	// left in the page cache; it is fsynced before its file closes.
+	defer s.handles.release(sg, true)
+	size, err := fileSize(f)
 	if err != nil {
 		return fmt.Errorf("stat %s: %w", sg.path, err)
 	}
-	res, err := scanBatches(sg.f, size, sg.base, true, func(pos int64, h record.Header) {
+	res, err := scanBatches(f, size, sg.base, true, func(pos int64, h record.Header) {
 		sg.track(pos, h, s.cfg.IndexIntervalBytes)
 	})
 	if err != nil {
@@ -340,10 +341,10 @@ func (s *Store) openActive(p *partition, sg *segment, rs *RecoveryStats) error {
 		cut := size - res.end
 		s.logger.Warn("cutting the tail of a segment", "partition", p.tp.String(), "segment", sg.path,
 			"offset", res.next, "position", res.end, "bytes_cut", cut, "reason", res.bad.Error())
-		if err := sg.f.Truncate(res.end); err != nil {
+		if err := f.Truncate(res.end); err != nil {
 			return fmt.Errorf("truncating %s to %d: %w", sg.path, res.end, err)
 		}
-		if err := s.syncFile(sg.f); err != nil {
+		if err := s.syncFile(f); err != nil {
 			return fmt.Errorf("syncing %s: %w", sg.path, err)
 		}
 		rs.SegmentBytesTruncated += cut
@@ -361,18 +362,23 @@ func (s *Store) openActive(p *partition, sg *segment, rs *RecoveryStats) error {
 // not match the segment. sg.next is already set from the next segment.
 func (s *Store) loadSealed(sg *segment, rs *RecoveryStats) error {
 	sg.sealed = true
-	size, err := fileSize(sg.f)
+	f, err := s.handles.acquire(sg)
+	if err != nil {
+		return err
+	}
+	defer s.handles.release(sg, false)
+	size, err := fileSize(f)
 	if err != nil {
 		return fmt.Errorf("stat %s: %w", sg.path, err)
 	}
 	next := sg.next
-	if err := s.loadIndexFiles(sg, size); err == nil {
+	if err := s.loadIndexFiles(sg, f, size); err == nil {
 		return nil
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		s.logger.Warn("rebuilding index of a segment", "segment", sg.path, "reason", err.Error())
 	}
 	sg.resetTracking()
-	res, err := scanBatches(sg.f, size, sg.base, false, func(pos int64, h record.Header) {
+	res, err := scanBatches(f, size, sg.base, false, func(pos int64, h record.Header) {
 		sg.track(pos, h, s.cfg.IndexIntervalBytes)
 	})
 	if err != nil {
@@ -398,7 +404,7 @@ func (s *Store) loadSealed(sg *segment, rs *RecoveryStats) error {
 
 // loadIndexFiles reads and checks the index files of a sealed segment of
 // size bytes whose batches end at sg.next.
-func (s *Store) loadIndexFiles(sg *segment, size int64) error {
+func (s *Store) loadIndexFiles(sg *segment, f file, size int64) error {
 	ib, err := os.ReadFile(indexPath(sg.path))
 	if err != nil {
 		return err
@@ -425,7 +431,7 @@ func (s *Store) loadIndexFiles(sg *segment, size int64) error {
 			return fmt.Errorf("%w: offset index entry %d@%d is outside the segment", log.ErrCorrupt, last.RelOffset, last.Position)
 		}
 		// The last entry must point at a batch header with that offset.
-		hr := headerReader{r: sg.f, limit: size}
+		hr := headerReader{r: f, limit: size}
 		h, err := hr.header(int64(last.Position))
 		if err != nil || h.BaseOffset != sg.base+int64(last.RelOffset) {
 			return fmt.Errorf("%w: offset index entry %d@%d does not point at its batch", log.ErrCorrupt, last.RelOffset, last.Position)
