@@ -30,6 +30,11 @@ type Config struct {
 	// Overrides are broker-level defaults for topic configs (e.g. from
 	// CHRONIK_* settings), applied when a topic does not set the key.
 	Overrides map[string]string
+	// MaxPartitions bounds the partitions of all topics on this node, and
+	// MaxPartitionsPerRequest those one request creates (see Request).
+	// Zero: no limit. See limits.go.
+	MaxPartitions           int
+	MaxPartitionsPerRequest int
 }
 
 // Service owns the set of topics. Safe for concurrent use.
@@ -189,6 +194,9 @@ func (s *Service) Create(ctx context.Context, spec Spec, validateOnly bool) (top
 	if err := s.collides(t.Name); err != nil {
 		return topic.Topic{}, err
 	}
+	if err := s.admitLocked(t.Partitions); err != nil {
+		return topic.Topic{}, err
+	}
 	if validateOnly {
 		return t, nil
 	}
@@ -275,6 +283,9 @@ func (s *Service) AddPartitions(ctx context.Context, name string, count int32, v
 		return fmt.Errorf("%w: topic %q has %d partitions; the new count %d must be larger", topic.ErrInvalidPartitions, name, t.Partitions, count)
 	}
 	if err := topic.ValidatePartitions(count); err != nil {
+		return err
+	}
+	if err := s.admitLocked(count - t.Partitions); err != nil {
 		return err
 	}
 	if validateOnly {
