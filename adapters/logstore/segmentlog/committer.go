@@ -488,7 +488,7 @@ func (s *Store) roll(p *partition, base int64) error {
 		return fmt.Errorf("sealing segment %s: %w", old.path, err)
 	}
 	path := segmentPath(p.dir, base)
-	f, err := s.open(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := s.open(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, s.cfg.FileMode)
 	if err != nil {
 		return fmt.Errorf("creating segment %s: %w", path, err)
 	}
@@ -613,7 +613,7 @@ func (s *Store) checkpointNow() error {
 func (s *Store) rotateWAL() (ckptJob, error) {
 	seq := s.walSeq + 1
 	path := walPath(s.walDir, seq)
-	f, err := s.open(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := s.open(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, s.cfg.FileMode)
 	if err != nil {
 		return ckptJob{}, fmt.Errorf("creating WAL file %s: %w", path, err)
 	}

@@ -160,13 +160,13 @@ func (s *Store) createPartitionDir(tp topic.Partition, id topic.ID, start int64)
 	if err := os.RemoveAll(final); err != nil { // not in the store, so a stray
 		return nil, fmt.Errorf("removing stray %s: %w", final, err)
 	}
-	if err := os.Mkdir(tmp, 0o755); err != nil {
+	if err := os.Mkdir(tmp, s.cfg.DirMode); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", tmp, err)
 	}
 	if err := s.writeFileAtomic(filepath.Join(tmp, metaFileName), encodeMeta(tp, id, start)); err != nil {
 		return nil, err
 	}
-	f, err := s.open(segmentPath(tmp, start), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := s.open(segmentPath(tmp, start), os.O_RDWR|os.O_CREATE|os.O_EXCL, s.cfg.FileMode)
 	if err != nil {
 		return nil, fmt.Errorf("creating first segment of %s: %w", tp, err)
 	}
@@ -275,7 +275,7 @@ func (s *Store) openPartition(dir string, rs *RecoveryStats) (p *partition, err 
 	if len(bases) == 0 {
 		// Only possible if every segment was removed by hand; start empty at the log start.
 		bases = []int64{logStart}
-		f, err := s.open(segmentPath(dir, logStart), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+		f, err := s.open(segmentPath(dir, logStart), os.O_RDWR|os.O_CREATE|os.O_EXCL, s.cfg.FileMode)
 		if err != nil {
 			return nil, fmt.Errorf("creating segment of %s: %w", tp, err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -31,6 +32,8 @@ const (
 	DefaultRetentionInterval  = 30 * time.Second
 	DefaultSegmentBytes       = 1 << 30
 	DefaultSegmentMs          = 7 * 24 * 60 * 60 * 1000 // milliseconds
+	DefaultFileMode           = 0o600
+	DefaultDirMode            = 0o700
 )
 
 // maxWALBatch is the largest batch a WAL record can frame.
@@ -78,6 +81,10 @@ type Config struct {
 	// the rest to connections, the metadata store and the WAL; see
 	// DefaultMaxOpenSegments.
 	MaxOpenSegments int
+	// FileMode and DirMode are the permission bits of the files and
+	// directories the store creates. Zero: 0600 and 0700 (only the node's
+	// user reads the data).
+	FileMode, DirMode fs.FileMode
 
 	// openFile opens every file the store writes; tests inject failures.
 	openFile openFunc
@@ -106,6 +113,13 @@ func (c Config) withDefaults() Config {
 	if c.openFile == nil {
 		c.openFile = osOpen
 	}
+	if c.FileMode == 0 {
+		c.FileMode = DefaultFileMode
+	}
+	if c.DirMode == 0 {
+		c.DirMode = DefaultDirMode
+	}
+	c.FileMode, c.DirMode = c.FileMode.Perm(), c.DirMode.Perm()
 	if c.MaxOpenSegments <= 0 {
 		c.MaxOpenSegments = DefaultMaxOpenSegments()
 	}
@@ -264,11 +278,11 @@ func New(cfg Config, logger *slog.Logger) (*Store, error) {
 	}
 	s.handles = newHandleCache(cfg.MaxOpenSegments, cfg.openFile, cfg.NoSync, s.poison)
 	for _, dir := range []string{cfg.Dir, s.walDir, s.partDir} {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := os.MkdirAll(dir, cfg.DirMode); err != nil {
 			return nil, fmt.Errorf("segmentlog: creating %s: %w", dir, err)
 		}
 	}
-	lock, err := lockDir(cfg.Dir)
+	lock, err := lockDir(cfg.Dir, cfg.FileMode)
 	if err != nil {
 		return nil, fmt.Errorf("segmentlog: %w", err)
 	}

@@ -24,8 +24,9 @@ var Set = wire.NewSet(New, wire.Bind(new(objstore.Bucket), new(*Store)))
 const (
 	objSuffix  = "%o"     // suffix of every object file
 	tmpPattern = "%tmp-*" // os.CreateTemp pattern of in-flight writes
-	dirPerm    = 0o755
-	filePerm   = 0o644
+	// Default modes: only the node's user reads its data.
+	dirPerm  = 0o700
+	filePerm = 0o600
 	// mkdirRetries bounds how often a Put recreates a directory that a
 	// concurrent Delete keeps removing.
 	mkdirRetries = 16
@@ -36,6 +37,8 @@ const (
 // Stores (or processes) on the same root.
 type Store struct {
 	root   string // absolute, cleaned
+	files  fs.FileMode
+	dirs   fs.FileMode
 	closed atomic.Bool
 	// syncErr is the first failed fsync. After one, the kernel may have
 	// dropped dirty pages and later fsyncs may succeed without having
@@ -46,16 +49,21 @@ type Store struct {
 
 var _ objstore.Bucket = (*Store)(nil)
 
-// New opens the bucket kept in root, creating the folder if needed.
-func New(root string) (*Store, error) {
+// New opens the bucket kept in root, creating the folder if needed. Files
+// are created 0600 and folders 0700.
+func New(root string) (*Store, error) { return NewWithModes(root, filePerm, dirPerm) }
+
+// NewWithModes is New with the permission bits of the files and folders it
+// creates (e.g. 0640 and 0750 to let the node's group read them).
+func NewWithModes(root string, files, dirs fs.FileMode) (*Store, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return nil, fmt.Errorf("filestore: root %q: %w", root, err)
 	}
-	if err := os.MkdirAll(abs, dirPerm); err != nil {
+	if err := os.MkdirAll(abs, dirs); err != nil {
 		return nil, fmt.Errorf("filestore: create root %q: %w", abs, err)
 	}
-	return &Store{root: abs}, nil
+	return &Store{root: abs, files: files.Perm(), dirs: dirs.Perm()}, nil
 }
 
 // Root returns the absolute path of the bucket's folder.
@@ -227,7 +235,14 @@ func (s *Store) createTemp(key, dir string) (*os.File, error) {
 		err := s.mkdirs(dirs)
 		if err == nil {
 			var f *os.File
-			f, err = os.CreateTemp(dir, tmpPattern)
+			f, err = os.CreateTemp(dir, tmpPattern) // mode 0600
+			if err == nil && s.files != filePerm {
+				if err = f.Chmod(s.files); err != nil {
+					_ = f.Close()
+					_ = os.Remove(f.Name())
+					return nil, err
+				}
+			}
 			if err == nil {
 				return f, nil
 			}
@@ -244,7 +259,7 @@ func (s *Store) mkdirs(dirs []string) error {
 	parent := s.root
 	for _, d := range dirs {
 		p := filepath.Join(parent, d)
-		err := os.Mkdir(p, dirPerm)
+		err := os.Mkdir(p, s.dirs)
 		switch {
 		case err == nil:
 			if err := s.syncDir(parent); err != nil {
