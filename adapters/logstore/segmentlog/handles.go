@@ -111,7 +111,7 @@ func (c *handleCache) release(sg *segment, wrote bool) {
 		sg.h.written = true
 	}
 	var vs []victim
-	if sg.h.refs == 0 {
+	if sg.h.refs == 0 && sg.h.f != nil {
 		c.pushFrontLocked(sg)
 		vs = c.evictLocked(vs)
 	}

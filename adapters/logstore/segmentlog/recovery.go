@@ -101,6 +101,9 @@ func (s *Store) recover() error {
 	if err := s.runCheckpoint(job, false); err != nil {
 		return err
 	}
+	if err := s.poisoned(); err != nil {
+		return err // an fsync before closing a segment file failed
+	}
 	for _, p := range s.parts {
 		p.hw = p.logEnd.Load()
 		if p.logStart > p.hw {

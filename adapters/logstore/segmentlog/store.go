@@ -79,7 +79,7 @@ type Config struct {
 	// files in use by reads and writes in flight are never closed). Zero
 	// takes half of the process's open-file limit (RLIMIT_NOFILE), leaving
 	// the rest to connections, the metadata store and the WAL; see
-	// DefaultMaxOpenSegments.
+	// DefaultMaxOpenSegments. Values below 16 are raised to 16.
 	MaxOpenSegments int
 	// FileMode and DirMode are the permission bits of the files and
 	// directories the store creates. Zero: 0600 and 0700 (only the node's
