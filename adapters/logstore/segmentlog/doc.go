@@ -25,7 +25,9 @@
 // partition index: when "<topic>-<partition>" does not, the topic is cut
 // and a hash of the whole name added, "<topic prefix>~<16 hex>-<partition>"
 // ('~' is not legal in topic names); the .creating and .deleting names cut
-// the directory name to fit. meta.json holds the real name.
+// the directory name to fit. meta.json holds the real name. Files are
+// created with Config.FileMode (0600) and directories with Config.DirMode
+// (0700).
 //
 // # WAL files
 //
