@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 
+	"github.com/chronik-stream/chronik/domain/log"
 	"github.com/chronik-stream/chronik/domain/topic"
 )
 
@@ -106,4 +108,28 @@ func (r *Request) AddPartitions(ctx context.Context, name string, count int32, v
 		r.created -= int(max(n, 0))
 	}
 	return err
+}
+
+// undoPartitions deletes the logs of partitions [from, to) of a topic whose
+// creation or growth failed part-way, so that a refused request leaves
+// nothing behind. A failure is only logged: start-up removes such orphans.
+func (s *Service) undoPartitions(ctx context.Context, name string, from, to int32) {
+	for i := from; i < to; i++ {
+		p := topic.Partition{Topic: name, Index: i}
+		if err := s.logs.DeletePartition(ctx, p); err != nil {
+			s.logger.Warn("removing the log of a partition whose creation failed", "partition", p.String(), "err", err)
+		}
+	}
+}
+
+// orphanDeleteFailed decides what a failed deletion of an orphan log at
+// start-up means. The orphan serves no topic, so it is left (and deleted at
+// the next start) with a warning rather than keeping the node from
+// starting; only a broken log store stops the start.
+func orphanDeleteFailed(p topic.Partition, err error, logger *slog.Logger) error {
+	if errors.Is(err, log.ErrPoisoned) || errors.Is(err, log.ErrClosed) {
+		return fmt.Errorf("deleting orphan partition %s: %w", p, err)
+	}
+	logger.Warn("could not delete the log of a partition with no topic; leaving it", "partition", p.String(), "err", err)
+	return nil
 }

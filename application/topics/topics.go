@@ -84,7 +84,9 @@ func (s *Service) reconcile(ctx context.Context) error {
 		if !ok || t.ID != id || p.Index >= t.Partitions {
 			s.logger.Warn("deleting the log of a partition with no topic", "partition", p.String())
 			if err := s.logs.DeletePartition(ctx, p); err != nil {
-				return fmt.Errorf("deleting orphan partition %s: %w", p, err)
+				if err := orphanDeleteFailed(p, err, s.logger); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -202,6 +204,7 @@ func (s *Service) Create(ctx context.Context, spec Spec, validateOnly bool) (top
 	}
 	for i := int32(0); i < t.Partitions; i++ {
 		if err := s.logs.CreatePartition(ctx, topic.Partition{Topic: t.Name, Index: i}, t.ID, LogConfig(t)); err != nil {
+			s.undoPartitions(ctx, t.Name, 0, i)
 			return topic.Topic{}, fmt.Errorf("creating partition %d of %q: %w", i, t.Name, err)
 		}
 	}
@@ -293,6 +296,7 @@ func (s *Service) AddPartitions(ctx context.Context, name string, count int32, v
 	}
 	for i := t.Partitions; i < count; i++ {
 		if err := s.logs.CreatePartition(ctx, topic.Partition{Topic: name, Index: i}, t.ID, LogConfig(t)); err != nil {
+			s.undoPartitions(ctx, name, t.Partitions, i)
 			return fmt.Errorf("creating partition %d of %q: %w", i, name, err)
 		}
 	}
