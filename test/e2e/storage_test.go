@@ -190,3 +190,20 @@ func TestDataFileModes(t *testing.T) {
 		})
 	}
 }
+
+// TestTieringLongTopicName: the segments of 230- and 249-character topics reach the
+// local object folder (whose folder for the topic, "<topic>-<id>", is longer
+// than a file name) and read back from it once local copies are gone.
+func TestTieringLongTopicName(t *testing.T) {
+	n := startNode(t, "", fastTiering)
+	for _, l := range []int{230, 249} {
+		name := strings.Repeat(string(rune('a'+l%26)), l)
+		seg, local := "65536", "1"
+		createTopic(t, n, name, 1, map[string]*string{"segment.bytes": &seg, "local.retention.bytes": &local})
+		values := produceValues(t, n, name, 400)
+		if remote := waitUploaded(t, n, name); remote == 0 {
+			t.Fatalf("%d-character topic: nothing was uploaded", l)
+		}
+		consumeFrom(t, n, name, 0, values)
+	}
+}

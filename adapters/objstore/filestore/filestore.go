@@ -23,6 +23,9 @@ var Set = wire.NewSet(New, wire.Bind(new(objstore.Bucket), new(*Store)))
 
 const (
 	objSuffix  = "%o"     // suffix of every object file
+	contSuffix = "%c"     // suffix of a directory holding the rest of a long segment
+	maxName    = 255      // longest file name of common file systems
+	pieceBytes = 200      // longest escaped piece of a long segment in one name
 	tmpPattern = "%tmp-*" // os.CreateTemp pattern of in-flight writes
 	// Default modes: only the node's user reads its data.
 	dirPerm  = 0o700
@@ -109,15 +112,44 @@ func unescape(name string) (seg string, ok bool) {
 	return b.String(), true
 }
 
-// paths returns the directory segments (escaped) and the object file name of
-// a valid key.
+// paths returns the directory names and the object file name of a valid
+// key.
 func paths(key string) (dirs []string, file string) {
 	segs := strings.Split(key, "/")
-	dirs = make([]string, len(segs)-1)
-	for i, seg := range segs[:len(segs)-1] {
-		dirs[i] = escape(seg)
+	dirs = make([]string, 0, len(segs)-1)
+	for _, seg := range segs[:len(segs)-1] {
+		dirs = append(dirs, names(seg, "")...)
 	}
-	return dirs, escape(segs[len(segs)-1]) + objSuffix
+	last := names(segs[len(segs)-1], objSuffix)
+	return append(dirs, last[:len(last)-1]...), last[len(last)-1]
+}
+
+// names maps one key segment to the names of its path: one name, the
+// segment escaped plus suffix, when that fits in maxName bytes; otherwise a
+// chain of directories "<piece>%c", each piece at most pieceBytes escaped,
+// ending in the name of the rest plus suffix. Names that fit map as they
+// always did, so folders written before chains existed read the same.
+func names(seg, suffix string) []string {
+	if len(escape(seg))+len(suffix) <= maxName {
+		return []string{escape(seg) + suffix}
+	}
+	var out []string
+	for len(escape(seg))+len(suffix) > maxName {
+		n, size := 0, 0
+		for n < len(seg) {
+			w := 1
+			if seg[n] == '%' {
+				w = 3 // escaped as %25
+			}
+			if size+w > pieceBytes {
+				break
+			}
+			size, n = size+w, n+1
+		}
+		out = append(out, escape(seg[:n])+contSuffix)
+		seg = seg[n:]
+	}
+	return append(out, escape(seg)+suffix)
 }
 
 // objectPath returns the object file's path and its directory.
@@ -397,11 +429,22 @@ func (w *walker) walk(dir, keyPrefix string) error {
 		name := e.Name()
 		switch {
 		case e.IsDir():
-			seg, ok := unescape(name)
+			var (
+				sub string
+				ok  bool
+			)
+			if piece, cont := strings.CutSuffix(name, contSuffix); cont {
+				// A piece of a long segment: the names inside go on with it.
+				piece, ok = unescape(piece)
+				sub = keyPrefix + piece
+			} else {
+				var seg string
+				seg, ok = unescape(name)
+				sub = keyPrefix + seg + "/"
+			}
 			if !ok {
 				continue
 			}
-			sub := keyPrefix + seg + "/"
 			if !strings.HasPrefix(sub, w.prefix) && !strings.HasPrefix(w.prefix, sub) {
 				continue // no key below can match the prefix
 			}
