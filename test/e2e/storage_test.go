@@ -207,3 +207,20 @@ func TestTieringLongTopicName(t *testing.T) {
 		consumeFrom(t, n, name, 0, values)
 	}
 }
+
+// TestSegmentFileMetrics: /metrics shows the segment files open and the
+// opens of the handle cache.
+func TestSegmentFileMetrics(t *testing.T) {
+	n := startNode(t, "", nil)
+	roundTrip(t, n, "metrics")
+	code, body := httpGet(t, n.unifiedURL()+"/metrics")
+	if code != 200 {
+		t.Fatalf("/metrics: HTTP %d", code)
+	}
+	if v := metricSum(string(body), "chronik_segment_files_open"); v < 1 {
+		t.Errorf("chronik_segment_files_open = %v, want at least 1", v)
+	}
+	if !strings.Contains(string(body), "\nchronik_segment_file_opens_total ") {
+		t.Errorf("/metrics has no chronik_segment_file_opens_total")
+	}
+}
