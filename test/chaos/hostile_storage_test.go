@@ -235,3 +235,112 @@ func produceWithin(ctx context.Context, cl *kgo.Client, r *kgo.Record, d time.Du
 		return fmt.Errorf("no answer in %v: the node hangs", d)
 	}
 }
+
+// TestHostileManyPartitions: with the partition limits raised, one
+// CreateTopics of 10,000 partitions under an open-file limit of 256 (each
+// partition holds an active segment) succeeds, every partition takes a
+// record, the node keeps its descriptors bounded, restarts over the 10,000
+// partitions and serves them. With the default limits the same request is
+// refused (test/e2e TestPartitionLimits).
+func TestHostileManyPartitions(t *testing.T) {
+	const (
+		nofile     = 256
+		partitions = 10000
+		rssMax     = 768 << 20
+	)
+	dir := t.TempDir()
+	logFile, err := os.Create(filepath.Join(dir, "server.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { logFile.Close() })
+	s := &server{t: t, dir: filepath.Join(dir, "data"), port: freePort(t), walRotation: "64MB", log: logFile,
+		env: []string{"CHRONIK_MAX_PARTITIONS_PER_REQUEST=20000", "CHRONIK_MAX_PARTITIONS=20000"}}
+	t.Cleanup(func() {
+		if s.cmd != nil && s.cmd.ProcessState == nil {
+			s.kill()
+		}
+		if t.Failed() {
+			out, _ := os.ReadFile(logFile.Name())
+			lines := strings.Split(string(out), "\n")
+			t.Logf("server log tail:\n%s", strings.Join(lines[max(0, len(lines)-40):], "\n"))
+		}
+	})
+	s.startLimited(nofile)
+	stopRSS := s.watchRSS()
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(s.addr()), kgo.DefaultProduceTopic("wide"),
+		kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.RecordDeliveryTimeout(2*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	began := time.Now()
+	resp, err := kadm.NewClient(cl).CreateTopics(ctx, partitions, 1, nil, "wide")
+	if err != nil || resp["wide"].Err != nil {
+		t.Fatalf("creating 10,000 partitions: %v %v", err, resp["wide"].Err)
+	}
+	t.Logf("created %d partitions in %v", partitions, time.Since(began).Round(time.Millisecond))
+	peak := 0
+	began = time.Now()
+	for from := 0; from < partitions; from += 1000 {
+		recs := make([]*kgo.Record, 0, 1000)
+		for p := from; p < from+1000; p++ {
+			recs = append(recs, &kgo.Record{Partition: int32(p), Value: []byte(fmt.Sprintf("p%05d", p))})
+		}
+		if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+			t.Fatalf("producing to partitions %d..%d: %v", from, from+999, err)
+		}
+		_, data := s.openFiles()
+		peak = max(peak, data)
+	}
+	t.Logf("one record to each partition in %v; peak %d files open under the data directory", time.Since(began).Round(time.Millisecond), peak)
+	if bound := nofile/2 + 40; peak > bound {
+		t.Fatalf("%d files under the data directory open at once, want at most %d", peak, bound)
+	}
+	if err := s.roundTrip(ctx); err != nil {
+		t.Fatalf("round trip with 10,000 partitions: %v", err)
+	}
+	if p := stopRSS(); p > rssMax {
+		t.Fatalf("peak RSS %d MiB, want under %d MiB", p>>20, rssMax>>20)
+	} else {
+		t.Logf("peak RSS %d MiB", p>>20)
+	}
+
+	s.stop()
+	began = time.Now()
+	s.startLimited(nofile)
+	t.Logf("restarted over %d partitions in %v", partitions, time.Since(began).Round(time.Millisecond))
+	if _, data := s.openFiles(); data > nofile/2+40 {
+		t.Fatalf("%d files under the data directory open after restart", data)
+	}
+	// Read a spread of partitions back.
+	offsets := map[int32]kgo.Offset{}
+	for p := int32(0); p < partitions; p += 97 {
+		offsets[p] = kgo.NewOffset().AtStart()
+	}
+	rd, err := kgo.NewClient(kgo.SeedBrokers(s.addr()), kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{"wide": offsets}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	rctx, rcancel := context.WithTimeout(ctx, time.Minute)
+	defer rcancel()
+	for seen := map[int32]bool{}; len(seen) < len(offsets); {
+		fs := rd.PollFetches(rctx)
+		if err := rctx.Err(); err != nil {
+			t.Fatalf("read back %d of %d partitions: %v", len(seen), len(offsets), err)
+		}
+		for _, r := range fs.Records() {
+			if want := fmt.Sprintf("p%05d", r.Partition); string(r.Value) != want {
+				t.Fatalf("partition %d holds %q", r.Partition, r.Value)
+			}
+			seen[r.Partition] = true
+		}
+	}
+	if err := s.roundTrip(ctx); err != nil {
+		t.Fatalf("round trip after restart: %v", err)
+	}
+	s.stop()
+}
