@@ -647,6 +647,11 @@ func (s *Store) runCheckpoint(job ckptJob, gentle bool) error {
 			return fmt.Errorf("checkpoint: syncing segment %s: %w", sg.path, err)
 		}
 	}
+	if err := s.poisoned(); err != nil {
+		// A segment file closed by the handle cache failed its fsync: the
+		// WAL may hold the only durable copy of its data.
+		return fmt.Errorf("checkpoint: %w", err)
+	}
 	var trash []string
 	for _, seq := range job.wal {
 		path := walPath(s.walDir, seq)

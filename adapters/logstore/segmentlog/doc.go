@@ -211,7 +211,10 @@
 // written through (or holding data recovery found that a crashed process
 // left in the page cache) is fsynced before it closes, and a failed fsync
 // there poisons the store; so a segment whose file is closed holds no
-// unsynced data, and checkpoints and seals fsync only open files. The
+// unsynced data, and checkpoints and seals fsync only open files, after
+// waiting for any eviction fsync of the segment still running (its failure
+// fails them); a checkpoint deletes no WAL file once the store is
+// poisoned. The
 // eviction's fsync runs in the goroutine whose open caused it (a reader,
 // the applier, recovery) after handleCache.mu is released; its failure
 // takes Store.qmu to poison, so no caller holds Store.qmu while it opens a

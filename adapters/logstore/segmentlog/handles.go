@@ -47,6 +47,14 @@ type handle struct {
 	refs             int
 	written          bool
 	lruPrev, lruNext *segment // on the idle list when refs == 0 and f != nil
+
+	// closing is set while an evicted written file is being fsynced and
+	// closed; it closes when that is done, with closeErr its outcome. A
+	// checkpoint or a seal must wait for it: until that fsync returns,
+	// the data written through the file is not known to be durable.
+	closing  chan struct{}
+	closeErr error
+	pending  int // evictions of this segment's written files not done yet
 }
 
 func newHandleCache(limit int, open openFunc, noSync bool, failed func(error)) *handleCache {
@@ -121,9 +129,19 @@ func (c *handleCache) release(sg *segment, wrote bool) {
 
 // ifOpen calls fn with sg's file if it is open, holding it meanwhile. A
 // file that is not open holds no unsynced data (see handleCache), so an
-// fsync or writeback has nothing to do.
+// fsync or writeback has nothing to do. An eviction of a written file of sg
+// whose fsync is still running is waited for first, and its error returned.
 func (c *handleCache) ifOpen(sg *segment, fn func(file) error) error {
 	c.mu.Lock()
+	if closing := sg.h.closing; closing != nil {
+		c.mu.Unlock()
+		<-closing
+		c.mu.Lock()
+		if err := sg.h.closeErr; err != nil {
+			c.mu.Unlock()
+			return err
+		}
+	}
 	f := sg.h.f
 	if f == nil {
 		c.mu.Unlock()
@@ -174,7 +192,14 @@ func (c *handleCache) evictLocked(vs []victim) []victim {
 			break // every open file is in use
 		}
 		c.unlinkLocked(sg)
-		vs = append(vs, victim{sg: sg, f: sg.h.f, written: sg.h.written})
+		v := victim{sg: sg, f: sg.h.f, written: sg.h.written}
+		if v.written {
+			if sg.h.closing == nil {
+				sg.h.closing, sg.h.closeErr = make(chan struct{}), nil
+			}
+			sg.h.pending++
+		}
+		vs = append(vs, v)
 		sg.h.f, sg.h.written = nil, false
 		c.open--
 	}
@@ -195,6 +220,22 @@ func (c *handleCache) closeVictims(vs []victim) {
 		}
 		if err != nil {
 			c.failed(err)
+		}
+		if v.written {
+			c.mu.Lock()
+			h := &v.sg.h
+			if h.closeErr == nil {
+				h.closeErr = err
+			}
+			h.pending--
+			var done chan struct{}
+			if h.pending == 0 {
+				done, h.closing = h.closing, nil
+			}
+			c.mu.Unlock()
+			if done != nil {
+				close(done)
+			}
 		}
 	}
 }

@@ -3,12 +3,14 @@ package segmentlog
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/chronik-stream/chronik/domain/topic"
 	"github.com/chronik-stream/chronik/ports/logstore"
@@ -191,4 +193,78 @@ type countingFile struct {
 func (f *countingFile) Sync() error {
 	f.onSync()
 	return f.file.Sync()
+}
+
+// blockingFile holds Sync until release is closed, then fails it with err.
+type blockingFile struct {
+	file
+	entered chan struct{}
+	release chan struct{}
+	err     error
+}
+
+func (f *blockingFile) Sync() error {
+	close(f.entered)
+	<-f.release
+	return f.err
+}
+
+// TestHandleCacheCheckpointWaitsForEviction: a checkpoint (ifOpen) of a
+// segment whose written file is being fsynced by an eviction waits for that
+// fsync and reports its failure, instead of taking the closed file for a
+// synced one.
+func TestHandleCacheCheckpointWaitsForEviction(t *testing.T) {
+	dir := t.TempDir()
+	blocking := &blockingFile{entered: make(chan struct{}), release: make(chan struct{}), err: errInjected}
+	var failed []error
+	var mu sync.Mutex
+	c := newHandleCache(minOpenSegments, func(name string, flag int, perm os.FileMode) (file, error) {
+		f, err := osOpen(name, flag|os.O_CREATE, 0o600)
+		if err != nil || filepath.Base(name) != baseName(0)+logSuffix {
+			return f, err
+		}
+		blocking.file = f
+		return blocking, nil
+	}, false, func(err error) { mu.Lock(); failed = append(failed, err); mu.Unlock() })
+	segs := make([]*segment, minOpenSegments+1)
+	for i := range segs {
+		segs[i] = newSegment(c, dir, int64(i), time.Now())
+	}
+	f, err := c.acquire(segs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt([]byte("data"), 0); err != nil {
+		t.Fatal(err)
+	}
+	c.release(segs[0], true)
+	evicted := make(chan struct{})
+	go func() { // opening one file too many evicts segment 0 and fsyncs it
+		defer close(evicted)
+		for _, sg := range segs[1:] {
+			if _, err := c.acquire(sg); err != nil {
+				t.Error(err)
+				return
+			}
+			c.release(sg, false)
+		}
+	}()
+	<-blocking.entered
+	synced := make(chan error, 1)
+	go func() { synced <- c.ifOpen(segs[0], func(file) error { return nil }) }()
+	select {
+	case err := <-synced:
+		t.Fatalf("the checkpoint passed a segment whose fsync was still running (%v)", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(blocking.release)
+	if err := <-synced; !errors.Is(err, errInjected) {
+		t.Fatalf("checkpoint after a failed eviction fsync: %v", err)
+	}
+	<-evicted
+	mu.Lock()
+	defer mu.Unlock()
+	if len(failed) != 1 || !errors.Is(failed[0], errInjected) {
+		t.Fatalf("failures reported %v", failed)
+	}
 }
