@@ -57,6 +57,9 @@ type Config struct {
 	// The unified API, the admin API and the schema registry's auth.
 	HTTPAPI
 
+	// Storage bounds and file modes; see storage.go.
+	Storage
+
 	walRotationBytes int64
 	maxRequestBytes  int64
 	maxUncompressed  int64
@@ -96,6 +99,7 @@ func Defaults() Config {
 		MetadataSnapshotIntervalMs: 5000,
 
 		HTTPAPI: HTTPAPI{UnifiedAPIPort: 6092, SchemaRegistryMaxBodySize: "2MB", SchemaRegistryBodyBudget: "2MB"},
+		Storage: defaultStorage(),
 	}
 }
 
@@ -195,7 +199,7 @@ func LoadConfig(args []string, getenv func(string) string) (Config, error) {
 			problems = append(problems, fmt.Sprintf("config file %s: unknown keys %v", path, extra))
 		}
 	}
-	for _, ev := range append(append(envVars, objectStoreVars...), httpVars...) {
+	for _, ev := range append(append(append(envVars, objectStoreVars...), httpVars...), storageVars...) {
 		if v, ok := lookup(getenv, ev.name); ok {
 			if err := ev.set(&cfg, v); err != nil {
 				problems = append(problems, fmt.Sprintf("%s: %v", ev.name, err))
@@ -303,6 +307,7 @@ func (c *Config) validate() []string {
 	}
 	problems = append(problems, c.ObjectStore.validate()...)
 	problems = append(problems, c.validateHTTP()...)
+	problems = append(problems, c.Storage.validate()...)
 	if c.tierObjectBytes, err = ParseSize(c.TierObjectSize); err != nil || c.tierObjectBytes < 64<<10 || c.tierObjectBytes > 1<<30 {
 		problems = append(problems, fmt.Sprintf("CHRONIK_TIER_OBJECT_SIZE %q must be a size between 64KB and 1GB", c.TierObjectSize))
 	}

@@ -61,6 +61,8 @@ var (
 	walCommitBatches  = desc("chronik_wal_commit_batches", "Record batches per group commit.")
 	walCommitBytes    = desc("chronik_wal_commit_bytes", "Bytes per group commit.")
 	segmentsRolled    = desc("chronik_segments_rolled_total", "Segments sealed.")
+	segmentFilesOpen  = desc("chronik_segment_files_open", "Segment files open now (bounded by the max_open_segments budget).")
+	segmentFileOpens  = desc("chronik_segment_file_opens_total", "Segment files opened by the handle cache; fast growth means the budget is too small for the reads.")
 	tierUploaded      = desc("chronik_tier_uploaded_bytes_total", "Bytes uploaded to the object store.")
 	tierObjects       = desc("chronik_tier_uploaded_objects_total", "Objects uploaded to the object store.")
 	tierLag           = desc("chronik_tier_upload_lag_bytes", "Sealed local bytes not yet uploaded, as of the last tiering pass.")
@@ -77,7 +79,7 @@ var (
 
 func (c *nodeCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{walAppends, walCommits, walBytes, walCommitSeconds, walCommitBatches, walCommitBytes, segmentsRolled,
-		tierUploaded, tierObjects, tierLag, tierErrors, tierDeleted, tierRemoteReads, tierCacheLookups, tierCacheBytes, tierSnapshots, tierSnapshotFails,
+		segmentFilesOpen, segmentFileOpens, tierUploaded, tierObjects, tierLag, tierErrors, tierDeleted, tierRemoteReads, tierCacheLookups, tierCacheBytes, tierSnapshots, tierSnapshotFails,
 		groupsByState, groupLag} {
 		ch <- d
 	}
@@ -98,6 +100,8 @@ func (c *nodeCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(walCommits, ws.Commits)
 	counter(walBytes, ws.WALBytes)
 	counter(segmentsRolled, ws.Rolls)
+	gauge(segmentFilesOpen, float64(ws.OpenSegmentFiles))
+	counter(segmentFileOpens, ws.SegmentOpens)
 	hist(walCommitSeconds, ws.CommitSeconds)
 	hist(walCommitBatches, ws.CommitBatches)
 	hist(walCommitBytes, ws.CommitBytes)

@@ -162,7 +162,8 @@ func provideBucket(ctx context.Context, c Config, logger *slog.Logger) (objstore
 		if path == "" {
 			path = filepath.Join(c.DataDir, "objects")
 		}
-		b, err = filestore.New(path)
+		files, dirs := c.modes()
+		b, err = filestore.NewWithModes(path, files, dirs)
 		where = path
 	}
 	if err != nil {

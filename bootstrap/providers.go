@@ -106,15 +106,20 @@ func (n *Node) Run(ctx context.Context) error {
 }
 
 func metaConfig(c Config) pebblemeta.Config {
-	return pebblemeta.Config{Dir: filepath.Join(c.DataDir, "meta")}
+	_, dirs := c.modes()
+	return pebblemeta.Config{Dir: filepath.Join(c.DataDir, "meta"), DirMode: dirs}
 }
 
 func logConfig(c Config) segmentlog.Config {
+	files, dirs := c.modes()
 	return segmentlog.Config{
 		Dir:              filepath.Join(c.DataDir, "logs"),
 		MaxBatchDelay:    c.WALDelay(),
 		WALRotationBytes: c.walRotationBytes,
 		MaxBatchBytes:    int(c.maxRequestBytes),
+		MaxOpenSegments:  c.MaxOpenSegments,
+		FileMode:         files,
+		DirMode:          dirs,
 	}
 }
 
@@ -133,7 +138,8 @@ func provideTiering(ctx context.Context, cfg tiering.Config, _ tiering.Restored,
 }
 
 func topicsConfig(c Config) topics.Config {
-	return topics.Config{AutoCreate: c.AutoCreateTopics, DefaultPartitions: int32(c.DefaultPartitions)}
+	return topics.Config{AutoCreate: c.AutoCreateTopics, DefaultPartitions: int32(c.DefaultPartitions),
+		MaxPartitions: c.MaxPartitions, MaxPartitionsPerRequest: c.MaxPartitionsPerRequest}
 }
 
 func provideTopics(ctx context.Context, cfg topics.Config, meta metastoreStore, logs logStore, logger *slog.Logger) (*topics.Service, error) {

@@ -11,10 +11,27 @@ import (
 // composes a node that is ready to Start. cleanup closes the stores; call it
 // after the node has stopped.
 func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, func(), error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-		return nil, nil, fmt.Errorf("data directory %s: %w", cfg.DataDir, err)
+	if err := prepareDataDir(cfg); err != nil {
+		return nil, nil, err
 	}
 	return newNode(ctx, cfg, logger)
+}
+
+// prepareDataDir sets the process umask, so that libraries creating files
+// with mode 0666 (pebble) create them 0600 (0640 when group-readable), and
+// creates the data directory 0700 (0750), or gives an existing one, perhaps
+// made by an earlier version with 0755, that mode: nothing below it is then
+// reachable by other users.
+func prepareDataDir(cfg Config) error {
+	setUmask(cfg.umask())
+	_, dirs := cfg.modes()
+	if err := os.MkdirAll(cfg.DataDir, dirs); err != nil {
+		return fmt.Errorf("data directory %s: %w", cfg.DataDir, err)
+	}
+	if err := os.Chmod(cfg.DataDir, dirs); err != nil {
+		return fmt.Errorf("data directory %s: setting its mode %v: %w", cfg.DataDir, dirs, err)
+	}
+	return nil
 }
 
 // Serve opens a node, serves until ctx ends, and shuts everything down in

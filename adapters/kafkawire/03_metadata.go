@@ -33,6 +33,7 @@ func handleMetadata(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 		return resp, nil
 	}
 	autoCreate := req.Version < 4 || req.AllowAutoTopicCreation
+	budget := srv.svc.Topics.NewRequest()
 	for _, rt := range req.Topics {
 		var (
 			t   topic.Topic
@@ -43,7 +44,7 @@ func handleMetadata(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 			name := *rt.Topic
 			if err = topic.ValidateName(name); err == nil {
 				if autoCreate {
-					t, err = srv.svc.Topics.EnsureExists(r.ctx, name)
+					t, err = budget.EnsureExists(r.ctx, name)
 				} else if tt, ok := srv.svc.Topics.Get(name); ok {
 					t = tt
 				} else {

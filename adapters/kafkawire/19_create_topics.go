@@ -22,6 +22,7 @@ func handleCreateTopics(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 	req := kreq.(*kmsg.CreateTopicsRequest)
 	resp := req.ResponseKind().(*kmsg.CreateTopicsResponse)
 	srv := r.conn.srv
+	budget := srv.svc.Topics.NewRequest()
 	seen := map[string]int{}
 	for _, rt := range req.Topics {
 		seen[rt.Topic]++
@@ -29,7 +30,7 @@ func handleCreateTopics(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 	for _, rt := range req.Topics {
 		out := kmsg.NewCreateTopicsResponseTopic()
 		out.Topic = rt.Topic
-		t, err := createTopic(r, rt, req.ValidateOnly, seen[rt.Topic] > 1)
+		t, err := createTopic(r, budget, rt, req.ValidateOnly, seen[rt.Topic] > 1)
 		out.ErrorCode, out.ErrorMessage = errorCode(err), errorMessage(err)
 		if err == nil {
 			out.TopicID = t.ID
@@ -54,7 +55,7 @@ func handleCreateTopics(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 	return resp, nil
 }
 
-func createTopic(r *request, rt kmsg.CreateTopicsRequestTopic, validateOnly, duplicated bool) (topic.Topic, error) {
+func createTopic(r *request, budget *topics.Request, rt kmsg.CreateTopicsRequestTopic, validateOnly, duplicated bool) (topic.Topic, error) {
 	if duplicated {
 		return topic.Topic{}, fmt.Errorf("%w: %q appears more than once in the request", topic.ErrInvalidName, rt.Topic)
 	}
@@ -76,5 +77,5 @@ func createTopic(r *request, rt kmsg.CreateTopicsRequestTopic, validateOnly, dup
 		}
 		spec.Configs[c.Name] = *c.Value
 	}
-	return r.conn.srv.svc.Topics.Create(r.ctx, spec, validateOnly)
+	return budget.Create(r.ctx, spec, validateOnly)
 }

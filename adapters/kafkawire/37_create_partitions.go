@@ -19,6 +19,7 @@ func handleCreatePartitions(r *request, kreq kmsg.Request) (kmsg.Response, error
 	req := kreq.(*kmsg.CreatePartitionsRequest)
 	resp := req.ResponseKind().(*kmsg.CreatePartitionsResponse)
 	node := r.conn.srv.cfg.NodeID
+	budget := r.conn.srv.svc.Topics.NewRequest()
 	for _, rt := range req.Topics {
 		out := kmsg.NewCreatePartitionsResponseTopic()
 		out.Topic = rt.Topic
@@ -29,7 +30,7 @@ func handleCreatePartitions(r *request, kreq kmsg.Request) (kmsg.Response, error
 			}
 		}
 		if err == nil {
-			err = r.conn.srv.svc.Topics.AddPartitions(r.ctx, rt.Topic, rt.Count, req.ValidateOnly)
+			err = budget.AddPartitions(r.ctx, rt.Topic, rt.Count, req.ValidateOnly)
 		}
 		out.ErrorCode, out.ErrorMessage = errorCode(err), errorMessage(err)
 		resp.Topics = append(resp.Topics, out)

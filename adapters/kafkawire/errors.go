@@ -93,5 +93,17 @@ func errorMessage(err error) *string {
 		return nil
 	}
 	m := err.Error()
+	if internalError(err) {
+		// Storage failures name files and directories: the client gets
+		// the code's standard text, the log keeps the details.
+		m = kerr.ErrorForCode(errorCode(err)).(*kerr.Error).Description
+	}
 	return &m
+}
+
+// internalError reports whether err is the server's own failure, whose
+// message is not for clients: unmapped, or a storage failure.
+func internalError(err error) bool {
+	return errorCode(err) == kerr.UnknownServerError.Code ||
+		errors.Is(err, log.ErrCorrupt) || errors.Is(err, log.ErrPoisoned) || errors.Is(err, log.ErrRemoteUnavailable)
 }

@@ -30,6 +30,11 @@ type Config struct {
 	// Overrides are broker-level defaults for topic configs (e.g. from
 	// CHRONIK_* settings), applied when a topic does not set the key.
 	Overrides map[string]string
+	// MaxPartitions bounds the partitions of all topics on this node, and
+	// MaxPartitionsPerRequest those one request creates (see Request).
+	// Zero: no limit. See limits.go.
+	MaxPartitions           int
+	MaxPartitionsPerRequest int
 }
 
 // Service owns the set of topics. Safe for concurrent use.
@@ -79,7 +84,9 @@ func (s *Service) reconcile(ctx context.Context) error {
 		if !ok || t.ID != id || p.Index >= t.Partitions {
 			s.logger.Warn("deleting the log of a partition with no topic", "partition", p.String())
 			if err := s.logs.DeletePartition(ctx, p); err != nil {
-				return fmt.Errorf("deleting orphan partition %s: %w", p, err)
+				if err := orphanDeleteFailed(p, err, s.logger); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -189,11 +196,15 @@ func (s *Service) Create(ctx context.Context, spec Spec, validateOnly bool) (top
 	if err := s.collides(t.Name); err != nil {
 		return topic.Topic{}, err
 	}
+	if err := s.admitLocked(t.Partitions); err != nil {
+		return topic.Topic{}, err
+	}
 	if validateOnly {
 		return t, nil
 	}
 	for i := int32(0); i < t.Partitions; i++ {
 		if err := s.logs.CreatePartition(ctx, topic.Partition{Topic: t.Name, Index: i}, t.ID, LogConfig(t)); err != nil {
+			s.undoPartitions(ctx, t.Name, 0, i)
 			return topic.Topic{}, fmt.Errorf("creating partition %d of %q: %w", i, t.Name, err)
 		}
 	}
@@ -277,11 +288,15 @@ func (s *Service) AddPartitions(ctx context.Context, name string, count int32, v
 	if err := topic.ValidatePartitions(count); err != nil {
 		return err
 	}
+	if err := s.admitLocked(count - t.Partitions); err != nil {
+		return err
+	}
 	if validateOnly {
 		return nil
 	}
 	for i := t.Partitions; i < count; i++ {
 		if err := s.logs.CreatePartition(ctx, topic.Partition{Topic: name, Index: i}, t.ID, LogConfig(t)); err != nil {
+			s.undoPartitions(ctx, name, t.Partitions, i)
 			return fmt.Errorf("creating partition %d of %q: %w", i, name, err)
 		}
 	}

@@ -13,7 +13,7 @@
 // segments ("a//b", "a/./b", "dir/"), and a key may be both an object and a
 // prefix of other objects ("a" and "a/b"), as in S3. Beyond these rules an
 // adapter may reject a key that exceeds a limit of its backend (S3 keys are at
-// most 1024 bytes; a local file name at most 255) with ErrInvalidKey.
+// most 1024 bytes) with ErrInvalidKey.
 package objstore
 
 import (

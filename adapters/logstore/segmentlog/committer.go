@@ -405,7 +405,13 @@ func (s *Store) appendToSegment(p *partition, batch []byte, h record.Header) err
 		sg = p.active
 	}
 	pos := sg.size
-	if _, err := sg.f.WriteAt(batch, pos); err != nil {
+	f, err := s.handles.acquire(sg)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteAt(batch, pos)
+	s.handles.release(sg, true)
+	if err != nil {
 		return fmt.Errorf("appending to segment %s at %d: %w", sg.path, pos, err)
 	}
 	p.mu.Lock()
@@ -444,7 +450,9 @@ func (s *Store) writeback() {
 	for r := range s.wbQ {
 		r.sg.io.RLock()
 		if !r.sg.closed && !s.cfg.NoSync {
-			if err := startWriteback(r.sg.f, r.off, r.n); err != nil {
+			// A file that is not open was fsynced when it closed.
+			err := s.handles.ifOpen(r.sg, func(f file) error { return startWriteback(f, r.off, r.n) })
+			if err != nil {
 				s.logger.Debug("starting writeback of a segment", "segment", r.sg.path, "error", err.Error())
 			}
 		}
@@ -473,14 +481,14 @@ func (s *Store) shouldRoll(sg *segment, cfg logstore.PartitionConfig, n int, h r
 // ever needs to validate the last segment. Same callers as appendToSegment.
 func (s *Store) roll(p *partition, base int64) error {
 	old := p.active
-	if err := s.syncFile(old.f); err != nil {
+	if err := s.handles.ifOpen(old, s.syncFile); err != nil {
 		return fmt.Errorf("syncing segment %s to seal it: %w", old.path, err)
 	}
 	if err := s.writeIndexFiles(old); err != nil {
 		return fmt.Errorf("sealing segment %s: %w", old.path, err)
 	}
 	path := segmentPath(p.dir, base)
-	f, err := s.open(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := s.open(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, s.cfg.FileMode)
 	if err != nil {
 		return fmt.Errorf("creating segment %s: %w", path, err)
 	}
@@ -488,7 +496,9 @@ func (s *Store) roll(p *partition, base int64) error {
 		_ = f.Close()
 		return err
 	}
-	sg := newSegment(p.dir, base, f, s.now())
+	sg := newSegment(s.handles, p.dir, base, s.now())
+	s.handles.adopt(sg, f)
+	s.handles.release(sg, false)
 	p.mu.Lock()
 	old.sealed = true
 	p.segs = append(p.segs, sg)
@@ -603,7 +613,7 @@ func (s *Store) checkpointNow() error {
 func (s *Store) rotateWAL() (ckptJob, error) {
 	seq := s.walSeq + 1
 	path := walPath(s.walDir, seq)
-	f, err := s.open(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := s.open(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, s.cfg.FileMode)
 	if err != nil {
 		return ckptJob{}, fmt.Errorf("creating WAL file %s: %w", path, err)
 	}
@@ -636,6 +646,11 @@ func (s *Store) runCheckpoint(job ckptJob, gentle bool) error {
 		if err := s.syncSegment(sg); err != nil {
 			return fmt.Errorf("checkpoint: syncing segment %s: %w", sg.path, err)
 		}
+	}
+	if err := s.poisoned(); err != nil {
+		// A segment file closed by the handle cache failed its fsync: the
+		// WAL may hold the only durable copy of its data.
+		return fmt.Errorf("checkpoint: %w", err)
 	}
 	var trash []string
 	for _, seq := range job.wal {
@@ -703,7 +718,7 @@ func (s *Store) syncSegment(sg *segment) error {
 	if sg.closed {
 		return nil
 	}
-	return s.syncFile(sg.f)
+	return s.handles.ifOpen(sg, s.syncFile)
 }
 
 // checkpointer runs background checkpoints handed over by maybeRotate.

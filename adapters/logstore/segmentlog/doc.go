@@ -19,7 +19,15 @@
 //	    │   ├── 00000000000000000000.timeindex its time index
 //	    │   └── 00000000000000001834.log       active segment (indexes in memory only)
 //	    ├── orders-1.creating/                 being created; removed at open
-//	    └── orders-2.deleting-<nanos>/         being deleted; removed at open
+//	    └── orders-2.<nanos>.deleting/         being deleted; removed at open
+//
+// Every name fits in 255 bytes for every legal topic name (249 bytes) and
+// partition index: when "<topic>-<partition>" does not, the topic is cut
+// and a hash of the whole name added, "<topic prefix>~<16 hex>-<partition>"
+// ('~' is not legal in topic names); the .creating and .deleting names cut
+// the directory name to fit. meta.json holds the real name. Files are
+// created with Config.FileMode (0600) and directories with Config.DirMode
+// (0700).
 //
 // # WAL files
 //
@@ -169,8 +177,12 @@
 //
 // # Recovery (New)
 //
-//  1. Remove partitions/*.creating and *.deleting-* directories.
-//  2. For each partition directory: read meta.json (missing or invalid is
+//  1. Remove partitions/*.creating and *.deleting directories (and
+//     *.deleting-<nanos> ones of earlier versions that hold no partition of
+//     their own name). A leftover that cannot be removed, and a directory
+//     without meta.json or whose meta.json names another directory, is
+//     left alone with a WARN: it never stops the store from starting.
+//  2. For each partition directory: read meta.json (invalid is
 //     log.ErrCorrupt); remove *.tmp files and index files without their
 //     segment; load sealed segments' indexes (or rebuild them); scan the
 //     last (active) segment batch by batch, checking sizes, contiguous
@@ -189,6 +201,28 @@
 //     yet), delete the old WAL files.
 //  5. HighWatermark = LogEnd for every partition; log what was recovered.
 //
+// # File handles
+//
+// Segment files, sealed and active alike, are opened on demand through one
+// handle cache per store (handles.go) and stay open on a least-recently-used
+// list; past Config.MaxOpenSegments (default: half of RLIMIT_NOFILE) the
+// least recently used idle ones close. A file in use by a read or write is
+// never closed, so the bound is soft by the operations in flight. A file
+// written through (or holding data recovery found that a crashed process
+// left in the page cache) is fsynced before it closes, and a failed fsync
+// there poisons the store; so a segment whose file is closed holds no
+// unsynced data, and checkpoints and seals fsync only open files, after
+// waiting for any eviction fsync of the segment still running (its failure
+// fails them); a checkpoint deletes no WAL file once the store is
+// poisoned. The
+// eviction's fsync runs in the goroutine whose open caused it (a reader,
+// the applier, recovery) after handleCache.mu is released; its failure
+// takes Store.qmu to poison, so no caller holds Store.qmu while it opens a
+// segment. Recovery
+// opens each segment only while it checks it. Index files, meta.json and
+// directories are opened only for a moment; the WAL has one file open and
+// LOCK one.
+//
 // # Goroutines
 //
 // The committer (run: WAL writes and fsyncs, ops, rotation), the applier
@@ -206,7 +240,8 @@
 //	  Store.mu     (partition map, closed)       held briefly, never across the locks below
 //	partition.adminMu (DeleteRecords)
 //	  partition.mu (segments, hw, log start, config, watchers)
-//	    segment.io (R: pread in flight; W: closing the file)
+//	    segment.io (R: pread in flight; W: closing the segment)
+//	      handleCache.mu (open files, LRU list)   leaf; files close and fsync outside it
 //	partition.appendMu (offset assignment)
 //	  Store.qmu    (pending group, ops, closing, poison)
 //

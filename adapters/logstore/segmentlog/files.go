@@ -65,7 +65,7 @@ func (s *Store) syncDir(dir string) error {
 // files) to make the rename durable.
 func (s *Store) writeFileAtomic(path string, data []byte) error {
 	tmp := path + tmpSuffix
-	f, err := s.open(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	f, err := s.open(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, s.cfg.FileMode)
 	if err != nil {
 		return fmt.Errorf("creating %s: %w", tmp, err)
 	}

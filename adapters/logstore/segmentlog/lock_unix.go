@@ -10,8 +10,8 @@ import (
 
 // lockDir takes an exclusive advisory lock on dir/LOCK so that two processes
 // never open the same data directory. The lock lasts until the file is closed.
-func lockDir(dir string) (*os.File, error) {
-	f, err := os.OpenFile(dir+"/"+lockFileName, os.O_RDWR|os.O_CREATE, 0o644)
+func lockDir(dir string, mode os.FileMode) (*os.File, error) {
+	f, err := os.OpenFile(dir+"/"+lockFileName, os.O_RDWR|os.O_CREATE, mode)
 	if err != nil {
 		return nil, fmt.Errorf("opening lock file in %s: %w", dir, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -25,8 +26,12 @@ import (
 const (
 	metaFileName   = "meta.json"
 	creatingSuffix = ".creating" // a partition directory being created
-	deletingInfix  = ".deleting" // a partition directory being deleted
-	metaVersion    = 1
+	deletingSuffix = ".deleting" // a partition directory being deleted: <name>.<nanos>.deleting
+	// oldDeletingInfix marks deleted directories of earlier versions,
+	// <name>.deleting-<nanos>; that form can also be a partition's name (topic
+	// "x.deleting", partition 7), so only its metadata tells them apart.
+	oldDeletingInfix = ".deleting-"
+	metaVersion      = 1
 )
 
 // partition is one partition log. See doc.go for the lock order.
@@ -59,8 +64,33 @@ type partition struct {
 	active *segment
 }
 
+// maxNameBytes is the longest file name the store creates: 255 bytes is
+// the limit of ext4, XFS, btrfs, APFS and NTFS.
+const maxNameBytes = 255
+
+// partitionDirName is "<topic>-<index>", as Kafka names it, when that fits
+// in maxNameBytes; otherwise the topic is cut and a hash of the whole name
+// keeps it apart from others: "<topic prefix>~<16 hex digits>-<index>".
+// '~' cannot occur in a topic name, so the two forms never collide. The
+// real name is in meta.json.
 func partitionDirName(tp topic.Partition) string {
-	return tp.Topic + "-" + strconv.FormatInt(int64(tp.Index), 10)
+	idx := "-" + strconv.FormatInt(int64(tp.Index), 10)
+	if len(tp.Topic)+len(idx) <= maxNameBytes {
+		return tp.Topic + idx
+	}
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(tp.Topic))
+	tag := fmt.Sprintf("~%016x", h.Sum64())
+	return tp.Topic[:maxNameBytes-len(idx)-len(tag)] + tag + idx
+}
+
+// fitName cuts name so that name+suffix fits in maxNameBytes. It names
+// directories that are only recognised by their suffix (creating, deleting).
+func fitName(name, suffix string) string {
+	if n := maxNameBytes - len(suffix); len(name) > n {
+		name = name[:n]
+	}
+	return name + suffix
 }
 
 // parsePartitionDirName splits "<topic>-<index>" at the last '-'.
@@ -123,20 +153,20 @@ func (s *Store) writeMeta(dir string, tp topic.Partition, id topic.ID, logStart 
 // either nothing or a complete directory.
 func (s *Store) createPartitionDir(tp topic.Partition, id topic.ID, start int64) (*partition, error) {
 	final := filepath.Join(s.partDir, partitionDirName(tp))
-	tmp := final + creatingSuffix
+	tmp := filepath.Join(s.partDir, fitName(partitionDirName(tp), creatingSuffix))
 	if err := os.RemoveAll(tmp); err != nil {
 		return nil, fmt.Errorf("removing leftover %s: %w", tmp, err)
 	}
 	if err := os.RemoveAll(final); err != nil { // not in the store, so a stray
 		return nil, fmt.Errorf("removing stray %s: %w", final, err)
 	}
-	if err := os.Mkdir(tmp, 0o755); err != nil {
+	if err := os.Mkdir(tmp, s.cfg.DirMode); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", tmp, err)
 	}
 	if err := s.writeFileAtomic(filepath.Join(tmp, metaFileName), encodeMeta(tp, id, start)); err != nil {
 		return nil, err
 	}
-	f, err := s.open(segmentPath(tmp, start), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := s.open(segmentPath(tmp, start), os.O_RDWR|os.O_CREATE|os.O_EXCL, s.cfg.FileMode)
 	if err != nil {
 		return nil, fmt.Errorf("creating first segment of %s: %w", tp, err)
 	}
@@ -154,7 +184,9 @@ func (s *Store) createPartitionDir(tp topic.Partition, id topic.ID, start int64)
 	}
 	p := &partition{tp: tp, id: id, dir: final, hw: start, logStart: start}
 	p.logEnd.Store(start)
-	seg := newSegment(final, start, f, s.now())
+	seg := newSegment(s.handles, final, start, s.now())
+	s.handles.adopt(seg, f)
+	s.handles.release(seg, false)
 	p.segs, p.active = []*segment{seg}, seg
 	return p, nil
 }
@@ -162,7 +194,8 @@ func (s *Store) createPartitionDir(tp topic.Partition, id topic.ID, start int64)
 // removePartitionDir deletes a partition's directory: first renamed out of
 // the way (atomic), then removed.
 func (s *Store) removePartitionDir(dir string) error {
-	gone := fmt.Sprintf("%s%s-%d", dir, deletingInfix, time.Now().UnixNano())
+	// Kafka too cuts the name of a deleted partition's directory to fit.
+	gone := filepath.Join(filepath.Dir(dir), fitName(filepath.Base(dir), fmt.Sprintf(".%d%s", time.Now().UnixNano(), deletingSuffix)))
 	if err := os.Rename(dir, gone); err != nil {
 		return fmt.Errorf("renaming %s for deletion: %w", dir, err)
 	}
@@ -189,11 +222,19 @@ func (p *partition) closeFiles() error {
 	return errors.Join(errs...)
 }
 
+// errNotPartition: a directory under partitions/ that is not one (no
+// metadata file, or metadata naming another directory). Recovery leaves it
+// alone, or removes it when it is a deletion leftover of an earlier version.
+var errNotPartition = errors.New("not a partition directory")
+
 // openPartition loads one partition directory at startup: the metadata
 // file, every segment, the indexes of the sealed ones (rebuilt when missing
 // or invalid) and the active segment, whose torn or corrupt tail is cut.
 func (s *Store) openPartition(dir string, rs *RecoveryStats) (p *partition, err error) {
 	mb, err := os.ReadFile(filepath.Join(dir, metaFileName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: it has no %s", errNotPartition, metaFileName)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading metadata of %s: %w", dir, err)
 	}
@@ -202,7 +243,7 @@ func (s *Store) openPartition(dir string, rs *RecoveryStats) (p *partition, err 
 		return nil, fmt.Errorf("partition directory %s: %w", dir, err)
 	}
 	if want := partitionDirName(tp); want != filepath.Base(dir) {
-		return nil, fmt.Errorf("%w: partition directory %s holds metadata of %s", log.ErrCorrupt, dir, tp)
+		return nil, fmt.Errorf("%w: its metadata names partition %s, whose directory is %s", errNotPartition, tp, want)
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -234,7 +275,7 @@ func (s *Store) openPartition(dir string, rs *RecoveryStats) (p *partition, err 
 	if len(bases) == 0 {
 		// Only possible if every segment was removed by hand; start empty at the log start.
 		bases = []int64{logStart}
-		f, err := s.open(segmentPath(dir, logStart), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+		f, err := s.open(segmentPath(dir, logStart), os.O_RDWR|os.O_CREATE|os.O_EXCL, s.cfg.FileMode)
 		if err != nil {
 			return nil, fmt.Errorf("creating segment of %s: %w", tp, err)
 		}
@@ -252,20 +293,12 @@ func (s *Store) openPartition(dir string, rs *RecoveryStats) (p *partition, err 
 		}
 	}()
 	now := s.now()
+	// Files open on demand through the handle cache, so a store of many
+	// segments opens with few files open.
 	for i, base := range bases {
-		last := i == len(bases)-1
-		flag := os.O_RDONLY
-		if last {
-			flag = os.O_RDWR
-		}
-		path := segmentPath(dir, base)
-		f, err := s.open(path, flag, 0)
-		if err != nil {
-			return nil, fmt.Errorf("opening %s: %w", path, err)
-		}
-		sg := newSegment(dir, base, f, now)
+		sg := newSegment(s.handles, dir, base, now)
 		p.segs = append(p.segs, sg)
-		if last {
+		if i == len(bases)-1 {
 			if err := s.openActive(p, sg, rs); err != nil {
 				return nil, err
 			}
@@ -287,11 +320,18 @@ func (s *Store) openPartition(dir string, rs *RecoveryStats) (p *partition, err 
 // CRC, truncates a torn or corrupt tail and rebuilds the in-memory indexes.
 // Index files of the active segment are stale by definition and removed.
 func (s *Store) openActive(p *partition, sg *segment, rs *RecoveryStats) error {
-	size, err := fileSize(sg.f)
+	f, err := s.handles.acquire(sg)
+	if err != nil {
+		return err
+	}
+	// Marked written: the segment may hold data that a crashed process
+	// left in the page cache; it is fsynced before its file closes.
+	defer s.handles.release(sg, true)
+	size, err := fileSize(f)
 	if err != nil {
 		return fmt.Errorf("stat %s: %w", sg.path, err)
 	}
-	res, err := scanBatches(sg.f, size, sg.base, true, func(pos int64, h record.Header) {
+	res, err := scanBatches(f, size, sg.base, true, func(pos int64, h record.Header) {
 		sg.track(pos, h, s.cfg.IndexIntervalBytes)
 	})
 	if err != nil {
@@ -301,10 +341,10 @@ func (s *Store) openActive(p *partition, sg *segment, rs *RecoveryStats) error {
 		cut := size - res.end
 		s.logger.Warn("cutting the tail of a segment", "partition", p.tp.String(), "segment", sg.path,
 			"offset", res.next, "position", res.end, "bytes_cut", cut, "reason", res.bad.Error())
-		if err := sg.f.Truncate(res.end); err != nil {
+		if err := f.Truncate(res.end); err != nil {
 			return fmt.Errorf("truncating %s to %d: %w", sg.path, res.end, err)
 		}
-		if err := s.syncFile(sg.f); err != nil {
+		if err := s.syncFile(f); err != nil {
 			return fmt.Errorf("syncing %s: %w", sg.path, err)
 		}
 		rs.SegmentBytesTruncated += cut
@@ -322,18 +362,23 @@ func (s *Store) openActive(p *partition, sg *segment, rs *RecoveryStats) error {
 // not match the segment. sg.next is already set from the next segment.
 func (s *Store) loadSealed(sg *segment, rs *RecoveryStats) error {
 	sg.sealed = true
-	size, err := fileSize(sg.f)
+	f, err := s.handles.acquire(sg)
+	if err != nil {
+		return err
+	}
+	defer s.handles.release(sg, false)
+	size, err := fileSize(f)
 	if err != nil {
 		return fmt.Errorf("stat %s: %w", sg.path, err)
 	}
 	next := sg.next
-	if err := s.loadIndexFiles(sg, size); err == nil {
+	if err := s.loadIndexFiles(sg, f, size); err == nil {
 		return nil
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		s.logger.Warn("rebuilding index of a segment", "segment", sg.path, "reason", err.Error())
 	}
 	sg.resetTracking()
-	res, err := scanBatches(sg.f, size, sg.base, false, func(pos int64, h record.Header) {
+	res, err := scanBatches(f, size, sg.base, false, func(pos int64, h record.Header) {
 		sg.track(pos, h, s.cfg.IndexIntervalBytes)
 	})
 	if err != nil {
@@ -359,7 +404,7 @@ func (s *Store) loadSealed(sg *segment, rs *RecoveryStats) error {
 
 // loadIndexFiles reads and checks the index files of a sealed segment of
 // size bytes whose batches end at sg.next.
-func (s *Store) loadIndexFiles(sg *segment, size int64) error {
+func (s *Store) loadIndexFiles(sg *segment, f file, size int64) error {
 	ib, err := os.ReadFile(indexPath(sg.path))
 	if err != nil {
 		return err
@@ -386,7 +431,7 @@ func (s *Store) loadIndexFiles(sg *segment, size int64) error {
 			return fmt.Errorf("%w: offset index entry %d@%d is outside the segment", log.ErrCorrupt, last.RelOffset, last.Position)
 		}
 		// The last entry must point at a batch header with that offset.
-		hr := headerReader{r: sg.f, limit: size}
+		hr := headerReader{r: f, limit: size}
 		h, err := hr.header(int64(last.Position))
 		if err != nil || h.BaseOffset != sg.base+int64(last.RelOffset) {
 			return fmt.Errorf("%w: offset index entry %d@%d does not point at its batch", log.ErrCorrupt, last.RelOffset, last.Position)

@@ -37,18 +37,29 @@ func (s *Store) recover() error {
 		if !e.IsDir() {
 			continue
 		}
-		if strings.HasSuffix(name, creatingSuffix) || strings.Contains(name, deletingInfix) {
-			s.logger.Info("removing an unfinished partition creation or deletion", "dir", path)
-			if err := os.RemoveAll(path); err != nil {
-				return fmt.Errorf("removing %s: %w", path, err)
-			}
+		if strings.HasSuffix(name, creatingSuffix) || strings.HasSuffix(name, deletingSuffix) {
+			s.removeLeftover(path, "an unfinished partition creation or deletion")
 			continue
 		}
-		if _, ok := parsePartitionDirName(name); !ok {
+		_, named := parsePartitionDirName(name)
+		oldDeleting := strings.Contains(name, oldDeletingInfix)
+		if !named && !oldDeleting {
 			s.logger.Warn("ignoring a directory that is not a partition", "dir", path)
 			continue
 		}
-		p, err := s.openPartition(path, rs)
+		var p *partition
+		err := fmt.Errorf("%w: not named <topic>-<partition>", errNotPartition)
+		if named {
+			p, err = s.openPartition(path, rs)
+		}
+		if errors.Is(err, errNotPartition) {
+			if oldDeleting {
+				s.removeLeftover(path, "an unfinished partition deletion")
+				continue
+			}
+			s.logger.Warn("ignoring a directory that is not a partition of this store", "dir", path, "reason", err.Error())
+			continue
+		}
 		if err != nil {
 			return err
 		}
@@ -90,6 +101,9 @@ func (s *Store) recover() error {
 	if err := s.runCheckpoint(job, false); err != nil {
 		return err
 	}
+	if err := s.poisoned(); err != nil {
+		return err // an fsync before closing a segment file failed
+	}
 	for _, p := range s.parts {
 		p.hw = p.logEnd.Load()
 		if p.logStart > p.hw {
@@ -106,6 +120,15 @@ func (s *Store) recover() error {
 		"wal_records", rs.WALRecords, "wal_records_replayed", rs.WALRecordsApplied,
 		"wal_bytes_truncated", rs.WALBytesTruncated, "duration", rs.Duration)
 	return nil
+}
+
+// removeLeftover deletes a directory that no partition owns. Failing to is
+// no reason not to start: it is logged and left alone.
+func (s *Store) removeLeftover(path, what string) {
+	s.logger.Info("removing "+what, "dir", path)
+	if err := os.RemoveAll(path); err != nil {
+		s.logger.Warn("could not remove "+what+"; leaving it", "dir", path, "error", err.Error())
+	}
 }
 
 // replayFile replays one WAL file. A torn or corrupt record ends the

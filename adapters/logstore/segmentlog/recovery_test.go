@@ -464,7 +464,7 @@ func TestRecoveryErrorsAndLeftovers(t *testing.T) {
 		pdir := filepath.Join(cfg.Dir, partitionsDirName)
 		leftovers := []string{
 			filepath.Join(pdir, "orders-3"+creatingSuffix),
-			filepath.Join(pdir, "orders-4"+deletingInfix+"-12345"),
+			filepath.Join(pdir, "orders-4.deleting-12345"),
 		}
 		for _, d := range leftovers {
 			if err := os.MkdirAll(d, 0o755); err != nil {

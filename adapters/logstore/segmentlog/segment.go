@@ -44,10 +44,14 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 type segment struct {
 	base int64
 	path string // the .log file
-	f    file
+
+	// The file, opened on demand through the store's handle cache; h is
+	// guarded by the cache's mu.
+	cache *handleCache
+	h     handle
 
 	// io is held for reading by a pread in flight and for writing by whoever
-	// closes the file, so a file is never closed under a reader.
+	// closes the segment, so a segment is never closed under a reader.
 	io     sync.RWMutex
 	closed bool // guarded by io
 
@@ -70,11 +74,11 @@ type segment struct {
 	wbFrom int64
 }
 
-func newSegment(dir string, base int64, f file, created time.Time) *segment {
+func newSegment(c *handleCache, dir string, base int64, created time.Time) *segment {
 	return &segment{
 		base:        base,
 		path:        segmentPath(dir, base),
-		f:           f,
+		cache:       c,
 		next:        base,
 		maxTs:       -1,
 		maxTsOffset: -1,
@@ -162,7 +166,8 @@ func (sg *segment) maxTimestampBelow(hw int64) (ts, offset int64) {
 	return e.Timestamp, sg.base + int64(e.RelOffset)
 }
 
-// closeFile closes the segment's file once no read is in flight.
+// closeFile closes the segment once no read is in flight: its file, if
+// open, closes, and it is never opened again.
 func (sg *segment) closeFile() error {
 	sg.io.Lock()
 	defer sg.io.Unlock()
@@ -170,7 +175,7 @@ func (sg *segment) closeFile() error {
 		return nil
 	}
 	sg.closed = true
-	return sg.f.Close()
+	return sg.cache.drop(sg)
 }
 
 // corruptf makes an error that wraps log.ErrCorrupt and names the segment.
@@ -211,9 +216,10 @@ func (hr *headerReader) header(pos int64) (record.Header, error) {
 // on, at most maxBytes of them (with minOne, at least the first one), none at
 // or past hw. pos is where to start looking (from the index) and limit is the
 // segment's size when the caller looked. found is false when the segment has
-// no batch holding offset or later. The caller holds io for reading.
-func (sg *segment) read(pos, limit, offset, hw int64, maxBytes int, minOne bool) (out []byte, found bool, err error) {
-	hr := headerReader{r: sg.f, limit: limit}
+// no batch holding offset or later. The caller holds io for reading and f
+// from the handle cache.
+func (sg *segment) read(f file, pos, limit, offset, hw int64, maxBytes int, minOne bool) (out []byte, found bool, err error) {
+	hr := headerReader{r: f, limit: limit}
 	for {
 		if pos >= limit {
 			return nil, false, nil
@@ -234,7 +240,7 @@ func (sg *segment) read(pos, limit, offset, hw int64, maxBytes int, minOne bool)
 	n := min(int64(max(maxBytes, 0)), limit-pos)
 	n = max(n, min(int64(record.HeaderSize), limit-pos)) // always look at the first header
 	buf := make([]byte, n)
-	if err := readFull(sg.f, buf, pos); err != nil {
+	if err := readFull(f, buf, pos); err != nil {
 		return nil, false, fmt.Errorf("reading segment %s at %d: %w", sg.path, pos, err)
 	}
 	end := 0
@@ -253,7 +259,7 @@ func (sg *segment) read(pos, limit, offset, hw int64, maxBytes int, minOne bool)
 					return nil, false, sg.corruptf("batch at %d of %d bytes runs past the end (%d)", pos, size, limit)
 				}
 				whole := make([]byte, size)
-				if err := readFull(sg.f, whole, pos); err != nil {
+				if err := readFull(f, whole, pos); err != nil {
 					return nil, false, fmt.Errorf("reading segment %s at %d: %w", sg.path, pos, err)
 				}
 				return whole, true, nil

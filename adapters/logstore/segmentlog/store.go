@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -31,6 +32,8 @@ const (
 	DefaultRetentionInterval  = 30 * time.Second
 	DefaultSegmentBytes       = 1 << 30
 	DefaultSegmentMs          = 7 * 24 * 60 * 60 * 1000 // milliseconds
+	DefaultFileMode           = 0o600
+	DefaultDirMode            = 0o700
 )
 
 // maxWALBatch is the largest batch a WAL record can frame.
@@ -72,6 +75,16 @@ type Config struct {
 	DefaultPartition logstore.PartitionConfig
 	// Clock tells the time for segment.ms and retention.ms.
 	Clock clock.Clock
+	// MaxOpenSegments bounds the segment files open at once (a soft bound:
+	// files in use by reads and writes in flight are never closed). Zero
+	// takes half of the process's open-file limit (RLIMIT_NOFILE), leaving
+	// the rest to connections, the metadata store and the WAL; see
+	// DefaultMaxOpenSegments. Values below 16 are raised to 16.
+	MaxOpenSegments int
+	// FileMode and DirMode are the permission bits of the files and
+	// directories the store creates. Zero: 0600 and 0700 (only the node's
+	// user reads the data).
+	FileMode, DirMode fs.FileMode
 
 	// openFile opens every file the store writes; tests inject failures.
 	openFile openFunc
@@ -99,6 +112,16 @@ func (c Config) withDefaults() Config {
 	}
 	if c.openFile == nil {
 		c.openFile = osOpen
+	}
+	if c.FileMode == 0 {
+		c.FileMode = DefaultFileMode
+	}
+	if c.DirMode == 0 {
+		c.DirMode = DefaultDirMode
+	}
+	c.FileMode, c.DirMode = c.FileMode.Perm(), c.DirMode.Perm()
+	if c.MaxOpenSegments <= 0 {
+		c.MaxOpenSegments = DefaultMaxOpenSegments()
 	}
 	c.DefaultPartition = normalizePartitionConfig(c.DefaultPartition)
 	return c
@@ -128,6 +151,9 @@ type Stats struct {
 	Rolls       int64 // segments sealed
 	Recovery    RecoveryStats
 
+	OpenSegmentFiles int   // segment files open now (see Config.MaxOpenSegments)
+	SegmentOpens     int64 // segment files opened by the handle cache
+
 	// Per group commit: seconds of the WAL write and fsync, batches and
 	// bytes written.
 	CommitSeconds, CommitBatches, CommitBytes HistogramSnapshot
@@ -156,6 +182,8 @@ type Store struct {
 	walDir  string
 	partDir string
 	lock    *os.File
+
+	handles *handleCache // segment files open at once
 
 	adminMu sync.Mutex // serializes CreatePartition and DeletePartition
 
@@ -248,12 +276,13 @@ func New(cfg Config, logger *slog.Logger) (*Store, error) {
 		committerDone: make(chan struct{}),
 		quit:          make(chan struct{}),
 	}
+	s.handles = newHandleCache(cfg.MaxOpenSegments, cfg.openFile, cfg.NoSync, s.poison)
 	for _, dir := range []string{cfg.Dir, s.walDir, s.partDir} {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := os.MkdirAll(dir, cfg.DirMode); err != nil {
 			return nil, fmt.Errorf("segmentlog: creating %s: %w", dir, err)
 		}
 	}
-	lock, err := lockDir(cfg.Dir)
+	lock, err := lockDir(cfg.Dir, cfg.FileMode)
 	if err != nil {
 		return nil, fmt.Errorf("segmentlog: %w", err)
 	}
@@ -322,6 +351,7 @@ func (s *Store) Close() error {
 
 // Stats returns the store's counters.
 func (s *Store) Stats() Stats {
+	open, opens := s.handles.stats()
 	return Stats{
 		Appends:     s.appends.Load(),
 		Commits:     s.commits.Load(),
@@ -330,6 +360,9 @@ func (s *Store) Stats() Stats {
 		Checkpoints: s.checkpoints.Load(),
 		Rolls:       s.rolls.Load(),
 		Recovery:    s.recovery,
+
+		OpenSegmentFiles: open,
+		SegmentOpens:     opens,
 
 		CommitSeconds: s.commitSeconds.snapshot(),
 		CommitBatches: s.commitBatches.snapshot(),
@@ -552,7 +585,11 @@ func (s *Store) Read(ctx context.Context, tp topic.Partition, offset int64, maxB
 		found bool
 	)
 	if !closed {
-		out, found, err = sg.read(pos, limit, offset, hw, maxBytes, minOne)
+		var f file
+		if f, err = s.handles.acquire(sg); err == nil {
+			out, found, err = sg.read(f, pos, limit, offset, hw, maxBytes, minOne)
+			s.handles.release(sg, false)
+		}
 	}
 	sg.io.RUnlock()
 	if closed { // the partition was deleted or the store closed meanwhile
@@ -660,7 +697,12 @@ func (s *Store) scanForTimestamp(sg *segment, pos, limit, start, hw, ts int64) (
 	if sg.closed {
 		return -1, -1, false, nil // deleted meanwhile: its offsets are below the log start now
 	}
-	hr := headerReader{r: sg.f, limit: limit}
+	f, err := s.handles.acquire(sg)
+	if err != nil {
+		return -1, -1, false, err
+	}
+	defer s.handles.release(sg, false)
+	hr := headerReader{r: f, limit: limit}
 	for pos < limit {
 		h, err := hr.header(pos)
 		if err != nil {

@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
 	"sync"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -33,7 +35,14 @@ const formatVersion = pebble.FormatValueSeparation
 type Config struct {
 	// Dir is the directory the store owns. It is created if missing.
 	Dir string
+	// DirMode is the permission bits of Dir, applied at every open (pebble
+	// creates its files by the process umask; a directory only its user can
+	// enter keeps them private either way). Zero: 0700.
+	DirMode fs.FileMode
 }
+
+// defaultDirMode lets only the node's user into the database directory.
+const defaultDirMode = 0o700
 
 // Store is a metastore.Store backed by pebble. All methods are safe for
 // concurrent use. Calls that run while Close is in progress either complete
@@ -92,6 +101,13 @@ func Open(dir string, logger *slog.Logger) (*Store, error) {
 // Provide opens the store for dependency injection. The returned cleanup
 // closes it and logs a failure to do so.
 func Provide(cfg Config, logger *slog.Logger) (*Store, func(), error) {
+	mode := cfg.DirMode
+	if mode == 0 {
+		mode = defaultDirMode
+	}
+	if err := prepareDir(cfg.Dir, mode); err != nil {
+		return nil, nil, err
+	}
 	s, err := Open(cfg.Dir, logger)
 	if err != nil {
 		return nil, nil, err
@@ -102,6 +118,20 @@ func Provide(cfg Config, logger *slog.Logger) (*Store, func(), error) {
 		}
 	}
 	return s, cleanup, nil
+}
+
+// prepareDir creates dir with mode, or gives an existing one that mode.
+func prepareDir(dir string, mode fs.FileMode) error {
+	if dir == "" {
+		return errors.New("pebblemeta: open: no directory given (set the metadata directory)")
+	}
+	if err := os.MkdirAll(dir, mode.Perm()); err != nil {
+		return fmt.Errorf("pebblemeta: creating %s: %w", dir, err)
+	}
+	if err := os.Chmod(dir, mode.Perm()); err != nil {
+		return fmt.Errorf("pebblemeta: setting the mode of %s: %w", dir, err)
+	}
+	return nil
 }
 
 // enter registers a call that uses db, or reports that the store is closed.

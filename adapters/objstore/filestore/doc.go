@@ -28,11 +28,19 @@
 //	            ├── 00000000.log%o
 //	            └── 00000000.index%o
 //
+// A segment whose name (with "%o" for the file) would pass 255 bytes, the
+// longest file name of common file systems, becomes a chain of directories
+// "<piece>%c" of at most 200 escaped bytes each, ending in the name of the
+// rest: key "tier/<249-byte topic>-<id>/0/m" is stored as
+// tier/<first 200 bytes>%c/<the rest>/0/m%o. List reads a "%c" directory as
+// the start of a segment that its entries continue. Segments that fit keep
+// their one name.
+//
 // Escaping: "%" becomes "%25", an empty segment "%e" and a "." segment
 // "%2E"; nothing else changes. Escaped names therefore never contain "%o"
-// or "%t", which keeps the three kinds of names apart: object files end in
-// "%o", temporary files start with "%tmp-", and every other name is a
-// directory. Files that fit none of these (put there by hand) are ignored.
+// or "%t" or "%c", which keeps the kinds of names apart: object files end
+// in "%o", temporary files start with "%tmp-", pieces of long segments end
+// in "%c", and every other name is a directory. Files that fit none of these (put there by hand) are ignored.
 //
 // # Writes
 //

@@ -23,9 +23,13 @@ var Set = wire.NewSet(New, wire.Bind(new(objstore.Bucket), new(*Store)))
 
 const (
 	objSuffix  = "%o"     // suffix of every object file
+	contSuffix = "%c"     // suffix of a directory holding the rest of a long segment
+	maxName    = 255      // longest file name of common file systems
+	pieceBytes = 200      // longest escaped piece of a long segment in one name
 	tmpPattern = "%tmp-*" // os.CreateTemp pattern of in-flight writes
-	dirPerm    = 0o755
-	filePerm   = 0o644
+	// Default modes: only the node's user reads its data.
+	dirPerm  = 0o700
+	filePerm = 0o600
 	// mkdirRetries bounds how often a Put recreates a directory that a
 	// concurrent Delete keeps removing.
 	mkdirRetries = 16
@@ -36,6 +40,8 @@ const (
 // Stores (or processes) on the same root.
 type Store struct {
 	root   string // absolute, cleaned
+	files  fs.FileMode
+	dirs   fs.FileMode
 	closed atomic.Bool
 	// syncErr is the first failed fsync. After one, the kernel may have
 	// dropped dirty pages and later fsyncs may succeed without having
@@ -46,16 +52,21 @@ type Store struct {
 
 var _ objstore.Bucket = (*Store)(nil)
 
-// New opens the bucket kept in root, creating the folder if needed.
-func New(root string) (*Store, error) {
+// New opens the bucket kept in root, creating the folder if needed. Files
+// are created 0600 and folders 0700.
+func New(root string) (*Store, error) { return NewWithModes(root, filePerm, dirPerm) }
+
+// NewWithModes is New with the permission bits of the files and folders it
+// creates (e.g. 0640 and 0750 to let the node's group read them).
+func NewWithModes(root string, files, dirs fs.FileMode) (*Store, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return nil, fmt.Errorf("filestore: root %q: %w", root, err)
 	}
-	if err := os.MkdirAll(abs, dirPerm); err != nil {
+	if err := os.MkdirAll(abs, dirs); err != nil {
 		return nil, fmt.Errorf("filestore: create root %q: %w", abs, err)
 	}
-	return &Store{root: abs}, nil
+	return &Store{root: abs, files: files.Perm(), dirs: dirs.Perm()}, nil
 }
 
 // Root returns the absolute path of the bucket's folder.
@@ -101,15 +112,44 @@ func unescape(name string) (seg string, ok bool) {
 	return b.String(), true
 }
 
-// paths returns the directory segments (escaped) and the object file name of
-// a valid key.
+// paths returns the directory names and the object file name of a valid
+// key.
 func paths(key string) (dirs []string, file string) {
 	segs := strings.Split(key, "/")
-	dirs = make([]string, len(segs)-1)
-	for i, seg := range segs[:len(segs)-1] {
-		dirs[i] = escape(seg)
+	dirs = make([]string, 0, len(segs)-1)
+	for _, seg := range segs[:len(segs)-1] {
+		dirs = append(dirs, names(seg, "")...)
 	}
-	return dirs, escape(segs[len(segs)-1]) + objSuffix
+	last := names(segs[len(segs)-1], objSuffix)
+	return append(dirs, last[:len(last)-1]...), last[len(last)-1]
+}
+
+// names maps one key segment to the names of its path: one name, the
+// segment escaped plus suffix, when that fits in maxName bytes; otherwise a
+// chain of directories "<piece>%c", each piece at most pieceBytes escaped,
+// ending in the name of the rest plus suffix. Names that fit map as they
+// always did, so folders written before chains existed read the same.
+func names(seg, suffix string) []string {
+	if len(escape(seg))+len(suffix) <= maxName {
+		return []string{escape(seg) + suffix}
+	}
+	var out []string
+	for len(escape(seg))+len(suffix) > maxName {
+		n, size := 0, 0
+		for n < len(seg) {
+			w := 1
+			if seg[n] == '%' {
+				w = 3 // escaped as %25
+			}
+			if size+w > pieceBytes {
+				break
+			}
+			size, n = size+w, n+1
+		}
+		out = append(out, escape(seg[:n])+contSuffix)
+		seg = seg[n:]
+	}
+	return append(out, escape(seg)+suffix)
 }
 
 // objectPath returns the object file's path and its directory.
@@ -227,7 +267,14 @@ func (s *Store) createTemp(key, dir string) (*os.File, error) {
 		err := s.mkdirs(dirs)
 		if err == nil {
 			var f *os.File
-			f, err = os.CreateTemp(dir, tmpPattern)
+			f, err = os.CreateTemp(dir, tmpPattern) // mode 0600
+			if err == nil && s.files != filePerm {
+				if err = f.Chmod(s.files); err != nil {
+					_ = f.Close()
+					_ = os.Remove(f.Name())
+					return nil, err
+				}
+			}
 			if err == nil {
 				return f, nil
 			}
@@ -244,7 +291,7 @@ func (s *Store) mkdirs(dirs []string) error {
 	parent := s.root
 	for _, d := range dirs {
 		p := filepath.Join(parent, d)
-		err := os.Mkdir(p, dirPerm)
+		err := os.Mkdir(p, s.dirs)
 		switch {
 		case err == nil:
 			if err := s.syncDir(parent); err != nil {
@@ -382,11 +429,22 @@ func (w *walker) walk(dir, keyPrefix string) error {
 		name := e.Name()
 		switch {
 		case e.IsDir():
-			seg, ok := unescape(name)
+			var (
+				sub string
+				ok  bool
+			)
+			if piece, cont := strings.CutSuffix(name, contSuffix); cont {
+				// A piece of a long segment: the names inside go on with it.
+				piece, ok = unescape(piece)
+				sub = keyPrefix + piece
+			} else {
+				var seg string
+				seg, ok = unescape(name)
+				sub = keyPrefix + seg + "/"
+			}
 			if !ok {
 				continue
 			}
-			sub := keyPrefix + seg + "/"
 			if !strings.HasPrefix(sub, w.prefix) && !strings.HasPrefix(w.prefix, sub) {
 				continue // no key below can match the prefix
 			}

@@ -1,10 +1,11 @@
 package filestore_test
 
 import (
-	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -123,25 +124,87 @@ func TestReopen(t *testing.T) {
 	}
 }
 
-// TestKeyTooLongForFileSystem checks that a segment longer than a file name
-// may be is ErrInvalidKey, not an I/O error, and lists nothing.
-func TestKeyTooLongForFileSystem(t *testing.T) {
-	s := open(t, t.TempDir())
+// TestLongSegments: a key segment too long for one file name (a tiering
+// folder of a 249-character topic, say) is stored as a chain of
+// directories: it round-trips through Put, Get, List (also page by page and
+// by a prefix that ends inside the chain) and Delete, which leaves no
+// directory behind; every name on disk fits in 255 bytes, and segments that
+// fit keep the one-name layout of earlier versions.
+func TestLongSegments(t *testing.T) {
+	root := t.TempDir()
+	s := open(t, root)
 	ctx := t.Context()
 	long := strings.Repeat("x", 300)
-	for _, key := range []string{long, long + "/k", "d/" + long} {
-		if err := s.Put(ctx, key, []byte("v")); !errors.Is(err, objstore.ErrInvalidKey) {
-			t.Errorf("Put(%d-byte segment): %v, want ErrInvalidKey", len(long), err)
-		}
-		if _, err := s.Get(ctx, key); !errors.Is(err, objstore.ErrInvalidKey) && !errors.Is(err, objstore.ErrNotFound) {
-			t.Errorf("Get(%d-byte segment): %v, want ErrInvalidKey or ErrNotFound", len(long), err)
-		}
-		if err := s.Delete(ctx, key); err != nil && !errors.Is(err, objstore.ErrInvalidKey) {
-			t.Errorf("Delete(%d-byte segment): %v, want nil or ErrInvalidKey", len(long), err)
+	topicDir := strings.Repeat("t", 249) + "-0123456789abcdef0123456789abcdef"
+	keys := []string{
+		long, long + "/k", "d/" + long, long + "/" + long,
+		strings.Repeat("%", 400) + "/p", strings.Repeat("y", 600) + ".",
+		"tier/" + topicDir + "/0/00000000000000000000-00000000000000000010.batches",
+		"tier/" + topicDir + "/0/manifest.json",
+		strings.Repeat("z", 253), // fits: one name, as before
+	}
+	for i, k := range keys {
+		if err := s.Put(ctx, k, []byte(strconv.Itoa(i))); err != nil {
+			t.Fatalf("Put(%d-byte key): %v", len(k), err)
 		}
 	}
-	objs, _, err := s.List(ctx, long+"/", "", 0)
-	if err != nil || len(objs) != 0 {
-		t.Errorf("List(long prefix) = %v, %v; want nothing", objs, err)
+	for i, k := range keys {
+		got, err := s.Get(ctx, k)
+		if err != nil || string(got) != strconv.Itoa(i) {
+			t.Fatalf("Get(%d-byte key) = %q, %v", len(k), got, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(root, strings.Repeat("z", 253)+"%o")); err != nil {
+		t.Errorf("a 253-byte segment is not stored under its own name: %v", err)
+	}
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && len(d.Name()) > 255 {
+			t.Errorf("name of %d bytes on disk", len(d.Name()))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := slices.Sorted(slices.Values(keys))
+	var listed []string
+	for token := ""; ; {
+		page, next, err := s.List(ctx, "", token, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range page {
+			listed = append(listed, o.Key)
+		}
+		if next == "" {
+			break
+		}
+		token = next
+	}
+	if !slices.Equal(listed, want) {
+		t.Fatalf("List in pages:\n%q\nwant\n%q", listed, want)
+	}
+	for _, prefix := range []string{long[:250], "tier/" + topicDir[:240], "tier/" + topicDir + "/0/m"} {
+		objs, _, err := s.List(ctx, prefix, "", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		for _, k := range keys {
+			if strings.HasPrefix(k, prefix) {
+				n++
+			}
+		}
+		if len(objs) != n {
+			t.Errorf("List(%d-byte prefix) found %d objects, want %d", len(prefix), len(objs), n)
+		}
+	}
+	for _, k := range keys {
+		if err := s.Delete(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if entries, err := os.ReadDir(root); err != nil || len(entries) != 0 {
+		t.Fatalf("after deleting every object the folder holds %d entries (%v)", len(entries), err)
 	}
 }

@@ -1,0 +1,8 @@
+//go:build unix
+
+package bootstrap
+
+import "syscall"
+
+// setUmask sets the process's file mode creation mask.
+func setUmask(mask int) { syscall.Umask(mask) }
