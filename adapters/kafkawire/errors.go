@@ -26,6 +26,9 @@ var errorCodes = []struct {
 	{topic.ErrInvalidPartitions, kerr.InvalidPartitions},
 	{topic.ErrInvalidReplicas, kerr.InvalidReplicationFactor},
 	{topic.ErrInvalidConfig, kerr.InvalidConfig},
+	{topic.ErrInvalidReplicaAssignment, kerr.InvalidReplicaAssignment},
+	{topic.ErrInvalidRequest, kerr.InvalidRequest},
+	{topic.ErrInternal, kerr.InvalidRequest},
 
 	{log.ErrOffsetOutOfRange, kerr.OffsetOutOfRange},
 	{log.ErrUnknownPartition, kerr.UnknownTopicOrPartition},

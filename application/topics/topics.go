@@ -155,7 +155,7 @@ type Spec struct {
 // Create creates a topic. With validateOnly it checks and returns what would
 // be created without creating it.
 func (s *Service) Create(ctx context.Context, spec Spec, validateOnly bool) (topic.Topic, error) {
-	if err := topic.ValidateName(spec.Name); err != nil {
+	if err := topic.ValidateCreatable(spec.Name); err != nil {
 		return topic.Topic{}, err
 	}
 	if spec.Partitions == -1 {

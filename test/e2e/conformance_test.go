@@ -1,0 +1,132 @@
+package e2e
+
+// Where Chronik must answer as Kafka does, checked with franz-go: the
+// answers Kafka clients' own test suites rely on.
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// A transactional producer fails at once with a clear error instead of
+// retrying FindCoordinator until its own timeout; idempotent producers on
+// the same node keep working.
+func TestTransactionalProducerFailsFast(t *testing.T) {
+	n := startNode(t, "", nil)
+	createTopic(t, n, "txn", 1, nil)
+	cl := n.client(kgo.TransactionalID("tx-1"), kgo.DefaultProduceTopic("txn"), kgo.RecordRetries(3))
+	c, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	start := time.Now()
+	err := cl.BeginTransaction()
+	if err == nil {
+		err = cl.ProduceSync(c, &kgo.Record{Value: []byte("x")}).FirstErr()
+	}
+	took := time.Since(start)
+	if !errors.Is(err, kerr.TransactionalIDAuthorizationFailed) {
+		t.Fatalf("transactional produce: %v after %v, want TRANSACTIONAL_ID_AUTHORIZATION_FAILED", err, took)
+	}
+	if took > 5*time.Second {
+		t.Fatalf("transactional produce failed only after %v", took)
+	}
+
+	req := kmsg.NewPtrFindCoordinatorRequest()
+	req.CoordinatorType = 1
+	req.CoordinatorKeys = []string{"tx-1"}
+	resp, err := req.RequestWith(ctx(t), n.client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	co := resp.Coordinators[0]
+	if co.ErrorCode != kerr.TransactionalIDAuthorizationFailed.Code || co.ErrorMessage == nil || *co.ErrorMessage == "" {
+		t.Fatalf("FindCoordinator(transaction): code %d, message %v", co.ErrorCode, co.ErrorMessage)
+	}
+
+	p := n.client(kgo.DefaultProduceTopic("txn"))
+	if err := p.ProduceSync(ctx(t), &kgo.Record{Value: []byte("y")}).FirstErr(); err != nil {
+		t.Fatalf("idempotent produce after the refusal: %v", err)
+	}
+}
+
+// CreateTopics answers as Kafka: INVALID_REQUEST for every entry of a topic
+// named twice, INVALID_REPLICA_ASSIGNMENT for an assignment naming unknown
+// brokers, INVALID_REQUEST for Kafka's internal topics.
+func TestCreateTopicsAnswersAsKafka(t *testing.T) {
+	n := startNode(t, "", nil)
+	cl := n.client()
+	create := func(topics ...kmsg.CreateTopicsRequestTopic) []kmsg.CreateTopicsResponseTopic {
+		t.Helper()
+		req := kmsg.NewPtrCreateTopicsRequest()
+		req.TimeoutMillis = 5000
+		req.Topics = topics
+		resp, err := req.RequestWith(ctx(t), cl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.Topics
+	}
+	plain := func(name string) kmsg.CreateTopicsRequestTopic {
+		rt := kmsg.NewCreateTopicsRequestTopic()
+		rt.Topic, rt.NumPartitions, rt.ReplicationFactor = name, 1, 1
+		return rt
+	}
+	assigned := func(name string, replicas ...[]int32) kmsg.CreateTopicsRequestTopic {
+		rt := kmsg.NewCreateTopicsRequestTopic()
+		rt.Topic, rt.NumPartitions, rt.ReplicationFactor = name, -1, -1
+		for i, r := range replicas {
+			a := kmsg.NewCreateTopicsRequestTopicReplicaAssignment()
+			a.Partition, a.Replicas = int32(i), r
+			rt.ReplicaAssignment = append(rt.ReplicaAssignment, a)
+		}
+		return rt
+	}
+	want := func(got kmsg.CreateTopicsResponseTopic, code *kerr.Error) {
+		t.Helper()
+		if got.ErrorCode != code.Code {
+			t.Errorf("%s: %v (%v), want %s", got.Topic, kerr.ErrorForCode(got.ErrorCode), deref(got.ErrorMessage), code.Message)
+		}
+		if code != nil && code.Code != 0 && (got.ErrorMessage == nil || *got.ErrorMessage == "") {
+			t.Errorf("%s: no error message", got.Topic)
+		}
+	}
+
+	out := create(plain("twice"), plain("once"), plain("twice"))
+	want(out[0], kerr.InvalidRequest)
+	want(out[2], kerr.InvalidRequest)
+	if out[1].ErrorCode != 0 {
+		t.Errorf("once: %v", kerr.ErrorForCode(out[1].ErrorCode))
+	}
+
+	out = create(assigned("elsewhere", []int32{1}, []int32{2}), assigned("empty", []int32{}), assigned("mine", []int32{1}, []int32{1}))
+	want(out[0], kerr.InvalidReplicaAssignment)
+	want(out[1], kerr.InvalidReplicaAssignment)
+	if out[2].ErrorCode != 0 || out[2].NumPartitions != 2 {
+		t.Errorf("mine: %v, %d partitions", kerr.ErrorForCode(out[2].ErrorCode), out[2].NumPartitions)
+	}
+
+	out = create(plain("__consumer_offsets"), plain("__transaction_state"))
+	want(out[0], kerr.InvalidRequest)
+	want(out[1], kerr.InvalidRequest)
+	details, err := n.admin().ListTopics(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"__consumer_offsets", "__transaction_state", "twice", "elsewhere"} {
+		if _, ok := details[name]; ok {
+			t.Errorf("%s was created", name)
+		}
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
