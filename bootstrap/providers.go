@@ -178,12 +178,15 @@ func groupsConfig(c Config) groups.Config {
 			MinSessionTimeout:     time.Duration(c.GroupMinSessionTimeoutMs) * time.Millisecond,
 			MaxSessionTimeout:     time.Duration(c.GroupMaxSessionTimeoutMs) * time.Millisecond,
 			InitialRebalanceDelay: time.Duration(c.GroupInitialRebalanceDelayMs) * time.Millisecond,
+			MaxSize:               c.GroupMaxSize,
 		},
 		OffsetsRetention: time.Duration(c.OffsetsRetentionMinutes) * time.Minute,
 		Consumer: group.ConsumerConfig{
 			SessionTimeout:    time.Duration(c.GroupConsumerSessionTimeoutMs) * time.Millisecond,
 			HeartbeatInterval: time.Duration(c.GroupConsumerHeartbeatIntervalMs) * time.Millisecond,
+			MaxSize:           c.GroupConsumerMaxSize,
 		},
+		OffsetMetadataMaxBytes: c.OffsetMetadataMaxBytes,
 	}
 }
 

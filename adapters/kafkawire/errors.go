@@ -55,6 +55,7 @@ var errorCodes = []struct {
 	{group.ErrInvalidGroupID, kerr.InvalidGroupID},
 	{group.ErrCoordinatorNotAvailable, kerr.CoordinatorNotAvailable},
 	{group.ErrGroupMaxSizeReached, kerr.GroupMaxSizeReached},
+	{group.ErrOffsetMetadataTooLarge, kerr.OffsetMetadataTooLarge},
 	{group.ErrUnknownTopicSubscription, kerr.GroupSubscribedToTopic},
 	{group.ErrFencedMemberEpoch, kerr.FencedMemberEpoch},
 	{group.ErrStaleMemberEpoch, kerr.StaleMemberEpoch},

@@ -299,6 +299,12 @@ func (g *Group) Join(now time.Time, cfg Config, req JoinRequest) (res JoinResult
 
 func (g *Group) joinUnknown(now time.Time, cfg Config, req JoinRequest) (JoinResult, bool, string, Effects) {
 	var fx Effects
+	if g.full(cfg) && (req.InstanceID == "" || g.Instances[req.InstanceID] == "") {
+		// As Kafka: a full group hands out no member id. Pending ids count,
+		// so that joins without a member id cannot grow the group's
+		// bookkeeping past group.max.size either.
+		return JoinResult{Err: fmt.Errorf("%w: %q has %d members and %d pending joins (group.max.size %d)", ErrGroupMaxSizeReached, g.ID, len(g.Members), len(g.pending), cfg.MaxSize), Generation: -1}, true, "", fx
+	}
 	if req.InstanceID != "" {
 		if old, ok := g.Instances[req.InstanceID]; ok {
 			return g.replaceStatic(now, cfg, req, old)
@@ -357,8 +363,8 @@ func (g *Group) replaceStatic(now time.Time, cfg Config, req JoinRequest, oldID 
 
 func (g *Group) addAndRebalance(now time.Time, cfg Config, req JoinRequest, id string) (JoinResult, bool, string, Effects) {
 	var fx Effects
-	if cfg.MaxSize > 0 && len(g.Members) >= cfg.MaxSize {
-		return JoinResult{Err: ErrGroupMaxSizeReached, MemberID: id, Generation: -1}, true, id, fx
+	if g.full(cfg) {
+		return JoinResult{Err: fmt.Errorf("%w: %q has %d members (group.max.size %d)", ErrGroupMaxSizeReached, g.ID, len(g.Members), cfg.MaxSize), MemberID: id, Generation: -1}, true, id, fx
 	}
 	m := &Member{ID: id, InstanceID: req.InstanceID}
 	g.Members[id] = m
@@ -373,6 +379,12 @@ func (g *Group) addAndRebalance(now time.Time, cfg Config, req JoinRequest, id s
 		fx = g.prepareRebalance(now, cfg, fx)
 	}
 	return g.await(now, m, fx)
+}
+
+// full reports whether the group takes no new member: its members and the
+// member ids handed out and not yet used reach group.max.size.
+func (g *Group) full(cfg Config) bool {
+	return cfg.MaxSize > 0 && len(g.Members)+len(g.pending) >= cfg.MaxSize
 }
 
 func (g *Group) update(now time.Time, m *Member, req JoinRequest) {

@@ -130,3 +130,100 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// OffsetCommit refuses metadata above offset.metadata.max.bytes (4096 by
+// default) with OFFSET_METADATA_TOO_LARGE for that partition alone.
+func TestOffsetCommitMetadataLimit(t *testing.T) {
+	n := startNode(t, "", nil)
+	createTopic(t, n, "meta", 2, nil)
+	req := kmsg.NewPtrOffsetCommitRequest()
+	req.Group, req.Generation = "g-meta", -1
+	rt := kmsg.NewOffsetCommitRequestTopic()
+	rt.Topic = "meta"
+	for i, size := range []int{4096, 4097} {
+		rp := kmsg.NewOffsetCommitRequestTopicPartition()
+		md := string(make([]byte, size))
+		rp.Partition, rp.Offset, rp.Metadata = int32(i), 1, &md
+		rt.Partitions = append(rt.Partitions, rp)
+	}
+	req.Topics = append(req.Topics, rt)
+	resp, err := req.RequestWith(ctx(t), n.client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := resp.Topics[0].Partitions
+	if ps[0].ErrorCode != 0 || ps[1].ErrorCode != kerr.OffsetMetadataTooLarge.Code {
+		t.Fatalf("codes %v, %v; want none, OFFSET_METADATA_TOO_LARGE", kerr.ErrorForCode(ps[0].ErrorCode), kerr.ErrorForCode(ps[1].ErrorCode))
+	}
+	offs, err := n.admin().FetchOffsets(ctx(t), "g-meta")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := offs.Lookup("meta", 1); ok {
+		t.Fatal("the refused offset was stored")
+	}
+	if o, ok := offs.Lookup("meta", 0); !ok || o.At != 1 {
+		t.Fatalf("the accepted offset: %+v %v", o, ok)
+	}
+}
+
+// A classic group takes at most group.max.size members (1000 by default),
+// counting the member ids it handed out with MEMBER_ID_REQUIRED: joins
+// without a member id past that answer GROUP_MAX_SIZE_REACHED, so they
+// cannot make the coordinator hold ever more ids.
+func TestClassicGroupMaxSize(t *testing.T) {
+	n := startNode(t, "", nil)
+	cl := n.client()
+	join := func() int16 {
+		t.Helper()
+		req := kmsg.NewPtrJoinGroupRequest()
+		req.Version = 5
+		req.Group, req.SessionTimeoutMillis, req.RebalanceTimeoutMillis = "big", 30000, 30000
+		req.ProtocolType = "consumer"
+		p := kmsg.NewJoinGroupRequestProtocol()
+		p.Name, p.Metadata = "range", []byte{0, 1}
+		req.Protocols = append(req.Protocols, p)
+		resp, err := req.RequestWith(ctx(t), cl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.ErrorCode
+	}
+	for i := 0; i < 1000; i++ {
+		if code := join(); code != kerr.MemberIDRequired.Code {
+			t.Fatalf("join %d: %v, want MEMBER_ID_REQUIRED", i, kerr.ErrorForCode(code))
+		}
+	}
+	if code := join(); code != kerr.GroupMaxSizeReached.Code {
+		t.Fatalf("join 1001: %v, want GROUP_MAX_SIZE_REACHED", kerr.ErrorForCode(code))
+	}
+}
+
+// A KIP-848 consumer group takes at most group.consumer.max.size members.
+func TestConsumerGroupMaxSize(t *testing.T) {
+	n := startNode(t, "", map[string]string{"CHRONIK_GROUP_CONSUMER_MAX_SIZE": "2"})
+	createTopic(t, n, "cg-max", 1, nil)
+	cl := n.client()
+	join := func(member string) int16 {
+		t.Helper()
+		req := kmsg.NewPtrConsumerGroupHeartbeatRequest()
+		req.Version = 1
+		req.Group, req.MemberID, req.MemberEpoch = "cg-max", member, 0
+		req.RebalanceTimeoutMillis = 30000
+		req.SubscribedTopicNames = []string{"cg-max"}
+		req.Topics = []kmsg.ConsumerGroupHeartbeatRequestTopic{}
+		resp, err := req.RequestWith(ctx(t), cl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.ErrorCode
+	}
+	for _, m := range []string{"m1-aaaaaaaaaaaaaaaaaaaa", "m2-aaaaaaaaaaaaaaaaaaaa"} {
+		if code := join(m); code != 0 {
+			t.Fatalf("%s: %v", m, kerr.ErrorForCode(code))
+		}
+	}
+	if code := join("m3-aaaaaaaaaaaaaaaaaaaa"); code != kerr.GroupMaxSizeReached.Code {
+		t.Fatalf("third member: %v, want GROUP_MAX_SIZE_REACHED", kerr.ErrorForCode(code))
+	}
+}
