@@ -22,6 +22,9 @@
 # Schema and Protobuf round trips through the broker, schema evolution, and
 # broker-side validation (confluent.value.schema.validation).
 #
+# transactions.py (confluent-kafka) and transactions.js (kafkajs) check that a
+# transactional producer fails at once while transactions are not supported.
+#
 # usage: test/compat/run.sh <path-to-chronik-server-binary>
 # The last line printed is "compat: N passed, M failed"; exit status is
 # non-zero when M > 0 (or when the server cannot be started).
@@ -130,6 +133,8 @@ run_test kcat bash "$HERE/kcat.sh"
 run_test kafka-python "$PY" "$HERE/kafka_python.py"
 run_test confluent-kafka "$PY" "$HERE/confluent_kafka.py"
 run_test kafkajs node "$HERE/kafkajs.js"
+run_test transactions-confluent-kafka "$PY" "$HERE/transactions.py"
+run_test transactions-kafkajs node "$HERE/transactions.js"
 run_test tiered bash "$HERE/tiered.sh"
 run_test schema-registry-kafkajs node "$HERE/schema_registry.js"
 run_test schema-registry-confluent-kafka "$PY" "$HERE/schema_registry.py"
