@@ -221,19 +221,27 @@ func (s *Service) collides(name string) error {
 // EnsureExists returns the topic, auto-creating it with the defaults when the
 // broker allows it. ok is false when the topic does not exist.
 func (s *Service) EnsureExists(ctx context.Context, name string) (topic.Topic, error) {
+	t, _, err := s.GetOrAutoCreate(ctx, name)
+	return t, err
+}
+
+// GetOrAutoCreate is EnsureExists that also reports whether this call
+// created the topic: Kafka answers a Metadata request that auto-created a
+// topic with LEADER_NOT_AVAILABLE for it, and clients ask again.
+func (s *Service) GetOrAutoCreate(ctx context.Context, name string) (t topic.Topic, created bool, err error) {
 	if t, ok := s.Get(name); ok {
-		return t, nil
+		return t, false, nil
 	}
 	if !s.cfg.AutoCreate || topic.IsInternal(name) {
-		return topic.Topic{}, fmt.Errorf("%w: %q", topic.ErrUnknown, name)
+		return topic.Topic{}, false, fmt.Errorf("%w: %q", topic.ErrUnknown, name)
 	}
-	t, err := s.Create(ctx, Spec{Name: name, Partitions: -1, ReplicationFactor: -1}, false)
+	t, err = s.Create(ctx, Spec{Name: name, Partitions: -1, ReplicationFactor: -1}, false)
 	if errors.Is(err, topic.ErrExists) {
 		if t, ok := s.Get(name); ok {
-			return t, nil
+			return t, false, nil
 		}
 	}
-	return t, err
+	return t, err == nil, err
 }
 
 // AutoCreate reports whether topics are created on first use.

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/IBM/sarama"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -225,5 +226,57 @@ func TestConsumerGroupMaxSize(t *testing.T) {
 	}
 	if code := join("m3-aaaaaaaaaaaaaaaaaaaa"); code != kerr.GroupMaxSizeReached.Code {
 		t.Fatalf("third member: %v, want GROUP_MAX_SIZE_REACHED", kerr.ErrorForCode(code))
+	}
+}
+
+// A Metadata request that auto-creates a topic answers it with
+// LEADER_NOT_AVAILABLE and no partitions, as Kafka does; the next request
+// sees it whole. kgo and sarama still produce to auto-created topics.
+func TestMetadataAutoCreateAnswersLeaderNotAvailable(t *testing.T) {
+	n := startNode(t, "", map[string]string{"CHRONIK_DEFAULT_PARTITIONS": "2"})
+	cl := n.client()
+	meta := func(name string) kmsg.MetadataResponseTopic {
+		t.Helper()
+		req := kmsg.NewPtrMetadataRequest()
+		req.AllowAutoTopicCreation = true
+		rt := kmsg.NewMetadataRequestTopic()
+		rt.Topic = kmsg.StringPtr(name)
+		req.Topics = append(req.Topics, rt)
+		resp, err := req.RequestWith(ctx(t), cl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.Topics[0]
+	}
+	first := meta("fresh")
+	if first.ErrorCode != kerr.LeaderNotAvailable.Code || len(first.Partitions) != 0 {
+		t.Fatalf("first lookup: %v with %d partitions, want LEADER_NOT_AVAILABLE and none", kerr.ErrorForCode(first.ErrorCode), len(first.Partitions))
+	}
+	second := meta("fresh")
+	if second.ErrorCode != 0 || len(second.Partitions) != 2 {
+		t.Fatalf("second lookup: %v with %d partitions", kerr.ErrorForCode(second.ErrorCode), len(second.Partitions))
+	}
+	// Deleted, then looked up again: created anew, and answered as new.
+	if _, err := n.admin().DeleteTopics(ctx(t), "fresh"); err != nil {
+		t.Fatal(err)
+	}
+	if again := meta("fresh"); again.ErrorCode != kerr.LeaderNotAvailable.Code {
+		t.Fatalf("after delete: %v, want LEADER_NOT_AVAILABLE", kerr.ErrorForCode(again.ErrorCode))
+	}
+
+	p := n.client(kgo.DefaultProduceTopic("auto-kgo"), kgo.AllowAutoTopicCreation())
+	if err := p.ProduceSync(ctx(t), &kgo.Record{Value: []byte("x")}).FirstErr(); err != nil {
+		t.Fatalf("kgo to an auto-created topic: %v", err)
+	}
+	cfg := sarama.NewConfig()
+	cfg.Version = sarama.V3_6_0_0
+	cfg.Producer.Return.Successes = true
+	sp, err := sarama.NewSyncProducer([]string{n.addr}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	if _, _, err := sp.SendMessage(&sarama.ProducerMessage{Topic: "auto-sarama", Value: sarama.StringEncoder("x")}); err != nil {
+		t.Fatalf("sarama to an auto-created topic: %v", err)
 	}
 }
