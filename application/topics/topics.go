@@ -348,8 +348,21 @@ func (s *Service) AlterConfigs(ctx context.Context, name string, ops []ConfigOp,
 				return nil, fmt.Errorf("%w: unknown operation %d on %q", topic.ErrInvalidConfig, op.Op, op.Key)
 			}
 		}
-		return next, topic.ValidateConfigs(next)
+		return next, topic.ValidateConfigs(changedConfigs(t.Configs, next))
 	})
+}
+
+// changedConfigs is what an incremental change sets anew. Values stored
+// before stricter checks existed stay as they are, so they do not block
+// changes to other keys; each can still be deleted or replaced.
+func changedConfigs(old, next map[string]string) map[string]string {
+	out := make(map[string]string, len(next))
+	for k, v := range next {
+		if cur, ok := old[k]; !ok || cur != v {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 func editList(cur, items string, add bool) string {

@@ -102,8 +102,76 @@ var specs = map[string]spec{
 	"leader.replication.throttled.replicas":   {def: "", kind: kindString},
 }
 
-// Extension prefixes accepted for later features (columnar and vector indexing).
+// extensions are Chronik's own topic configs, for the query sinks
+// (columnar storage and SQL, full-text search, vector search). Only these
+// keys and values are accepted under the extension prefixes; they are
+// reported by DescribeConfigs when set on a topic, not among Kafka's keys.
+var extensions = map[string]spec{
+	"columnar.enabled":      {def: "false", kind: kindBool},
+	"columnar.format":       {def: "parquet", kind: kindString, valid: oneOf("parquet", "arrow")},
+	"columnar.compression":  {def: "zstd", kind: kindString, valid: oneOf("zstd", "snappy", "lz4", "none")},
+	"columnar.partitioning": {def: "daily", kind: kindString, valid: oneOf("none", "hourly", "daily")},
+
+	"search.enabled": {def: "false", kind: kindBool},
+
+	"vector.enabled":            {def: "false", kind: kindBool},
+	"vector.embedding.provider": {def: "openai", kind: kindString, valid: oneOf("openai", "external", "local")},
+	"vector.embedding.model":    {def: "text-embedding-3-small", kind: kindString, valid: modelName},
+	"vector.field":              {def: "value", kind: kindString, valid: vectorField},
+	"vector.index.metric":       {def: "cosine", kind: kindString, valid: oneOf("cosine", "euclidean", "dot")},
+}
+
+// extensionPrefixes are the namespaces of extensions: an unknown key under
+// one is refused with the list of known keys there.
 var extensionPrefixes = []string{"columnar.", "vector.", "search."}
+
+// maxExtensionValue bounds free-form extension values (model names, JSON
+// paths): they are stored with the topic and read on every lookup.
+const maxExtensionValue = 256
+
+func modelName(v string) error {
+	if v == "" || len(v) > maxExtensionValue {
+		return fmt.Errorf("must be 1 to %d characters", maxExtensionValue)
+	}
+	for _, c := range v {
+		if c <= ' ' || c > '~' {
+			return fmt.Errorf("must be printable ASCII without spaces")
+		}
+	}
+	return nil
+}
+
+// vectorField is value, key, or a JSON path into the value ($.a.b).
+func vectorField(v string) error {
+	if v == "value" || v == "key" {
+		return nil
+	}
+	if !strings.HasPrefix(v, "$.") || len(v) < 3 {
+		return fmt.Errorf("must be value, key or a JSON path such as $.text")
+	}
+	return modelName(v)
+}
+
+// lookup returns the spec of a Kafka or extension key.
+func lookup(key string) (spec, bool) {
+	if s, ok := specs[key]; ok {
+		return s, true
+	}
+	s, ok := extensions[key]
+	return s, ok
+}
+
+// extensionKeys lists the known keys under prefix, sorted.
+func extensionKeys(prefix string) []string {
+	var keys []string
+	for k := range extensions {
+		if strings.HasPrefix(k, prefix) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}
 
 // Keys lists every known key, sorted.
 func Keys() []string {
@@ -117,7 +185,7 @@ func Keys() []string {
 
 // Default returns the default value of a known key.
 func Default(key string) (string, bool) {
-	s, ok := specs[key]
+	s, ok := lookup(key)
 	return s.def, ok
 }
 
@@ -126,11 +194,14 @@ func IsSensitive(string) bool { return false }
 
 // ValidateConfig checks one key and value. A nil value means "reset to default".
 func ValidateConfig(key string, value *string) error {
-	s, ok := specs[key]
+	s, ok := lookup(key)
 	if !ok {
 		for _, p := range extensionPrefixes {
 			if hasPrefixFold(key, p) {
-				return nil
+				if value == nil {
+					return nil // deleting a key stored before keys were checked
+				}
+				return fmt.Errorf("%w: unknown config %q (known %s* keys: %s)", ErrInvalidConfig, key, p, strings.Join(extensionKeys(p), ", "))
 			}
 		}
 		return fmt.Errorf("%w: unknown config %q", ErrInvalidConfig, key)
@@ -225,15 +296,15 @@ func (t Topic) Clone() Topic {
 // Type names a config's value type as Kafka's DescribeConfigs reports it:
 // "boolean", "string", "int", "long" or "list".
 func Type(key string) string {
-	s, ok := specs[key]
+	s, ok := lookup(key)
 	if !ok {
 		return "string"
 	}
 	return [...]string{kindLong: "long", kindInt: "int", kindString: "string", kindBool: "boolean", kindList: "list"}[s.kind]
 }
 
-// ConfigKeys lists every key t has a value for: all known keys plus any
-// extension keys set on it, sorted.
+// ConfigKeys lists every key t has a value for: all of Kafka's keys plus
+// the extension keys set on it, sorted.
 func (t Topic) ConfigKeys() []string {
 	keys := Keys()
 	for k := range t.Configs {

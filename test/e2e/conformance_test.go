@@ -280,3 +280,40 @@ func TestMetadataAutoCreateAnswersLeaderNotAvailable(t *testing.T) {
 		t.Fatalf("sarama to an auto-created topic: %v", err)
 	}
 }
+
+// Only known columnar.*, search.* and vector.* keys with valid values are
+// accepted; the others get INVALID_CONFIG with a message that names the
+// known keys.
+func TestExtensionConfigsAnswerInvalidConfig(t *testing.T) {
+	n := startNode(t, "", nil)
+	adm := n.admin()
+	s := func(v string) *string { return &v }
+	resp, err := adm.CreateTopics(ctx(t), 1, 1, map[string]*string{"columnar.enabled": s("true"), "vector.index.metric": s("euclidean")}, "ext-ok")
+	if err != nil || resp["ext-ok"].Err != nil {
+		t.Fatalf("known keys: %v / %v", err, resp["ext-ok"].Err)
+	}
+	for key, value := range map[string]string{"columnar.enabled": "sometimes", "columnar.colour": "blue", "vector.index.metric": "manhattan", "search.analyzer": "x"} {
+		resp, err := adm.CreateTopics(ctx(t), 1, 1, map[string]*string{key: s(value)}, "ext-bad")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := resp["ext-bad"]
+		if !errors.Is(r.Err, kerr.InvalidConfig) || r.ErrMessage == "" {
+			t.Errorf("%s=%s: %v (%q), want INVALID_CONFIG with a message", key, value, r.Err, r.ErrMessage)
+		}
+	}
+	cfgs, err := adm.DescribeTopicConfigs(ctx(t), "ext-ok")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, _ := cfgs.On("ext-ok", nil)
+	found := false
+	for _, c := range rc.Configs {
+		if c.Key == "columnar.enabled" {
+			found = c.MaybeValue() == "true" && c.Source == kmsg.ConfigSourceDynamicTopicConfig
+		}
+	}
+	if !found {
+		t.Fatal("columnar.enabled=true not described as set on the topic")
+	}
+}
