@@ -63,6 +63,7 @@ type Config struct {
 	tierObjectBytes  int64
 	tierCacheBytes   int64
 	advertisedNote   string // how the advertised host was chosen, for the log
+	advertisedSet    bool   // the operator gave the advertised host
 }
 
 // Defaults returns the embedded defaults: one node on local disk.
@@ -228,6 +229,7 @@ func LoadConfig(args []string, getenv func(string) string) (Config, error) {
 	if len(problems) > 0 {
 		return cfg, fmt.Errorf("invalid configuration:\n  - %s", strings.Join(problems, "\n  - "))
 	}
+	cfg.advertisedSet = cfg.AdvertisedAddr != ""
 	cfg.chooseAdvertised()
 	return cfg, nil
 }

@@ -149,16 +149,7 @@ func kafkaConfig(c Config, metrics *prometheus.Registry) kafkawire.Config {
 		MaxRequestBytes: int32(c.maxRequestBytes),
 		DataDir:         c.DataDir,
 		Metrics:         metrics,
-		BrokerConfigs: map[string]string{
-			"broker.id":                  strconv.Itoa(c.NodeID),
-			"auto.create.topics.enable":  strconv.FormatBool(c.AutoCreateTopics),
-			"num.partitions":             strconv.Itoa(c.DefaultPartitions),
-			"default.replication.factor": "1",
-			"min.insync.replicas":        "1",
-			"log.dirs":                   c.DataDir,
-			"message.max.bytes":          "1048588",
-			"socket.request.max.bytes":   strconv.FormatInt(c.maxRequestBytes, 10),
-		},
+		BrokerConfigs:   brokerConfigs(c),
 	}
 }
 

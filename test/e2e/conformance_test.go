@@ -317,3 +317,74 @@ func TestExtensionConfigsAnswerInvalidConfig(t *testing.T) {
 		t.Fatal("columnar.enabled=true not described as set on the topic")
 	}
 }
+
+// DescribeConfigs for this broker lists its settings under Kafka's names,
+// with the values it runs with, their sources, read-only flags, types and
+// documentation.
+func TestDescribeBrokerConfigs(t *testing.T) {
+	n := startNode(t, "", map[string]string{"CHRONIK_DEFAULT_PARTITIONS": "3", "CHRONIK_GROUP_MAX_SIZE": "50"})
+	req := kmsg.NewPtrDescribeConfigsRequest()
+	req.IncludeSynonyms, req.IncludeDocumentation = true, true
+	rr := kmsg.NewDescribeConfigsRequestResource()
+	rr.ResourceType, rr.ResourceName = kmsg.ConfigResourceTypeBroker, "1"
+	req.Resources = append(req.Resources, rr)
+	resp, err := req.RequestWith(ctx(t), n.client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := resp.Resources[0]
+	if res.ErrorCode != 0 {
+		t.Fatalf("broker 1: %v", kerr.ErrorForCode(res.ErrorCode))
+	}
+	got := map[string]kmsg.DescribeConfigsResponseResourceConfig{}
+	for _, c := range res.Configs {
+		got[c.Name] = c
+		if !c.ReadOnly || c.ConfigType == kmsg.ConfigTypeUnknown || c.Documentation == nil || *c.Documentation == "" {
+			t.Errorf("%s: read-only %v, type %v, documentation %v", c.Name, c.ReadOnly, c.ConfigType, c.Documentation)
+		}
+	}
+	for _, w := range []struct {
+		name, value string
+		source      kmsg.ConfigSource
+		typ         kmsg.ConfigType
+	}{
+		{"broker.id", "1", kmsg.ConfigSourceDefaultConfig, kmsg.ConfigTypeInt},
+		{"advertised.listeners", "PLAINTEXT://" + n.addr, kmsg.ConfigSourceDefaultConfig, kmsg.ConfigTypeString},
+		{"listeners", "PLAINTEXT://" + n.addr, kmsg.ConfigSourceStaticBrokerConfig, kmsg.ConfigTypeString},
+		{"num.partitions", "3", kmsg.ConfigSourceStaticBrokerConfig, kmsg.ConfigTypeInt},
+		{"default.replication.factor", "1", kmsg.ConfigSourceDefaultConfig, kmsg.ConfigTypeInt},
+		{"auto.create.topics.enable", "true", kmsg.ConfigSourceDefaultConfig, kmsg.ConfigTypeBoolean},
+		{"log.retention.ms", "604800000", kmsg.ConfigSourceDefaultConfig, kmsg.ConfigTypeLong},
+		{"log.retention.hours", "168", kmsg.ConfigSourceDefaultConfig, kmsg.ConfigTypeInt},
+		{"log.retention.bytes", "-1", kmsg.ConfigSourceDefaultConfig, kmsg.ConfigTypeLong},
+		{"log.segment.bytes", "1073741824", kmsg.ConfigSourceDefaultConfig, kmsg.ConfigTypeInt},
+		{"log.cleanup.policy", "delete", kmsg.ConfigSourceDefaultConfig, kmsg.ConfigTypeList},
+		{"message.max.bytes", "1048588", kmsg.ConfigSourceDefaultConfig, kmsg.ConfigTypeInt},
+		{"group.max.size", "50", kmsg.ConfigSourceStaticBrokerConfig, kmsg.ConfigTypeInt},
+		{"group.consumer.max.size", "1000", kmsg.ConfigSourceDefaultConfig, kmsg.ConfigTypeInt},
+		{"group.initial.rebalance.delay.ms", "3000", kmsg.ConfigSourceDefaultConfig, kmsg.ConfigTypeInt},
+		{"offsets.retention.minutes", "10080", kmsg.ConfigSourceDefaultConfig, kmsg.ConfigTypeInt},
+		{"offset.metadata.max.bytes", "4096", kmsg.ConfigSourceDefaultConfig, kmsg.ConfigTypeInt},
+	} {
+		c, ok := got[w.name]
+		switch {
+		case !ok:
+			t.Errorf("%s is missing", w.name)
+		case deref(c.Value) != w.value || c.Source != w.source || c.ConfigType != w.typ:
+			t.Errorf("%s = %q (%v, %v), want %q (%v, %v)", w.name, deref(c.Value), c.Source, c.ConfigType, w.value, w.source, w.typ)
+		}
+	}
+	// A set value has the default as its synonym.
+	if s := got["num.partitions"].ConfigSynonyms; len(s) != 2 || deref(s[1].Value) != "1" || s[1].Source != kmsg.ConfigSourceDefaultConfig {
+		t.Errorf("num.partitions synonyms %+v", s)
+	}
+
+	// kadm reads the same; the cluster-wide defaults (no broker named) are empty, as in Kafka.
+	cfgs, err := n.admin().DescribeBrokerConfigs(ctx(t), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rc, err := cfgs.On("1", nil); err != nil || len(rc.Configs) < 30 {
+		t.Fatalf("kadm: %d configs, %v", len(rc.Configs), err)
+	}
+}
