@@ -46,6 +46,7 @@ type Config struct {
 	GroupMaxSize           int `toml:"group_max_size"`
 	GroupConsumerMaxSize   int `toml:"group_consumer_max_size"`
 	OffsetMetadataMaxBytes int `toml:"offset_metadata_max_bytes"`
+	GroupMemberMaxBytes    int `toml:"group_member_metadata_max_bytes"`
 
 	// Tiering and the object store.
 	ObjectStore
@@ -96,6 +97,9 @@ func Defaults() Config {
 		GroupMaxSize:           1000,
 		GroupConsumerMaxSize:   1000,
 		OffsetMetadataMaxBytes: 4096,
+		// One member's protocol metadata and assignment: Kafka stores a
+		// whole group in one record of at most 1 MiB.
+		GroupMemberMaxBytes: 1 << 20,
 
 		TierIntervalMs:             5000,
 		TierObjectSize:             "16MB",
@@ -145,6 +149,7 @@ var envVars = []struct {
 	{"CHRONIK_GROUP_MAX_SIZE", intVar(func(c *Config) *int { return &c.GroupMaxSize })},
 	{"CHRONIK_GROUP_CONSUMER_MAX_SIZE", intVar(func(c *Config) *int { return &c.GroupConsumerMaxSize })},
 	{"CHRONIK_OFFSET_METADATA_MAX_BYTES", intVar(func(c *Config) *int { return &c.OffsetMetadataMaxBytes })},
+	{"CHRONIK_GROUP_MEMBER_METADATA_MAX_BYTES", intVar(func(c *Config) *int { return &c.GroupMemberMaxBytes })},
 	{"CHRONIK_TIER_INTERVAL_MS", intVar(func(c *Config) *int { return &c.TierIntervalMs })},
 	{"CHRONIK_TIER_OBJECT_SIZE", str(func(c *Config) *string { return &c.TierObjectSize })},
 	{"CHRONIK_TIER_CACHE_SIZE", str(func(c *Config) *string { return &c.TierCacheSize })},
@@ -313,6 +318,9 @@ func (c *Config) validate() []string {
 		if b.v < 1 || b.v > 1<<20 {
 			problems = append(problems, fmt.Sprintf("%s %d must be between 1 and 1048576", b.name, b.v))
 		}
+	}
+	if c.GroupMemberMaxBytes < 1<<10 || c.GroupMemberMaxBytes > 1<<30 {
+		problems = append(problems, fmt.Sprintf("CHRONIK_GROUP_MEMBER_METADATA_MAX_BYTES %d must be between 1024 and 1073741824", c.GroupMemberMaxBytes))
 	}
 	if c.OffsetsRetentionMinutes < 1 {
 		problems = append(problems, fmt.Sprintf("offsets retention %d minutes must be at least 1", c.OffsetsRetentionMinutes))

@@ -170,6 +170,7 @@ func groupsConfig(c Config) groups.Config {
 			MaxSessionTimeout:     time.Duration(c.GroupMaxSessionTimeoutMs) * time.Millisecond,
 			InitialRebalanceDelay: time.Duration(c.GroupInitialRebalanceDelayMs) * time.Millisecond,
 			MaxSize:               c.GroupMaxSize,
+			MaxMemberBytes:        c.GroupMemberMaxBytes,
 		},
 		OffsetsRetention: time.Duration(c.OffsetsRetentionMinutes) * time.Minute,
 		Consumer: group.ConsumerConfig{

@@ -56,6 +56,7 @@ var errorCodes = []struct {
 	{group.ErrCoordinatorNotAvailable, kerr.CoordinatorNotAvailable},
 	{group.ErrGroupMaxSizeReached, kerr.GroupMaxSizeReached},
 	{group.ErrOffsetMetadataTooLarge, kerr.OffsetMetadataTooLarge},
+	{group.ErrMemberTooLarge, kerr.MessageTooLarge},
 	{group.ErrUnknownTopicSubscription, kerr.GroupSubscribedToTopic},
 	{group.ErrFencedMemberEpoch, kerr.FencedMemberEpoch},
 	{group.ErrStaleMemberEpoch, kerr.StaleMemberEpoch},

@@ -74,8 +74,8 @@ func TestEveryDomainErrorIsMapped(t *testing.T) {
 		"group.ErrUnknownTopicSubscription": group.ErrUnknownTopicSubscription,
 		"group.ErrFencedMemberEpoch":        group.ErrFencedMemberEpoch, "group.ErrStaleMemberEpoch": group.ErrStaleMemberEpoch,
 		"group.ErrUnsupportedAssignor": group.ErrUnsupportedAssignor, "group.ErrUnreleasedInstanceID": group.ErrUnreleasedInstanceID,
-		"group.ErrOffsetMetadataTooLarge": group.ErrOffsetMetadataTooLarge,
-		"group.ErrInvalidRequest":         group.ErrInvalidRequest, "group.ErrInvalidRegex": group.ErrInvalidRegex,
+		"group.ErrOffsetMetadataTooLarge": group.ErrOffsetMetadataTooLarge, "group.ErrMemberTooLarge": group.ErrMemberTooLarge,
+		"group.ErrInvalidRequest": group.ErrInvalidRequest, "group.ErrInvalidRegex": group.ErrInvalidRegex,
 	}
 	// wal errors never reach a client: recovery handles them. Schema
 	// registry errors are answered over HTTP (adapters/httpapi maps them).

@@ -93,6 +93,9 @@ func New(ctx context.Context, cfg Config, meta metastore.Store, logs logstore.St
 	if cfg.OffsetMetadataMaxBytes <= 0 {
 		cfg.OffsetMetadataMaxBytes = group.DefaultOffsetMetadataMaxBytes
 	}
+	if cfg.Group.MaxMemberBytes <= 0 {
+		cfg.Group.MaxMemberBytes = group.DefaultMaxMemberBytes
+	}
 	cfg.Consumer = consumerConfig(cfg)
 	s := &Service{cfg: cfg, meta: meta, logs: logs, clock: clk, logger: logger, entries: map[string]*entry{}}
 	now := clk.Now()
@@ -304,8 +307,14 @@ func awaitAnswer[T any](ctx context.Context, wait <-chan T) (T, error) {
 	}
 }
 
-// Sync handles a SyncGroup, waiting for the leader's when needed.
+// Sync handles a SyncGroup, waiting for the leader's when needed. A
+// leader's assignment above the member bound is refused before the group
+// sees it; its followers then wait until the leader is dropped for not
+// syncing (the rebalance timeout), as for a leader that never sends one.
 func (s *Service) Sync(ctx context.Context, groupID string, req group.SyncRequest) (group.SyncResult, error) {
+	if err := group.CheckAssignments(req.Assignments, s.cfg.Group.MaxMemberBytes); err != nil {
+		return group.SyncResult{Err: err}, nil
+	}
 	e, err := s.get(groupID, false)
 	if err != nil {
 		return group.SyncResult{}, unknownMember(err)

@@ -92,6 +92,9 @@ type Config struct {
 	MaxSessionTimeout     time.Duration // group.max.session.timeout.ms
 	InitialRebalanceDelay time.Duration // group.initial.rebalance.delay.ms
 	MaxSize               int           // group.max.size; 0 is unlimited
+	// MaxMemberBytes bounds one member's protocol metadata and assignment
+	// (group.member.metadata.max.bytes); 0 is unlimited.
+	MaxMemberBytes int
 }
 
 // DefaultConfig is Kafka's defaults.
@@ -230,6 +233,9 @@ func (g *Group) Join(now time.Time, cfg Config, req JoinRequest) (res JoinResult
 	}
 	if g.State == Dead {
 		return fail(ErrCoordinatorNotAvailable)
+	}
+	if n := protocolBytes(req.Protocols); cfg.MaxMemberBytes > 0 && n > cfg.MaxMemberBytes {
+		return fail(fmt.Errorf("%w: %d bytes of protocol metadata, at most %d", ErrMemberTooLarge, n, cfg.MaxMemberBytes))
 	}
 	if req.SessionTimeout < cfg.MinSessionTimeout || req.SessionTimeout > cfg.MaxSessionTimeout {
 		return fail(fmt.Errorf("%w: %v is outside [%v, %v]", ErrInvalidSessionTimeout, req.SessionTimeout, cfg.MinSessionTimeout, cfg.MaxSessionTimeout))

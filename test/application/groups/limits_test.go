@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/chronik-stream/chronik/adapters/metastore/memmeta"
 	"github.com/chronik-stream/chronik/application/groups"
@@ -54,4 +55,31 @@ func TestOffsetMetadataLimit(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A member's protocol metadata and the assignment its leader gives it are
+// bounded by group.member.metadata.max.bytes (1 MiB by default): a JoinGroup
+// or SyncGroup above it is refused and the group does not keep it.
+func TestMemberBytesLimit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		s := newService(t, memmeta.New(), groups.Config{})
+		big := joinReq("", "big")
+		big.Protocols = []group.Protocol{{Name: "range", Metadata: make([]byte, group.DefaultMaxMemberBytes)}}
+		if res, err := s.Join(ctx, g, big); err != nil || !errors.Is(res.Err, group.ErrMemberTooLarge) {
+			t.Fatalf("join with %d bytes of metadata: %+v, %v", group.DefaultMaxMemberBytes, res, err)
+		}
+		if d := s.Describe(g); len(d.Members) != 0 {
+			t.Fatalf("the refused member is in the group: %+v", d)
+		}
+		mustJoin(t, s, joinReq("", "a"))
+		res, err := s.Sync(ctx, g, group.SyncRequest{MemberID: "a", Generation: 1,
+			Assignments: map[string][]byte{"a": make([]byte, group.DefaultMaxMemberBytes+1)}})
+		if err != nil || !errors.Is(res.Err, group.ErrMemberTooLarge) {
+			t.Fatalf("sync with an oversized assignment: %+v, %v", res, err)
+		}
+		if got := mustSync(t, s, group.SyncRequest{MemberID: "a", Generation: 1, Assignments: map[string][]byte{"a": []byte("A")}}); string(got) != "A" {
+			t.Fatalf("a normal sync after the refusal: %q", got)
+		}
+	})
 }
