@@ -77,7 +77,7 @@ func brokerConfigs(c Config) []kafkawire.BrokerConfig {
 	add("group.max.size", "int", itoa(c.GroupMaxSize), itoa(d.GroupMaxSize),
 		"Most members of one classic group, counting member ids handed out and not yet used (CHRONIK_GROUP_MAX_SIZE).")
 	add("group.member.metadata.max.bytes", "int", itoa(c.GroupMemberMaxBytes), itoa(d.GroupMemberMaxBytes),
-		"Largest protocol metadata, and largest assignment, of one classic group member (CHRONIK_GROUP_MEMBER_METADATA_MAX_BYTES); Chronik's own setting.")
+		"Largest protocol metadata and assignment of one classic group member, and largest subscription of one consumer group member (CHRONIK_GROUP_MEMBER_METADATA_MAX_BYTES); Chronik's own setting.")
 	add("group.consumer.session.timeout.ms", "int", itoa(c.GroupConsumerSessionTimeoutMs), itoa(d.GroupConsumerSessionTimeoutMs),
 		"Session timeout of consumer group (KIP-848) members (CHRONIK_GROUP_CONSUMER_SESSION_TIMEOUT_MS).")
 	add("group.consumer.heartbeat.interval.ms", "int", itoa(c.GroupConsumerHeartbeatIntervalMs), itoa(d.GroupConsumerHeartbeatIntervalMs),

@@ -177,6 +177,7 @@ func groupsConfig(c Config) groups.Config {
 			SessionTimeout:    time.Duration(c.GroupConsumerSessionTimeoutMs) * time.Millisecond,
 			HeartbeatInterval: time.Duration(c.GroupConsumerHeartbeatIntervalMs) * time.Millisecond,
 			MaxSize:           c.GroupConsumerMaxSize,
+			MaxMemberBytes:    c.GroupMemberMaxBytes,
 		},
 		OffsetMetadataMaxBytes: c.OffsetMetadataMaxBytes,
 	}
