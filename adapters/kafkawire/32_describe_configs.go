@@ -8,7 +8,9 @@ package kafkawire
 // STATIC_BROKER_CONFIG when the operator set them, DEFAULT_CONFIG otherwise,
 // all read-only (nothing changes at run time). The empty broker name means
 // the cluster-wide dynamic defaults, which cannot be set here: an empty
-// list. Synonyms (v1+) list the set value then the default. v3+ carry value
+// list. Synonyms (v1+) list the set value then the default; a topic
+// config's default is named after the broker setting that supplies it
+// (log.retention.ms for retention.ms), as Kafka names it. v3+ carry value
 // types and, when asked, documentation.
 
 import (
@@ -148,7 +150,8 @@ func topicConfig(t topic.Topic, key string, synonyms bool) kmsg.DescribeConfigsR
 			c.ConfigSynonyms = append(c.ConfigSynonyms, kmsg.DescribeConfigsResponseResourceConfigConfigSynonym{Name: key, Value: &v, Source: kmsg.ConfigSourceDynamicTopicConfig})
 		}
 		if d, ok := topic.Default(key); ok {
-			c.ConfigSynonyms = append(c.ConfigSynonyms, kmsg.DescribeConfigsResponseResourceConfigConfigSynonym{Name: key, Value: &d, Source: kmsg.ConfigSourceDefaultConfig})
+			// As Kafka: the default comes from the broker setting of that name.
+			c.ConfigSynonyms = append(c.ConfigSynonyms, kmsg.DescribeConfigsResponseResourceConfigConfigSynonym{Name: topic.BrokerKey(key), Value: &d, Source: kmsg.ConfigSourceDefaultConfig})
 		}
 	}
 	return c

@@ -6,6 +6,7 @@ package e2e
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -386,5 +387,40 @@ func TestDescribeBrokerConfigs(t *testing.T) {
 	}
 	if rc, err := cfgs.On("1", nil); err != nil || len(rc.Configs) < 30 {
 		t.Fatalf("kadm: %d configs, %v", len(rc.Configs), err)
+	}
+}
+
+// A topic config's default synonym is named after the broker setting that
+// supplies it, as Kafka lists it (retention.ms: log.retention.ms).
+func TestTopicConfigSynonymsNameBrokerSettings(t *testing.T) {
+	n := startNode(t, "", nil)
+	v := "3600000"
+	createTopic(t, n, "syn", 1, map[string]*string{"retention.ms": &v})
+	cfgs, err := n.admin().DescribeTopicConfigs(ctx(t), "syn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, _ := cfgs.On("syn", nil)
+	want := map[string][]string{
+		"retention.ms":      {"DYNAMIC_TOPIC_CONFIG retention.ms=3600000", "DEFAULT_CONFIG log.retention.ms=604800000"},
+		"max.message.bytes": {"DEFAULT_CONFIG message.max.bytes=1048588"},
+		"segment.ms":        {"DEFAULT_CONFIG log.roll.ms=604800000"},
+	}
+	for _, c := range rc.Configs {
+		w, ok := want[c.Key]
+		if !ok {
+			continue
+		}
+		var got []string
+		for _, s := range c.Synonyms {
+			got = append(got, fmt.Sprintf("%s %s=%s", s.Source, s.Key, deref(s.Value)))
+		}
+		if fmt.Sprint(got) != fmt.Sprint(w) {
+			t.Errorf("%s synonyms %v, want %v", c.Key, got, w)
+		}
+		delete(want, c.Key)
+	}
+	if len(want) > 0 {
+		t.Errorf("not described: %v", want)
 	}
 }
