@@ -56,7 +56,7 @@ func handleDescribeConfigs(r *request, kreq kmsg.Request) (kmsg.Response, error)
 			}
 			for _, k := range t.ConfigKeys() {
 				if want(k) {
-					out.Configs = append(out.Configs, topicConfig(t, k, req.IncludeSynonyms))
+					out.Configs = append(out.Configs, topicConfig(t, k, req.IncludeSynonyms, req.IncludeDocumentation))
 				}
 			}
 		case kmsg.ConfigResourceTypeBroker:
@@ -135,7 +135,7 @@ func brokerConfig(bc BrokerConfig, synonyms, docs bool) kmsg.DescribeConfigsResp
 	return c
 }
 
-func topicConfig(t topic.Topic, key string, synonyms bool) kmsg.DescribeConfigsResponseResourceConfig {
+func topicConfig(t topic.Topic, key string, synonyms, docs bool) kmsg.DescribeConfigsResponseResourceConfig {
 	v, explicit := t.Value(key)
 	c := kmsg.NewDescribeConfigsResponseResourceConfig()
 	c.Name, c.Value = key, &v
@@ -153,6 +153,9 @@ func topicConfig(t topic.Topic, key string, synonyms bool) kmsg.DescribeConfigsR
 			// As Kafka: the default comes from the broker setting of that name.
 			c.ConfigSynonyms = append(c.ConfigSynonyms, kmsg.DescribeConfigsResponseResourceConfigConfigSynonym{Name: topic.BrokerKey(key), Value: &d, Source: kmsg.ConfigSourceDefaultConfig})
 		}
+	}
+	if doc := topic.Doc(key); docs && doc != "" {
+		c.Documentation = &doc
 	}
 	return c
 }

@@ -91,3 +91,20 @@ func TestEffectiveValues(t *testing.T) {
 		t.Fatal("Clone shares configs")
 	}
 }
+
+// Every known key, Kafka's and Chronik's own, has documentation for
+// DescribeConfigs and a value type.
+func TestEveryConfigIsDocumented(t *testing.T) {
+	keys := Keys()
+	for k := range extensions {
+		keys = append(keys, k)
+	}
+	for _, k := range keys {
+		if Doc(k) == "" {
+			t.Errorf("%s has no documentation", k)
+		}
+		if d, _ := Default(k); ValidateConfig(k, &d) != nil {
+			t.Errorf("%s: its default %q does not validate", k, d)
+		}
+	}
+}

@@ -423,4 +423,20 @@ func TestTopicConfigSynonymsNameBrokerSettings(t *testing.T) {
 	if len(want) > 0 {
 		t.Errorf("not described: %v", want)
 	}
+
+	// Every topic config carries its documentation when asked (v3+).
+	req := kmsg.NewPtrDescribeConfigsRequest()
+	req.IncludeDocumentation = true
+	rr := kmsg.NewDescribeConfigsRequestResource()
+	rr.ResourceType, rr.ResourceName = kmsg.ConfigResourceTypeTopic, "syn"
+	req.Resources = append(req.Resources, rr)
+	resp, err := req.RequestWith(ctx(t), n.client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range resp.Resources[0].Configs {
+		if c.Documentation == nil || *c.Documentation == "" {
+			t.Errorf("%s: no documentation", c.Name)
+		}
+	}
 }
