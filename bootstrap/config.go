@@ -46,6 +46,12 @@ type Config struct {
 	GroupConsumerSessionTimeoutMs    int `toml:"group_consumer_session_timeout_ms"`
 	GroupConsumerHeartbeatIntervalMs int `toml:"group_consumer_heartbeat_interval_ms"`
 
+	// Bounds on what clients can make the group coordinator hold.
+	GroupMaxSize           int `toml:"group_max_size"`
+	GroupConsumerMaxSize   int `toml:"group_consumer_max_size"`
+	OffsetMetadataMaxBytes int `toml:"offset_metadata_max_bytes"`
+	GroupMemberMaxBytes    int `toml:"group_member_metadata_max_bytes"`
+
 	// Tiering and the object store.
 	ObjectStore
 	TierIntervalMs             int    `toml:"tier_interval_ms"`
@@ -66,6 +72,7 @@ type Config struct {
 	tierObjectBytes  int64
 	tierCacheBytes   int64
 	advertisedNote   string // how the advertised host was chosen, for the log
+	advertisedSet    bool   // the operator gave the advertised host
 }
 
 // Defaults returns the embedded defaults: one node on local disk.
@@ -91,6 +98,18 @@ func Defaults() Config {
 
 		GroupConsumerSessionTimeoutMs:    45000,
 		GroupConsumerHeartbeatIntervalMs: 5000,
+
+		// Kafka leaves group sizes unbounded; a group is rewritten whole on
+		// every membership change and assigned whole on every rebalance, so
+		// a bound keeps one client from making those (and the group's
+		// memory) grow without end. 1000 members is far above real groups,
+		// which rarely exceed their topics' partition counts.
+		GroupMaxSize:           1000,
+		GroupConsumerMaxSize:   1000,
+		OffsetMetadataMaxBytes: 4096,
+		// One member's protocol metadata and assignment: Kafka stores a
+		// whole group in one record of at most 1 MiB.
+		GroupMemberMaxBytes: 1 << 20,
 
 		TierIntervalMs:             5000,
 		TierObjectSize:             "16MB",
@@ -139,6 +158,10 @@ var envVars = []struct {
 	{"CHRONIK_OFFSETS_RETENTION_MINUTES", intVar(func(c *Config) *int { return &c.OffsetsRetentionMinutes })},
 	{"CHRONIK_GROUP_CONSUMER_SESSION_TIMEOUT_MS", intVar(func(c *Config) *int { return &c.GroupConsumerSessionTimeoutMs })},
 	{"CHRONIK_GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS", intVar(func(c *Config) *int { return &c.GroupConsumerHeartbeatIntervalMs })},
+	{"CHRONIK_GROUP_MAX_SIZE", intVar(func(c *Config) *int { return &c.GroupMaxSize })},
+	{"CHRONIK_GROUP_CONSUMER_MAX_SIZE", intVar(func(c *Config) *int { return &c.GroupConsumerMaxSize })},
+	{"CHRONIK_OFFSET_METADATA_MAX_BYTES", intVar(func(c *Config) *int { return &c.OffsetMetadataMaxBytes })},
+	{"CHRONIK_GROUP_MEMBER_METADATA_MAX_BYTES", intVar(func(c *Config) *int { return &c.GroupMemberMaxBytes })},
 	{"CHRONIK_TIER_INTERVAL_MS", intVar(func(c *Config) *int { return &c.TierIntervalMs })},
 	{"CHRONIK_TIER_OBJECT_SIZE", str(func(c *Config) *string { return &c.TierObjectSize })},
 	{"CHRONIK_TIER_CACHE_SIZE", str(func(c *Config) *string { return &c.TierCacheSize })},
@@ -223,6 +246,7 @@ func LoadConfig(args []string, getenv func(string) string) (Config, error) {
 	if len(problems) > 0 {
 		return cfg, fmt.Errorf("invalid configuration:\n  - %s", strings.Join(problems, "\n  - "))
 	}
+	cfg.advertisedSet = cfg.AdvertisedAddr != ""
 	cfg.chooseAdvertised()
 	return cfg, nil
 }
@@ -301,6 +325,17 @@ func (c *Config) validate() []string {
 	}
 	if c.GroupConsumerHeartbeatIntervalMs < 1 || c.GroupConsumerSessionTimeoutMs <= c.GroupConsumerHeartbeatIntervalMs {
 		problems = append(problems, fmt.Sprintf("consumer group heartbeat interval %d ms must be positive and below the session timeout %d ms", c.GroupConsumerHeartbeatIntervalMs, c.GroupConsumerSessionTimeoutMs))
+	}
+	for _, b := range []struct {
+		name string
+		v    int
+	}{{"CHRONIK_GROUP_MAX_SIZE", c.GroupMaxSize}, {"CHRONIK_GROUP_CONSUMER_MAX_SIZE", c.GroupConsumerMaxSize}, {"CHRONIK_OFFSET_METADATA_MAX_BYTES", c.OffsetMetadataMaxBytes}} {
+		if b.v < 1 || b.v > 1<<20 {
+			problems = append(problems, fmt.Sprintf("%s %d must be between 1 and 1048576", b.name, b.v))
+		}
+	}
+	if c.GroupMemberMaxBytes < 1<<10 || c.GroupMemberMaxBytes > 1<<30 {
+		problems = append(problems, fmt.Sprintf("CHRONIK_GROUP_MEMBER_METADATA_MAX_BYTES %d must be between 1024 and 1073741824", c.GroupMemberMaxBytes))
 	}
 	if c.OffsetsRetentionMinutes < 1 {
 		problems = append(problems, fmt.Sprintf("offsets retention %d minutes must be at least 1", c.OffsetsRetentionMinutes))

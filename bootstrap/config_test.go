@@ -41,16 +41,18 @@ func TestConfigPrecedence(t *testing.T) {
 
 func TestInvalidConfigListsEveryProblem(t *testing.T) {
 	_, err := LoadConfig(nil, env(map[string]string{
-		"CHRONIK_KAFKA_PORT":        "ninety",
-		"CHRONIK_WAL_PROFILE":       "turbo",
-		"CHRONIK_WAL_ROTATION_SIZE": "lots",
-		"CHRONIK_LOG_LEVEL":         "chatty",
-		"CHRONIK_ADVERTISED_ADDR":   "0.0.0.0",
+		"CHRONIK_KAFKA_PORT":                "ninety",
+		"CHRONIK_WAL_PROFILE":               "turbo",
+		"CHRONIK_WAL_ROTATION_SIZE":         "lots",
+		"CHRONIK_LOG_LEVEL":                 "chatty",
+		"CHRONIK_ADVERTISED_ADDR":           "0.0.0.0",
+		"CHRONIK_GROUP_MAX_SIZE":            "0",
+		"CHRONIK_OFFSET_METADATA_MAX_BYTES": "-1",
 	}))
 	if err == nil {
 		t.Fatal("invalid configuration accepted")
 	}
-	for _, want := range []string{"CHRONIK_KAFKA_PORT", "CHRONIK_WAL_PROFILE", "CHRONIK_WAL_ROTATION_SIZE", "CHRONIK_LOG_LEVEL", "0.0.0.0"} {
+	for _, want := range []string{"CHRONIK_KAFKA_PORT", "CHRONIK_WAL_PROFILE", "CHRONIK_WAL_ROTATION_SIZE", "CHRONIK_LOG_LEVEL", "0.0.0.0", "CHRONIK_GROUP_MAX_SIZE", "CHRONIK_OFFSET_METADATA_MAX_BYTES"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %s:\n%v", want, err)
 		}

@@ -155,18 +155,9 @@ func kafkaConfig(c Config, metrics *prometheus.Registry) kafkawire.Config {
 		MaxRequestBytes: int32(c.maxRequestBytes),
 		DataDir:         c.DataDir,
 		Metrics:         metrics,
+		BrokerConfigs:   brokerConfigs(c),
 
 		MaxUncompressedBatchBytes: c.maxUncompressed,
-		BrokerConfigs: map[string]string{
-			"broker.id":                  strconv.Itoa(c.NodeID),
-			"auto.create.topics.enable":  strconv.FormatBool(c.AutoCreateTopics),
-			"num.partitions":             strconv.Itoa(c.DefaultPartitions),
-			"default.replication.factor": "1",
-			"min.insync.replicas":        "1",
-			"log.dirs":                   c.DataDir,
-			"message.max.bytes":          "1048588",
-			"socket.request.max.bytes":   strconv.FormatInt(c.maxRequestBytes, 10),
-		},
 	}
 }
 
@@ -186,12 +177,17 @@ func groupsConfig(c Config) groups.Config {
 			MinSessionTimeout:     time.Duration(c.GroupMinSessionTimeoutMs) * time.Millisecond,
 			MaxSessionTimeout:     time.Duration(c.GroupMaxSessionTimeoutMs) * time.Millisecond,
 			InitialRebalanceDelay: time.Duration(c.GroupInitialRebalanceDelayMs) * time.Millisecond,
+			MaxSize:               c.GroupMaxSize,
+			MaxMemberBytes:        c.GroupMemberMaxBytes,
 		},
 		OffsetsRetention: time.Duration(c.OffsetsRetentionMinutes) * time.Minute,
 		Consumer: group.ConsumerConfig{
 			SessionTimeout:    time.Duration(c.GroupConsumerSessionTimeoutMs) * time.Millisecond,
 			HeartbeatInterval: time.Duration(c.GroupConsumerHeartbeatIntervalMs) * time.Millisecond,
+			MaxSize:           c.GroupConsumerMaxSize,
+			MaxMemberBytes:    c.GroupMemberMaxBytes,
 		},
+		OffsetMetadataMaxBytes: c.OffsetMetadataMaxBytes,
 	}
 }
 

@@ -42,9 +42,10 @@ func handleMetadata(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 		switch {
 		case rt.Topic != nil && *rt.Topic != "":
 			name := *rt.Topic
+			created := false
 			if err = topic.ValidateName(name); err == nil {
 				if autoCreate {
-					t, err = budget.EnsureExists(r.ctx, name)
+					t, created, err = budget.GetOrAutoCreate(r.ctx, name)
 				} else if tt, ok := srv.svc.Topics.Get(name); ok {
 					t = tt
 				} else {
@@ -56,6 +57,10 @@ func handleMetadata(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 				mt.Topic = &name
 				mt.ErrorCode = errorCode(err)
 				resp.Topics = append(resp.Topics, mt)
+				continue
+			}
+			if created {
+				resp.Topics = append(resp.Topics, justCreated(name))
 				continue
 			}
 		default:
@@ -72,6 +77,15 @@ func handleMetadata(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 		resp.Topics = append(resp.Topics, metadataTopic(cfg.NodeID, t, nil))
 	}
 	return resp, nil
+}
+
+// justCreated is Kafka's answer for a topic this request auto-created.
+func justCreated(name string) kmsg.MetadataResponseTopic {
+	mt := kmsg.NewMetadataResponseTopic()
+	mt.Topic = &name
+	mt.ErrorCode = kerr.LeaderNotAvailable.Code
+	mt.Partitions = []kmsg.MetadataResponseTopicPartition{}
+	return mt
 }
 
 func metadataTopic(node int32, t topic.Topic, err error) kmsg.MetadataResponseTopic {

@@ -2,11 +2,15 @@ package kafkawire
 
 // FindCoordinator, v0–v4.
 //
-// This node coordinates every group (key type 0) and would coordinate every
-// transactional id (type 1, refused until transactions exist). v4 batches
-// keys.
+// This node coordinates every group (key type 0). Transactional ids (type
+// 1) are refused with TRANSACTIONAL_ID_AUTHORIZATION_FAILED until
+// transactions exist: Kafka's answer to a transactional id the client may not
+// use, which franz-go, librdkafka and kafkajs treat as fatal and report at
+// once. A retriable code (COORDINATOR_NOT_AVAILABLE) would make them retry
+// until their own timeout, a minute or more. v4 batches keys.
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -16,6 +20,10 @@ import (
 )
 
 func init() { register(10, 0, 4, handleFindCoordinator) }
+
+// errTransactionsUnsupported is the message sent with every refusal of a
+// transactional id.
+var errTransactionsUnsupported = errors.New("transactions are not supported by this broker: produce without a transactional id (idempotent producers work)")
 
 func handleFindCoordinator(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 	req := kreq.(*kmsg.FindCoordinatorRequest)
@@ -29,7 +37,7 @@ func handleFindCoordinator(r *request, kreq kmsg.Request) (kmsg.Response, error)
 			}
 			return 0, nil
 		case 1:
-			return kerr.CoordinatorNotAvailable.Code, errorMessage(fmt.Errorf("transactions are not supported yet"))
+			return kerr.TransactionalIDAuthorizationFailed.Code, errorMessage(errTransactionsUnsupported)
 		}
 		return kerr.InvalidRequest.Code, errorMessage(fmt.Errorf("unknown coordinator type %d", req.CoordinatorType))
 	}

@@ -3,7 +3,11 @@ package kafkawire
 // CreateTopics, v0–v7.
 //
 // Partitions and replication factor of -1 (v4+) take the broker defaults; a
-// manual replica assignment must name only this broker. v5+ answer with the
+// manual replica assignment must name only this broker
+// (INVALID_REPLICA_ASSIGNMENT otherwise). A topic named twice in one request
+// fails every entry of it with INVALID_REQUEST, and Kafka's internal topics
+// (__consumer_offsets, __transaction_state) cannot be created
+// (INVALID_REQUEST), as Kafka answers both. v5+ answer with the
 // partition count, replication factor and configs; v7 with the topic id.
 // validate_only (v1+) checks without creating.
 
@@ -57,19 +61,15 @@ func handleCreateTopics(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 
 func createTopic(r *request, budget *topics.Request, rt kmsg.CreateTopicsRequestTopic, validateOnly, duplicated bool) (topic.Topic, error) {
 	if duplicated {
-		return topic.Topic{}, fmt.Errorf("%w: %q appears more than once in the request", topic.ErrInvalidName, rt.Topic)
+		return topic.Topic{}, fmt.Errorf("%w: topic %q appears more than once; name each topic once", topic.ErrInvalidRequest, rt.Topic)
 	}
 	spec := topics.Spec{Name: rt.Topic, Partitions: rt.NumPartitions, ReplicationFactor: rt.ReplicationFactor, Configs: map[string]string{}}
 	if len(rt.ReplicaAssignment) > 0 {
-		if spec.Partitions != -1 || spec.ReplicationFactor != -1 {
-			return topic.Topic{}, fmt.Errorf("%w: give either a replica assignment or partitions and replication factor", topic.ErrInvalidPartitions)
+		n, err := checkAssignment(rt, r.conn.srv.cfg.NodeID)
+		if err != nil {
+			return topic.Topic{}, err
 		}
-		for _, a := range rt.ReplicaAssignment {
-			if len(a.Replicas) != 1 || a.Replicas[0] != r.conn.srv.cfg.NodeID {
-				return topic.Topic{}, fmt.Errorf("%w: partition %d assigned to brokers %v; this cluster is broker %d alone", topic.ErrInvalidReplicas, a.Partition, a.Replicas, r.conn.srv.cfg.NodeID)
-			}
-		}
-		spec.Partitions, spec.ReplicationFactor = int32(len(rt.ReplicaAssignment)), 1
+		spec.Partitions, spec.ReplicationFactor = n, 1
 	}
 	for _, c := range rt.Configs {
 		if c.Value == nil {
@@ -78,4 +78,32 @@ func createTopic(r *request, budget *topics.Request, rt kmsg.CreateTopicsRequest
 		spec.Configs[c.Name] = *c.Value
 	}
 	return budget.Create(r.ctx, spec, validateOnly)
+}
+
+// checkAssignment applies Kafka's checks to a manual replica assignment and
+// returns its partition count: partition count and replication factor are
+// left -1, partitions are numbered 0..n-1 once each, and every replica list
+// names existing brokers (here: this one) once.
+func checkAssignment(rt kmsg.CreateTopicsRequestTopic, node int32) (int32, error) {
+	if rt.ReplicationFactor != -1 {
+		return 0, fmt.Errorf("%w: a manual replica assignment was given, but the replication factor is %d, not -1", topic.ErrInvalidReplicas, rt.ReplicationFactor)
+	}
+	if rt.NumPartitions != -1 {
+		return 0, fmt.Errorf("%w: a manual replica assignment was given, but the partition count is %d, not -1", topic.ErrInvalidRequest, rt.NumPartitions)
+	}
+	n := int32(len(rt.ReplicaAssignment))
+	seen := make([]bool, n)
+	for _, a := range rt.ReplicaAssignment {
+		if a.Partition < 0 || a.Partition >= n || seen[a.Partition] {
+			return 0, fmt.Errorf("%w: partitions must be numbered 0 to %d, each once (got partition %d)", topic.ErrInvalidReplicaAssignment, n-1, a.Partition)
+		}
+		seen[a.Partition] = true
+		if len(a.Replicas) == 0 {
+			return 0, fmt.Errorf("%w: partition %d has an empty replica list", topic.ErrInvalidReplicaAssignment, a.Partition)
+		}
+		if len(a.Replicas) != 1 || a.Replicas[0] != node {
+			return 0, fmt.Errorf("%w: partition %d is assigned to brokers %v, but the only broker is %d", topic.ErrInvalidReplicaAssignment, a.Partition, a.Replicas, node)
+		}
+	}
+	return n, nil
 }

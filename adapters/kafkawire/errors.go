@@ -26,6 +26,9 @@ var errorCodes = []struct {
 	{topic.ErrInvalidPartitions, kerr.InvalidPartitions},
 	{topic.ErrInvalidReplicas, kerr.InvalidReplicationFactor},
 	{topic.ErrInvalidConfig, kerr.InvalidConfig},
+	{topic.ErrInvalidReplicaAssignment, kerr.InvalidReplicaAssignment},
+	{topic.ErrInvalidRequest, kerr.InvalidRequest},
+	{topic.ErrInternal, kerr.InvalidRequest},
 
 	{log.ErrOffsetOutOfRange, kerr.OffsetOutOfRange},
 	{log.ErrUnknownPartition, kerr.UnknownTopicOrPartition},
@@ -53,6 +56,8 @@ var errorCodes = []struct {
 	{group.ErrInvalidGroupID, kerr.InvalidGroupID},
 	{group.ErrCoordinatorNotAvailable, kerr.CoordinatorNotAvailable},
 	{group.ErrGroupMaxSizeReached, kerr.GroupMaxSizeReached},
+	{group.ErrOffsetMetadataTooLarge, kerr.OffsetMetadataTooLarge},
+	{group.ErrMemberTooLarge, kerr.MessageTooLarge},
 	{group.ErrUnknownTopicSubscription, kerr.GroupSubscribedToTopic},
 	{group.ErrFencedMemberEpoch, kerr.FencedMemberEpoch},
 	{group.ErrStaleMemberEpoch, kerr.StaleMemberEpoch},

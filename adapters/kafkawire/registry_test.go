@@ -55,7 +55,9 @@ func TestEveryDomainErrorIsMapped(t *testing.T) {
 		"topic.ErrUnknown": topic.ErrUnknown, "topic.ErrExists": topic.ErrExists,
 		"topic.ErrInvalidName": topic.ErrInvalidName, "topic.ErrInvalidPartitions": topic.ErrInvalidPartitions,
 		"topic.ErrInvalidReplicas": topic.ErrInvalidReplicas, "topic.ErrUnknownPartition": topic.ErrUnknownPartition,
-		"topic.ErrInvalidConfig":  topic.ErrInvalidConfig,
+		"topic.ErrInvalidConfig":            topic.ErrInvalidConfig,
+		"topic.ErrInvalidReplicaAssignment": topic.ErrInvalidReplicaAssignment, "topic.ErrInvalidRequest": topic.ErrInvalidRequest,
+		"topic.ErrInternal":       topic.ErrInternal,
 		"log.ErrOffsetOutOfRange": log.ErrOffsetOutOfRange, "log.ErrUnknownPartition": log.ErrUnknownPartition,
 		"log.ErrCorrupt": log.ErrCorrupt, "log.ErrPoisoned": log.ErrPoisoned, "log.ErrClosed": log.ErrClosed,
 		"log.ErrTooLarge":          log.ErrTooLarge,
@@ -73,6 +75,7 @@ func TestEveryDomainErrorIsMapped(t *testing.T) {
 		"group.ErrUnknownTopicSubscription": group.ErrUnknownTopicSubscription,
 		"group.ErrFencedMemberEpoch":        group.ErrFencedMemberEpoch, "group.ErrStaleMemberEpoch": group.ErrStaleMemberEpoch,
 		"group.ErrUnsupportedAssignor": group.ErrUnsupportedAssignor, "group.ErrUnreleasedInstanceID": group.ErrUnreleasedInstanceID,
+		"group.ErrOffsetMetadataTooLarge": group.ErrOffsetMetadataTooLarge, "group.ErrMemberTooLarge": group.ErrMemberTooLarge,
 		"group.ErrInvalidRequest": group.ErrInvalidRequest, "group.ErrInvalidRegex": group.ErrInvalidRegex,
 	}
 	// wal errors never reach a client: recovery handles them. Schema

@@ -35,7 +35,7 @@ type Config struct {
 	MaxRequestBytes int32 // frames above this are refused before they are read
 	InFlightBytes   int64 // request bytes held across connections (DefaultInFlightBytes when 0)
 	DataDir         string
-	BrokerConfigs   map[string]string // reported by DescribeConfigs for the broker
+	BrokerConfigs   []BrokerConfig // reported by DescribeConfigs for the broker
 	// Metrics receives the listener's Prometheus series; nil keeps them
 	// private.
 	Metrics prometheus.Registerer
@@ -43,6 +43,18 @@ type Config struct {
 	// MaxUncompressedBatchBytes bounds what a compressed batch may
 	// decompress to (DefaultMaxUncompressedBatchBytes when 0).
 	MaxUncompressedBatchBytes int64
+}
+
+// BrokerConfig is one broker setting that DescribeConfigs reports, under
+// Kafka's name. The values of "listeners" and "advertised.listeners" are
+// replaced by the address the listener actually uses once it is open.
+type BrokerConfig struct {
+	Name    string
+	Value   string
+	Default string // the value when the operator sets nothing; "" when there is none
+	Set     bool   // set by the operator (STATIC_BROKER_CONFIG), else DEFAULT_CONFIG
+	Type    string // Kafka's type: boolean, string, int, short, long, double, list or password
+	Doc     string // one sentence, sent to clients that ask for documentation (v3+)
 }
 
 // DefaultMaxRequestBytes matches Kafka's socket.request.max.bytes.

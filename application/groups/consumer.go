@@ -36,6 +36,9 @@ func consumerConfig(cfg Config) group.ConsumerConfig {
 	if c.HeartbeatInterval <= 0 {
 		c.HeartbeatInterval = min(def.HeartbeatInterval, c.SessionTimeout/4)
 	}
+	if c.MaxMemberBytes <= 0 {
+		c.MaxMemberBytes = group.DefaultMaxMemberBytes
+	}
 	return c
 }
 

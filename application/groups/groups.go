@@ -37,6 +37,10 @@ type Config struct {
 	// Consumer is the KIP-848 consumer groups' settings (zero fields get
 	// defaults, see consumerConfig).
 	Consumer group.ConsumerConfig
+	// OffsetMetadataMaxBytes is offset.metadata.max.bytes: a committed
+	// offset with longer metadata is refused (group.DefaultOffsetMetadataMaxBytes
+	// when 0).
+	OffsetMetadataMaxBytes int
 }
 
 // Offset is a committed offset.
@@ -85,6 +89,12 @@ type entry struct {
 func New(ctx context.Context, cfg Config, meta metastore.Store, logs logstore.Store, clk clock.Clock, logger *slog.Logger) (*Service, error) {
 	if cfg.OffsetsRetention <= 0 {
 		cfg.OffsetsRetention = 7 * 24 * time.Hour
+	}
+	if cfg.OffsetMetadataMaxBytes <= 0 {
+		cfg.OffsetMetadataMaxBytes = group.DefaultOffsetMetadataMaxBytes
+	}
+	if cfg.Group.MaxMemberBytes <= 0 {
+		cfg.Group.MaxMemberBytes = group.DefaultMaxMemberBytes
 	}
 	cfg.Consumer = consumerConfig(cfg)
 	s := &Service{cfg: cfg, meta: meta, logs: logs, clock: clk, logger: logger, entries: map[string]*entry{}}
@@ -297,8 +307,14 @@ func awaitAnswer[T any](ctx context.Context, wait <-chan T) (T, error) {
 	}
 }
 
-// Sync handles a SyncGroup, waiting for the leader's when needed.
+// Sync handles a SyncGroup, waiting for the leader's when needed. A
+// leader's assignment above the member bound is refused before the group
+// sees it; its followers then wait until the leader is dropped for not
+// syncing (the rebalance timeout), as for a leader that never sends one.
 func (s *Service) Sync(ctx context.Context, groupID string, req group.SyncRequest) (group.SyncResult, error) {
+	if err := group.CheckAssignments(req.Assignments, s.cfg.Group.MaxMemberBytes); err != nil {
+		return group.SyncResult{Err: err}, nil
+	}
 	e, err := s.get(groupID, false)
 	if err != nil {
 		return group.SyncResult{}, unknownMember(err)
@@ -367,7 +383,8 @@ type Commit struct {
 }
 
 // CommitOffsets validates the member and stores the offsets atomically.
-// Offsets for partitions that do not exist are refused per partition.
+// Offsets for partitions that do not exist, or with metadata longer than
+// offset.metadata.max.bytes, are refused per partition.
 func (s *Service) CommitOffsets(ctx context.Context, groupID, memberID, instanceID string, generation int32, commits []Commit, exists func(topic.Partition) bool) ([]error, error) {
 	if err := ValidateID(groupID); err != nil {
 		return nil, err
@@ -392,6 +409,10 @@ func (s *Service) CommitOffsets(ctx context.Context, groupID, memberID, instance
 	for i, c := range commits {
 		if !exists(c.Partition) {
 			errs[i] = fmt.Errorf("%w: %s", topic.ErrUnknownPartition, c.Partition)
+			continue
+		}
+		if err := group.CheckOffsetMetadata(c.Offset.Metadata, s.cfg.OffsetMetadataMaxBytes); err != nil {
+			errs[i] = fmt.Errorf("%s: %w", c.Partition, err)
 			continue
 		}
 		c.Offset.CommitTime = now.UnixMilli()

@@ -82,15 +82,15 @@ func (r *Request) Create(ctx context.Context, spec Spec, validateOnly bool) (top
 	return t, err
 }
 
-// EnsureExists is Service.EnsureExists within the request's share.
-func (r *Request) EnsureExists(ctx context.Context, name string) (topic.Topic, error) {
+// GetOrAutoCreate is Service.GetOrAutoCreate within the request's share.
+func (r *Request) GetOrAutoCreate(ctx context.Context, name string) (topic.Topic, bool, error) {
 	if _, ok := r.s.Get(name); ok || !r.s.cfg.AutoCreate || topic.IsInternal(name) {
-		return r.s.EnsureExists(ctx, name)
+		return r.s.GetOrAutoCreate(ctx, name)
 	}
 	if err := r.take(r.s.cfg.DefaultPartitions); err != nil {
-		return topic.Topic{}, err
+		return topic.Topic{}, false, err
 	}
-	return r.s.EnsureExists(ctx, name)
+	return r.s.GetOrAutoCreate(ctx, name)
 }
 
 // AddPartitions is Service.AddPartitions within the request's share.

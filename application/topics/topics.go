@@ -162,7 +162,7 @@ type Spec struct {
 // Create creates a topic. With validateOnly it checks and returns what would
 // be created without creating it.
 func (s *Service) Create(ctx context.Context, spec Spec, validateOnly bool) (topic.Topic, error) {
-	if err := topic.ValidateName(spec.Name); err != nil {
+	if err := topic.ValidateCreatable(spec.Name); err != nil {
 		return topic.Topic{}, err
 	}
 	if spec.Partitions == -1 {
@@ -232,19 +232,27 @@ func (s *Service) collides(name string) error {
 // EnsureExists returns the topic, auto-creating it with the defaults when the
 // broker allows it. ok is false when the topic does not exist.
 func (s *Service) EnsureExists(ctx context.Context, name string) (topic.Topic, error) {
+	t, _, err := s.GetOrAutoCreate(ctx, name)
+	return t, err
+}
+
+// GetOrAutoCreate is EnsureExists that also reports whether this call
+// created the topic: Kafka answers a Metadata request that auto-created a
+// topic with LEADER_NOT_AVAILABLE for it, and clients ask again.
+func (s *Service) GetOrAutoCreate(ctx context.Context, name string) (t topic.Topic, created bool, err error) {
 	if t, ok := s.Get(name); ok {
-		return t, nil
+		return t, false, nil
 	}
 	if !s.cfg.AutoCreate || topic.IsInternal(name) {
-		return topic.Topic{}, fmt.Errorf("%w: %q", topic.ErrUnknown, name)
+		return topic.Topic{}, false, fmt.Errorf("%w: %q", topic.ErrUnknown, name)
 	}
-	t, err := s.Create(ctx, Spec{Name: name, Partitions: -1, ReplicationFactor: -1}, false)
+	t, err = s.Create(ctx, Spec{Name: name, Partitions: -1, ReplicationFactor: -1}, false)
 	if errors.Is(err, topic.ErrExists) {
 		if t, ok := s.Get(name); ok {
-			return t, nil
+			return t, false, nil
 		}
 	}
-	return t, err
+	return t, err == nil, err
 }
 
 // AutoCreate reports whether topics are created on first use.
@@ -355,8 +363,21 @@ func (s *Service) AlterConfigs(ctx context.Context, name string, ops []ConfigOp,
 				return nil, fmt.Errorf("%w: unknown operation %d on %q", topic.ErrInvalidConfig, op.Op, op.Key)
 			}
 		}
-		return next, topic.ValidateConfigs(next)
+		return next, topic.ValidateConfigs(changedConfigs(t.Configs, next))
 	})
+}
+
+// changedConfigs is what an incremental change sets anew. Values stored
+// before stricter checks existed stay as they are, so they do not block
+// changes to other keys; each can still be deleted or replaced.
+func changedConfigs(old, next map[string]string) map[string]string {
+	out := make(map[string]string, len(next))
+	for k, v := range next {
+		if cur, ok := old[k]; !ok || cur != v {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 func editList(cur, items string, add bool) string {

@@ -62,6 +62,9 @@ type ConsumerConfig struct {
 	SessionTimeout    time.Duration // group.consumer.session.timeout.ms
 	HeartbeatInterval time.Duration // group.consumer.heartbeat.interval.ms
 	MaxSize           int           // group.consumer.max.size; 0 is unlimited
+	// MaxMemberBytes bounds one member's subscription: its topic names and
+	// regex together (group.member.metadata.max.bytes); 0 is unlimited.
+	MaxMemberBytes int
 }
 
 // DefaultConsumerConfig is Kafka's defaults.
@@ -200,6 +203,9 @@ func (g *ConsumerGroup) Heartbeat(now time.Time, cfg ConsumerConfig, meta TopicM
 	if err := validateHeartbeat(req); err != nil {
 		return fail(err)
 	}
+	if n := subscriptionBytes(req); cfg.MaxMemberBytes > 0 && n > cfg.MaxMemberBytes {
+		return fail(fmt.Errorf("%w: the subscription is %d bytes, at most %d", ErrMemberTooLarge, n, cfg.MaxMemberBytes))
+	}
 	if req.MemberEpoch == LeaveEpoch || req.MemberEpoch == StaticLeaveEpoch {
 		return g.leave(now, req)
 	}
@@ -244,6 +250,19 @@ func (g *ConsumerGroup) Heartbeat(now time.Time, cfg ConsumerConfig, meta TopicM
 		res.Assignment = m.Assigned.Clone()
 	}
 	return res, changed
+}
+
+// subscriptionBytes is what a heartbeat asks the group to keep for its
+// member's subscription.
+func subscriptionBytes(req ConsumerHeartbeat) int {
+	n := 0
+	for _, t := range req.SubscribedTopics {
+		n += len(t)
+	}
+	if req.Regex != nil {
+		n += len(*req.Regex)
+	}
+	return n
 }
 
 func validateHeartbeat(req ConsumerHeartbeat) error {

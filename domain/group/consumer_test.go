@@ -28,6 +28,7 @@ func cgRewrite() bool {
 //
 //	<command> => <expected>
 //
+//	config [maxsize=0] [maxbytes=0]         group.consumer.max.size, group.member.metadata.max.bytes
 //	topics <name>=<partitions> ...          the broker's topics (replaces all)
 //	at <time> | tick [<time>]               set the clock / fire due timers
 //	hb <member> <epoch> [sub=a,b] [regex=r] [assignor=range] [instance=i]
@@ -107,6 +108,19 @@ func (s *cgScript) run(cmd string) string {
 		}
 	}
 	switch words[0] {
+	case "config":
+		for k, v := range opts {
+			n, _ := strconv.Atoi(v)
+			switch k {
+			case "maxsize":
+				s.cfg.MaxSize = n
+			case "maxbytes":
+				s.cfg.MaxMemberBytes = n
+			default:
+				s.t.Fatalf("unknown config %q", k)
+			}
+		}
+		return "ok"
 	case "topics":
 		s.meta = TopicMetadata{}
 		for k, v := range opts {

@@ -92,6 +92,9 @@ type Config struct {
 	MaxSessionTimeout     time.Duration // group.max.session.timeout.ms
 	InitialRebalanceDelay time.Duration // group.initial.rebalance.delay.ms
 	MaxSize               int           // group.max.size; 0 is unlimited
+	// MaxMemberBytes bounds one member's protocol metadata and assignment
+	// (group.member.metadata.max.bytes); 0 is unlimited.
+	MaxMemberBytes int
 }
 
 // DefaultConfig is Kafka's defaults.
@@ -231,6 +234,9 @@ func (g *Group) Join(now time.Time, cfg Config, req JoinRequest) (res JoinResult
 	if g.State == Dead {
 		return fail(ErrCoordinatorNotAvailable)
 	}
+	if n := protocolBytes(req.Protocols); cfg.MaxMemberBytes > 0 && n > cfg.MaxMemberBytes {
+		return fail(fmt.Errorf("%w: %d bytes of protocol metadata, at most %d", ErrMemberTooLarge, n, cfg.MaxMemberBytes))
+	}
 	if req.SessionTimeout < cfg.MinSessionTimeout || req.SessionTimeout > cfg.MaxSessionTimeout {
 		return fail(fmt.Errorf("%w: %v is outside [%v, %v]", ErrInvalidSessionTimeout, req.SessionTimeout, cfg.MinSessionTimeout, cfg.MaxSessionTimeout))
 	}
@@ -299,6 +305,12 @@ func (g *Group) Join(now time.Time, cfg Config, req JoinRequest) (res JoinResult
 
 func (g *Group) joinUnknown(now time.Time, cfg Config, req JoinRequest) (JoinResult, bool, string, Effects) {
 	var fx Effects
+	if g.full(cfg) && (req.InstanceID == "" || g.Instances[req.InstanceID] == "") {
+		// As Kafka: a full group hands out no member id. Pending ids count,
+		// so that joins without a member id cannot grow the group's
+		// bookkeeping past group.max.size either.
+		return JoinResult{Err: fmt.Errorf("%w: %q has %d members and %d pending joins (group.max.size %d)", ErrGroupMaxSizeReached, g.ID, len(g.Members), len(g.pending), cfg.MaxSize), Generation: -1}, true, "", fx
+	}
 	if req.InstanceID != "" {
 		if old, ok := g.Instances[req.InstanceID]; ok {
 			return g.replaceStatic(now, cfg, req, old)
@@ -357,8 +369,8 @@ func (g *Group) replaceStatic(now time.Time, cfg Config, req JoinRequest, oldID 
 
 func (g *Group) addAndRebalance(now time.Time, cfg Config, req JoinRequest, id string) (JoinResult, bool, string, Effects) {
 	var fx Effects
-	if cfg.MaxSize > 0 && len(g.Members) >= cfg.MaxSize {
-		return JoinResult{Err: ErrGroupMaxSizeReached, MemberID: id, Generation: -1}, true, id, fx
+	if g.full(cfg) {
+		return JoinResult{Err: fmt.Errorf("%w: %q has %d members (group.max.size %d)", ErrGroupMaxSizeReached, g.ID, len(g.Members), cfg.MaxSize), MemberID: id, Generation: -1}, true, id, fx
 	}
 	m := &Member{ID: id, InstanceID: req.InstanceID}
 	g.Members[id] = m
@@ -373,6 +385,12 @@ func (g *Group) addAndRebalance(now time.Time, cfg Config, req JoinRequest, id s
 		fx = g.prepareRebalance(now, cfg, fx)
 	}
 	return g.await(now, m, fx)
+}
+
+// full reports whether the group takes no new member: its members and the
+// member ids handed out and not yet used reach group.max.size.
+func (g *Group) full(cfg Config) bool {
+	return cfg.MaxSize > 0 && len(g.Members)+len(g.pending) >= cfg.MaxSize
 }
 
 func (g *Group) update(now time.Time, m *Member, req JoinRequest) {

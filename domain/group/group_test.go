@@ -29,7 +29,7 @@ var scriptStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 // expectations. Times are offsets from the start of the script; member ids
 // are inputs, as they are for the replicated state machine.
 //
-//	config [min=6s] [max=5m] [delay=0s] [maxsize=0]   group settings (these are the defaults)
+//	config [min=6s] [max=5m] [delay=0s] [maxsize=0] [maxbytes=0]   group settings (these are the defaults)
 //	at <time>                                        set the clock, e.g. `at 1500ms`
 //	tick [<time>]                                    (set the clock, then) fire the due timers
 //	join [<member>] [new=<id>] [instance=<id>] [v=<n>] [session=10s] [rebalance=20s]
@@ -146,6 +146,8 @@ func (h *script) run(cmd string) string {
 				h.cfg.InitialRebalanceDelay = h.dur(v)
 			case "maxsize":
 				h.cfg.MaxSize = h.int(v)
+			case "maxbytes":
+				h.cfg.MaxMemberBytes = h.int(v)
 			default:
 				h.t.Fatalf("unknown config %q", k)
 			}
@@ -396,6 +398,7 @@ var errNames = []struct {
 	name string
 }{
 	{ErrUnknownMember, "UNKNOWN_MEMBER_ID"},
+	{ErrMemberTooLarge, "MESSAGE_TOO_LARGE"},
 	{ErrIllegalGeneration, "ILLEGAL_GENERATION"},
 	{ErrRebalanceInProgress, "REBALANCE_IN_PROGRESS"},
 	{ErrInconsistentProtocol, "INCONSISTENT_GROUP_PROTOCOL"},

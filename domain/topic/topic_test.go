@@ -42,8 +42,26 @@ func TestValidateConfig(t *testing.T) {
 		{"timestamp_type_bad", MessageTimestampType, v("Now"), false},
 		{"bool_bad", "preallocate", v("yes"), false},
 		{"unknown", "no.such.key", v("1"), false},
-		{"extension", "columnar.enabled", v("true"), true},
-		{"vector_extension", "vector.model", v("x"), true},
+		{"columnar_enabled", "columnar.enabled", v("true"), true},
+		{"columnar_enabled_bad", "columnar.enabled", v("yes"), false},
+		{"columnar_format", "columnar.format", v("arrow"), true},
+		{"columnar_format_bad", "columnar.format", v("csv"), false},
+		{"columnar_compression_bad", "columnar.compression", v("brotli"), false},
+		{"columnar_partitioning", "columnar.partitioning", v("hourly"), true},
+		{"columnar_unknown", "columnar.anything", v("x"), false},
+		{"search_enabled", "search.enabled", v("false"), true},
+		{"search_unknown", "search.analyzer", v("x"), false},
+		{"vector_enabled", "vector.enabled", v("true"), true},
+		{"vector_unknown", "vector.model", v("x"), false},
+		{"vector_provider_bad", "vector.embedding.provider", v("magic"), false},
+		{"vector_model", "vector.embedding.model", v("text-embedding-3-large"), true},
+		{"vector_model_spaces", "vector.embedding.model", v("a b"), false},
+		{"vector_model_huge", "vector.embedding.model", v(strings.Repeat("m", 257)), false},
+		{"vector_field_path", "vector.field", v("$.body.text"), true},
+		{"vector_field_bad", "vector.field", v("body"), false},
+		{"vector_metric_bad", "vector.index.metric", v("manhattan"), false},
+		{"extension_prefix_case", "Columnar.Enabled", v("true"), false},
+		{"extension_reset_unknown", "columnar.anything", nil, true},
 		{"reset", RetentionMs, nil, true},
 	}
 	for _, c := range cases {
@@ -71,5 +89,22 @@ func TestEffectiveValues(t *testing.T) {
 	c.Configs[RetentionMs] = "20"
 	if tp.Configs[RetentionMs] != "10" {
 		t.Fatal("Clone shares configs")
+	}
+}
+
+// Every known key, Kafka's and Chronik's own, has documentation for
+// DescribeConfigs and a value type.
+func TestEveryConfigIsDocumented(t *testing.T) {
+	keys := Keys()
+	for k := range extensions {
+		keys = append(keys, k)
+	}
+	for _, k := range keys {
+		if Doc(k) == "" {
+			t.Errorf("%s has no documentation", k)
+		}
+		if d, _ := Default(k); ValidateConfig(k, &d) != nil {
+			t.Errorf("%s: its default %q does not validate", k, d)
+		}
 	}
 }

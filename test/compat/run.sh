@@ -24,6 +24,9 @@
 # the admin key ($CHRONIK_COMPAT_ADMIN_KEY) as a Basic password, and check
 # that a client without it may read but not write.
 #
+# transactions.py (confluent-kafka) and transactions.js (kafkajs) check that a
+# transactional producer fails at once while transactions are not supported.
+#
 # usage: test/compat/run.sh <path-to-chronik-server-binary>
 # COMPAT_ONLY=<regex> runs only the tests whose names match (for example
 # COMPAT_ONLY=schema-registry).
@@ -142,6 +145,8 @@ run_test kcat bash "$HERE/kcat.sh"
 run_test kafka-python "$PY" "$HERE/kafka_python.py"
 run_test confluent-kafka "$PY" "$HERE/confluent_kafka.py"
 run_test kafkajs node "$HERE/kafkajs.js"
+run_test transactions-confluent-kafka "$PY" "$HERE/transactions.py"
+run_test transactions-kafkajs node "$HERE/transactions.js"
 run_test tiered bash "$HERE/tiered.sh"
 run_test schema-registry-kafkajs node "$HERE/schema_registry.js"
 run_test schema-registry-confluent-kafka "$PY" "$HERE/schema_registry.py"

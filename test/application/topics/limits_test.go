@@ -53,13 +53,13 @@ func TestPartitionLimits(t *testing.T) {
 		// Metadata auto-creation: 3 partitions per topic, 10 per request.
 		r = s.NewRequest()
 		for i := range 3 {
-			if _, err := r.EnsureExists(ctx, fmt.Sprintf("auto%d", i)); err != nil {
+			if _, _, err := r.GetOrAutoCreate(ctx, fmt.Sprintf("auto%d", i)); err != nil {
 				t.Fatal(err)
 			}
 		}
-		_, err = r.EnsureExists(ctx, "auto3")
+		_, _, err = r.GetOrAutoCreate(ctx, "auto3")
 		refused(t, err, "max_partitions_per_request")
-		if _, err := r.EnsureExists(ctx, "auto0"); err != nil { // exists: costs nothing
+		if _, _, err := r.GetOrAutoCreate(ctx, "auto0"); err != nil { // exists: costs nothing
 			t.Fatal(err)
 		}
 		// CreatePartitions.

@@ -49,6 +49,8 @@ func TestLifecycle(t *testing.T) {
 		{"zero_partitions", topics.Spec{Name: "z", Partitions: 0, ReplicationFactor: 1}, topic.ErrInvalidPartitions},
 		{"replicas", topics.Spec{Name: "r", Partitions: 1, ReplicationFactor: 2}, topic.ErrInvalidReplicas},
 		{"bad_config", topics.Spec{Name: "c", Partitions: 1, ReplicationFactor: 1, Configs: map[string]string{"x.y": "1"}}, topic.ErrInvalidConfig},
+		{"internal_consumer_offsets", topics.Spec{Name: "__consumer_offsets", Partitions: 1, ReplicationFactor: 1}, topic.ErrInternal},
+		{"internal_transaction_state", topics.Spec{Name: "__transaction_state", Partitions: 1, ReplicationFactor: 1}, topic.ErrInternal},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
