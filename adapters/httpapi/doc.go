@@ -97,12 +97,15 @@
 //	schema.ErrNotPermitted                        422   42205
 //	schema.ErrReferenceExists                     422   42206
 //	schema.ErrInvalidSubject                      422   42208
+//	schema.ErrBusy                                503   50302
 //	topic.ErrUnknown                              404   40450
 //	topic.ErrUnknownPartition, log.ErrUnknownPartition
 //	                                              404   40451
 //	topic.ErrExists                               409   40950
 //	topic.ErrInvalidName/Partitions/Replicas/Config 422 42250-42253
 //	log.ErrOffsetOutOfRange                       422   42254
+//	topic.ErrInvalidReplicaAssignment/Request/Internal
+//	                                              422   42255-42257
 //	log.ErrTooLarge                               413   41350
 //	log.ErrCorrupt, log.ErrPoisoned               500   50050, 50051
 //	log.ErrClosed, log.ErrRemoteUnavailable       503   50350, 50351

@@ -58,6 +58,9 @@ var errorCodes = []struct {
 	{topic.ErrInvalidPartitions, http.StatusUnprocessableEntity, 42251},
 	{topic.ErrInvalidReplicas, http.StatusUnprocessableEntity, 42252},
 	{topic.ErrInvalidConfig, http.StatusUnprocessableEntity, 42253},
+	{topic.ErrInvalidReplicaAssignment, http.StatusUnprocessableEntity, 42255},
+	{topic.ErrInvalidRequest, http.StatusUnprocessableEntity, 42256},
+	{topic.ErrInternal, http.StatusUnprocessableEntity, 42257},
 
 	{log.ErrUnknownPartition, http.StatusNotFound, 40451},
 	{log.ErrOffsetOutOfRange, http.StatusUnprocessableEntity, 42254},

@@ -37,7 +37,8 @@ func TestEveryDomainErrorIsMapped(t *testing.T) {
 		"topic.ErrUnknown": topic.ErrUnknown, "topic.ErrExists": topic.ErrExists,
 		"topic.ErrInvalidName": topic.ErrInvalidName, "topic.ErrInvalidPartitions": topic.ErrInvalidPartitions,
 		"topic.ErrInvalidReplicas": topic.ErrInvalidReplicas, "topic.ErrUnknownPartition": topic.ErrUnknownPartition,
-		"topic.ErrInvalidConfig": topic.ErrInvalidConfig,
+		"topic.ErrInvalidConfig": topic.ErrInvalidConfig, "topic.ErrInvalidReplicaAssignment": topic.ErrInvalidReplicaAssignment,
+		"topic.ErrInvalidRequest": topic.ErrInvalidRequest, "topic.ErrInternal": topic.ErrInternal,
 
 		"log.ErrOffsetOutOfRange": log.ErrOffsetOutOfRange, "log.ErrUnknownPartition": log.ErrUnknownPartition,
 		"log.ErrCorrupt": log.ErrCorrupt, "log.ErrPoisoned": log.ErrPoisoned, "log.ErrClosed": log.ErrClosed,
