@@ -149,6 +149,13 @@ func kafkaConfig(c Config, metrics *prometheus.Registry) kafkawire.Config {
 		MaxRequestBytes: int32(c.maxRequestBytes),
 		DataDir:         c.DataDir,
 		Metrics:         metrics,
+
+		MaxConnections:      c.MaxConnections,
+		MaxConnectionsPerIP: c.MaxConnectionsPerIP,
+		IdleTimeout:         time.Duration(c.ConnectionsMaxIdleMs) * time.Millisecond,
+		RequestReadTimeout:  time.Duration(c.RequestReadTimeoutMs) * time.Millisecond,
+		FetchMaxBytes:       int32(c.fetchMaxBytes),
+		FetchMaxWait:        time.Duration(c.FetchMaxWaitMs) * time.Millisecond,
 		BrokerConfigs: map[string]string{
 			"broker.id":                  strconv.Itoa(c.NodeID),
 			"auto.create.topics.enable":  strconv.FormatBool(c.AutoCreateTopics),
