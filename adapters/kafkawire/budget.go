@@ -11,16 +11,19 @@ import (
 const DefaultInFlightBytes = 256 << 20
 
 // byteBudget is a counting semaphore over bytes, taken by frames as their
-// bytes arrive. Each frame being read holds a ticket; when the budget is
-// spent, only the oldest open frame may go over it, so that frames which
-// each hold part of the budget never wait on one another forever, and one
-// frame larger than the whole budget is still read. The budget can thus go
-// over its limit by at most one frame.
+// bytes arrive. Each frame being read holds a ticket. When the budget is
+// spent and every byte of it is held by frames still being read (which
+// could otherwise wait on one another forever), the oldest open frame may
+// go over the limit; while any byte is held by a request being answered,
+// which will release it, everyone waits. So one frame larger than the
+// whole budget is still read, and the budget goes over its limit by at
+// most one request.
 type byteBudget struct {
-	mu    sync.Mutex
-	cond  *sync.Cond
-	limit int64
-	used  int64
+	mu      sync.Mutex
+	cond    *sync.Cond
+	limit   int64
+	used    int64
+	reading int64 // the part of used held by open frames
 	// Frames being read, oldest first: a list threaded through their
 	// tickets, so that opening and closing a frame allocates nothing.
 	oldest, newest *ticket
@@ -28,7 +31,10 @@ type byteBudget struct {
 
 // ticket is one frame's place in the budget's queue. A connection reads
 // one frame at a time and reuses its ticket.
-type ticket struct{ prev, next *ticket }
+type ticket struct {
+	prev, next *ticket
+	held       int64 // taken under this ticket since begin
+}
 
 func newByteBudget(limit int64) *byteBudget {
 	b := &byteBudget{limit: limit}
@@ -40,7 +46,7 @@ func newByteBudget(limit int64) *byteBudget {
 // before.
 func (b *byteBudget) begin(t *ticket) {
 	b.mu.Lock()
-	t.prev, t.next = b.newest, nil
+	t.prev, t.next, t.held = b.newest, nil, 0
 	if b.newest != nil {
 		b.newest.next = t
 	} else {
@@ -65,11 +71,10 @@ func (b *byteBudget) end(t *ticket) {
 		b.newest = t.prev
 	}
 	t.prev, t.next = nil, nil
-	wake := b.used > b.limit // someone may be waiting to become oldest
+	b.reading -= t.held
+	t.held = 0
 	b.mu.Unlock()
-	if wake {
-		b.cond.Broadcast()
-	}
+	b.cond.Broadcast() // the next frame may be the oldest now
 }
 
 // acquire waits until n bytes fit, or t's frame is the oldest open one, or
@@ -77,7 +82,7 @@ func (b *byteBudget) end(t *ticket) {
 func (b *byteBudget) acquire(ctx context.Context, t *ticket, n int64) error {
 	b.mu.Lock()
 	if b.fits(t, n) {
-		b.used += n
+		b.take(t, n)
 		b.mu.Unlock()
 		return nil
 	}
@@ -96,12 +101,20 @@ func (b *byteBudget) acquire(ctx context.Context, t *ticket, n int64) error {
 		}
 		b.cond.Wait()
 	}
-	b.used += n
+	b.take(t, n)
 	return nil
 }
 
+func (b *byteBudget) take(t *ticket, n int64) {
+	b.used += n
+	if t != nil {
+		t.held += n
+		b.reading += n
+	}
+}
+
 func (b *byteBudget) fits(t *ticket, n int64) bool {
-	return b.used == 0 || b.used+n <= b.limit || t != nil && b.oldest == t
+	return b.used == 0 || b.used+n <= b.limit || t != nil && b.oldest == t && b.reading == b.used
 }
 
 func (b *byteBudget) release(n int64) {

@@ -42,7 +42,8 @@ func TestByteBudget(t *testing.T) {
 }
 
 // Frames that each hold part of a spent budget never wait on one another
-// forever: the oldest open frame goes over the limit, then the next.
+// forever: when only open frames hold it, the oldest goes over the limit.
+// Bytes of a request being answered will come back, so then everyone waits.
 func TestByteBudgetOldestFrameGoesOver(t *testing.T) {
 	b := newByteBudget(100)
 	ctx := context.Background()
@@ -65,12 +66,18 @@ func TestByteBudgetOldestFrameGoesOver(t *testing.T) {
 	if err := b.acquire(ctx, &first, 10); err != nil { // the oldest may
 		t.Fatal(err)
 	}
-	b.end(&first)
-	if err := <-got; err != nil { // now the oldest
+	b.end(&first) // read: its 70 bytes are now a request's, being answered
+	select {
+	case err := <-got:
+		t.Fatalf("a frame went over the limit while a request held budget: %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	b.release(70) // answered
+	if err := <-got; err != nil {
 		t.Fatal(err)
 	}
 	b.end(&second)
-	if used := b.inUse(); used != 120 {
-		t.Fatalf("%d bytes in use, want 120", used)
+	if used := b.inUse(); used != 50 {
+		t.Fatalf("%d bytes in use, want 50", used)
 	}
 }

@@ -249,27 +249,11 @@ const (
 func (c *conn) readAndHandle(br *bufio.Reader, size int) (*exchange, error) {
 	b, t := c.srv.budget, &c.ticket
 	b.begin(t)
-	defer b.end(t)
-	frame, held, err := readFrame(c.ctx, b, t, br, size)
+	frame, held, err := c.readFrameCharged(b, t, br, size)
+	b.end(t) // the request now holds its budget until answered
 	if err != nil {
 		b.release(held)
 		return nil, err
-	}
-	// Decoding builds Go values much larger than their wire bytes: take
-	// budget for that too, before decoding.
-	decoded := decodedSize(frame)
-	if limit := c.srv.maxDecoded(); decoded > limit {
-		b.release(held)
-		key := int16(binary.BigEndian.Uint16(frame))
-		return nil, fmt.Errorf("%s request of %d bytes refused: decoded it would take about %d bytes (allowed %d)",
-			kmsg.NameForKey(key), size, decoded, limit)
-	}
-	if extra := decoded - held; extra > 0 {
-		if err := b.acquire(c.ctx, t, extra); err != nil {
-			b.release(held)
-			return nil, err
-		}
-		held += extra
 	}
 	ex, err := c.handle(frame)
 	if err != nil {
@@ -278,6 +262,29 @@ func (c *conn) readAndHandle(br *bufio.Reader, size int) (*exchange, error) {
 	}
 	ex.held = held
 	return ex, nil
+}
+
+// readFrameCharged reads a frame and takes budget for its decoded size.
+func (c *conn) readFrameCharged(b *byteBudget, t *ticket, br *bufio.Reader, size int) ([]byte, int64, error) {
+	frame, held, err := readFrame(c.ctx, b, t, br, size)
+	if err != nil {
+		return nil, held, err
+	}
+	// Decoding builds Go values much larger than their wire bytes: take
+	// budget for that too, before decoding.
+	decoded := decodedSize(frame)
+	if limit := c.srv.maxDecoded(); decoded > limit {
+		key := int16(binary.BigEndian.Uint16(frame))
+		return nil, held, fmt.Errorf("%s request of %d bytes refused: decoded it would take about %d bytes (allowed %d)",
+			kmsg.NameForKey(key), size, decoded, limit)
+	}
+	if extra := decoded - held; extra > 0 {
+		if err := b.acquire(c.ctx, t, extra); err != nil {
+			return nil, held, err
+		}
+		held += extra
+	}
+	return frame, held, nil
 }
 
 // readFrame reads size bytes into a buffer that grows as they arrive,
