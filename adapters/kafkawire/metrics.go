@@ -105,6 +105,6 @@ type (
 )
 
 // Keys and versions with pre-resolved series: every key and version
-// Chronik serves fits (a test checks it), so a label set is only ever made
-// from a registered key and a version in its range.
+// Chronik serves fits (register checks it), so a label set is only ever
+// made from a registered key and a version in its range.
 const maxCachedKey, maxCachedVersion = 80, 20
