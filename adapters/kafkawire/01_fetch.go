@@ -10,9 +10,9 @@ package kafkawire
 // response, never above the broker's fetch.max.bytes (Config.FetchMaxBytes,
 // which alone bounds v0–v2), and partition_max_bytes each partition, except
 // that the first batch of the response is always returned whole (KIP-74).
-// A partition named more than once is answered once, as Kafka does. Fetch sessions
-// (v7+, KIP-227) are not kept: the response's session id 0 tells the client
-// to send full requests. v13+ name topics by id. v9+ check the current leader
+// A partition named more than once is answered once, as Kafka does. Fetch
+// sessions (v7+, KIP-227) are not kept: the response's session id 0 tells
+// the client to send full requests. v13+ name topics by id. v9+ check the current leader
 // epoch (always 0 here). Versions below 4 predate v2 batches and get legacy
 // message sets.
 

@@ -33,7 +33,7 @@ type Config struct {
 	NodeID          int32
 	ClusterID       string
 	MaxRequestBytes int32 // frames above this are refused before they are read
-	InFlightBytes   int64 // request bytes held across connections (DefaultInFlightBytes when 0)
+	InFlightBytes   int64 // requests held across connections, at their decoded size (DefaultInFlightBytes when 0)
 
 	// Connection limits; zero values take the defaults below.
 	MaxConnections      int           // open connections in all (Kafka's max.connections)
@@ -44,6 +44,7 @@ type Config struct {
 	// Fetch limits; zero values take the defaults below.
 	FetchMaxBytes int32         // bound on every fetch response, whatever the client asks (fetch.max.bytes)
 	FetchMaxWait  time.Duration // longest a fetch waits for min_bytes, whatever the client asks
+
 	DataDir       string
 	BrokerConfigs map[string]string // reported by DescribeConfigs for the broker
 	// Metrics receives the listener's Prometheus series; nil keeps them
