@@ -405,6 +405,9 @@ func (c *conn) write() {
 		bp, buf = nil, nil
 	}
 	for ex := range c.out {
+		if bp != nil && ex.finish != nil {
+			flush() // what is ready goes out before work that may wait (a long poll)
+		}
 		if !broken && ex.finish != nil && !c.finish(ex) {
 			broken = true
 			c.cancel()

@@ -479,3 +479,26 @@ func (l *lockedBuffer) Reset() {
 	defer l.mu.Unlock()
 	l.b.Reset()
 }
+
+// A response ready before a long poll on the same connection goes out at
+// once, not when the poll ends.
+func TestResponseBeforeALongPollIsNotHeldBack(t *testing.T) {
+	srv := startServer(t, Config{}, nil)
+	c := dial(t, srv)
+	first := kmsg.NewPtrApiVersionsRequest()
+	f1 := requestFrame(first, 3)
+	f2 := requestFrame(fetchRequest("t", 0, 0, 3000, 1<<20, 1), 11)
+	var both []byte
+	both = append(binary.BigEndian.AppendUint32(both, uint32(len(f1))), f1...)
+	both = append(binary.BigEndian.AppendUint32(both, uint32(len(f2))), f2...)
+	start := time.Now()
+	if _, err := c.Write(both); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := receive(c, first, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Fatalf("the ApiVersions response came after %v, held back by the long poll behind it", took)
+	}
+}
