@@ -60,11 +60,18 @@ func decodedSize(frame []byte) int64 {
 	if key == 0 {
 		return produceDecodedSize(frame)
 	}
+	return keyDecodedSize(key, len(frame))
+}
+
+// keyDecodedSize is the estimate for a frame of size bytes of any key but
+// Produce, known from its first two bytes: a frame whose estimate is too
+// large is refused before the rest is read.
+func keyDecodedSize(key int16, size int) int64 {
 	f, ok := amplification[key]
 	if !ok {
 		f = defaultAmplification
 	}
-	return int64(len(frame))*f + fixedRequestCost
+	return int64(size)*f + fixedRequestCost
 }
 
 // produceDecodedSize walks a Produce request's topics and partitions

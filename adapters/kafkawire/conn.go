@@ -193,6 +193,16 @@ func (c *conn) read() error {
 		if size < 8 || size > c.srv.cfg.MaxRequestBytes {
 			return fmt.Errorf("request frame of %d bytes refused (allowed 8 to %d)", size, c.srv.cfg.MaxRequestBytes)
 		}
+		// A request other than Produce that would be too large decoded is
+		// refused on its key, before its body is read.
+		if head, err := br.Peek(2); err != nil {
+			return err
+		} else if key := int16(binary.BigEndian.Uint16(head)); key != 0 {
+			if est, limit := keyDecodedSize(key, int(size)), c.srv.maxDecoded(); est > limit {
+				return fmt.Errorf("%s request of %d bytes refused: decoded it would take about %d bytes (allowed %d)",
+					kmsg.NameForKey(key), size, est, limit)
+			}
+		}
 		ex, err := c.readAndHandle(br, int(size))
 		if err != nil {
 			return err

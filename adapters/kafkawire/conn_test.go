@@ -380,7 +380,9 @@ func TestAmplifyingRequestIsRefused(t *testing.T) {
 		req.Topics[i].Topic = kmsg.StringPtr("")
 	}
 	c := dial(t, srv)
-	send(t, c, req, 9)
+	f := requestFrame(req, 9)
+	// The server may close before the client has written it all.
+	_, _ = c.Write(append(binary.BigEndian.AppendUint32(nil, uint32(len(f))), f...))
 	if err := closedWithin(c, 20*time.Second); err != nil {
 		t.Fatalf("2 MiB Metadata of 1M empty topic names: %v", err)
 	}
@@ -500,5 +502,22 @@ func TestResponseBeforeALongPollIsNotHeldBack(t *testing.T) {
 	}
 	if took := time.Since(start); took > time.Second {
 		t.Fatalf("the ApiVersions response came after %v, held back by the long poll behind it", took)
+	}
+}
+
+// A request other than Produce whose decoded size would be too large is
+// refused on its size and key, before its body is read.
+func TestOversizedRequestRefusedOnItsKey(t *testing.T) {
+	srv := startServer(t, Config{}, nil)
+	c := dial(t, srv)
+	// A 50 MiB Metadata request: its key and version, then nothing.
+	if _, err := c.Write([]byte{0x03, 0x20, 0x00, 0x00, 0, 3, 0, 9}); err != nil {
+		t.Fatal(err)
+	}
+	if err := closedWithin(c, 2*time.Second); err != nil {
+		t.Fatalf("a 50 MiB Metadata announced: %v", err)
+	}
+	if used := srv.budget.inUse(); used != 0 {
+		t.Fatalf("%d bytes of budget held after the refusal", used)
 	}
 }
