@@ -112,7 +112,7 @@ func TestSilentFramesCannotHoldTheBudget(t *testing.T) {
 	var silent []net.Conn
 	for range 3 {
 		c := dial(t, srv)
-		if _, err := c.Write([]byte{0x06, 0x40, 0x00, 0x00, 0, 3}); err != nil { // 100 MiB, then 2 bytes
+		if _, err := c.Write([]byte{0x06, 0x40, 0x00, 0x00, 0, 0}); err != nil { // a 100 MiB Produce, then its key
 			t.Fatal(err)
 		}
 		silent = append(silent, c)

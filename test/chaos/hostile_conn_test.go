@@ -66,16 +66,17 @@ func closedBy(c net.Conn, d time.Duration) bool {
 	return err == nil || errors.Is(err, syscall.ECONNRESET)
 }
 
-// Four connections that announce 64 MiB frames (together the whole
-// in-flight budget) and send two bytes of each do not stop other clients, and are dropped once the request read
-// timeout passes. Bound: peak RSS under 256 MiB.
+// Four connections that announce 64 MiB Produce frames (together the whole
+// in-flight budget) and send only the two bytes of its key do not stop
+// other clients, and are dropped once the request read timeout passes.
+// Bound: peak RSS under 256 MiB.
 func TestHostileSilentFrames(t *testing.T) {
 	s := newServer(t, t.TempDir(), "64MB", "CHRONIK_REQUEST_READ_TIMEOUT_MS=3000")
 	stop := s.watchRSS()
 	var silent []net.Conn
 	for _, mib := range []uint32{64, 64, 64, 64} {
 		c := dialServer(t, s)
-		if _, err := c.Write(append(binary.BigEndian.AppendUint32(nil, mib<<20), 0, 3)); err != nil {
+		if _, err := c.Write(append(binary.BigEndian.AppendUint32(nil, mib<<20), 0, 0)); err != nil {
 			t.Fatal(err)
 		}
 		silent = append(silent, c)
