@@ -52,6 +52,14 @@ func brokerConfigs(c Config) []kafkawire.BrokerConfig {
 	add("unclean.leader.election.enable", "boolean", "false", "false", "Whether an out-of-sync replica may become leader; never.")
 	add("socket.request.max.bytes", "int", strconv.FormatInt(c.maxRequestBytes, 10), strconv.FormatInt(mustSize(d.MaxRequestBytes), 10),
 		"Largest request frame accepted (CHRONIK_MAX_REQUEST_SIZE).")
+	add("max.connections", "int", itoa(c.MaxConnections), itoa(d.MaxConnections),
+		"Kafka connections open at once; more are closed unread (CHRONIK_MAX_CONNECTIONS).")
+	add("max.connections.per.ip", "int", itoa(c.MaxConnectionsPerIP), itoa(d.MaxConnectionsPerIP),
+		"Kafka connections open at once from one address (CHRONIK_MAX_CONNECTIONS_PER_IP).")
+	add("connections.max.idle.ms", "long", itoa(c.ConnectionsMaxIdleMs), itoa(d.ConnectionsMaxIdleMs),
+		"A connection idle this long is closed (CHRONIK_CONNECTIONS_MAX_IDLE_MS).")
+	add("fetch.max.bytes", "int", strconv.FormatInt(c.fetchMaxBytes, 10), strconv.FormatInt(mustSize(d.FetchMaxBytes), 10),
+		"Largest fetch response, whatever the client asks; the first batch is always returned whole (CHRONIK_FETCH_MAX_BYTES).")
 	topicDefault("message.max.bytes", "int", topic.MaxMessageBytes, "Largest record batch a topic accepts unless its max.message.bytes says otherwise.")
 	topicDefault("log.retention.ms", "long", topic.RetentionMs, "How long records are kept unless a topic's retention.ms says otherwise; -1 keeps them forever.")
 	add("log.retention.minutes", "int", itoa(int(topic.Topic{}.Int64(topic.RetentionMs)/60000)), itoa(int(topic.Topic{}.Int64(topic.RetentionMs)/60000)),

@@ -38,6 +38,14 @@ type Config struct {
 	// down-conversion for clients before Kafka 0.11.
 	MaxUncompressedBatchBytes string `toml:"max_uncompressed_batch_bytes"`
 
+	// Kafka connections and fetches (Kafka's names in brackets).
+	MaxConnections       int    `toml:"max_connections"`         // [max.connections]
+	MaxConnectionsPerIP  int    `toml:"max_connections_per_ip"`  // [max.connections.per.ip]
+	ConnectionsMaxIdleMs int    `toml:"connections_max_idle_ms"` // [connections.max.idle.ms]
+	RequestReadTimeoutMs int    `toml:"request_read_timeout_ms"`
+	FetchMaxBytes        string `toml:"fetch_max_bytes"` // [fetch.max.bytes]
+	FetchMaxWaitMs       int    `toml:"fetch_max_wait_ms"`
+
 	GroupInitialRebalanceDelayMs int `toml:"group_initial_rebalance_delay_ms"`
 	GroupMinSessionTimeoutMs     int `toml:"group_min_session_timeout_ms"`
 	GroupMaxSessionTimeoutMs     int `toml:"group_max_session_timeout_ms"`
@@ -69,6 +77,7 @@ type Config struct {
 	walRotationBytes int64
 	maxRequestBytes  int64
 	maxUncompressed  int64
+	fetchMaxBytes    int64
 	tierObjectBytes  int64
 	tierCacheBytes   int64
 	advertisedNote   string // how the advertised host was chosen, for the log
@@ -90,6 +99,12 @@ func Defaults() Config {
 		MaxRequestBytes:   "100MB",
 
 		MaxUncompressedBatchBytes: "64MB",
+		MaxConnections:            10000,
+		MaxConnectionsPerIP:       1000,
+		ConnectionsMaxIdleMs:      600000,
+		RequestReadTimeoutMs:      30000,
+		FetchMaxBytes:             "55MB",
+		FetchMaxWaitMs:            30000,
 
 		GroupInitialRebalanceDelayMs: 3000,
 		GroupMinSessionTimeoutMs:     6000,
@@ -152,6 +167,12 @@ var envVars = []struct {
 	{"CHRONIK_DEFAULT_PARTITIONS", intVar(func(c *Config) *int { return &c.DefaultPartitions })},
 	{"CHRONIK_MAX_REQUEST_SIZE", func(c *Config, v string) error { c.MaxRequestBytes = v; return nil }},
 	{"CHRONIK_MAX_UNCOMPRESSED_BATCH_SIZE", str(func(c *Config) *string { return &c.MaxUncompressedBatchBytes })},
+	{"CHRONIK_MAX_CONNECTIONS", intVar(func(c *Config) *int { return &c.MaxConnections })},
+	{"CHRONIK_MAX_CONNECTIONS_PER_IP", intVar(func(c *Config) *int { return &c.MaxConnectionsPerIP })},
+	{"CHRONIK_CONNECTIONS_MAX_IDLE_MS", intVar(func(c *Config) *int { return &c.ConnectionsMaxIdleMs })},
+	{"CHRONIK_REQUEST_READ_TIMEOUT_MS", intVar(func(c *Config) *int { return &c.RequestReadTimeoutMs })},
+	{"CHRONIK_FETCH_MAX_BYTES", func(c *Config, v string) error { c.FetchMaxBytes = v; return nil }},
+	{"CHRONIK_FETCH_MAX_WAIT_MS", intVar(func(c *Config) *int { return &c.FetchMaxWaitMs })},
 	{"CHRONIK_GROUP_INITIAL_REBALANCE_DELAY_MS", intVar(func(c *Config) *int { return &c.GroupInitialRebalanceDelayMs })},
 	{"CHRONIK_GROUP_MIN_SESSION_TIMEOUT_MS", intVar(func(c *Config) *int { return &c.GroupMinSessionTimeoutMs })},
 	{"CHRONIK_GROUP_MAX_SESSION_TIMEOUT_MS", intVar(func(c *Config) *int { return &c.GroupMaxSessionTimeoutMs })},
@@ -314,6 +335,7 @@ func (c *Config) validate() []string {
 	if c.maxUncompressed, err = ParseSize(c.MaxUncompressedBatchBytes); err != nil || c.maxUncompressed < 1<<20 || c.maxUncompressed > 1<<30 {
 		problems = append(problems, fmt.Sprintf("CHRONIK_MAX_UNCOMPRESSED_BATCH_SIZE %q must be a size between 1MB and 1GB", c.MaxUncompressedBatchBytes))
 	}
+	problems = append(problems, c.validateConnections()...)
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		problems = append(problems, fmt.Sprintf("CHRONIK_LOG_LEVEL: %v", err))
 	}
@@ -359,6 +381,36 @@ func (c *Config) validate() []string {
 	}
 	if c.DefaultPartitions < 1 {
 		problems = append(problems, fmt.Sprintf("default partitions %d must be at least 1", c.DefaultPartitions))
+	}
+	return problems
+}
+
+// validateConnections checks the connection and fetch limits.
+func (c *Config) validateConnections() []string {
+	var problems []string
+	if c.MaxConnections < 1 {
+		problems = append(problems, fmt.Sprintf("CHRONIK_MAX_CONNECTIONS %d must be at least 1", c.MaxConnections))
+	}
+	if c.MaxConnectionsPerIP < 1 {
+		problems = append(problems, fmt.Sprintf("CHRONIK_MAX_CONNECTIONS_PER_IP %d must be at least 1", c.MaxConnectionsPerIP))
+	}
+	for _, d := range []struct {
+		name    string
+		ms, min int
+	}{
+		{"CHRONIK_CONNECTIONS_MAX_IDLE_MS", c.ConnectionsMaxIdleMs, 1000},
+		{"CHRONIK_REQUEST_READ_TIMEOUT_MS", c.RequestReadTimeoutMs, 100},
+		{"CHRONIK_FETCH_MAX_WAIT_MS", c.FetchMaxWaitMs, 10},
+	} {
+		if d.ms < d.min {
+			problems = append(problems, fmt.Sprintf("%s %d must be at least %d ms", d.name, d.ms, d.min))
+		}
+	}
+	var err error
+	if c.fetchMaxBytes, err = ParseSize(c.FetchMaxBytes); err != nil {
+		problems = append(problems, fmt.Sprintf("CHRONIK_FETCH_MAX_BYTES: %v", err))
+	} else if c.fetchMaxBytes < 1<<10 || c.fetchMaxBytes > 1<<30 {
+		problems = append(problems, fmt.Sprintf("CHRONIK_FETCH_MAX_BYTES %s must be between 1KB and 1GB", c.FetchMaxBytes))
 	}
 	return problems
 }

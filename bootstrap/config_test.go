@@ -119,3 +119,53 @@ func TestParseSize(t *testing.T) {
 		}
 	}
 }
+
+// The connection and fetch limits reach the Kafka listener's
+// configuration, from the environment or the file, and bad values are
+// refused.
+func TestConnectionLimitSettings(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "chronik.toml")
+	if err := os.WriteFile(file, []byte("max_connections_per_ip = 7\nfetch_max_bytes = \"8MB\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := LoadConfig([]string{"--config", file}, env(map[string]string{
+		"CHRONIK_MAX_CONNECTIONS":         "50",
+		"CHRONIK_CONNECTIONS_MAX_IDLE_MS": "60000",
+		"CHRONIK_REQUEST_READ_TIMEOUT_MS": "5000",
+		"CHRONIK_FETCH_MAX_WAIT_MS":       "2000",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := kafkaConfig(cfg, nil)
+	if k.MaxConnections != 50 || k.MaxConnectionsPerIP != 7 || k.IdleTimeout != time.Minute ||
+		k.RequestReadTimeout != 5*time.Second || k.FetchMaxBytes != 8<<20 || k.FetchMaxWait != 2*time.Second {
+		t.Fatalf("listener limits %+v", k)
+	}
+	d, err := LoadConfig(nil, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := kafkaConfig(d, nil); k.MaxConnections != 10000 || k.MaxConnectionsPerIP != 1000 || k.IdleTimeout != 10*time.Minute ||
+		k.RequestReadTimeout != 30*time.Second || k.FetchMaxBytes != 55<<20 || k.FetchMaxWait != 30*time.Second {
+		t.Fatalf("default listener limits %+v", k)
+	}
+
+	_, err = LoadConfig(nil, env(map[string]string{
+		"CHRONIK_MAX_CONNECTIONS":         "0",
+		"CHRONIK_MAX_CONNECTIONS_PER_IP":  "-1",
+		"CHRONIK_CONNECTIONS_MAX_IDLE_MS": "5",
+		"CHRONIK_REQUEST_READ_TIMEOUT_MS": "1",
+		"CHRONIK_FETCH_MAX_BYTES":         "lots",
+		"CHRONIK_FETCH_MAX_WAIT_MS":       "0",
+	}))
+	if err == nil {
+		t.Fatal("invalid limits accepted")
+	}
+	for _, want := range []string{"CHRONIK_MAX_CONNECTIONS ", "CHRONIK_MAX_CONNECTIONS_PER_IP", "CHRONIK_CONNECTIONS_MAX_IDLE_MS", "CHRONIK_REQUEST_READ_TIMEOUT_MS", "CHRONIK_FETCH_MAX_BYTES", "CHRONIK_FETCH_MAX_WAIT_MS"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s:\n%v", want, err)
+		}
+	}
+}

@@ -157,6 +157,13 @@ func kafkaConfig(c Config, metrics *prometheus.Registry) kafkawire.Config {
 		Metrics:         metrics,
 		BrokerConfigs:   brokerConfigs(c),
 
+		MaxConnections:      c.MaxConnections,
+		MaxConnectionsPerIP: c.MaxConnectionsPerIP,
+		IdleTimeout:         time.Duration(c.ConnectionsMaxIdleMs) * time.Millisecond,
+		RequestReadTimeout:  time.Duration(c.RequestReadTimeoutMs) * time.Millisecond,
+		FetchMaxBytes:       int32(c.fetchMaxBytes),
+		FetchMaxWait:        time.Duration(c.FetchMaxWaitMs) * time.Millisecond,
+
 		MaxUncompressedBatchBytes: c.maxUncompressed,
 	}
 }

@@ -11,7 +11,8 @@ package kafkawire
 // list. Synonyms (v1+) list the set value then the default; a topic
 // config's default is named after the broker setting that supplies it
 // (log.retention.ms for retention.ms), as Kafka names it. v3+ carry value
-// types and, when asked, documentation.
+// types and, when asked, documentation. A resource named more than once is
+// described once; its repeats answer INVALID_REQUEST.
 
 import (
 	"fmt"
@@ -32,9 +33,24 @@ func handleDescribeConfigs(r *request, kreq kmsg.Request) (kmsg.Response, error)
 	req := kreq.(*kmsg.DescribeConfigsRequest)
 	resp := req.ResponseKind().(*kmsg.DescribeConfigsResponse)
 	srv := r.conn.srv
+	// A resource named twice is answered once: the repeats get
+	// INVALID_REQUEST, so that a small request cannot ask for one topic's
+	// configs a hundred thousand times.
+	type resourceKey struct {
+		typ  kmsg.ConfigResourceType
+		name string
+	}
+	seen := make(map[resourceKey]struct{}, len(req.Resources))
 	for _, rr := range req.Resources {
 		out := kmsg.NewDescribeConfigsResponseResource()
 		out.ResourceType, out.ResourceName = rr.ResourceType, rr.ResourceName
+		if _, dup := seen[resourceKey{rr.ResourceType, rr.ResourceName}]; dup {
+			out.ErrorCode = kerr.InvalidRequest.Code
+			out.ErrorMessage = errorMessage(fmt.Errorf("%w: resource %q is named more than once", topic.ErrInvalidRequest, rr.ResourceName))
+			resp.Resources = append(resp.Resources, out)
+			continue
+		}
+		seen[resourceKey{rr.ResourceType, rr.ResourceName}] = struct{}{}
 		want := func(name string) bool {
 			if rr.ConfigNames == nil {
 				return true

@@ -6,16 +6,34 @@ import (
 )
 
 // DefaultInFlightBytes bounds the request bytes held in memory across all
-// connections: frames read but not yet answered.
+// connections: frames being read, and frames read but not yet answered,
+// counted at their decoded size (see amplification).
 const DefaultInFlightBytes = 256 << 20
 
-// byteBudget is a counting semaphore over bytes. A request larger than the
-// whole budget is admitted alone, so that one maximal frame always fits.
+// byteBudget is a counting semaphore over bytes, taken by frames as their
+// bytes arrive. Each frame being read holds a ticket. When the budget is
+// spent and every byte of it is held by frames still being read (which
+// could otherwise wait on one another forever), the oldest open frame may
+// go over the limit; while any byte is held by a request being answered,
+// which will release it, everyone waits. So one frame larger than the
+// whole budget is still read, and the budget goes over its limit by at
+// most one request.
 type byteBudget struct {
-	mu    sync.Mutex
-	cond  *sync.Cond
-	limit int64
-	used  int64
+	mu      sync.Mutex
+	cond    *sync.Cond
+	limit   int64
+	used    int64
+	reading int64 // the part of used held by open frames
+	// Frames being read, oldest first: a list threaded through their
+	// tickets, so that opening and closing a frame allocates nothing.
+	oldest, newest *ticket
+}
+
+// ticket is one frame's place in the budget's queue. A connection reads
+// one frame at a time and reuses its ticket.
+type ticket struct {
+	prev, next *ticket
+	held       int64 // taken under this ticket since begin
 }
 
 func newByteBudget(limit int64) *byteBudget {
@@ -24,8 +42,51 @@ func newByteBudget(limit int64) *byteBudget {
 	return b
 }
 
-// acquire waits until n bytes fit, or ctx ends.
-func (b *byteBudget) acquire(ctx context.Context, n int64) error {
+// begin opens a frame under t: its acquires rank after every frame opened
+// before.
+func (b *byteBudget) begin(t *ticket) {
+	b.mu.Lock()
+	t.prev, t.next, t.held = b.newest, nil, 0
+	if b.newest != nil {
+		b.newest.next = t
+	} else {
+		b.oldest = t
+	}
+	b.newest = t
+	b.mu.Unlock()
+}
+
+// end closes t's frame (its bytes stay held until released): the next
+// oldest frame may now go over the limit.
+func (b *byteBudget) end(t *ticket) {
+	b.mu.Lock()
+	if t.prev != nil {
+		t.prev.next = t.next
+	} else {
+		b.oldest = t.next
+	}
+	if t.next != nil {
+		t.next.prev = t.prev
+	} else {
+		b.newest = t.prev
+	}
+	t.prev, t.next = nil, nil
+	b.reading -= t.held
+	t.held = 0
+	b.mu.Unlock()
+	b.cond.Broadcast() // the next frame may be the oldest now
+}
+
+// acquire waits until n bytes fit, or t's frame is the oldest open one, or
+// ctx ends. A nil t never goes over the limit, except into an empty budget.
+func (b *byteBudget) acquire(ctx context.Context, t *ticket, n int64) error {
+	b.mu.Lock()
+	if b.fits(t, n) {
+		b.take(t, n)
+		b.mu.Unlock()
+		return nil
+	}
+	b.mu.Unlock()
 	stop := context.AfterFunc(ctx, func() {
 		b.mu.Lock()
 		b.cond.Broadcast()
@@ -34,19 +95,41 @@ func (b *byteBudget) acquire(ctx context.Context, n int64) error {
 	defer stop()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for b.used > 0 && b.used+n > b.limit {
+	for !b.fits(t, n) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		b.cond.Wait()
 	}
-	b.used += n
+	b.take(t, n)
 	return nil
 }
 
+func (b *byteBudget) take(t *ticket, n int64) {
+	b.used += n
+	if t != nil {
+		t.held += n
+		b.reading += n
+	}
+}
+
+func (b *byteBudget) fits(t *ticket, n int64) bool {
+	return b.used == 0 || b.used+n <= b.limit || t != nil && b.oldest == t && b.reading == b.used
+}
+
 func (b *byteBudget) release(n int64) {
+	if n == 0 {
+		return
+	}
 	b.mu.Lock()
 	b.used -= n
 	b.mu.Unlock()
 	b.cond.Broadcast()
+}
+
+// inUse is the bytes held now.
+func (b *byteBudget) inUse() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.used
 }

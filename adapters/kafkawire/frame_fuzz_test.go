@@ -22,7 +22,13 @@ import (
 
 func testServer(t testing.TB) *Server {
 	t.Helper()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return testServerWith(t, Config{AdvertisedHost: "localhost", AdvertisedPort: 9092, NodeID: 1}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// testServerWith builds a server over in-memory stores with topic "t" (two
+// partitions); it is not started.
+func testServerWith(t testing.TB, cfg Config, logger *slog.Logger) *Server {
+	t.Helper()
 	logs, meta := memlog.New(), memmeta.New()
 	ts, err := topics.New(context.Background(), topics.Config{AutoCreate: true}, meta, logs, logger)
 	if err != nil {
@@ -37,7 +43,7 @@ func testServer(t testing.TB) *Server {
 	}
 	t.Cleanup(gs.Close)
 	svc := Services{Topics: ts, Produce: produce.New(ts, logs, meta, clock.System{}, logger), Fetch: fetch.New(logs), Groups: gs}
-	return New(Config{AdvertisedHost: "localhost", AdvertisedPort: 9092, NodeID: 1}, svc, logger)
+	return New(cfg, svc, logger)
 }
 
 // requestFrame encodes req as a client would, without the size prefix.
@@ -70,7 +76,7 @@ func FuzzRequestFrame(f *testing.F) {
 	panicHook = func(r any) { panic(fmt.Sprint("handler panicked: ", r)) }
 	f.Cleanup(func() { panicHook = nil })
 	srv.cancel() // long polls return at once
-	c := newConn(srv, nil)
+	c := newConn(srv, nil, "")
 	f.Fuzz(func(t *testing.T, frame []byte) {
 		ex, err := c.handle(frame)
 		if err != nil {

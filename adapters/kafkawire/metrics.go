@@ -16,6 +16,7 @@ type metrics struct {
 	bytesIn     *prometheus.CounterVec   // produced record-batch bytes, by topic
 	bytesOut    *prometheus.CounterVec   // fetched record-batch bytes, by topic
 	connections prometheus.Gauge
+	closes      *prometheus.CounterVec // connections the broker ended or refused, by reason
 
 	counts    [maxCachedKey][maxCachedVersion]atomic.Pointer[counter]
 	latencies [maxCachedKey]atomic.Pointer[observer]
@@ -41,20 +42,43 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		connections: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "chronik_kafka_connections", Help: "Open Kafka client connections.",
 		}),
+		closes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "chronik_kafka_connections_closed_total",
+			Help: "Kafka connections the broker refused or ended, by reason: max_connections, max_connections_per_ip, idle, slow_request, protocol_error.",
+		}, []string{"reason"}),
+	}
+	for _, r := range closeReasons {
+		m.closes.WithLabelValues(r)
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.latency, m.bytesIn, m.bytesOut, m.connections)
+		reg.MustRegister(m.requests, m.latency, m.bytesIn, m.bytesOut, m.connections, m.closes)
 	}
 	return m
 }
 
-// request counts one request. The series of each API (and version) are
+// Reasons the broker ends or refuses a connection (metric labels).
+const (
+	closeMaxConnections = iota
+	closeMaxPerAddress
+	closeIdle
+	closeSlow
+	closeProtocol
+)
+
+var closeReasons = [...]string{"max_connections", "max_connections_per_ip", "idle", "slow_request", "protocol_error"}
+
+func (m *metrics) closed(reason int) { m.closes.WithLabelValues(closeReasons[reason]).Inc() }
+
+// unsupported counts a request of a known API at a version Chronik does
+// not serve, under one series per API: the client's version never becomes
+// a label.
+func (m *metrics) unsupported(key int16) {
+	m.requests.WithLabelValues(kmsg.NameForKey(key), "unsupported").Inc()
+}
+
+// request counts one request of a registered key at a supported version. The series of each API (and version) are
 // looked up once and kept, so the hot path does no label hashing.
 func (m *metrics) request(key, version int16) {
-	if key < 0 || key >= maxCachedKey || version < 0 || version >= maxCachedVersion {
-		m.requests.WithLabelValues(kmsg.NameForKey(key), strconv.Itoa(int(version))).Inc()
-		return
-	}
 	slot := &m.counts[key][version]
 	c := slot.Load()
 	if c == nil {
@@ -66,10 +90,6 @@ func (m *metrics) request(key, version int16) {
 
 func (m *metrics) done(key int16, start time.Time) {
 	d := time.Since(start).Seconds()
-	if key < 0 || key >= maxCachedKey {
-		m.latency.WithLabelValues(kmsg.NameForKey(key)).Observe(d)
-		return
-	}
 	slot := &m.latencies[key]
 	o := slot.Load()
 	if o == nil {
@@ -84,6 +104,7 @@ type (
 	observer struct{ prometheus.Observer }
 )
 
-// Keys and versions with pre-resolved series (every key and version
-// Chronik serves fits).
+// Keys and versions with pre-resolved series: every key and version
+// Chronik serves fits (register checks it), so a label set is only ever
+// made from a registered key and a version in its range.
 const maxCachedKey, maxCachedVersion = 80, 20

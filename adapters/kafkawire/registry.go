@@ -25,6 +25,9 @@ func register(key, min, max int16, fn handlerFunc) {
 	if _, dup := handlers[key]; dup {
 		panic("kafkawire: API key registered twice: " + kmsg.NameForKey(key))
 	}
+	if key < 0 || key >= maxCachedKey || min < 0 || max >= maxCachedVersion {
+		panic("kafkawire: API key or version beyond the metrics' series table: " + kmsg.NameForKey(key))
+	}
 	handlers[key] = handler{min: min, max: max, fn: fn}
 }
 

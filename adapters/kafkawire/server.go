@@ -33,9 +33,20 @@ type Config struct {
 	NodeID          int32
 	ClusterID       string
 	MaxRequestBytes int32 // frames above this are refused before they are read
-	InFlightBytes   int64 // request bytes held across connections (DefaultInFlightBytes when 0)
-	DataDir         string
-	BrokerConfigs   []BrokerConfig // reported by DescribeConfigs for the broker
+	InFlightBytes   int64 // requests held across connections, at their decoded size (DefaultInFlightBytes when 0)
+
+	// Connection limits; zero values take the defaults below.
+	MaxConnections      int           // open connections in all (Kafka's max.connections)
+	MaxConnectionsPerIP int           // open connections from one address (max.connections.per.ip)
+	IdleTimeout         time.Duration // a connection with no request for this long is closed (connections.max.idle.ms)
+	RequestReadTimeout  time.Duration // a request's bytes must all arrive within this once its size is read
+
+	// Fetch limits; zero values take the defaults below.
+	FetchMaxBytes int32         // bound on every fetch response, whatever the client asks (fetch.max.bytes)
+	FetchMaxWait  time.Duration // longest a fetch waits for min_bytes, whatever the client asks
+
+	DataDir       string
+	BrokerConfigs []BrokerConfig // reported by DescribeConfigs for the broker
 	// Metrics receives the listener's Prometheus series; nil keeps them
 	// private.
 	Metrics prometheus.Registerer
@@ -57,8 +68,16 @@ type BrokerConfig struct {
 	Doc     string // one sentence, sent to clients that ask for documentation (v3+)
 }
 
-// DefaultMaxRequestBytes matches Kafka's socket.request.max.bytes.
-const DefaultMaxRequestBytes = 100 << 20
+// Defaults of the limits in Config.
+const (
+	DefaultMaxRequestBytes     = 100 << 20 // Kafka's socket.request.max.bytes
+	DefaultMaxConnections      = 10000
+	DefaultMaxConnectionsPerIP = 1000
+	DefaultIdleTimeout         = 10 * time.Minute // Kafka's connections.max.idle.ms
+	DefaultRequestReadTimeout  = 30 * time.Second
+	DefaultFetchMaxBytes       = 55 << 20 // Kafka's fetch.max.bytes
+	DefaultFetchMaxWait        = 30 * time.Second
+)
 
 // Services are the application use cases the protocol calls.
 type Services struct {
@@ -91,8 +110,9 @@ type Server struct {
 	ctx    context.Context // cancelled when Close begins: ends long polls
 	cancel context.CancelFunc
 
-	mu      sync.Mutex // guards conns, closing
+	mu      sync.Mutex // guards conns, perAddr, closing
 	conns   map[*conn]struct{}
+	perAddr map[string]int // open connections by client IP
 	closing bool
 	wg      sync.WaitGroup // accept loop and connections
 }
@@ -108,9 +128,15 @@ func New(cfg Config, svc Services, logger *slog.Logger) *Server {
 	if cfg.InFlightBytes <= 0 {
 		cfg.InFlightBytes = DefaultInFlightBytes
 	}
+	orDefault(&cfg.MaxConnections, DefaultMaxConnections)
+	orDefault(&cfg.MaxConnectionsPerIP, DefaultMaxConnectionsPerIP)
+	orDefault(&cfg.IdleTimeout, DefaultIdleTimeout)
+	orDefault(&cfg.RequestReadTimeout, DefaultRequestReadTimeout)
+	orDefault(&cfg.FetchMaxBytes, DefaultFetchMaxBytes)
+	orDefault(&cfg.FetchMaxWait, DefaultFetchMaxWait)
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{cfg: cfg, svc: svc, logger: logger, budget: newByteBudget(cfg.InFlightBytes), metrics: newMetrics(cfg.Metrics),
-		ctx: ctx, cancel: cancel, conns: make(map[*conn]struct{})}
+		ctx: ctx, cancel: cancel, conns: make(map[*conn]struct{}), perAddr: make(map[string]int)}
 }
 
 // Start listens and accepts connections in the background.
@@ -156,14 +182,27 @@ func (s *Server) accept() {
 			continue
 		}
 		backoff = 0
-		c := newConn(s, nc)
+		addr := nc.RemoteAddr().String()
+		if host, _, err := net.SplitHostPort(addr); err == nil {
+			addr = host
+		}
 		s.mu.Lock()
 		if s.closing {
 			s.mu.Unlock()
 			nc.Close()
 			return
 		}
+		// Over a limit, the connection is closed before anything is read.
+		if refused := s.overLimit(addr); refused >= 0 {
+			s.mu.Unlock()
+			nc.Close()
+			s.metrics.closed(refused)
+			s.logger.Debug("kafka connection refused", "remote", addr, "reason", closeReasons[refused])
+			continue
+		}
+		c := newConn(s, nc, addr)
 		s.conns[c] = struct{}{}
+		s.perAddr[addr]++
 		s.wg.Add(1)
 		s.mu.Unlock()
 		go func() {
@@ -173,8 +212,36 @@ func (s *Server) accept() {
 			c.serve()
 			s.mu.Lock()
 			delete(s.conns, c)
+			if s.perAddr[addr]--; s.perAddr[addr] <= 0 {
+				delete(s.perAddr, addr)
+			}
 			s.mu.Unlock()
 		}()
+	}
+}
+
+// overLimit says which connection limit a new connection from addr would
+// pass (a close reason), or -1. Called with s.mu held.
+func (s *Server) overLimit(addr string) int {
+	switch {
+	case len(s.conns) >= s.cfg.MaxConnections:
+		return closeMaxConnections
+	case s.perAddr[addr] >= s.cfg.MaxConnectionsPerIP:
+		return closeMaxPerAddress
+	}
+	return -1
+}
+
+// maxDecoded is the most one request may cost decoded: the in-flight
+// budget, or twice the largest frame if that is more, so that a Produce of
+// the largest frame is always served.
+func (s *Server) maxDecoded() int64 {
+	return max(s.cfg.InFlightBytes, 2*int64(s.cfg.MaxRequestBytes))
+}
+
+func orDefault[T int | int32 | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
 	}
 }
 

@@ -84,6 +84,20 @@ func (s *Service) Fetch(ctx context.Context, req Request) []Result {
 	}
 }
 
+// Enough reports whether results answer a fetch that wants minBytes: some
+// partition failed, or they hold at least minBytes of records (Fetch with
+// no wait returns such results when it would otherwise have waited).
+func Enough(results []Result, minBytes int) bool {
+	total := 0
+	for _, r := range results {
+		if r.Err != nil {
+			return true
+		}
+		total += len(r.Records)
+	}
+	return total >= minBytes
+}
+
 // read reads all partitions once; done reports whether the fetch may answer.
 func (s *Service) read(ctx context.Context, req Request) (res []Result, done bool) {
 	res = make([]Result, len(req.Parts))

@@ -366,6 +366,9 @@ func TestDescribeBrokerConfigs(t *testing.T) {
 		{"group.initial.rebalance.delay.ms", "3000", kmsg.ConfigSourceDefaultConfig, kmsg.ConfigTypeInt},
 		{"offsets.retention.minutes", "10080", kmsg.ConfigSourceDefaultConfig, kmsg.ConfigTypeInt},
 		{"offset.metadata.max.bytes", "4096", kmsg.ConfigSourceDefaultConfig, kmsg.ConfigTypeInt},
+		{"fetch.max.bytes", "57671680", kmsg.ConfigSourceDefaultConfig, kmsg.ConfigTypeInt},
+		{"max.connections.per.ip", "1000", kmsg.ConfigSourceDefaultConfig, kmsg.ConfigTypeInt},
+		{"connections.max.idle.ms", "600000", kmsg.ConfigSourceDefaultConfig, kmsg.ConfigTypeLong},
 	} {
 		c, ok := got[w.name]
 		switch {
@@ -387,6 +390,36 @@ func TestDescribeBrokerConfigs(t *testing.T) {
 	}
 	if rc, err := cfgs.On("1", nil); err != nil || len(rc.Configs) < 30 {
 		t.Fatalf("kadm: %d configs, %v", len(rc.Configs), err)
+	}
+}
+
+// A resource named many times in one DescribeConfigs is described once; the
+// repeats answer INVALID_REQUEST, so a small request cannot make a large
+// answer.
+func TestDescribeConfigsRepeatedResources(t *testing.T) {
+	n := startNode(t, "", nil)
+	createTopic(t, n, "rep", 1, nil)
+	req := kmsg.NewPtrDescribeConfigsRequest()
+	req.IncludeSynonyms, req.IncludeDocumentation = true, true
+	for range 1000 {
+		rr := kmsg.NewDescribeConfigsRequestResource()
+		rr.ResourceType, rr.ResourceName = kmsg.ConfigResourceTypeTopic, "rep"
+		req.Resources = append(req.Resources, rr)
+	}
+	resp, err := req.RequestWith(ctx(t), n.client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.Resources) != 1000 {
+		t.Fatalf("%d resources answered, want 1000", len(resp.Resources))
+	}
+	if resp.Resources[0].ErrorCode != 0 || len(resp.Resources[0].Configs) == 0 {
+		t.Fatalf("first: %v, %d configs", kerr.ErrorForCode(resp.Resources[0].ErrorCode), len(resp.Resources[0].Configs))
+	}
+	for i, r := range resp.Resources[1:] {
+		if r.ErrorCode != kerr.InvalidRequest.Code || len(r.Configs) != 0 {
+			t.Fatalf("repeat %d: %v with %d configs, want INVALID_REQUEST and none", i+1, kerr.ErrorForCode(r.ErrorCode), len(r.Configs))
+		}
 	}
 }
 
