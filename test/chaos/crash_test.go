@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -52,14 +53,27 @@ type server struct {
 	port        int
 	walRotation string
 	env         []string // more environment, after the defaults
-	cmd         *exec.Cmd
-	log         *os.File
+	// wrap is argv put before the binary, such as prlimit(1) and its
+	// options; set before start. The wrapper must exec the server in place,
+	// for the process watched and killed is the one started.
+	wrap []string
+	cmd  *exec.Cmd
+	log  *os.File
 }
 
 // newServer starts a node on <dir>/data that logs to <dir>/server.log. When
 // the test fails, the log's tail is printed; a node still running at the end
 // is killed.
 func newServer(t *testing.T, dir, walRotation string, env ...string) *server {
+	t.Helper()
+	s := prepareServer(t, dir, walRotation, env...)
+	s.start()
+	return s
+}
+
+// prepareServer is newServer without the start, for a test that sets more of
+// the server (wrap) first.
+func prepareServer(t *testing.T, dir, walRotation string, env ...string) *server {
 	t.Helper()
 	logFile, err := os.Create(filepath.Join(dir, "server.log"))
 	if err != nil {
@@ -88,7 +102,6 @@ func newServer(t *testing.T, dir, walRotation string, env ...string) *server {
 			s.kill()
 		}
 	})
-	s.start()
 	return s
 }
 
@@ -105,7 +118,8 @@ func (s *server) addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
 
 func (s *server) start() {
 	s.t.Helper()
-	cmd := exec.Command(serverBin, "start", "--data-dir", s.dir)
+	argv := append(slices.Clone(s.wrap), serverBin, "start", "--data-dir", s.dir)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(),
 		"CHRONIK_BIND_ADDR=127.0.0.1",
 		"CHRONIK_KAFKA_PORT="+strconv.Itoa(s.port),
@@ -126,9 +140,22 @@ func (s *server) start() {
 			c.Close()
 			return
 		}
+		if s.exited() {
+			s.t.Fatalf("server exited at start-up; log in %s", s.log.Name())
+		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	s.t.Fatalf("server did not open %s in 30s; log in %s", s.addr(), s.log.Name())
+}
+
+// exited reports whether the server process is gone (or a zombie).
+func (s *server) exited() bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		return true
+	}
+	f := strings.Fields(string(b))
+	return len(f) > 2 && f[2] == "Z"
 }
 
 func (s *server) kill() {

@@ -7,11 +7,9 @@ package chaos
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,52 +18,53 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// startLimited starts the server like start, with its open-file limit (soft
-// and hard) set to nofile by prlimit(1), which execs the server in place.
-func (s *server) startLimited(nofile int) {
-	s.t.Helper()
+// newLimitedServer starts a node like newServer, with its open-file limit
+// (soft and hard) set to nofile by prlimit(1), which execs the server in
+// place; restarts keep the limit.
+func newLimitedServer(t *testing.T, nofile int, walRotation string, env ...string) *server {
+	t.Helper()
 	prlimit, err := exec.LookPath("prlimit")
 	if err != nil {
-		s.t.Skip("prlimit(1) is not installed")
+		t.Skip("prlimit(1) is not installed")
 	}
-	limit := fmt.Sprintf("--nofile=%d:%d", nofile, nofile)
-	cmd := exec.Command(prlimit, limit, serverBin, "start", "--data-dir", s.dir)
-	cmd.Env = append(os.Environ(),
-		"CHRONIK_BIND_ADDR=127.0.0.1",
-		"CHRONIK_KAFKA_PORT="+strconv.Itoa(s.port),
-		"CHRONIK_UNIFIED_API_PORT=0", "CHRONIK_ADMIN_API_PORT=0",
-		"CHRONIK_ADVERTISED_ADDR=127.0.0.1",
-		"CHRONIK_WAL_PROFILE=low",
-		"CHRONIK_WAL_ROTATION_SIZE="+s.walRotation,
-	)
-	cmd.Env = append(cmd.Env, s.env...)
-	cmd.Stdout, cmd.Stderr = s.log, s.log
-	if err := cmd.Start(); err != nil {
-		s.t.Fatal(err)
-	}
-	s.cmd = cmd
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if c, err := net.DialTimeout("tcp", s.addr(), 200*time.Millisecond); err == nil {
-			c.Close()
-			return
-		}
-		if s.exited() {
-			s.t.Fatalf("server exited at start-up; log in %s", s.log.Name())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	s.t.Fatalf("server did not open %s in 30s; log in %s", s.addr(), s.log.Name())
+	s := prepareServer(t, t.TempDir(), walRotation, env...)
+	s.wrap = []string{prlimit, fmt.Sprintf("--nofile=%d:%d", nofile, nofile)}
+	s.start()
+	return s
 }
 
-// exited reports whether the server process is gone (or a zombie).
-func (s *server) exited() bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
-	if err != nil {
-		return true
+// checkDataFiles fails the test when data, a count of files open under the
+// data directory (when says when), is above what a node whose open-file
+// limit is nofile may hold: half of the limit for segment files, plus the
+// WAL, the locks, pebble and a few files opened for a moment.
+func checkDataFiles(t *testing.T, data, nofile int, when string) {
+	t.Helper()
+	if bound := nofile/2 + 40; data > bound {
+		t.Fatalf("%d files under the data directory open %s, want at most %d", data, when, bound)
 	}
-	f := strings.Fields(string(b))
-	return len(f) > 2 && f[2] == "Z"
+}
+
+// checkPeakRSS fails the test when the peak RSS is above bound, and logs it.
+func checkPeakRSS(t *testing.T, peak, bound int64) {
+	t.Helper()
+	if peak > bound {
+		t.Fatalf("peak RSS %d MiB, want under %d MiB", peak>>20, bound>>20)
+	}
+	t.Logf("peak RSS %d MiB", peak>>20)
+}
+
+// restartLimited stops the node and starts it again under its open-file
+// limit of nofile, logs how long that took and the descriptors it then
+// holds, and checks those under the data directory with checkDataFiles.
+func (s *server) restartLimited(nofile int) {
+	s.t.Helper()
+	s.stop()
+	began := time.Now()
+	s.start()
+	s.t.Logf("restarted in %v", time.Since(began).Round(time.Millisecond))
+	all, data := s.openFiles()
+	s.t.Logf("after restart: %d descriptors, %d under the data directory", all, data)
+	checkDataFiles(s.t, data, nofile, "after restart")
 }
 
 // openFiles counts the server's open descriptors: all, and those of files
@@ -103,24 +102,7 @@ func TestHostileTinySegments(t *testing.T) {
 		records = 1500
 		rssMax  = 512 << 20
 	)
-	dir := t.TempDir()
-	logFile, err := os.Create(filepath.Join(dir, "server.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { logFile.Close() })
-	s := &server{t: t, dir: filepath.Join(dir, "data"), port: freePort(t), walRotation: "1MB", log: logFile}
-	t.Cleanup(func() {
-		if s.cmd != nil && s.cmd.ProcessState == nil {
-			s.kill()
-		}
-		if t.Failed() {
-			out, _ := os.ReadFile(logFile.Name())
-			lines := strings.Split(string(out), "\n")
-			t.Logf("server log tail:\n%s", strings.Join(lines[max(0, len(lines)-40):], "\n"))
-		}
-	})
-	s.startLimited(nofile)
+	s := newLimitedServer(t, nofile, "1MB")
 	stopRSS := s.watchRSS()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
@@ -163,31 +145,15 @@ func TestHostileTinySegments(t *testing.T) {
 	if len(segs) < records-3 {
 		t.Fatalf("only %d segment files; the test wants one per record", len(segs))
 	}
-	// Half of the limit for segment files, plus the WAL, the locks, pebble
-	// and a few files opened for a moment.
-	if bound := nofile/2 + 40; peakData > bound {
-		t.Fatalf("%d files under the data directory open at once, want at most %d", peakData, bound)
-	}
+	checkDataFiles(t, peakData, nofile, "at once")
 	checkTiny(ctx, t, s, records)
 	if err := s.roundTrip(ctx); err != nil {
 		t.Fatalf("round trip after the segments: %v", err)
 	}
-	if peak := stopRSS(); peak > rssMax {
-		t.Fatalf("peak RSS %d MiB, want under %d MiB", peak>>20, rssMax>>20)
-	} else {
-		t.Logf("peak RSS %d MiB", peak>>20)
-	}
+	checkPeakRSS(t, stopRSS(), rssMax)
 
 	// Restart over 1,500 segments with the same limit.
-	s.stop()
-	began := time.Now()
-	s.startLimited(nofile)
-	t.Logf("restarted in %v", time.Since(began).Round(time.Millisecond))
-	all, data := s.openFiles()
-	t.Logf("after restart: %d descriptors, %d under the data directory", all, data)
-	if bound := nofile/2 + 40; data > bound {
-		t.Fatalf("%d files under the data directory open after restart, want at most %d", data, bound)
-	}
+	s.restartLimited(nofile)
 	checkTiny(ctx, t, s, records)
 	if err := s.roundTrip(ctx); err != nil {
 		t.Fatalf("round trip after restart: %v", err)
@@ -248,25 +214,7 @@ func TestHostileManyPartitions(t *testing.T) {
 		partitions = 10000
 		rssMax     = 768 << 20
 	)
-	dir := t.TempDir()
-	logFile, err := os.Create(filepath.Join(dir, "server.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { logFile.Close() })
-	s := &server{t: t, dir: filepath.Join(dir, "data"), port: freePort(t), walRotation: "64MB", log: logFile,
-		env: []string{"CHRONIK_MAX_PARTITIONS_PER_REQUEST=20000", "CHRONIK_MAX_PARTITIONS=20000"}}
-	t.Cleanup(func() {
-		if s.cmd != nil && s.cmd.ProcessState == nil {
-			s.kill()
-		}
-		if t.Failed() {
-			out, _ := os.ReadFile(logFile.Name())
-			lines := strings.Split(string(out), "\n")
-			t.Logf("server log tail:\n%s", strings.Join(lines[max(0, len(lines)-40):], "\n"))
-		}
-	})
-	s.startLimited(nofile)
+	s := newLimitedServer(t, nofile, "64MB", "CHRONIK_MAX_PARTITIONS_PER_REQUEST=20000", "CHRONIK_MAX_PARTITIONS=20000")
 	stopRSS := s.watchRSS()
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
@@ -296,25 +244,14 @@ func TestHostileManyPartitions(t *testing.T) {
 		peak = max(peak, data)
 	}
 	t.Logf("one record to each partition in %v; peak %d files open under the data directory", time.Since(began).Round(time.Millisecond), peak)
-	if bound := nofile/2 + 40; peak > bound {
-		t.Fatalf("%d files under the data directory open at once, want at most %d", peak, bound)
-	}
+	checkDataFiles(t, peak, nofile, "at once")
 	if err := s.roundTrip(ctx); err != nil {
 		t.Fatalf("round trip with 10,000 partitions: %v", err)
 	}
-	if p := stopRSS(); p > rssMax {
-		t.Fatalf("peak RSS %d MiB, want under %d MiB", p>>20, rssMax>>20)
-	} else {
-		t.Logf("peak RSS %d MiB", p>>20)
-	}
+	checkPeakRSS(t, stopRSS(), rssMax)
 
-	s.stop()
-	began = time.Now()
-	s.startLimited(nofile)
-	t.Logf("restarted over %d partitions in %v", partitions, time.Since(began).Round(time.Millisecond))
-	if _, data := s.openFiles(); data > nofile/2+40 {
-		t.Fatalf("%d files under the data directory open after restart", data)
-	}
+	// Restart over 10,000 partitions with the same limit.
+	s.restartLimited(nofile)
 	// Read a spread of partitions back.
 	offsets := map[int32]kgo.Offset{}
 	for p := int32(0); p < partitions; p += 97 {
