@@ -1,13 +1,12 @@
 package protoformat
 
 import (
-	"errors"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chronik-stream/chronik/domain/schema"
 	"github.com/chronik-stream/chronik/ports/schemaformat"
+	"github.com/chronik-stream/chronik/ports/schemaformat/schemaformattest"
 )
 
 // nestedMessages is a .proto file whose messages nest levels deep, the
@@ -20,29 +19,14 @@ func nestedMessages(levels int) string {
 // refused (or worse, accepted); the limit refuses it before the compiler
 // sees it.
 func TestDeepSchemaIsRefused(t *testing.T) {
-	for _, c := range []struct {
-		name string
-		text string
-		refs []schemaformat.Ref
-	}{
-		{"nested_messages_300000", nestedMessages(300_000), nil},
-		{"one_past_the_limit", nestedMessages(MaxDepth + 1), nil},
-		{"option_literal", `syntax = "proto3"; import "google/protobuf/descriptor.proto"; extend google.protobuf.FileOptions { M m = 5000; } message M { M m = 1; } option (m) = ` +
-			strings.Repeat("{ m: ", 1<<20) + strings.Repeat("} ", 1<<20) + ";", nil},
-		{"angle_literal", `syntax = "proto3"; option (x) = ` + strings.Repeat("< m: ", 1<<20), nil},
-		{"deep_reference", `syntax = "proto3"; import "deep.proto"; message A { M m = 1; }`, []schemaformat.Ref{{Name: "deep.proto", Text: nestedMessages(300_000)}}},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			start := time.Now()
-			_, err := New().Parse(c.text, c.refs)
-			if !errors.Is(err, schema.ErrInvalidSchema) || !strings.Contains(err.Error(), "levels deep") {
-				t.Fatalf("got %.300v, want the nesting error", err)
-			}
-			if d := time.Since(start); d > 2*time.Second {
-				t.Fatalf("refusing took %v", d)
-			}
-		})
-	}
+	schemaformattest.RefusesQuickly(t, New(), "levels deep", "the nesting error", []schemaformattest.Example{
+		{Name: "nested_messages_300000", Text: nestedMessages(300_000)},
+		{Name: "one_past_the_limit", Text: nestedMessages(MaxDepth + 1)},
+		{Name: "option_literal", Text: `syntax = "proto3"; import "google/protobuf/descriptor.proto"; extend google.protobuf.FileOptions { M m = 5000; } message M { M m = 1; } option (m) = ` +
+			strings.Repeat("{ m: ", 1<<20) + strings.Repeat("} ", 1<<20) + ";"},
+		{Name: "angle_literal", Text: `syntax = "proto3"; option (x) = ` + strings.Repeat("< m: ", 1<<20)},
+		{Name: "deep_reference", Text: `syntax = "proto3"; import "deep.proto"; message A { M m = 1; }`, Refs: []schemaformat.Ref{{Name: "deep.proto", Text: nestedMessages(300_000)}}},
+	})
 }
 
 // The deepest schemas the limits let through compile, print and compare
@@ -56,17 +40,7 @@ func TestDeepestAllowedSchemaParses(t *testing.T) {
 		`syntax = "proto3"; import "google/protobuf/descriptor.proto"; extend google.protobuf.FileOptions { M m = 5000; } message M { M m = 1; } option (m) = ` +
 			strings.Repeat("{ m: ", literal) + "{}" + strings.Repeat("} ", literal) + ";",
 	} {
-		start := time.Now()
-		p, err := New().Parse(text, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if r := p.CanRead(p); len(r) != 0 {
-			t.Fatalf("cannot read itself: %q", r)
-		}
-		if d := time.Since(start); d > 5*time.Second {
-			t.Fatalf("took %v", d)
-		}
+		schemaformattest.ParsesQuickly(t, New(), text)
 	}
 }
 
@@ -85,13 +59,7 @@ func FuzzParseNesting(f *testing.F) {
 		}
 		text := prefix + strings.Repeat(open, int(n)) + middle + strings.Repeat(close, int(n))
 		start := time.Now()
-		_, err := New().Parse(text, nil)
-		if err != nil && !errors.Is(err, schema.ErrInvalidSchema) {
-			t.Fatalf("error does not wrap ErrInvalidSchema: %v", err)
-		}
-		if err == nil && schemaformat.CheckNesting("", text, MaxDepth, schemaformat.ProtoSyntax) != nil {
-			t.Fatalf("accepted a text nested past %d", MaxDepth)
-		}
+		schemaformattest.ParseNested(t, New(), text, MaxDepth, schemaformat.ProtoSyntax)
 		if d := time.Since(start); d > maxFuzzParse {
 			t.Fatalf("Parse took %v", d)
 		}
