@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,30 +14,12 @@ import (
 	"github.com/chronik-stream/chronik/ports/schemaformat/schemaformattest"
 )
 
-// gated is the toy format, except that parsing a text with a leading space
-// waits until release is closed.
-type gated struct {
-	schemaformattest.Fields
-	entered chan struct{}
-	release chan struct{}
-}
-
-func (g *gated) Parse(text string, refs []schemaformat.Ref) (schemaformat.Parsed, error) {
-	if strings.HasPrefix(text, " ") {
-		g.entered <- struct{}{}
-		<-g.release
-	}
-	return g.Fields.Parse(text, refs)
-}
-
 // The bytes of registry bodies handled at once are bounded: a request that
 // does not fit waits, then is answered 503 with Retry-After; once the
 // bodies ahead of it are done, it goes through.
 func TestRegistryBodyBudget(t *testing.T) {
-	g := &gated{entered: make(chan struct{}, 4), release: make(chan struct{})}
-	var once sync.Once
-	release := func() { once.Do(func() { close(g.release) }) }
-	t.Cleanup(release)
+	g := schemaformattest.NewGated(4)
+	t.Cleanup(g.Open)
 	f := newFixture(t, func(c *httpapi.Config, svc *httpapi.Services) {
 		c.RegistryMaxBodyBytes, c.RegistryBodyBudget, c.RegistryBodyWait = 100, 100, 200*time.Millisecond
 		reg, err := registry.New(context.Background(), memmeta.New(), []schemaformat.Parser{g}, quiet())
@@ -50,7 +31,7 @@ func TestRegistryBodyBudget(t *testing.T) {
 	slow := `{"schema":" [\"` + strings.Repeat("a", 40) + `\"]"}` // 53 bytes, parsed slowly
 	done := make(chan response, 1)
 	go func() { done <- do(t, "POST", f.unified.URL+"/subjects/s/versions", slow) }()
-	<-g.entered
+	<-g.Entered
 
 	// 53 + 53 > 100: a second body waits, then is refused; an open route too.
 	other := `{"schema":"[\"` + strings.Repeat("b", 40) + `\"]"}`
@@ -66,7 +47,7 @@ func TestRegistryBodyBudget(t *testing.T) {
 	// A request without a body needs no room.
 	doAnon(t, "GET", f.unified.URL+"/subjects", nil).decode(t, http.StatusOK, nil)
 
-	release()
+	g.Open()
 	(<-done).decode(t, http.StatusOK, nil)
 	do(t, "POST", f.unified.URL+"/compatibility/subjects/s/versions", other).decode(t, http.StatusOK, nil)
 }

@@ -15,38 +15,24 @@ import (
 	"github.com/chronik-stream/chronik/ports/schemaformat/schemaformattest"
 )
 
-// gated is the toy format, except that parsing a text with a leading space
-// waits, once entered is told, until release is closed: a slow parse the
-// test controls.
-type gated struct {
-	schemaformattest.Fields
-	entered chan struct{}
-	release chan struct{}
-}
-
-func (g *gated) Parse(text string, refs []schemaformat.Ref) (schemaformat.Parsed, error) {
-	if strings.HasPrefix(text, " ") {
-		g.entered <- struct{}{}
-		<-g.release
-	}
-	return g.Fields.Parse(text, refs)
-}
-
-func openGated(t *testing.T) (*registry.Service, *gated) {
+func openGated(t *testing.T) (*registry.Service, *schemaformattest.Gated) {
 	t.Helper()
-	g := &gated{entered: make(chan struct{}, 1), release: make(chan struct{})}
+	g := schemaformattest.NewGated(1)
 	s, err := registry.New(context.Background(), memmeta.New(), []schemaformat.Parser{g}, quiet())
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		select {
-		case <-g.release:
-		default:
-			close(g.release)
-		}
-	})
+	t.Cleanup(g.Open)
 	return s, g
+}
+
+// whileParsing runs fn in the background and returns once fn's parse has
+// entered g, with the channel that gets fn's error.
+func whileParsing(g *schemaformattest.Gated, fn func() error) <-chan error {
+	done := make(chan error, 1)
+	go func() { done <- fn() }()
+	<-g.Entered
+	return done
 }
 
 // within fails the test unless fn returns within a second.
@@ -73,12 +59,7 @@ func TestReadsAndWritesDoNotWaitForAParse(t *testing.T) {
 	s, g := openGated(t)
 	id := must[int](t)(s.Register(ctx, "a-value", req(`["x"]`)))
 
-	slow := make(chan error, 1)
-	go func() {
-		_, err := s.Register(ctx, "b-value", req(` ["y"]`))
-		slow <- err
-	}()
-	<-g.entered
+	slow := whileParsing(g, func() error { _, err := s.Register(ctx, "b-value", req(` ["y"]`)); return err })
 
 	within(t, "SchemaByID", func() error { _, err := s.SchemaByID(id); return err })
 	within(t, "Get", func() error { _, err := s.Get("a-value", -1, false); return err })
@@ -86,7 +67,7 @@ func TestReadsAndWritesDoNotWaitForAParse(t *testing.T) {
 	within(t, "SetLevel", func() error { return s.SetLevel(ctx, "d-value", schema.Full) })
 	within(t, "TestCompatibility", func() error { _, err := s.TestCompatibility("a-value", -1, req(`["x"]`)); return err })
 
-	close(g.release)
+	g.Open()
 	if err := <-slow; err != nil {
 		t.Fatalf("the slow registration: %v", err)
 	}
@@ -100,15 +81,10 @@ func TestRegisterRechecksAfterAConcurrentWrite(t *testing.T) {
 	s, g := openGated(t)
 	must[int](t)(s.Register(ctx, "orders-value", req(`["a","b"]`)))
 
-	slow := make(chan error, 1)
-	go func() {
-		// Compatible (BACKWARD) with ["a","b"], not with ["b"].
-		_, err := s.Register(ctx, "orders-value", req(` ["a"]`))
-		slow <- err
-	}()
-	<-g.entered
+	// Compatible (BACKWARD) with ["a","b"], not with ["b"].
+	slow := whileParsing(g, func() error { _, err := s.Register(ctx, "orders-value", req(` ["a"]`)); return err })
 	within(t, "Register of the same subject", func() error { _, err := s.Register(ctx, "orders-value", req(`["b"]`)); return err })
-	close(g.release)
+	g.Open()
 
 	var inc *registry.IncompatibleError
 	if err := <-slow; !errors.As(err, &inc) {
@@ -127,16 +103,11 @@ func TestCompatibilityChecksDoNotHoldTheLock(t *testing.T) {
 	s, g := openGated(t)
 	id := must[int](t)(s.Register(ctx, "a-value", req(`["x"]`)))
 
-	slow := make(chan error, 1)
-	go func() {
-		_, err := s.TestCompatibility("a-value", -1, req(` ["x"]`))
-		slow <- err
-	}()
-	<-g.entered
+	slow := whileParsing(g, func() error { _, err := s.TestCompatibility("a-value", -1, req(` ["x"]`)); return err })
 	within(t, "Register", func() error { _, err := s.Register(ctx, "b-value", req(`["y"]`)); return err })
 	within(t, "SchemaByID", func() error { _, err := s.SchemaByID(id); return err })
 	within(t, "Lookup", func() error { _, err := s.Lookup(ctx, "a-value", req(`["x"]`), false); return err })
-	close(g.release)
+	g.Open()
 	if err := <-slow; err != nil {
 		t.Fatalf("the slow check: %v", err)
 	}
