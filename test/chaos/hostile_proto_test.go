@@ -9,6 +9,7 @@ package chaos
 import (
 	"context"
 	"fmt"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -22,7 +23,7 @@ import (
 
 // hostileGroupBound is the peak RSS the node may reach under the attack
 // below. Unbounded, the attack makes the node keep about 200 MiB of offset
-// metadata and 320 MiB of member metadata (and write both to its metadata
+// metadata and 80 MiB of member metadata (and write both to its metadata
 // store); bounded, the node holds only the request being read.
 const hostileGroupBound = 300 << 20
 
@@ -87,16 +88,17 @@ func TestHostileGroupBloat(t *testing.T) {
 	}
 	t.Logf("200 commits of 1 MiB metadata in %v, %d not refused", time.Since(start), wrong)
 
-	// 2. 40 groups, each joined by a member with 8 MiB of protocol metadata
+	// 2. 40 groups, each joined by a member with 2 MiB of protocol metadata
 	// (JoinGroup v3, from a client speaking Kafka 2.1: no member id round
-	// trip), four at a time.
+	// trip), four at a time: above group.member.metadata.max.bytes (1 MiB),
+	// below what the listener admits for a JoinGroup frame (about 2.4 MB).
 	old, err := kgo.NewClient(kgo.SeedBrokers(s.addr()), kgo.MaxVersions(kversion.V2_1_0()), kgo.RequestTimeoutOverhead(30*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer old.Close()
 	start = time.Now()
-	meta := make([]byte, 8<<20)
+	meta := make([]byte, 2<<20)
 	var jwg sync.WaitGroup
 	errs := make(chan error, 40) // one per join at most
 	for w := 0; w < 4; w++ {
@@ -104,21 +106,14 @@ func TestHostileGroupBloat(t *testing.T) {
 		go func() {
 			defer jwg.Done()
 			for i := w; i < 40; i += 4 {
-				req := kmsg.NewPtrJoinGroupRequest()
-				req.Version = 3
-				req.Group, req.SessionTimeoutMillis, req.RebalanceTimeoutMillis = fmt.Sprintf("fat-%d", i), 30000, 30000
-				req.ProtocolType = "consumer"
-				p := kmsg.NewJoinGroupRequestProtocol()
-				p.Name, p.Metadata = "range", meta
-				req.Protocols = append(req.Protocols, p)
 				rctx, rcancel := context.WithTimeout(ctx, 30*time.Second)
-				resp, err := req.RequestWith(rctx, old)
+				resp, err := fatJoin(i, meta).RequestWith(rctx, old)
 				rcancel()
 				switch {
 				case err != nil:
 					errs <- fmt.Errorf("join %d: %w", i, err)
 				case resp.ErrorCode != kerr.MessageTooLarge.Code:
-					errs <- fmt.Errorf("join %d with 8 MiB of metadata: %v, want MESSAGE_TOO_LARGE", i, kerr.ErrorForCode(resp.ErrorCode))
+					errs <- fmt.Errorf("join %d with 2 MiB of metadata: %v, want MESSAGE_TOO_LARGE", i, kerr.ErrorForCode(resp.ErrorCode))
 				}
 			}
 		}()
@@ -131,7 +126,16 @@ func TestHostileGroupBloat(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	t.Logf("40 joins with 8 MiB of metadata in %v, %d not refused", time.Since(start), wrong)
+	t.Logf("40 joins with 2 MiB of metadata in %v, %d not refused", time.Since(start), wrong)
+
+	// A JoinGroup of 8 MiB is more than the listener admits for that key
+	// (its decoded size would pass the in-flight budget): the connection is
+	// closed after the frame's size, before its body is read.
+	start = time.Now()
+	if err := refusedUnread(s.addr(), fatJoin(0, make([]byte, 8<<20))); err != nil {
+		t.Error(err)
+	}
+	t.Logf("an 8 MiB JoinGroup closed its connection in %v", time.Since(start))
 
 	// 3. 20,000 joins without a member id to one group: only
 	// group.max.size (1000) member ids are handed out.
@@ -178,4 +182,38 @@ func TestHostileGroupBloat(t *testing.T) {
 		t.Errorf("peak RSS %d MiB above the bound %d MiB", p>>20, hostileGroupBound>>20)
 	}
 	s.stop()
+}
+
+// fatJoin is a JoinGroup v3 of group fat-<i> whose one protocol carries meta.
+func fatJoin(i int, meta []byte) *kmsg.JoinGroupRequest {
+	req := kmsg.NewPtrJoinGroupRequest()
+	req.Version = 3
+	req.Group, req.SessionTimeoutMillis, req.RebalanceTimeoutMillis = fmt.Sprintf("fat-%d", i), 30000, 30000
+	req.ProtocolType = "consumer"
+	p := kmsg.NewJoinGroupRequestProtocol()
+	p.Name, p.Metadata = "range", meta
+	req.Protocols = append(req.Protocols, p)
+	return req
+}
+
+// refusedUnread sends req on a fresh connection and expects the broker to
+// close it within 10 s without an answer.
+func refusedUnread(addr string, req kmsg.Request) error {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	frame := kmsg.NewRequestFormatter(kmsg.FormatterClientID("hostile")).AppendRequest(nil, req, 1)
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	_, _ = c.Write(frame) // the broker may close before all of it is written
+	var b [1]byte
+	n, err := c.Read(b[:])
+	if n > 0 {
+		return fmt.Errorf("%s of %d bytes was answered; want the connection closed unread", kmsg.NameForKey(req.Key()), len(frame))
+	}
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		return fmt.Errorf("%s of %d bytes: the connection stayed open 10 s; want it closed unread", kmsg.NameForKey(req.Key()), len(frame))
+	}
+	return nil
 }
