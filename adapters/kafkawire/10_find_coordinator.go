@@ -10,20 +10,16 @@ package kafkawire
 // until their own timeout, a minute or more. v4 batches keys.
 
 import (
-	"errors"
 	"fmt"
 
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/chronik-stream/chronik/application/groups"
+	"github.com/chronik-stream/chronik/domain/group"
+	"github.com/chronik-stream/chronik/domain/producer"
 )
 
 func init() { register(10, 0, 4, handleFindCoordinator) }
-
-// errTransactionsUnsupported is the message sent with every refusal of a
-// transactional id.
-var errTransactionsUnsupported = errors.New("transactions are not supported by this broker: produce without a transactional id (idempotent producers work)")
 
 func handleFindCoordinator(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 	req := kreq.(*kmsg.FindCoordinatorRequest)
@@ -37,9 +33,10 @@ func handleFindCoordinator(r *request, kreq kmsg.Request) (kmsg.Response, error)
 			}
 			return 0, nil
 		case 1:
-			return kerr.TransactionalIDAuthorizationFailed.Code, errorMessage(errTransactionsUnsupported)
+			return errorCode(producer.ErrTransactionsUnsupported), errorMessage(producer.ErrTransactionsUnsupported)
 		}
-		return kerr.InvalidRequest.Code, errorMessage(fmt.Errorf("unknown coordinator type %d", req.CoordinatorType))
+		err := fmt.Errorf("%w: unknown coordinator type %d", group.ErrInvalidRequest, req.CoordinatorType)
+		return errorCode(err), errorMessage(err)
 	}
 	if req.Version < 4 {
 		resp.ErrorCode, resp.ErrorMessage = answer(req.CoordinatorKey)

@@ -9,8 +9,9 @@ package kafkawire
 // retrying forever.
 
 import (
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/chronik-stream/chronik/domain/producer"
 )
 
 func init() { register(22, 0, 4, handleInitProducerID) }
@@ -20,7 +21,7 @@ func handleInitProducerID(r *request, kreq kmsg.Request) (kmsg.Response, error) 
 	resp := req.ResponseKind().(*kmsg.InitProducerIDResponse)
 	resp.ProducerID, resp.ProducerEpoch = -1, -1
 	if req.TransactionalID != nil {
-		resp.ErrorCode = kerr.TransactionalIDAuthorizationFailed.Code
+		resp.ErrorCode = errorCode(producer.ErrTransactionsUnsupported)
 		return resp, nil
 	}
 	id, epoch := int64(-1), int16(-1)

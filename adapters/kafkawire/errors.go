@@ -69,6 +69,9 @@ var errorCodes = []struct {
 	{producer.ErrInvalidEpoch, kerr.InvalidProducerEpoch},
 	{producer.ErrOutOfOrder, kerr.OutOfOrderSequenceNumber},
 	{producer.ErrUnknown, kerr.UnknownProducerID},
+	// Kafka's answer to a transactional id the client may not use: clients
+	// treat it as fatal and say so at once (see 10_find_coordinator.go).
+	{producer.ErrTransactionsUnsupported, kerr.TransactionalIDAuthorizationFailed},
 
 	{context.DeadlineExceeded, kerr.RequestTimedOut},
 	{context.Canceled, kerr.RequestTimedOut},

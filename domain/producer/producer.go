@@ -19,6 +19,9 @@ var (
 	ErrInvalidEpoch = errors.New("producer epoch is older than the current one")
 	ErrOutOfOrder   = errors.New("out of order sequence number")
 	ErrUnknown      = errors.New("unknown producer id")
+	// ErrTransactionsUnsupported: a producer asked for a transactional id,
+	// and this broker has no transactions yet.
+	ErrTransactionsUnsupported = errors.New("transactions are not supported by this broker: produce without a transactional id (idempotent producers work)")
 )
 
 // Batch is what is remembered of one appended batch.

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,7 +47,7 @@ func TestTransactionalProducerFailsFast(t *testing.T) {
 		t.Fatal(err)
 	}
 	co := resp.Coordinators[0]
-	if co.ErrorCode != kerr.TransactionalIDAuthorizationFailed.Code || co.ErrorMessage == nil || *co.ErrorMessage == "" {
+	if co.ErrorCode != kerr.TransactionalIDAuthorizationFailed.Code || co.ErrorMessage == nil || !strings.Contains(*co.ErrorMessage, "transactions are not supported") {
 		t.Fatalf("FindCoordinator(transaction): code %d, message %v", co.ErrorCode, co.ErrorMessage)
 	}
 
