@@ -82,7 +82,7 @@ func handleDescribeConfigs(r *request, kreq kmsg.Request) (kmsg.Response, error)
 			}
 			if rr.ResourceName != strconv.Itoa(int(srv.cfg.NodeID)) {
 				out.ErrorCode = kerr.InvalidRequest.Code
-				out.ErrorMessage = errorMessage(fmt.Errorf("broker %q does not exist; this is broker %d", rr.ResourceName, srv.cfg.NodeID))
+				out.ErrorMessage = errorMessage(fmt.Errorf("%w: broker %q does not exist; this is broker %d", topic.ErrInvalidRequest, rr.ResourceName, srv.cfg.NodeID))
 				break
 			}
 			for _, bc := range srv.brokerConfigs() {
@@ -92,7 +92,7 @@ func handleDescribeConfigs(r *request, kreq kmsg.Request) (kmsg.Response, error)
 			}
 		default:
 			out.ErrorCode = kerr.InvalidRequest.Code
-			out.ErrorMessage = errorMessage(fmt.Errorf("resource type %d is not supported", rr.ResourceType))
+			out.ErrorMessage = errorMessage(fmt.Errorf("%w: resource type %d is not supported", topic.ErrInvalidRequest, rr.ResourceType))
 		}
 		resp.Resources = append(resp.Resources, out)
 	}

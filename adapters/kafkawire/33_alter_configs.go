@@ -6,10 +6,11 @@ package kafkawire
 // defaults. Broker configs are static here and refused.
 
 import (
-	"errors"
+	"fmt"
 
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/chronik-stream/chronik/domain/topic"
 )
 
 func init() { register(33, 0, 2, handleAlterConfigs) }
@@ -40,5 +41,6 @@ func handleAlterConfigs(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 
 // staticConfigs answers an attempt to alter anything but a topic's configs.
 func staticConfigs() (int16, *string) {
-	return kerr.InvalidRequest.Code, errorMessage(errors.New("only topic configs can be altered; broker settings are static"))
+	err := fmt.Errorf("%w: only topic configs can be altered; broker settings are static", topic.ErrInvalidRequest)
+	return errorCode(err), errorMessage(err)
 }

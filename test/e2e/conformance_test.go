@@ -474,3 +474,42 @@ func TestTopicConfigSynonymsNameBrokerSettings(t *testing.T) {
 		}
 	}
 }
+
+// Refusals the protocol describes in words carry those words, not the
+// generic text that stands in for the server's own failures.
+func TestRefusalsCarryTheirMessage(t *testing.T) {
+	n := startNode(t, "", nil)
+	cl := n.client()
+
+	alter := kmsg.NewPtrIncrementalAlterConfigsRequest()
+	ar := kmsg.NewIncrementalAlterConfigsRequestResource()
+	ar.ResourceType, ar.ResourceName = kmsg.ConfigResourceTypeBroker, "1"
+	alter.Resources = append(alter.Resources, ar)
+	aresp, err := alter.RequestWith(ctx(t), cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := aresp.Resources[0]; r.ErrorCode != kerr.InvalidRequest.Code || r.ErrorMessage == nil || !strings.Contains(*r.ErrorMessage, "broker settings are static") {
+		t.Errorf("altering the broker: %v %q", kerr.ErrorForCode(r.ErrorCode), deref(r.ErrorMessage))
+	}
+
+	describe := kmsg.NewPtrDescribeConfigsRequest()
+	for _, name := range []string{"7", "1"} {
+		dr := kmsg.NewDescribeConfigsRequestResource()
+		dr.ResourceType, dr.ResourceName = kmsg.ConfigResourceTypeBroker, name
+		describe.Resources = append(describe.Resources, dr)
+	}
+	dr := kmsg.NewDescribeConfigsRequestResource()
+	dr.ResourceType, dr.ResourceName = 99, "x"
+	describe.Resources = append(describe.Resources, dr)
+	raw, err := cl.Broker(1).Request(ctx(t), describe) // not sharded by the client
+	if err != nil {
+		t.Fatal(err)
+	}
+	dresp := raw.(*kmsg.DescribeConfigsResponse)
+	for i, want := range map[int]string{0: "does not exist", 2: "not supported"} {
+		if r := dresp.Resources[i]; r.ErrorCode != kerr.InvalidRequest.Code || !strings.Contains(deref(r.ErrorMessage), want) {
+			t.Errorf("describing resource %d: %v %q, want INVALID_REQUEST saying %q", i, kerr.ErrorForCode(r.ErrorCode), deref(r.ErrorMessage), want)
+		}
+	}
+}
