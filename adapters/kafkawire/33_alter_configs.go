@@ -39,8 +39,14 @@ func handleAlterConfigs(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 	return resp, nil
 }
 
+// errStaticConfigs answers an attempt to alter anything but a topic's
+// configs; its message is built once, as a request may name thousands.
+var (
+	errStaticConfigs     = fmt.Errorf("%w: only topic configs can be altered; broker settings are static", topic.ErrInvalidRequest)
+	staticConfigsMessage = errorMessage(errStaticConfigs)
+)
+
 // staticConfigs answers an attempt to alter anything but a topic's configs.
 func staticConfigs() (int16, *string) {
-	err := fmt.Errorf("%w: only topic configs can be altered; broker settings are static", topic.ErrInvalidRequest)
-	return errorCode(err), errorMessage(err)
+	return errorCode(errStaticConfigs), staticConfigsMessage
 }
