@@ -481,9 +481,8 @@ func (s *Service) FetchOffsets(ctx context.Context, groupID string, parts []topi
 }
 
 // DeleteOffsets removes a group's committed offsets of the given partitions.
-// A group with members may not delete offsets of a topic it consumes:
-// subscribed reports whether any member subscribes to the topic.
-func (s *Service) DeleteOffsets(ctx context.Context, groupID string, parts []topic.Partition, subscribed func(members []*group.Member, protocolType, topic string) bool) ([]error, error) {
+// A group with members may not delete offsets of a topic it consumes.
+func (s *Service) DeleteOffsets(ctx context.Context, groupID string, parts []topic.Partition) ([]error, error) {
 	e, err := s.get(groupID, false)
 	if err != nil {
 		return nil, err
@@ -492,12 +491,8 @@ func (s *Service) DeleteOffsets(ctx context.Context, groupID string, parts []top
 	defer e.mu.Unlock()
 	errs := make([]error, len(parts))
 	var ops []metastore.Op
-	members := make([]*group.Member, 0, len(e.g.Members))
-	for _, m := range e.g.Members {
-		members = append(members, m)
-	}
 	for i, p := range parts {
-		if e.cg != nil && e.cg.SubscribesTo(p.Topic) || len(members) > 0 && subscribed(members, e.g.ProtocolType, p.Topic) {
+		if e.cg != nil && e.cg.SubscribesTo(p.Topic) || e.g.SubscribesTo(p.Topic) {
 			errs[i] = fmt.Errorf("%w: %q consumes %q", group.ErrUnknownTopicSubscription, groupID, p.Topic)
 			continue
 		}
