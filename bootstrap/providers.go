@@ -198,8 +198,8 @@ func groupsConfig(c Config) groups.Config {
 	}
 }
 
-func provideGroups(ctx context.Context, cfg groups.Config, meta metastoreStore, logs logStore, clk clock.Clock, logger *slog.Logger) (*groups.Service, error) {
-	return groups.New(ctx, cfg, meta, logs, clk, logger.With("component", "groups"))
+func provideGroups(ctx context.Context, cfg groups.Config, t groups.Topics, meta metastoreStore, logs logStore, clk clock.Clock, logger *slog.Logger) (*groups.Service, error) {
+	return groups.New(ctx, cfg, t, meta, logs, clk, logger.With("component", "groups"))
 }
 
 func systemClock() clock.Clock { return clock.System{} }

@@ -6,7 +6,9 @@ import (
 	"github.com/chronik-stream/chronik/adapters/kafkawire"
 	"github.com/chronik-stream/chronik/adapters/logstore/segmentlog"
 	"github.com/chronik-stream/chronik/adapters/metastore/pebblemeta"
+	"github.com/chronik-stream/chronik/application/groups"
 	"github.com/chronik-stream/chronik/application/tiering"
+	"github.com/chronik-stream/chronik/application/topics"
 	"github.com/chronik-stream/chronik/ports/logstore"
 	"github.com/chronik-stream/chronik/ports/metastore"
 )
@@ -26,8 +28,9 @@ var storageSet = wire.NewSet(
 	provideBucket, provideRestore, tieringConfig, provideTiering, wire.Bind(new(logstore.Store), new(*tiering.Store)),
 )
 
-// applicationSet is the use cases.
-var applicationSet = wire.NewSet(systemClock, topicsConfig, provideTopics, provideProduce, provideFetch, groupsConfig, provideGroups)
+// applicationSet is the use cases, with what each needs of another.
+var applicationSet = wire.NewSet(systemClock, topicsConfig, provideTopics, provideProduce, provideFetch, groupsConfig, provideGroups,
+	wire.Bind(new(groups.Topics), new(*topics.Service)))
 
 // kafkaSet is the Kafka listener.
 var kafkaSet = wire.NewSet(kafkaConfig, wire.Struct(new(kafkawire.Services), "*"), provideKafka)

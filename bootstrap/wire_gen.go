@@ -65,7 +65,7 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, func(
 	produceService := provideProduce(service, tieringStore, trackedMeta, clock, logger)
 	fetchService := provideFetch(tieringStore)
 	config4 := groupsConfig(cfg)
-	groupsService, err := provideGroups(ctx, config4, trackedMeta, tieringStore, clock, logger)
+	groupsService, err := provideGroups(ctx, config4, service, trackedMeta, tieringStore, clock, logger)
 	if err != nil {
 		cleanup3()
 		cleanup2()

@@ -9,7 +9,6 @@ import (
 	"github.com/chronik-stream/chronik/adapters/httpapi"
 	"github.com/chronik-stream/chronik/application/groups"
 	"github.com/chronik-stream/chronik/application/topics"
-	"github.com/chronik-stream/chronik/domain/topic"
 )
 
 func TestHealthFollowsReadiness(t *testing.T) {
@@ -86,7 +85,7 @@ func TestAdminState(t *testing.T) {
 	f.appendRecords(t, "orders", 0, 5)
 	f.appendRecords(t, "orders", 0, 10)
 	commits := []groups.Commit{{Partition: topicPartition("orders", 0), Offset: groups.Offset{Offset: 9}}}
-	if errs, err := f.groups.CommitOffsets(ctx, "billing", "", "", -1, commits, func(topic.Partition) bool { return true }); err != nil || errs[0] != nil {
+	if errs, err := f.groups.CommitOffsets(ctx, "billing", "", "", -1, commits); err != nil || errs[0] != nil {
 		t.Fatalf("commit: %v %v", err, errs)
 	}
 	if _, err := f.registry.Register(ctx, "orders-value", registryRequest(`["a"]`)); err != nil {

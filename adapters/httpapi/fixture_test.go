@@ -60,7 +60,7 @@ func newFixture(t *testing.T, configure func(*httpapi.Config, *httpapi.Services)
 	if err != nil {
 		t.Fatal(err)
 	}
-	gs, err := groups.New(ctx, groups.Config{}, meta, tier, clock.System{}, quiet())
+	gs, err := groups.New(ctx, groups.Config{}, tp, meta, tier, clock.System{}, quiet())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,6 @@ func init() { register(8, 0, 9, handleOffsetCommit) }
 func handleOffsetCommit(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 	req := kreq.(*kmsg.OffsetCommitRequest)
 	resp := req.ResponseKind().(*kmsg.OffsetCommitResponse)
-	svc := r.conn.srv.svc
 	var commits []groups.Commit
 	for _, rt := range req.Topics {
 		for _, rp := range rt.Partitions {
@@ -39,11 +38,7 @@ func handleOffsetCommit(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 	if req.Version == 0 {
 		generation, member = -1, ""
 	}
-	exists := func(p topic.Partition) bool {
-		t, ok := svc.Topics.Get(p.Topic)
-		return ok && p.Index >= 0 && p.Index < t.Partitions
-	}
-	errs, err := svc.Groups.CommitOffsets(r.ctx, req.Group, member, deref(req.InstanceID), generation, commits, exists)
+	errs, err := r.conn.srv.svc.Groups.CommitOffsets(r.ctx, req.Group, member, deref(req.InstanceID), generation, commits)
 	i := 0
 	for _, rt := range req.Topics {
 		out := kmsg.NewOffsetCommitResponseTopic()

@@ -13,6 +13,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net"
+	"slices"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -41,6 +42,9 @@ func handleJoinGroup(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 	}
 	for _, p := range req.Protocols {
 		jr.Protocols = append(jr.Protocols, group.Protocol{Name: p.Name, Metadata: p.Metadata})
+	}
+	if req.ProtocolType == "consumer" {
+		jr.Subscription = consumerSubscription(req.Protocols)
 	}
 	res, err := r.conn.srv.svc.Groups.Join(r.ctx, req.Group, jr)
 	if err == nil {
@@ -73,6 +77,24 @@ func handleJoinGroup(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 		resp.Members = append(resp.Members, rm)
 	}
 	return resp, nil
+}
+
+// consumerSubscription reads the topics that a consumer protocol member's
+// metadata subscribes to, every protocol's together (OffsetDelete keeps the
+// offsets of those topics); nil when some protocol's metadata cannot be
+// read, which the group counts as subscribed to every topic.
+func consumerSubscription(protocols []kmsg.JoinGroupRequestProtocol) *group.Subscription {
+	sub := &group.Subscription{}
+	for _, p := range protocols {
+		var md kmsg.ConsumerMemberMetadata
+		if md.ReadFrom(p.Metadata) != nil {
+			return nil
+		}
+		sub.Topics = append(sub.Topics, md.Topics...)
+	}
+	slices.Sort(sub.Topics)
+	sub.Topics = slices.Compact(sub.Topics)
+	return sub
 }
 
 // newMemberID is Kafka's form: the client id, a dash and a random UUID.

@@ -5,12 +5,11 @@ package kafkawire
 // Deletes a group's committed offsets of some partitions. While the group
 // has members, offsets of a topic its consumers subscribe to are kept
 // (GROUP_SUBSCRIBED_TO_TOPIC): subscriptions are read from the consumer
-// protocol's member metadata.
+// protocol's member metadata at JoinGroup.
 
 import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"github.com/chronik-stream/chronik/domain/group"
 	"github.com/chronik-stream/chronik/domain/topic"
 )
 
@@ -25,7 +24,7 @@ func handleOffsetDelete(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 			parts = append(parts, topic.Partition{Topic: t.Topic, Index: p.Partition})
 		}
 	}
-	errs, err := r.conn.srv.svc.Groups.DeleteOffsets(r.ctx, req.Group, parts, subscribesTo)
+	errs, err := r.conn.srv.svc.Groups.DeleteOffsets(r.ctx, req.Group, parts)
 	if err != nil {
 		resp.ErrorCode = errorCode(err)
 		return resp, nil
@@ -43,27 +42,4 @@ func handleOffsetDelete(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 		resp.Topics = append(resp.Topics, rt)
 	}
 	return resp, nil
-}
-
-// subscribesTo reports whether any member of a consumer group subscribes to
-// the topic. Groups of other protocol types are treated as subscribed to
-// everything, since their metadata cannot be read.
-func subscribesTo(members []*group.Member, protocolType, topicName string) bool {
-	if protocolType != "consumer" {
-		return true
-	}
-	for _, m := range members {
-		for _, p := range m.Protocols {
-			var md kmsg.ConsumerMemberMetadata
-			if md.ReadFrom(p.Metadata) != nil {
-				return true
-			}
-			for _, t := range md.Topics {
-				if t == topicName {
-					return true
-				}
-			}
-		}
-	}
-	return false
 }

@@ -66,14 +66,7 @@ func handleConsumerGroupHeartbeat(r *request, kreq kmsg.Request) (kmsg.Response,
 			hb.Owned[name] = sortedPartitions(ps)
 		}
 	}
-	topics := func() group.TopicMetadata {
-		meta := group.TopicMetadata{}
-		for _, t := range svc.Topics.List() {
-			meta[t.Name] = t.Partitions
-		}
-		return meta
-	}
-	res, err := svc.Groups.ConsumerHeartbeat(r.ctx, req.Group, hb, topics)
+	res, err := svc.Groups.ConsumerHeartbeat(r.ctx, req.Group, hb)
 	if err == nil {
 		err = res.Err
 	}

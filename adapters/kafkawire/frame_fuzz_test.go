@@ -37,7 +37,7 @@ func testServerWith(t testing.TB, cfg Config, logger *slog.Logger) *Server {
 	if _, err := ts.Create(context.Background(), topics.Spec{Name: "t", Partitions: 2, ReplicationFactor: 1}, false); err != nil {
 		t.Fatal(err)
 	}
-	gs, err := groups.New(context.Background(), groups.Config{Group: group.DefaultConfig()}, meta, logs, clock.System{}, logger)
+	gs, err := groups.New(context.Background(), groups.Config{Group: group.DefaultConfig()}, ts, meta, logs, clock.System{}, logger)
 	if err != nil {
 		t.Fatal(err)
 	}

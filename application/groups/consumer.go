@@ -61,9 +61,8 @@ func (s *Service) loadConsumerGroups(ctx context.Context, now time.Time) error {
 	})
 }
 
-// ConsumerHeartbeat handles a ConsumerGroupHeartbeat. topics returns every
-// topic's partition count; it is called under the group's lock.
-func (s *Service) ConsumerHeartbeat(ctx context.Context, groupID string, req group.ConsumerHeartbeat, topics func() group.TopicMetadata) (group.ConsumerHeartbeatResult, error) {
+// ConsumerHeartbeat handles a ConsumerGroupHeartbeat.
+func (s *Service) ConsumerHeartbeat(ctx context.Context, groupID string, req group.ConsumerHeartbeat) (group.ConsumerHeartbeatResult, error) {
 	if err := ValidateID(groupID); err != nil {
 		return group.ConsumerHeartbeatResult{}, err
 	}
@@ -97,9 +96,19 @@ func (s *Service) ConsumerHeartbeat(ctx context.Context, groupID string, req gro
 		e.cg = group.NewConsumerGroup(groupID)
 	}
 	now := s.clock.Now()
-	res, changed := e.cg.Heartbeat(now, s.cfg.Consumer, topics(), req)
+	res, changed := e.cg.Heartbeat(now, s.cfg.Consumer, s.topicMetadata(), req)
 	s.consumerChanged(ctx, e, changed)
 	return res, nil
+}
+
+// topicMetadata is every topic's partition count, read under the group's
+// lock.
+func (s *Service) topicMetadata() group.TopicMetadata {
+	meta := group.TopicMetadata{}
+	for _, t := range s.topics.List() {
+		meta[t.Name] = t.Partitions
+	}
+	return meta
 }
 
 // consumerChanged saves a changed consumer group, keeps the empty-since

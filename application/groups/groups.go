@@ -43,6 +43,18 @@ type Config struct {
 	OffsetMetadataMaxBytes int
 }
 
+// Topics is what the coordinator reads of the topics: a commit to a
+// partition that does not exist is refused, and consumer groups (KIP-848)
+// assign the partitions of the topics there are. *topics.Service satisfies
+// it. Safe for concurrent use: the coordinator calls it under a group's
+// lock.
+type Topics interface {
+	// Get returns the topic named name; false if there is none.
+	Get(name string) (topic.Topic, bool)
+	// List returns every topic.
+	List() []topic.Topic
+}
+
 // Offset is a committed offset.
 type Offset struct {
 	Offset      int64  `json:"offset"`
@@ -54,6 +66,7 @@ type Offset struct {
 // Service coordinates every group of this node. Safe for concurrent use.
 type Service struct {
 	cfg    Config
+	topics Topics
 	meta   metastore.Store
 	logs   logstore.Store
 	clock  clock.Clock
@@ -86,7 +99,7 @@ type entry struct {
 }
 
 // New loads groups and offsets from the metadata store.
-func New(ctx context.Context, cfg Config, meta metastore.Store, logs logstore.Store, clk clock.Clock, logger *slog.Logger) (*Service, error) {
+func New(ctx context.Context, cfg Config, topics Topics, meta metastore.Store, logs logstore.Store, clk clock.Clock, logger *slog.Logger) (*Service, error) {
 	if cfg.OffsetsRetention <= 0 {
 		cfg.OffsetsRetention = 7 * 24 * time.Hour
 	}
@@ -97,7 +110,7 @@ func New(ctx context.Context, cfg Config, meta metastore.Store, logs logstore.St
 		cfg.Group.MaxMemberBytes = group.DefaultMaxMemberBytes
 	}
 	cfg.Consumer = consumerConfig(cfg)
-	s := &Service{cfg: cfg, meta: meta, logs: logs, clock: clk, logger: logger, entries: map[string]*entry{}}
+	s := &Service{cfg: cfg, topics: topics, meta: meta, logs: logs, clock: clk, logger: logger, entries: map[string]*entry{}}
 	now := clk.Now()
 	err := meta.Scan(ctx, []byte(groupPrefix), func(_, v []byte) error {
 		g := group.New("")
@@ -385,7 +398,7 @@ type Commit struct {
 // CommitOffsets validates the member and stores the offsets atomically.
 // Offsets for partitions that do not exist, or with metadata longer than
 // offset.metadata.max.bytes, are refused per partition.
-func (s *Service) CommitOffsets(ctx context.Context, groupID, memberID, instanceID string, generation int32, commits []Commit, exists func(topic.Partition) bool) ([]error, error) {
+func (s *Service) CommitOffsets(ctx context.Context, groupID, memberID, instanceID string, generation int32, commits []Commit) ([]error, error) {
 	if err := ValidateID(groupID); err != nil {
 		return nil, err
 	}
@@ -407,7 +420,7 @@ func (s *Service) CommitOffsets(ctx context.Context, groupID, memberID, instance
 	errs := make([]error, len(commits))
 	var ops []metastore.Op
 	for i, c := range commits {
-		if !exists(c.Partition) {
+		if !s.exists(c.Partition) {
 			errs[i] = fmt.Errorf("%w: %s", topic.ErrUnknownPartition, c.Partition)
 			continue
 		}
@@ -432,6 +445,12 @@ func (s *Service) CommitOffsets(ctx context.Context, groupID, memberID, instance
 	}
 	s.schedule(e)
 	return errs, nil
+}
+
+// exists reports whether the partition exists.
+func (s *Service) exists(p topic.Partition) bool {
+	t, ok := s.topics.Get(p.Topic)
+	return ok && p.Index >= 0 && p.Index < t.Partitions
 }
 
 // FetchOffsets returns committed offsets: of the given partitions, or all
@@ -462,9 +481,8 @@ func (s *Service) FetchOffsets(ctx context.Context, groupID string, parts []topi
 }
 
 // DeleteOffsets removes a group's committed offsets of the given partitions.
-// A group with members may not delete offsets of a topic it consumes:
-// subscribed reports whether any member subscribes to the topic.
-func (s *Service) DeleteOffsets(ctx context.Context, groupID string, parts []topic.Partition, subscribed func(members []*group.Member, protocolType, topic string) bool) ([]error, error) {
+// A group with members may not delete offsets of a topic it consumes.
+func (s *Service) DeleteOffsets(ctx context.Context, groupID string, parts []topic.Partition) ([]error, error) {
 	e, err := s.get(groupID, false)
 	if err != nil {
 		return nil, err
@@ -473,12 +491,8 @@ func (s *Service) DeleteOffsets(ctx context.Context, groupID string, parts []top
 	defer e.mu.Unlock()
 	errs := make([]error, len(parts))
 	var ops []metastore.Op
-	members := make([]*group.Member, 0, len(e.g.Members))
-	for _, m := range e.g.Members {
-		members = append(members, m)
-	}
 	for i, p := range parts {
-		if e.cg != nil && e.cg.SubscribesTo(p.Topic) || len(members) > 0 && subscribed(members, e.g.ProtocolType, p.Topic) {
+		if e.cg != nil && e.cg.SubscribesTo(p.Topic) || e.g.SubscribesTo(p.Topic) {
 			errs[i] = fmt.Errorf("%w: %q consumes %q", group.ErrUnknownTopicSubscription, groupID, p.Topic)
 			continue
 		}

@@ -118,11 +118,21 @@ type Member struct {
 	RebalanceTimeout time.Duration
 	Protocols        []Protocol
 	Assignment       []byte
+	// Subscription is what the member consumes (see JoinRequest). Stored
+	// with the group; a member stored without one counts as subscribed to
+	// every topic until it joins again.
+	Subscription *Subscription `json:",omitempty"`
 
 	deadline     time.Time // session expiry
 	awaitingJoin bool      // has a JoinGroup waiting for the join phase to end
 	awaitingSync bool      // has a SyncGroup waiting for the leader
 	joinedGen    bool      // rejoined in the current join phase
+}
+
+// Subscription is the topics a member of a consumer group (protocol type
+// "consumer") subscribes to, as its protocols' metadata lists them.
+type Subscription struct {
+	Topics []string
 }
 
 // Metadata returns the member's metadata for protocol name.
@@ -223,6 +233,11 @@ type JoinRequest struct {
 	RequireKnownMemberID bool
 	// NewMemberID is the id to give a new member (an input, for determinism).
 	NewMemberID string
+	// Subscription is the topics the consumer protocol's metadata (protocol
+	// type "consumer") subscribes to, every protocol's together, read by the
+	// inbound adapter; nil when it was not read or some protocol's metadata
+	// could not be read, which counts as subscribed to every topic.
+	Subscription *Subscription
 }
 
 // Join handles a JoinGroup. When the answer is not ready, ok is false and
@@ -396,7 +411,7 @@ func (g *Group) full(cfg Config) bool {
 func (g *Group) update(now time.Time, m *Member, req JoinRequest) {
 	m.ClientID, m.ClientHost = req.ClientID, req.ClientHost
 	m.SessionTimeout, m.RebalanceTimeout = req.SessionTimeout, req.RebalanceTimeout
-	m.Protocols = req.Protocols
+	m.Protocols, m.Subscription = req.Protocols, req.Subscription
 	m.deadline = now.Add(req.SessionTimeout)
 }
 

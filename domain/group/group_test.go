@@ -33,8 +33,9 @@ var scriptStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 //	at <time>                                        set the clock, e.g. `at 1500ms`
 //	tick [<time>]                                    (set the clock, then) fire the due timers
 //	join [<member>] [new=<id>] [instance=<id>] [v=<n>] [session=10s] [rebalance=20s]
-//	     [type=churnClient] [protocols=range[:meta],...]
-//	                                                 JoinGroup; v<4 does not require a known member id
+//	     [type=churnClient] [protocols=range[:meta],...] [subs=<topic>+...]
+//	                                                 JoinGroup; v<4 does not require a known member id;
+//	                                                 subs is the subscription read from the metadata (none: unread)
 //	sync <member> gen=<n> [instance=<id>] [type=<t>] [protocol=<p>] [assign=<member>:<bytes>,...]
 //	heartbeat <member> gen=<n> [instance=<id>]
 //	leave <member>[/<instance>] ...                  one LeaveGroup (v3+ batch); "/i" leaves by instance id
@@ -43,6 +44,7 @@ var scriptStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 //	restore                                          save (JSON, as the coordinator does) and Restore at the clock
 //	state                                            every member in detail
 //	deadline                                         NextDeadline
+//	subscribes <topic>                               SubscribesTo: yes or no
 //
 // Results print as:
 //
@@ -218,6 +220,11 @@ func (h *script) run(cmd string) string {
 		return h.outcome("restored", Effects{})
 	case "state":
 		return h.state()
+	case "subscribes":
+		if h.g.SubscribesTo(pos[0]) {
+			return "yes"
+		}
+		return "no"
 	case "deadline":
 		d := h.g.NextDeadline()
 		if d.IsZero() {
@@ -263,6 +270,12 @@ func (h *script) join(pos []string, opts map[string]string) string {
 				name, meta, _ := strings.Cut(p, ":")
 				req.Protocols = append(req.Protocols, Protocol{Name: name, Metadata: []byte(meta)})
 			}
+		}
+	}
+	if v, ok := opts["subs"]; ok {
+		req.Subscription = &Subscription{}
+		if v != "" {
+			req.Subscription.Topics = strings.Split(v, "+")
 		}
 	}
 	res, ok, id, fx := h.g.Join(h.now, h.cfg, req)

@@ -2,6 +2,7 @@ package group
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -267,6 +268,26 @@ func (g *Group) CanCommit(now time.Time, memberID, instanceID string, generation
 	}
 	m.deadline = now.Add(m.SessionTimeout)
 	return nil
+}
+
+// SubscribesTo reports whether a member of the group consumes topic, whose
+// committed offsets OffsetDelete then keeps (GROUP_SUBSCRIBED_TO_TOPIC). A
+// group without members consumes nothing. A group of another protocol type
+// than "consumer" counts as consuming every topic, since its metadata cannot
+// be read; so does a member whose subscription is unknown.
+func (g *Group) SubscribesTo(topic string) bool {
+	if len(g.Members) == 0 {
+		return false
+	}
+	if g.ProtocolType != "consumer" {
+		return true
+	}
+	for _, m := range g.Members {
+		if m.Subscription == nil || slices.Contains(m.Subscription.Topics, topic) {
+			return true
+		}
+	}
+	return false
 }
 
 // Delete marks an empty group dead.

@@ -334,3 +334,46 @@ func TestGroupAdministration(t *testing.T) {
 		t.Fatal("state filter: busy-g listed as Stable after its member left")
 	}
 }
+
+// OffsetDelete keeps the offsets of a topic that a member of the group
+// consumes (GROUP_SUBSCRIBED_TO_TOPIC), read from the subscription in the
+// consumer protocol's metadata, and deletes those of other topics.
+func TestOffsetDeleteKeepsSubscribedTopics(t *testing.T) {
+	n := startNode(t, "", map[string]string{"CHRONIK_GROUP_INITIAL_REBALANCE_DELAY_MS": "0"})
+	createTopic(t, n, "od-consumed", 1, nil)
+	createTopic(t, n, "od-other", 1, nil)
+	adm := n.admin()
+	c := ctx(t)
+	offsets := kadm.Offsets{}
+	offsets.Add(kadm.Offset{Topic: "od-consumed", Partition: 0, At: 0, LeaderEpoch: -1})
+	offsets.Add(kadm.Offset{Topic: "od-other", Partition: 0, At: 3, LeaderEpoch: -1})
+	if _, err := adm.CommitOffsets(c, "od-g", offsets); err != nil {
+		t.Fatal(err)
+	}
+	m := joinGroup(t, n, "od-g", "od-consumed")
+	defer m.leave()
+	waitAssigned(t, 1, m)
+	set := kadm.TopicsSet{}
+	set.Add("od-consumed", 0)
+	set.Add("od-other", 0)
+	del, err := adm.DeleteOffsets(c, "od-g", set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err, _ := del.Lookup("od-consumed", 0); !strings.Contains(fmt.Sprint(err), "GROUP_SUBSCRIBED_TO_TOPIC") {
+		t.Fatalf("deleting the consumed topic's offset: %v", err)
+	}
+	if err, _ := del.Lookup("od-other", 0); err != nil {
+		t.Fatalf("deleting the other topic's offset: %v", err)
+	}
+	fetched, err := adm.FetchOffsets(c, "od-g")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := fetched.Lookup("od-other", 0); ok {
+		t.Fatalf("od-other's offset is still there: %+v", fetched)
+	}
+	if _, ok := fetched.Lookup("od-consumed", 0); !ok {
+		t.Fatalf("od-consumed's offset was deleted: %+v", fetched)
+	}
+}

@@ -24,7 +24,7 @@ func newConsumerService(t *testing.T, meta metastore.Store) *groups.Service {
 		Group:    group.Config{MinSessionTimeout: 6 * time.Second, MaxSessionTimeout: time.Minute},
 		Consumer: group.ConsumerConfig{SessionTimeout: 10 * time.Second, HeartbeatInterval: time.Second},
 	}
-	s, err := groups.New(context.Background(), cfg, meta, memlog.New(), clock.System{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s, err := groups.New(context.Background(), cfg, testTopics, meta, memlog.New(), clock.System{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,11 +32,9 @@ func newConsumerService(t *testing.T, meta metastore.Store) *groups.Service {
 	return s
 }
 
-func consumerTopics() group.TopicMetadata { return group.TopicMetadata{"t": 2} }
-
 func heartbeat(t *testing.T, s *groups.Service, req group.ConsumerHeartbeat) group.ConsumerHeartbeatResult {
 	t.Helper()
-	res, err := s.ConsumerHeartbeat(context.Background(), "cg", req, consumerTopics)
+	res, err := s.ConsumerHeartbeat(context.Background(), "cg", req)
 	if err == nil {
 		err = res.Err
 	}
@@ -56,15 +54,14 @@ func TestConsumerGroupLifecycle(t *testing.T) {
 		if res.MemberEpoch != 1 || res.Assignment.String() != "t:0,1" || res.HeartbeatInterval != time.Second {
 			t.Fatalf("join: %+v", res)
 		}
-		exists := func(topic.Partition) bool { return true }
 		commit := []groups.Commit{{Partition: topic.Partition{Topic: "t", Index: 0}, Offset: groups.Offset{Offset: 7}}}
-		if _, err := s.CommitOffsets(context.Background(), "cg", "m1", "", 2, commit, exists); !errors.Is(err, group.ErrFencedMemberEpoch) {
+		if _, err := s.CommitOffsets(context.Background(), "cg", "m1", "", 2, commit); !errors.Is(err, group.ErrFencedMemberEpoch) {
 			t.Fatalf("commit with a future epoch: %v", err)
 		}
-		if _, err := s.CommitOffsets(context.Background(), "cg", "", "", -1, commit, exists); !errors.Is(err, group.ErrUnknownMember) {
+		if _, err := s.CommitOffsets(context.Background(), "cg", "", "", -1, commit); !errors.Is(err, group.ErrUnknownMember) {
 			t.Fatalf("commit without a member while the group has one: %v", err)
 		}
-		if errs, err := s.CommitOffsets(context.Background(), "cg", "m1", "", 1, commit, exists); err != nil || errs[0] != nil {
+		if errs, err := s.CommitOffsets(context.Background(), "cg", "m1", "", 1, commit); err != nil || errs[0] != nil {
 			t.Fatalf("commit: %v %v", err, errs)
 		}
 		jr, err := s.Join(context.Background(), "cg", joinReq("", "classic-1"))
@@ -95,7 +92,7 @@ func TestConsumerGroupLifecycle(t *testing.T) {
 		if d, err := s.DescribeConsumer("cg"); err != nil || d.State != group.ConsumerEmpty {
 			t.Fatalf("after the session: %+v %v", d, err)
 		}
-		if res, err := s.ConsumerHeartbeat(context.Background(), "cg", group.ConsumerHeartbeat{MemberID: "m1", MemberEpoch: 1, RebalanceTimeout: -1}, consumerTopics); err != nil || !errors.Is(res.Err, group.ErrUnknownMember) {
+		if res, err := s.ConsumerHeartbeat(context.Background(), "cg", group.ConsumerHeartbeat{MemberID: "m1", MemberEpoch: 1, RebalanceTimeout: -1}); err != nil || !errors.Is(res.Err, group.ErrUnknownMember) {
 			t.Fatalf("heartbeat of an expired member: %v %v", err, res.Err)
 		}
 		// The empty consumer group becomes a classic group for a classic
@@ -104,7 +101,7 @@ func TestConsumerGroupLifecycle(t *testing.T) {
 		if r, err := c.answer(t); err != nil || r.Err != nil {
 			t.Fatalf("the classic member was not let in: %v %v", err, r.Err)
 		}
-		if _, err := s.ConsumerHeartbeat(context.Background(), "cg", group.ConsumerHeartbeat{MemberID: "m2", RebalanceTimeout: time.Minute, SubscribedTopics: []string{"t"}}, consumerTopics); !errors.Is(err, group.ErrGroupIDNotFound) {
+		if _, err := s.ConsumerHeartbeat(context.Background(), "cg", group.ConsumerHeartbeat{MemberID: "m2", RebalanceTimeout: time.Minute, SubscribedTopics: []string{"t"}}); !errors.Is(err, group.ErrGroupIDNotFound) {
 			t.Fatalf("consumer member joining a classic group: %v", err)
 		}
 		off, _ = s.FetchOffsets(context.Background(), "cg", nil)

@@ -30,13 +30,32 @@ func newService(t *testing.T, meta metastore.Store, cfg groups.Config) *groups.S
 		cfg.Group = group.Config{MinSessionTimeout: 6 * time.Second, MaxSessionTimeout: time.Minute}
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s, err := groups.New(context.Background(), cfg, meta, memlog.New(), clock.System{}, logger)
+	s, err := groups.New(context.Background(), cfg, testTopics, meta, memlog.New(), clock.System{}, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
 	return s
 }
+
+// fakeTopics is the topics the coordinator sees: name → partition count.
+type fakeTopics map[string]int32
+
+func (f fakeTopics) Get(name string) (topic.Topic, bool) {
+	n, ok := f[name]
+	return topic.Topic{Name: name, Partitions: n}, ok
+}
+
+func (f fakeTopics) List() []topic.Topic {
+	out := make([]topic.Topic, 0, len(f))
+	for name, n := range f {
+		out = append(out, topic.Topic{Name: name, Partitions: n})
+	}
+	return out
+}
+
+// testTopics is one topic "t" of two partitions.
+var testTopics = fakeTopics{"t": 2}
 
 func joinReq(memberID, newID string) group.JoinRequest {
 	return group.JoinRequest{
@@ -311,28 +330,27 @@ func TestOffsetsSurviveRestart(t *testing.T) {
 		s := newService(t, meta, groups.Config{})
 		ctx := context.Background()
 		p0, p1, p9 := topic.Partition{Topic: "t", Index: 0}, topic.Partition{Topic: "t", Index: 1}, topic.Partition{Topic: "t", Index: 9}
-		exists := func(p topic.Partition) bool { return p.Topic == "t" && p.Index < 2 }
 		gen := stableGroup(t, s)
 
 		// Members commit with their generation; others may not.
 		errs, err := s.CommitOffsets(ctx, g, "a", "", gen, []groups.Commit{
 			{Partition: p0, Offset: groups.Offset{Offset: 10, LeaderEpoch: 3, Metadata: "m"}},
 			{Partition: p9, Offset: groups.Offset{Offset: 1}},
-		}, exists)
+		})
 		if err != nil || errs[0] != nil || !errors.Is(errs[1], topic.ErrUnknownPartition) {
 			t.Fatalf("member commit: %v, %v", errs, err)
 		}
-		if _, err := s.CommitOffsets(ctx, g, "", "", -1, []groups.Commit{{Partition: p1}}, exists); !errors.Is(err, group.ErrUnknownMember) {
+		if _, err := s.CommitOffsets(ctx, g, "", "", -1, []groups.Commit{{Partition: p1}}); !errors.Is(err, group.ErrUnknownMember) {
 			t.Fatalf("a tool committing to a group with members: %v", err)
 		}
-		if _, err := s.CommitOffsets(ctx, g, "b", "", gen-1, []groups.Commit{{Partition: p1}}, exists); !errors.Is(err, group.ErrIllegalGeneration) {
+		if _, err := s.CommitOffsets(ctx, g, "b", "", gen-1, []groups.Commit{{Partition: p1}}); !errors.Is(err, group.ErrIllegalGeneration) {
 			t.Fatalf("an old generation's commit: %v", err)
 		}
-		if _, err := s.CommitOffsets(ctx, "", "", "", -1, []groups.Commit{{Partition: p1}}, exists); !errors.Is(err, group.ErrInvalidGroupID) {
+		if _, err := s.CommitOffsets(ctx, "", "", "", -1, []groups.Commit{{Partition: p1}}); !errors.Is(err, group.ErrInvalidGroupID) {
 			t.Fatalf("empty group id: %v", err)
 		}
 		// A standalone consumer's group.
-		if _, err := s.CommitOffsets(ctx, "tool", "", "", -1, []groups.Commit{{Partition: p1, Offset: groups.Offset{Offset: 7}}}, exists); err != nil {
+		if _, err := s.CommitOffsets(ctx, "tool", "", "", -1, []groups.Commit{{Partition: p1, Offset: groups.Offset{Offset: 7}}}); err != nil {
 			t.Fatal(err)
 		}
 		committedAt := time.Now().UnixMilli()
@@ -378,12 +396,11 @@ func TestOffsetsOfEmptyGroupsExpire(t *testing.T) {
 		s := newService(t, meta, groups.Config{OffsetsRetention: retention})
 		ctx := context.Background()
 		p := topic.Partition{Topic: "t", Index: 0}
-		exists := func(topic.Partition) bool { return true }
 		gen := stableGroup(t, s)
-		if _, err := s.CommitOffsets(ctx, g, "a", "", gen, []groups.Commit{{Partition: p, Offset: groups.Offset{Offset: 5}}}, exists); err != nil {
+		if _, err := s.CommitOffsets(ctx, g, "a", "", gen, []groups.Commit{{Partition: p, Offset: groups.Offset{Offset: 5}}}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.CommitOffsets(ctx, "tool", "", "", -1, []groups.Commit{{Partition: p, Offset: groups.Offset{Offset: 6}}}, exists); err != nil {
+		if _, err := s.CommitOffsets(ctx, "tool", "", "", -1, []groups.Commit{{Partition: p, Offset: groups.Offset{Offset: 6}}}); err != nil {
 			t.Fatal(err)
 		}
 		fetch := func(id string) int {
@@ -445,9 +462,8 @@ func TestDelete(t *testing.T) {
 		s := newService(t, meta, groups.Config{})
 		ctx := context.Background()
 		p := topic.Partition{Topic: "t", Index: 0}
-		exists := func(topic.Partition) bool { return true }
 		gen := stableGroup(t, s)
-		if _, err := s.CommitOffsets(ctx, g, "a", "", gen, []groups.Commit{{Partition: p, Offset: groups.Offset{Offset: 5}}}, exists); err != nil {
+		if _, err := s.CommitOffsets(ctx, g, "a", "", gen, []groups.Commit{{Partition: p, Offset: groups.Offset{Offset: 5}}}); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.Delete(ctx, g); !errors.Is(err, group.ErrNonEmptyGroup) {

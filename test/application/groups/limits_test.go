@@ -19,7 +19,6 @@ import (
 func TestOffsetMetadataLimit(t *testing.T) {
 	ctx := context.Background()
 	meta := memmeta.New()
-	exists := func(topic.Partition) bool { return true }
 	for _, c := range []struct {
 		name string
 		max  int // 0: the default
@@ -33,7 +32,7 @@ func TestOffsetMetadataLimit(t *testing.T) {
 				{Partition: p0, Offset: groups.Offset{Offset: 5, Metadata: strings.Repeat("m", c.ok)}},
 				{Partition: p1, Offset: groups.Offset{Offset: 7, Metadata: strings.Repeat("m", c.ok+1)}},
 			}
-			errs, err := s.CommitOffsets(ctx, id, "", "", -1, commits, exists)
+			errs, err := s.CommitOffsets(ctx, id, "", "", -1, commits)
 			if err != nil {
 				t.Fatal(err)
 			}
