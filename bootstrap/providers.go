@@ -172,8 +172,8 @@ func provideKafka(cfg kafkawire.Config, svc kafkawire.Services, logger *slog.Log
 	return kafkawire.New(cfg, svc, logger.With("component", "kafka"))
 }
 
-func provideProduce(t *topics.Service, logs logStore, meta metastoreStore, clk clock.Clock, logger *slog.Logger) *produce.Service {
-	return produce.New(t, logs, meta, clk, logger.With("component", "produce"))
+func provideProduce(logs logStore, meta metastoreStore, clk clock.Clock, logger *slog.Logger) *produce.Service {
+	return produce.New(logs, meta, clk, logger.With("component", "produce"))
 }
 
 func provideFetch(logs logStore) *fetch.Service { return fetch.New(logs) }

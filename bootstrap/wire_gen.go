@@ -62,7 +62,7 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, func(
 		cleanup()
 		return nil, nil, err
 	}
-	produceService := provideProduce(service, tieringStore, trackedMeta, clock, logger)
+	produceService := provideProduce(tieringStore, trackedMeta, clock, logger)
 	fetchService := provideFetch(tieringStore)
 	config4 := groupsConfig(cfg)
 	groupsService, err := provideGroups(ctx, config4, service, trackedMeta, tieringStore, clock, logger)

@@ -16,7 +16,7 @@ const module = "github.com/chronik-stream/chronik"
 //
 //	domain      → standard library (and domain)
 //	ports       → domain, ports, standard library (conformance suites may use test helpers)
-//	application → domain, ports, application, standard library
+//	application → domain, ports, standard library (never another use case)
 //	adapters    → anything but another adapter, bootstrap or cmd
 //	bootstrap   → anything but cmd
 //	cmd         → bootstrap, third-party clients
@@ -99,8 +99,8 @@ func violation(pkg, layer, imp string) string {
 			return "ports may import only domain and the standard library"
 		}
 	case "application":
-		if !allowed("domain", "ports", "application") {
-			return "application may import only domain, ports and other use cases"
+		if !allowed("domain", "ports") {
+			return "application may import only domain, ports and the standard library: a use case declares what it needs of another as an interface in its own package (or a port), and bootstrap binds it"
 		}
 	case "adapters":
 		if target == "bootstrap" || target == "cmd" {

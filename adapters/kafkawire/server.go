@@ -3,7 +3,8 @@
 // services, and encodes responses; kmsg types never leave this package.
 //
 // One file per API key (00_produce.go, 01_fetch.go, …) registers its handler
-// and version range in init; ApiVersions is built from that registry.
+// and version range in init, in the API-key table of apis.go; ApiVersions is
+// built from that table.
 package kafkawire
 
 import (

@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/chronik-stream/chronik/application/topics"
 	"github.com/chronik-stream/chronik/domain/log"
 	"github.com/chronik-stream/chronik/domain/producer"
 	"github.com/chronik-stream/chronik/domain/record"
@@ -35,7 +34,6 @@ const (
 
 // Service appends batches. Safe for concurrent use.
 type Service struct {
-	topics *topics.Service
 	logs   logstore.Store
 	meta   metastore.Store
 	clock  clock.Clock
@@ -59,8 +57,8 @@ type partition struct {
 }
 
 // New builds the service.
-func New(t *topics.Service, logs logstore.Store, meta metastore.Store, clk clock.Clock, logger *slog.Logger) *Service {
-	return &Service{topics: t, logs: logs, meta: meta, clock: clk, logger: logger, parts: make(map[topic.Partition]*partition)}
+func New(logs logstore.Store, meta metastore.Store, clk clock.Clock, logger *slog.Logger) *Service {
+	return &Service{logs: logs, meta: meta, clock: clk, logger: logger, parts: make(map[topic.Partition]*partition)}
 }
 
 // Result is the outcome of appending one batch.

@@ -3,10 +3,10 @@
 // retention across both tiers, snapshots the metastore to the bucket, and
 // restores an empty node from it.
 //
-// Store is a logstore.Store that wraps the node's local log store (the
-// decorator is the whole integration: produce, fetch and admin use it like
-// any log store). Offsets [log start, local log start) are remote; the rest
-// is local:
+// Store (store.go) is a logstore.Store that wraps the node's local log
+// store (the decorator is the whole integration: produce, fetch and admin
+// use it like any log store). Offsets [log start, local log start) are
+// remote; the rest is local:
 //
 //	log start                 local log start               high watermark
 //	|-------- remote ----------|------------- local ---------------|
@@ -27,8 +27,8 @@
 //
 // # The pass
 //
-// Run makes a pass every Config.Interval; a pass over one partition (under
-// its work lock, which DeleteRecords also takes):
+// Run makes a pass every Config.Interval (pass.go); a pass over one
+// partition (under its work lock, which DeleteRecords also takes):
 //
 //  1. If the local log start passed the remote end (local retention or
 //     DeleteRecords while uploads lagged), the remote tier is obsolete:
@@ -53,7 +53,7 @@
 // CallTimeout); it is logged once and retried next pass. Appends never
 // wait for tiering, and nothing local is dropped before the bucket has it.
 // Deleted partitions' manifests go to the metastore's graveyard
-// (tier/deleted/...) until their objects are deleted.
+// (tier/deleted/...; graveyard.go) until their objects are deleted.
 //
 // # Reads
 //

@@ -22,16 +22,11 @@ import (
 	"sort"
 	"sync"
 
-	"github.com/google/wire"
-
 	"github.com/chronik-stream/chronik/domain/log"
 	"github.com/chronik-stream/chronik/domain/record"
 	"github.com/chronik-stream/chronik/domain/topic"
 	"github.com/chronik-stream/chronik/ports/logstore"
 )
-
-// Set provides a *Store as the logstore.Store port.
-var Set = wire.NewSet(New, wire.Bind(new(logstore.Store), new(*Store)))
 
 // Store is an in-memory set of partition logs implementing logstore.Store.
 // The zero value is not usable; call New. All methods are safe for

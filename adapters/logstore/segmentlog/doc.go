@@ -164,7 +164,8 @@
 // files. Every record of those files is in those segments already (the
 // drain), so the WAL only ever holds records that may not be fsynced in a
 // segment yet. A sealed segment is fsynced when it rolls, before the next
-// segment's file exists.
+// segment's file exists. The rotation and the checkpointer are in
+// checkpoint.go; the committer and the applier in committer.go.
 //
 // Unlinking a large file at once frees all its blocks and page cache in
 // one go, and on ext4 that holds up the journal commits the committer's

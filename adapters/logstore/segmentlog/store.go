@@ -224,6 +224,7 @@ type Store struct {
 	touched map[*partition]int64  // partition -> new high watermark in a commit
 	fns     []func()
 
+	// Background checkpoints; see checkpoint.go.
 	ckptBusy bool
 	ckptJobs chan ckptJob
 	ckptDone chan error

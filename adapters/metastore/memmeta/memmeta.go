@@ -17,13 +17,8 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/google/wire"
-
 	"github.com/chronik-stream/chronik/ports/metastore"
 )
-
-// Set provides a *Store as the metastore.Store port.
-var Set = wire.NewSet(New, wire.Bind(new(metastore.Store), new(*Store)))
 
 // entry is one stored key and value. Entries are owned by the store and never
 // mutated after they are published in a snapshot.

@@ -11,13 +11,9 @@ import (
 	"sync"
 
 	"github.com/cockroachdb/pebble/v2"
-	"github.com/google/wire"
 
 	"github.com/chronik-stream/chronik/ports/metastore"
 )
-
-// Set provides a *Store, opened from a Config, as the metastore.Store port.
-var Set = wire.NewSet(Provide, wire.Bind(new(metastore.Store), new(*Store)))
 
 // Resource limits; see the package documentation.
 const (

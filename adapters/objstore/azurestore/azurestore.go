@@ -26,13 +26,9 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/bloberror"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blockblob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
-	"github.com/google/wire"
 
 	"github.com/chronik-stream/chronik/ports/objstore"
 )
-
-// Set provides a *Store as the objstore.Bucket port.
-var Set = wire.NewSet(Provide, wire.Bind(new(objstore.Bucket), new(*Store)))
 
 // Azurite's built-in development account. The key is public (it is the
 // same in every azurite and in Microsoft's documentation), so it is not a

@@ -13,13 +13,8 @@ import (
 	"sync/atomic"
 	"syscall"
 
-	"github.com/google/wire"
-
 	"github.com/chronik-stream/chronik/ports/objstore"
 )
-
-// Set provides a *Store as the objstore.Bucket port.
-var Set = wire.NewSet(New, wire.Bind(new(objstore.Bucket), new(*Store)))
 
 const (
 	objSuffix  = "%o"     // suffix of every object file

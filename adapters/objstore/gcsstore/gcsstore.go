@@ -14,7 +14,6 @@ import (
 	"sync/atomic"
 
 	"cloud.google.com/go/storage"
-	"github.com/google/wire"
 	"github.com/googleapis/gax-go/v2/apierror"
 	"google.golang.org/api/googleapi"
 	"google.golang.org/api/iterator"
@@ -22,9 +21,6 @@ import (
 
 	"github.com/chronik-stream/chronik/ports/objstore"
 )
-
-// Set provides a *Store as the objstore.Bucket port.
-var Set = wire.NewSet(Provide, wire.Bind(new(objstore.Bucket), new(*Store)))
 
 const (
 	// maxNameLen is GCS's limit on the length of a full object name (Prefix

@@ -14,13 +14,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/google/wire"
-
 	"github.com/chronik-stream/chronik/ports/objstore"
 )
-
-// Set provides a *Store as the objstore.Bucket port.
-var Set = wire.NewSet(New, wire.Bind(new(objstore.Bucket), new(*Store)))
 
 // Store is an in-memory objstore.Bucket. The zero value is not usable; call
 // New. All methods are safe for concurrent use.

@@ -19,13 +19,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
-	"github.com/google/wire"
 
 	"github.com/chronik-stream/chronik/ports/objstore"
 )
-
-// Set provides a *Store as the objstore.Bucket port.
-var Set = wire.NewSet(Provide, wire.Bind(new(objstore.Bucket), new(*Store)))
 
 const (
 	// maxKeyLen is S3's limit on the length of a full object key (Prefix

@@ -5,17 +5,11 @@ import (
 	"maps"
 	"strings"
 
-	"github.com/google/wire"
 	"github.com/hamba/avro/v2"
 
 	"github.com/chronik-stream/chronik/domain/schema"
 	"github.com/chronik-stream/chronik/ports/schemaformat"
 )
-
-// Set provides the Avro *Parser. It binds no port: the registry takes
-// every format's parser as one []schemaformat.Parser, which the bootstrap
-// assembles, and a binding per format would collide.
-var Set = wire.NewSet(New)
 
 // Parser is the schemaformat.Parser for schema.Avro. It holds no state and
 // is safe for concurrent use.

@@ -8,17 +8,11 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/google/wire"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/chronik-stream/chronik/domain/schema"
 	"github.com/chronik-stream/chronik/ports/schemaformat"
 )
-
-// Set provides the JSON Schema *Parser. It binds no port: the registry
-// takes every format's parser as one []schemaformat.Parser, which the
-// bootstrap assembles, and a binding per format would collide.
-var Set = wire.NewSet(New)
 
 // Parser is the schemaformat.Parser for schema.JSON. It holds no state and
 // is safe for concurrent use.

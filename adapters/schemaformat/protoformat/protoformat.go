@@ -4,17 +4,11 @@ import (
 	"fmt"
 
 	"github.com/bufbuild/protocompile/linker"
-	"github.com/google/wire"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/chronik-stream/chronik/domain/schema"
 	"github.com/chronik-stream/chronik/ports/schemaformat"
 )
-
-// Set provides the Protobuf *Parser. It binds no port: the registry takes
-// every format's parser as one []schemaformat.Parser, which the bootstrap
-// assembles, and a binding per format would collide.
-var Set = wire.NewSet(New)
 
 // Parser is the schemaformat.Parser for schema.Protobuf. It holds no state
 // and is safe for concurrent use.

@@ -39,7 +39,7 @@ func newEnv(t testing.TB, logs logstore.Store, meta metastore.Store) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{logs: logs, meta: meta, topics: ts, svc: produce.New(ts, logs, meta, fixedClock{time.UnixMilli(5000)}, logger)}
+	return &env{logs: logs, meta: meta, topics: ts, svc: produce.New(logs, meta, fixedClock{time.UnixMilli(5000)}, logger)}
 }
 
 func (e *env) topic(t testing.TB, name string, configs map[string]string) topic.Topic {

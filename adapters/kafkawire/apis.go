@@ -16,7 +16,8 @@ type handler struct {
 	fn       handlerFunc
 }
 
-// handlers maps API keys to their handlers. Written only by init functions.
+// handlers is the API-key table: it maps API keys to their handlers and
+// version ranges. Written only by init functions.
 var handlers = map[int16]handler{}
 
 // register is called from each API file's init. The version range is the
