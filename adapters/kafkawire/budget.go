@@ -142,13 +142,22 @@ func (b *byteBudget) inUse() int64 {
 // they are written to the client.
 const DefaultFetchResponseBytes = 256 << 20
 
-// TryTake takes as many bytes as are free, up to most, without waiting, and
-// returns how many; 0 when fewer than least are free. An empty budget
-// gives least even when it is larger than the limit, so that one batch
-// larger than the whole budget is still served, alone. It never waits, so
-// nothing that holds budget can wait on it: fetches take response bytes
-// with it (fetch.Memory).
+// fetchShares: one take gets at most 1/fetchShares of the limit (or least,
+// if more), so that at least that many fetches read at once before one is
+// throttled. A fetch takes its bound before it reads, not knowing how much
+// it will find, and gives back the rest after: without shares, a few
+// fetches woken together by one append, each reading a few bytes, would
+// take it all for a moment and throttle one another.
+const fetchShares = 16
+
+// TryTake takes as many bytes as are free, up to most (and up to a share of
+// the limit), without waiting, and returns how many; 0 when fewer than least
+// are free. An empty budget gives least even when it is larger than the
+// limit, so that one batch larger than the whole budget is still served,
+// alone. It never waits, so nothing that holds budget can wait on it:
+// fetches take response bytes with it (fetch.Memory).
 func (b *byteBudget) TryTake(least, most int64) int64 {
+	most = max(least, min(most, b.limit/fetchShares))
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var n int64

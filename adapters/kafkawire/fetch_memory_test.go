@@ -1,6 +1,7 @@
 package kafkawire
 
 import (
+	"net"
 	"runtime"
 	"sync"
 	"testing"
@@ -86,4 +87,55 @@ func TestPipelinedFetchesStayWithinFetchMemory(t *testing.T) {
 	waitFor(t, func() bool { return srv.fetchMem.inUse() == 0 })
 	srv.Close()
 	waitFor(t, func() bool { return runtime.NumGoroutine() <= before })
+}
+
+// Long polls take fetch memory when they read, not while they wait: polls
+// parked for min_bytes hold none of it, not even for the bytes they already
+// found, and each gets the records that wake it.
+func TestLongPollsHoldNoFetchMemoryWhileWaiting(t *testing.T) {
+	srv := startServer(t, Config{FetchResponseBytes: 1 << 20, FetchMaxWait: time.Minute}, nil)
+	produceRecords(t, srv, 0, 1, 100)
+	const polls = 8
+	conns := make([]net.Conn, polls)
+	reqs := make([]*kmsg.FetchRequest, polls)
+	for i := range conns {
+		conns[i] = dial(t, srv)
+		reqs[i] = fetchRequest("t", 0, 0, 30000, 8<<20, 64<<10) // one small record is too few: waits
+		send(t, conns[i], reqs[i], 11)
+	}
+	time.Sleep(200 * time.Millisecond) // the polls are parked
+	if used := srv.fetchMem.inUse(); used != 0 {
+		t.Fatalf("%d parked long polls hold %d bytes of fetch memory", polls, used)
+	}
+	produceRecords(t, srv, 0, 1, 100<<10)
+	for i, c := range conns {
+		resp, _, err := receive(c, reqs[i], 10*time.Second)
+		if err != nil {
+			t.Fatalf("poll %d: %v", i, err)
+		}
+		fr := resp.(*kmsg.FetchResponse)
+		if fr.ThrottleMillis != 0 || len(fr.Topics[0].Partitions[0].RecordBatches) == 0 {
+			t.Fatalf("poll %d woken with throttle %d ms and %d bytes", i, fr.ThrottleMillis, len(fr.Topics[0].Partitions[0].RecordBatches))
+		}
+	}
+	waitFor(t, func() bool { return srv.fetchMem.inUse() == 0 })
+}
+
+// A batch larger than the whole fetch memory is still served (KIP-74),
+// alone.
+func TestBatchLargerThanFetchMemoryIsServed(t *testing.T) {
+	srv := startServer(t, Config{FetchResponseBytes: 256 << 10}, nil)
+	produceRecords(t, srv, 0, 1, 400<<10)
+	c := dial(t, srv)
+	req := fetchRequest("t", 0, 0, 0, 1<<20, 1)
+	send(t, c, req, 11)
+	resp, _, err := receive(c, req, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr := resp.(*kmsg.FetchResponse)
+	if got := len(fr.Topics[0].Partitions[0].RecordBatches); got < 400<<10 || fr.ThrottleMillis != 0 {
+		t.Fatalf("a 400 KiB batch over 256 KiB of fetch memory: %d bytes, throttle %d ms", got, fr.ThrottleMillis)
+	}
+	waitFor(t, func() bool { return srv.fetchMem.inUse() == 0 })
 }

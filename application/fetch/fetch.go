@@ -53,8 +53,9 @@ type Memory interface {
 	Release(n int64)
 }
 
-// MinTake is the least a fetch reads with: a fetch that cannot take this
-// much (or its whole bound, if smaller) from Memory is throttled.
+// MinTake is the least a fetch reads with (or twice its min_bytes, if more;
+// or its whole bound, if less): a fetch that cannot take this much from
+// Memory is throttled.
 const MinTake = 64 << 10
 
 // Outcome is a fetch's answer.
@@ -151,7 +152,10 @@ func (s *Service) read(ctx context.Context, req Request, mem Memory) (out Outcom
 				bound += int64(max(p.MaxBytes, 0))
 			}
 		}
-		got := mem.TryTake(min(MinTake, bound), bound)
+		// Twice min_bytes, so that a long poll's read is not cut short of
+		// min_bytes by the next batch not fitting what it took (it would
+		// then wait its whole max wait).
+		got := mem.TryTake(min(max(MinTake, 2*int64(max(req.MinBytes, 0))), bound), bound)
 		if got == 0 {
 			s.offsetsOnly(req, res)
 			out.Throttled = true
@@ -189,9 +193,16 @@ func (s *Service) read(ctx context.Context, req Request, mem Memory) (out Outcom
 		switch used := int64(total); {
 		case used > out.Held:
 			// A first batch larger than what was taken: kept only if
-			// memory has room for the rest of it.
+			// memory has room for the rest of it, or for all of it once
+			// what was taken is given back (memory that holds nothing
+			// gives anything, so a batch larger than all of it is still
+			// served, alone).
 			if extra := used - out.Held; mem.TryTake(extra, extra) == 0 {
 				mem.Release(out.Held)
+				if mem.TryTake(used, used) == used {
+					out.Held = used
+					break
+				}
 				for i := range res {
 					res[i].Records = nil
 				}
