@@ -440,6 +440,10 @@ func (c *conn) write() {
 				buf = encodeResponse(buf, ex)
 			}
 		}
+		// The response's bytes now live in buf: drop the decoded response
+		// (a fetch's records) so that only one copy is held while buf is
+		// written to a client that may read slowly.
+		ex.resp, ex.finish = nil, nil
 		c.srv.budget.release(ex.held)
 		if bp != nil {
 			encoded += ex.fetchHeld
