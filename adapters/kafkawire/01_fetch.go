@@ -10,7 +10,12 @@ package kafkawire
 // response, never above the broker's fetch.max.bytes (Config.FetchMaxBytes,
 // which alone bounds v0–v2), and partition_max_bytes each partition, except
 // that the first batch of the response is always returned whole (KIP-74).
-// A partition named more than once is answered once, as Kafka does. Fetch
+// Record bytes are taken from the node's fetch memory
+// (Config.FetchResponseBytes) before they are read, without waiting, and
+// given back once the response is written; a fetch that finds it spent is
+// answered at once with no records and throttle_time_ms (KIP-219; below v8
+// the response is held back instead). Long polls take it when they read,
+// never while they wait. A partition named more than once is answered once, as Kafka does. Fetch
 // sessions (v7+, KIP-227) are not kept: the response's session id 0 tells
 // the client to send full requests. v13+ name topics by id. v9+ check the current leader
 // epoch (always 0 here). Versions below 4 predate v2 batches and get legacy
@@ -105,6 +110,7 @@ func handleFetch(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 		}
 		if throttled {
 			resp.ThrottleMillis = int32(fetchThrottle / time.Millisecond)
+			r.conn.srv.metrics.throttled.Inc()
 		}
 	}
 	// Read once here; a fetch that has to wait for data waits in the
