@@ -45,6 +45,10 @@ type Config struct {
 	RequestReadTimeoutMs int    `toml:"request_read_timeout_ms"`
 	FetchMaxBytes        string `toml:"fetch_max_bytes"` // [fetch.max.bytes]
 	FetchMaxWaitMs       int    `toml:"fetch_max_wait_ms"`
+	// FetchResponseBudget bounds the record bytes of fetch responses held
+	// in memory across connections; a fetch that finds it spent is
+	// throttled (KIP-219) rather than made to wait.
+	FetchResponseBudget string `toml:"fetch_response_budget"`
 
 	GroupInitialRebalanceDelayMs int `toml:"group_initial_rebalance_delay_ms"`
 	GroupMinSessionTimeoutMs     int `toml:"group_min_session_timeout_ms"`
@@ -78,6 +82,7 @@ type Config struct {
 	maxRequestBytes  int64
 	maxUncompressed  int64
 	fetchMaxBytes    int64
+	fetchBudget      int64
 	tierObjectBytes  int64
 	tierCacheBytes   int64
 	advertisedNote   string // how the advertised host was chosen, for the log
@@ -105,6 +110,7 @@ func Defaults() Config {
 		RequestReadTimeoutMs:      30000,
 		FetchMaxBytes:             "55MB",
 		FetchMaxWaitMs:            30000,
+		FetchResponseBudget:       "256MB",
 
 		GroupInitialRebalanceDelayMs: 3000,
 		GroupMinSessionTimeoutMs:     6000,
@@ -173,6 +179,7 @@ var envVars = []struct {
 	{"CHRONIK_REQUEST_READ_TIMEOUT_MS", intVar(func(c *Config) *int { return &c.RequestReadTimeoutMs })},
 	{"CHRONIK_FETCH_MAX_BYTES", func(c *Config, v string) error { c.FetchMaxBytes = v; return nil }},
 	{"CHRONIK_FETCH_MAX_WAIT_MS", intVar(func(c *Config) *int { return &c.FetchMaxWaitMs })},
+	{"CHRONIK_FETCH_RESPONSE_BUDGET", str(func(c *Config) *string { return &c.FetchResponseBudget })},
 	{"CHRONIK_GROUP_INITIAL_REBALANCE_DELAY_MS", intVar(func(c *Config) *int { return &c.GroupInitialRebalanceDelayMs })},
 	{"CHRONIK_GROUP_MIN_SESSION_TIMEOUT_MS", intVar(func(c *Config) *int { return &c.GroupMinSessionTimeoutMs })},
 	{"CHRONIK_GROUP_MAX_SESSION_TIMEOUT_MS", intVar(func(c *Config) *int { return &c.GroupMaxSessionTimeoutMs })},
@@ -411,6 +418,11 @@ func (c *Config) validateConnections() []string {
 		problems = append(problems, fmt.Sprintf("CHRONIK_FETCH_MAX_BYTES: %v", err))
 	} else if c.fetchMaxBytes < 1<<10 || c.fetchMaxBytes > 1<<30 {
 		problems = append(problems, fmt.Sprintf("CHRONIK_FETCH_MAX_BYTES %s must be between 1KB and 1GB", c.FetchMaxBytes))
+	}
+	if c.fetchBudget, err = ParseSize(c.FetchResponseBudget); err != nil {
+		problems = append(problems, fmt.Sprintf("CHRONIK_FETCH_RESPONSE_BUDGET: %v", err))
+	} else if c.fetchBudget < 1<<20 || c.fetchBudget > 64<<30 {
+		problems = append(problems, fmt.Sprintf("CHRONIK_FETCH_RESPONSE_BUDGET %s must be between 1MB and 64GB", c.FetchResponseBudget))
 	}
 	return problems
 }

@@ -148,7 +148,7 @@ func TestConnectionLimitSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	if k := kafkaConfig(d, nil); k.MaxConnections != 10000 || k.MaxConnectionsPerIP != 1000 || k.IdleTimeout != 10*time.Minute ||
-		k.RequestReadTimeout != 30*time.Second || k.FetchMaxBytes != 55<<20 || k.FetchMaxWait != 30*time.Second {
+		k.RequestReadTimeout != 30*time.Second || k.FetchMaxBytes != 55<<20 || k.FetchMaxWait != 30*time.Second || k.FetchResponseBytes != 256<<20 {
 		t.Fatalf("default listener limits %+v", k)
 	}
 
@@ -158,12 +158,13 @@ func TestConnectionLimitSettings(t *testing.T) {
 		"CHRONIK_CONNECTIONS_MAX_IDLE_MS": "5",
 		"CHRONIK_REQUEST_READ_TIMEOUT_MS": "1",
 		"CHRONIK_FETCH_MAX_BYTES":         "lots",
+		"CHRONIK_FETCH_RESPONSE_BUDGET":   "1KB",
 		"CHRONIK_FETCH_MAX_WAIT_MS":       "0",
 	}))
 	if err == nil {
 		t.Fatal("invalid limits accepted")
 	}
-	for _, want := range []string{"CHRONIK_MAX_CONNECTIONS ", "CHRONIK_MAX_CONNECTIONS_PER_IP", "CHRONIK_CONNECTIONS_MAX_IDLE_MS", "CHRONIK_REQUEST_READ_TIMEOUT_MS", "CHRONIK_FETCH_MAX_BYTES", "CHRONIK_FETCH_MAX_WAIT_MS"} {
+	for _, want := range []string{"CHRONIK_MAX_CONNECTIONS ", "CHRONIK_MAX_CONNECTIONS_PER_IP", "CHRONIK_CONNECTIONS_MAX_IDLE_MS", "CHRONIK_REQUEST_READ_TIMEOUT_MS", "CHRONIK_FETCH_MAX_BYTES", "CHRONIK_FETCH_MAX_WAIT_MS", "CHRONIK_FETCH_RESPONSE_BUDGET"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %s:\n%v", want, err)
 		}

@@ -163,6 +163,7 @@ func kafkaConfig(c Config, metrics *prometheus.Registry) kafkawire.Config {
 		RequestReadTimeout:  time.Duration(c.RequestReadTimeoutMs) * time.Millisecond,
 		FetchMaxBytes:       int32(c.fetchMaxBytes),
 		FetchMaxWait:        time.Duration(c.FetchMaxWaitMs) * time.Millisecond,
+		FetchResponseBytes:  c.fetchBudget,
 
 		MaxUncompressedBatchBytes: c.maxUncompressed,
 	}

@@ -10,13 +10,19 @@ package kafkawire
 // response, never above the broker's fetch.max.bytes (Config.FetchMaxBytes,
 // which alone bounds v0–v2), and partition_max_bytes each partition, except
 // that the first batch of the response is always returned whole (KIP-74).
-// A partition named more than once is answered once, as Kafka does. Fetch
+// Record bytes are taken from the node's fetch memory
+// (Config.FetchResponseBytes) before they are read, without waiting, and
+// given back once the response is written; a fetch that finds it spent is
+// answered at once with no records and throttle_time_ms (KIP-219; below v8
+// the response is held back instead). Long polls take it when they read,
+// never while they wait. A partition named more than once is answered once, as Kafka does. Fetch
 // sessions (v7+, KIP-227) are not kept: the response's session id 0 tells
 // the client to send full requests. v13+ name topics by id. v9+ check the current leader
 // epoch (always 0 here). Versions below 4 predate v2 batches and get legacy
 // message sets.
 
 import (
+	"context"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -95,31 +101,72 @@ func handleFetch(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 		freq.MaxWait = 0 // an error answers at once, as in Kafka
 	}
 	conv := &downConverter{limit: r.conn.srv.cfg.uncompressedLimit()}
-	fill := func(results []fetch.Result) {
-		for i, res := range results {
-			fillPartition(r, req.Version, conv, where[i], freq.Parts[i], res)
+	mem := r.conn.srv.fetchMem
+	fill := func(out fetch.Outcome) {
+		r.ex.fetchHeld += out.Held // released by the writer once the response is written
+		throttled := out.Throttled
+		for i, res := range out.Results {
+			throttled = fillPartition(r, req.Version, conv, where[i], freq.Parts[i], res) || throttled
+		}
+		if throttled {
+			resp.ThrottleMillis = int32(fetchThrottle / time.Millisecond)
+			r.conn.srv.metrics.throttled.Inc()
 		}
 	}
 	// Read once here; a fetch that has to wait for data waits in the
 	// connection's writer, so that the reader notices a client that leaves.
+	// Each read takes its bytes from the node's fetch memory without
+	// waiting; the first read's bytes are given back if the fetch waits.
 	wait := freq
 	freq.MaxWait = 0
-	first := svc.Fetch.Fetch(r.ctx, freq)
-	if wait.MaxWait <= 0 || fetch.Enough(first, wait.MinBytes) {
+	first := svc.Fetch.FetchWithin(r.ctx, freq, mem)
+	if first.Throttled || wait.MaxWait <= 0 || fetch.Enough(first.Results, wait.MinBytes) {
 		fill(first)
+		delayThrottled(r, req.Version, resp)
 		return resp, nil
 	}
-	r.Defer(func() { fill(svc.Fetch.Fetch(r.ctx, wait)) })
+	mem.Release(first.Held)
+	r.Defer(func() {
+		fill(svc.Fetch.FetchWithin(r.ctx, wait, mem))
+		if resp.ThrottleMillis > 0 && req.Version < 8 {
+			sleep(r.ctx, fetchThrottle)
+		}
+	})
 	return resp, nil
 }
 
-func fillPartition(r *request, version int16, conv *downConverter, op *kmsg.FetchResponseTopicPartition, part fetch.Partition, res fetch.Result) {
+// fetchThrottle is how long a client whose fetch found the node's fetch
+// memory spent is told to back off (KIP-219, v8+), or, below v8, how long
+// its response is held back in the connection's writer, as Kafka does for
+// clients that predate KIP-219.
+const fetchThrottle = 100 * time.Millisecond
+
+// delayThrottled holds a throttled pre-KIP-219 response back in the writer.
+func delayThrottled(r *request, version int16, resp *kmsg.FetchResponse) {
+	if resp.ThrottleMillis > 0 && version < 8 {
+		r.Defer(func() { sleep(r.ctx, fetchThrottle) })
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// fillPartition fills op from res; true if the partition's records were
+// dropped because their down-converted form found no room in the node's
+// fetch memory.
+func fillPartition(r *request, version int16, conv *downConverter, op *kmsg.FetchResponseTopicPartition, part fetch.Partition, res fetch.Result) (throttled bool) {
 	op.HighWatermark = res.Offsets.HighWatermark
 	op.LastStableOffset = res.Offsets.HighWatermark
 	op.LogStartOffset = res.Offsets.LogStart
 	if res.Err != nil {
 		op.ErrorCode = errorCode(res.Err)
-		return
+		return false
 	}
 	if len(res.Records) > 0 {
 		op.RecordBatches = res.Records
@@ -130,10 +177,20 @@ func fillPartition(r *request, version int16, conv *downConverter, op *kmsg.Fetc
 		if err != nil {
 			op.ErrorCode = errorCode(err)
 			op.RecordBatches = []byte{}
-			return
+			return false
+		}
+		// Decompressed messages may be larger than the batches they came
+		// from: the difference needs room too.
+		if grown := int64(len(converted) - len(res.Records)); grown > 0 {
+			if r.conn.srv.fetchMem.TryTake(grown, grown) == 0 {
+				op.RecordBatches = []byte{}
+				return true
+			}
+			r.ex.fetchHeld += grown
 		}
 		op.RecordBatches = converted
 	}
+	return false
 }
 
 // partitionSet finds partitions a fetch names twice. Small fetches (the

@@ -27,6 +27,9 @@ type byteBudget struct {
 	// Frames being read, oldest first: a list threaded through their
 	// tickets, so that opening and closing a frame allocates nothing.
 	oldest, newest *ticket
+
+	peak    int64 // most bytes held by TryTake callers at once (for tests)
+	refused int64 // TryTake calls that got nothing
 }
 
 // ticket is one frame's place in the budget's queue. A connection reads
@@ -133,3 +136,46 @@ func (b *byteBudget) inUse() int64 {
 	defer b.mu.Unlock()
 	return b.used
 }
+
+// DefaultFetchResponseBytes bounds the record bytes of fetch responses held
+// in memory across all connections, from the read of their records until
+// they are written to the client.
+const DefaultFetchResponseBytes = 256 << 20
+
+// fetchShares: one take gets at most 1/fetchShares of the limit (or least,
+// if more), so that at least that many fetches read at once before one is
+// throttled. A fetch takes its bound before it reads, not knowing how much
+// it will find, and gives back the rest after: without shares, a few
+// fetches woken together by one append, each reading a few bytes, would
+// take it all for a moment and throttle one another.
+const fetchShares = 16
+
+// TryTake takes as many bytes as are free, up to most (and up to a share of
+// the limit), without waiting, and returns how many; 0 when fewer than least
+// are free. An empty budget gives least even when it is larger than the
+// limit, so that one batch larger than the whole budget is still served,
+// alone. It never waits, so nothing that holds budget can wait on it:
+// fetches take response bytes with it (fetch.Memory).
+func (b *byteBudget) TryTake(least, most int64) int64 {
+	most = max(least, min(most, b.limit/fetchShares))
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var n int64
+	switch free := b.limit - b.used; {
+	case free >= most:
+		n = most
+	case free >= least:
+		n = free
+	case b.used == 0:
+		n = least
+	default:
+		b.refused++
+		return 0
+	}
+	b.used += n
+	b.peak = max(b.peak, b.used)
+	return n
+}
+
+// Release gives back n bytes taken by TryTake.
+func (b *byteBudget) Release(n int64) { b.release(n) }

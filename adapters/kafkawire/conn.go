@@ -62,6 +62,7 @@ type exchange struct {
 	finish       func() // runs in the writer before encoding; may block
 	noResponse   bool   // acks=0 produce: Kafka sends nothing back
 	held         int64  // request bytes taken from the server's budget
+	fetchHeld    int64  // response bytes taken from the server's fetch memory
 	start        time.Time
 }
 
@@ -370,6 +371,7 @@ func (c *conn) handle(frame []byte) (ex *exchange, err error) {
 			if panicHook != nil {
 				panicHook(r)
 			}
+			c.srv.fetchMem.release(ex.fetchHeld)
 			c.srv.logger.Error("handler panicked", "api", kmsg.NameForKey(key), "version", version, "panic", r, "stack", string(debug.Stack()))
 			ex, err = nil, fmt.Errorf("internal error handling %s", kmsg.NameForKey(key))
 		}
@@ -381,6 +383,7 @@ func (c *conn) handle(frame []byte) (ex *exchange, err error) {
 	r := &request{ctx: c.ctx, conn: c, clientID: cid, ex: ex}
 	resp, err := h.fn(r, req)
 	if err != nil {
+		c.srv.fetchMem.release(ex.fetchHeld)
 		return nil, err
 	}
 	resp.SetVersion(version)
@@ -396,6 +399,9 @@ func (c *conn) write() {
 		bp     *[]byte
 		buf    []byte
 		broken bool
+		// fetch memory of the responses encoded in buf: released once
+		// buf is written, as their bytes live in it until then.
+		encoded int64
 	)
 	flush := func() {
 		if len(buf) > 0 && !broken {
@@ -413,6 +419,8 @@ func (c *conn) write() {
 			responseBuffers.Put(bp)
 		}
 		bp, buf = nil, nil
+		c.srv.fetchMem.release(encoded)
+		encoded = 0
 	}
 	for ex := range c.out {
 		if bp != nil && ex.finish != nil {
@@ -432,7 +440,16 @@ func (c *conn) write() {
 				buf = encodeResponse(buf, ex)
 			}
 		}
+		// The response's bytes now live in buf: drop the decoded response
+		// (a fetch's records) so that only one copy is held while buf is
+		// written to a client that may read slowly.
+		ex.resp, ex.finish = nil, nil
 		c.srv.budget.release(ex.held)
+		if bp != nil {
+			encoded += ex.fetchHeld
+		} else {
+			c.srv.fetchMem.release(ex.fetchHeld)
+		}
 		if bp != nil && (len(c.out) == 0 || len(buf) >= maxCoalesced) {
 			flush()
 		}

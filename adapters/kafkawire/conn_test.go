@@ -22,7 +22,7 @@ import (
 
 // startServer starts a server over in-memory stores on a free loopback
 // port; cfg's zero fields take their defaults.
-func startServer(t *testing.T, cfg Config, logger *slog.Logger) *Server {
+func startServer(t testing.TB, cfg Config, logger *slog.Logger) *Server {
 	t.Helper()
 	cfg.Addr, cfg.AdvertisedHost, cfg.NodeID = "127.0.0.1:0", "127.0.0.1", 1
 	if logger == nil {
@@ -36,7 +36,7 @@ func startServer(t *testing.T, cfg Config, logger *slog.Logger) *Server {
 	return srv
 }
 
-func dial(t *testing.T, srv *Server) net.Conn {
+func dial(t testing.TB, srv *Server) net.Conn {
 	t.Helper()
 	c, err := net.Dial("tcp", srv.Addr().String())
 	if err != nil {
@@ -47,7 +47,7 @@ func dial(t *testing.T, srv *Server) net.Conn {
 }
 
 // send writes req as one frame.
-func send(t *testing.T, c net.Conn, req kmsg.Request, version int16) {
+func send(t testing.TB, c net.Conn, req kmsg.Request, version int16) {
 	t.Helper()
 	f := requestFrame(req, version)
 	if _, err := c.Write(binary.BigEndian.AppendUint32(nil, uint32(len(f)))); err != nil {
@@ -294,7 +294,7 @@ func TestFetchMaxWaitIsCapped(t *testing.T) {
 }
 
 // produceRecords writes n records of size bytes, one batch each, to t/partition.
-func produceRecords(t *testing.T, srv *Server, partition int32, n, size int) {
+func produceRecords(t testing.TB, srv *Server, partition int32, n, size int) {
 	t.Helper()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(srv.Addr().String()), kgo.MaxBufferedRecords(1), kgo.ProducerLinger(0),
 		kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerBatchCompression(kgo.NoCompression()))

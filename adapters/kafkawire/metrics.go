@@ -17,6 +17,7 @@ type metrics struct {
 	bytesOut    *prometheus.CounterVec   // fetched record-batch bytes, by topic
 	connections prometheus.Gauge
 	closes      *prometheus.CounterVec // connections the broker ended or refused, by reason
+	throttled   prometheus.Counter     // fetches answered throttled: the fetch memory was spent
 
 	counts    [maxCachedKey][maxCachedVersion]atomic.Pointer[counter]
 	latencies [maxCachedKey]atomic.Pointer[observer]
@@ -46,12 +47,16 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "chronik_kafka_connections_closed_total",
 			Help: "Kafka connections the broker refused or ended, by reason: max_connections, max_connections_per_ip, idle, slow_request, protocol_error.",
 		}, []string{"reason"}),
+		throttled: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "chronik_kafka_fetch_throttled_total",
+			Help: "Fetches answered at once with no records and a throttle time because the fetch response memory (CHRONIK_FETCH_RESPONSE_BUDGET) was spent.",
+		}),
 	}
 	for _, r := range closeReasons {
 		m.closes.WithLabelValues(r)
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.latency, m.bytesIn, m.bytesOut, m.connections, m.closes)
+		reg.MustRegister(m.requests, m.latency, m.bytesIn, m.bytesOut, m.connections, m.closes, m.throttled)
 	}
 	return m
 }

@@ -45,6 +45,10 @@ type Config struct {
 	// Fetch limits; zero values take the defaults below.
 	FetchMaxBytes int32         // bound on every fetch response, whatever the client asks (fetch.max.bytes)
 	FetchMaxWait  time.Duration // longest a fetch waits for min_bytes, whatever the client asks
+	// FetchResponseBytes bounds the record bytes of fetch responses held
+	// across connections (DefaultFetchResponseBytes when 0); a fetch that
+	// finds too little of it free is answered at once, throttled.
+	FetchResponseBytes int64
 
 	DataDir       string
 	BrokerConfigs []BrokerConfig // reported by DescribeConfigs for the broker
@@ -104,8 +108,9 @@ type Server struct {
 	svc    Services
 	logger *slog.Logger
 
-	budget  *byteBudget
-	metrics *metrics
+	budget   *byteBudget
+	fetchMem *byteBudget // record bytes of fetch responses, from their read until written
+	metrics  *metrics
 
 	ln     net.Listener
 	ctx    context.Context // cancelled when Close begins: ends long polls
@@ -135,8 +140,9 @@ func New(cfg Config, svc Services, logger *slog.Logger) *Server {
 	orDefault(&cfg.RequestReadTimeout, DefaultRequestReadTimeout)
 	orDefault(&cfg.FetchMaxBytes, DefaultFetchMaxBytes)
 	orDefault(&cfg.FetchMaxWait, DefaultFetchMaxWait)
+	orDefault(&cfg.FetchResponseBytes, DefaultFetchResponseBytes)
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{cfg: cfg, svc: svc, logger: logger, budget: newByteBudget(cfg.InFlightBytes), metrics: newMetrics(cfg.Metrics),
+	return &Server{cfg: cfg, svc: svc, logger: logger, budget: newByteBudget(cfg.InFlightBytes), fetchMem: newByteBudget(cfg.FetchResponseBytes), metrics: newMetrics(cfg.Metrics),
 		ctx: ctx, cancel: cancel, conns: make(map[*conn]struct{}), perAddr: make(map[string]int)}
 }
 
@@ -240,7 +246,7 @@ func (s *Server) maxDecoded() int64 {
 	return max(s.cfg.InFlightBytes, 2*int64(s.cfg.MaxRequestBytes))
 }
 
-func orDefault[T int | int32 | time.Duration](v *T, def T) {
+func orDefault[T int | int32 | int64 | time.Duration](v *T, def T) {
 	if *v <= 0 {
 		*v = def
 	}

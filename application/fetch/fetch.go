@@ -41,13 +41,49 @@ type Result struct {
 	Err     error
 }
 
+// Memory bounds the record bytes that fetches hold across the node. Fetches
+// take from it without waiting: one that finds too little free answers at
+// once, throttled, so that no fetch ever waits on another's memory. Safe for
+// concurrent use.
+type Memory interface {
+	// TryTake takes as many bytes as are free, up to most, and returns how
+	// many; 0 (taking nothing) when fewer than least are free.
+	TryTake(least, most int64) int64
+	// Release gives back n bytes taken by TryTake.
+	Release(n int64)
+}
+
+// MinTake is the least a fetch reads with (or twice its min_bytes, if more;
+// or its whole bound, if less): a fetch that cannot take this much from
+// Memory is throttled.
+const MinTake = 64 << 10
+
+// Outcome is a fetch's answer.
+type Outcome struct {
+	Results []Result // in request order
+	// Held is what the records of Results hold of Memory; the caller
+	// releases it once it is done with them.
+	Held int64
+	// Throttled: Memory had too little free, and no records were read.
+	Throttled bool
+}
+
 // Fetch reads every partition; if fewer than MinBytes came back and no
 // partition failed, it waits for new data until MaxWait has passed. Results
 // are in request order.
 func (s *Service) Fetch(ctx context.Context, req Request) []Result {
+	return s.FetchWithin(ctx, req, nil).Results
+}
+
+// FetchWithin is Fetch with its records' bytes taken from mem (nil: no
+// bound). Each read takes up to the request's bound from mem before it
+// reads, returns what it did not use, and reads no further than what it
+// got; a fetch that waits for data holds nothing while it waits. The first
+// batch is returned whole (KIP-74) only if mem has room for it.
+func (s *Service) FetchWithin(ctx context.Context, req Request, mem Memory) Outcome {
 	if req.MaxWait <= 0 || req.MinBytes <= 0 || len(req.Parts) == 0 {
-		res, _ := s.read(ctx, req)
-		return res
+		out, _ := s.read(ctx, req, mem)
+		return out
 	}
 	wake := make(chan struct{}, 1)
 	notify := func() {
@@ -70,16 +106,22 @@ func (s *Service) Fetch(ctx context.Context, req Request) []Result {
 	timer := time.NewTimer(req.MaxWait)
 	defer timer.Stop()
 	for {
-		res, done := s.read(ctx, req)
+		out, done := s.read(ctx, req, mem)
 		if done {
-			return res
+			return out
+		}
+		// Nothing is held while waiting: the last read is done again.
+		if mem != nil {
+			mem.Release(out.Held)
 		}
 		select {
 		case <-wake:
 		case <-timer.C:
-			return res
+			out, _ = s.read(ctx, req, mem)
+			return out
 		case <-ctx.Done():
-			return res
+			out, _ = s.read(ctx, req, mem)
+			return out
 		}
 	}
 }
@@ -99,8 +141,29 @@ func Enough(results []Result, minBytes int) bool {
 }
 
 // read reads all partitions once; done reports whether the fetch may answer.
-func (s *Service) read(ctx context.Context, req Request) (res []Result, done bool) {
-	res = make([]Result, len(req.Parts))
+func (s *Service) read(ctx context.Context, req Request, mem Memory) (out Outcome, done bool) {
+	res := make([]Result, len(req.Parts))
+	out.Results = res
+	maxBytes := req.MaxBytes
+	if mem != nil {
+		bound := int64(maxBytes)
+		if bound <= 0 {
+			for _, p := range req.Parts {
+				bound += int64(max(p.MaxBytes, 0))
+			}
+		}
+		// Twice min_bytes, so that a long poll's read is not cut short of
+		// min_bytes by the next batch not fitting what it took (it would
+		// then wait its whole max wait).
+		got := mem.TryTake(min(max(MinTake, 2*int64(max(req.MinBytes, 0))), bound), bound)
+		if got == 0 {
+			s.offsetsOnly(req, res)
+			out.Throttled = true
+			return out, true
+		}
+		out.Held = got
+		maxBytes = int(got)
+	}
 	total := 0
 	failed := false
 	for i, p := range req.Parts {
@@ -111,8 +174,8 @@ func (s *Service) read(ctx context.Context, req Request) (res []Result, done boo
 			continue
 		}
 		limit := p.MaxBytes
-		if req.MaxBytes > 0 {
-			limit = min(limit, req.MaxBytes-total)
+		if maxBytes > 0 {
+			limit = min(limit, maxBytes-total)
 		}
 		if limit <= 0 && total > 0 {
 			continue
@@ -126,7 +189,40 @@ func (s *Service) read(ctx context.Context, req Request) (res []Result, done boo
 		}
 		total += len(r.Records)
 	}
-	return res, failed || total >= req.MinBytes
+	if mem != nil {
+		switch used := int64(total); {
+		case used > out.Held:
+			// A first batch larger than what was taken: kept only if
+			// memory has room for the rest of it, or for all of it once
+			// what was taken is given back (memory that holds nothing
+			// gives anything, so a batch larger than all of it is still
+			// served, alone).
+			if extra := used - out.Held; mem.TryTake(extra, extra) == 0 {
+				mem.Release(out.Held)
+				if mem.TryTake(used, used) == used {
+					out.Held = used
+					break
+				}
+				for i := range res {
+					res[i].Records = nil
+				}
+				out.Held, out.Throttled = 0, true
+				return out, true
+			}
+			out.Held = used
+		default:
+			mem.Release(out.Held - used)
+			out.Held = used
+		}
+	}
+	return out, failed || total >= req.MinBytes
+}
+
+// offsetsOnly fills each result's offsets (or error) without reading.
+func (s *Service) offsetsOnly(req Request, res []Result) {
+	for i, p := range req.Parts {
+		res[i].Offsets, res[i].Err = s.logs.Offsets(p.Partition)
+	}
 }
 
 // Special timestamps of ListOffsets.
