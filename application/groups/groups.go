@@ -43,6 +43,9 @@ type Config struct {
 	OffsetMetadataMaxBytes int
 }
 
+// DefaultOffsetsRetention is Kafka's offsets.retention.minutes (7 days).
+const DefaultOffsetsRetention = 7 * 24 * time.Hour
+
 // Offset is a committed offset.
 type Offset struct {
 	Offset      int64  `json:"offset"`
@@ -88,7 +91,7 @@ type entry struct {
 // New loads groups and offsets from the metadata store.
 func New(ctx context.Context, cfg Config, meta metastore.Store, logs logstore.Store, clk clock.Clock, logger *slog.Logger) (*Service, error) {
 	if cfg.OffsetsRetention <= 0 {
-		cfg.OffsetsRetention = 7 * 24 * time.Hour
+		cfg.OffsetsRetention = DefaultOffsetsRetention
 	}
 	if cfg.OffsetMetadataMaxBytes <= 0 {
 		cfg.OffsetMetadataMaxBytes = group.DefaultOffsetMetadataMaxBytes
