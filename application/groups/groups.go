@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -526,22 +527,13 @@ func (s *Service) List(states []group.State) []Summary {
 			sum.State, sum.ProtocolType, sum.Consumer = consumerSummary(e.cg), consumerProtocolType, true
 		}
 		e.mu.Unlock()
-		if sum.State == group.Dead || len(states) > 0 && !containsState(states, sum.State) {
+		if sum.State == group.Dead || len(states) > 0 && !slices.Contains(states, sum.State) {
 			continue
 		}
 		out = append(out, sum)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
-}
-
-func containsState(states []group.State, s group.State) bool {
-	for _, x := range states {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Description is a group as DescribeGroups shows it.

@@ -20,6 +20,7 @@ package group
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 )
@@ -617,21 +618,12 @@ func (g *Group) supports(protocolType string, protocols []Protocol) bool {
 	for _, p := range protocols {
 		all := true
 		for _, m := range g.Members {
-			if !hasProtocol(m.Protocols, p.Name) {
+			if !slices.ContainsFunc(m.Protocols, func(mp Protocol) bool { return mp.Name == p.Name }) {
 				all = false
 				break
 			}
 		}
 		if all {
-			return true
-		}
-	}
-	return false
-}
-
-func hasProtocol(ps []Protocol, name string) bool {
-	for _, p := range ps {
-		if p.Name == name {
 			return true
 		}
 	}
