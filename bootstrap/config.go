@@ -21,6 +21,7 @@ import (
 	"github.com/chronik-stream/chronik/adapters/kafkawire"
 	"github.com/chronik-stream/chronik/application/groups"
 	"github.com/chronik-stream/chronik/application/tiering"
+	"github.com/chronik-stream/chronik/application/topics"
 	"github.com/chronik-stream/chronik/domain/group"
 )
 
@@ -101,7 +102,7 @@ func Defaults() Config {
 		ProduceProfile:    "balanced",
 		LogLevel:          "info",
 		AutoCreateTopics:  true,
-		DefaultPartitions: 1,
+		DefaultPartitions: topics.DefaultPartitions,
 		MaxRequestBytes:   sizeString(kafkawire.DefaultMaxRequestBytes),
 
 		MaxUncompressedBatchBytes: sizeString(kafkawire.DefaultMaxUncompressedBatchBytes),
