@@ -20,6 +20,7 @@ package group
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"time"
@@ -529,7 +530,7 @@ func (g *Group) electJoinedLeader() bool {
 	if m, ok := g.Members[g.Leader]; ok && m.joinedGen {
 		return true
 	}
-	for _, id := range sortedIDs(g.Members) {
+	for _, id := range slices.Sorted(maps.Keys(g.Members)) {
 		if g.Members[id].joinedGen {
 			g.Leader = id
 			return true
@@ -553,16 +554,7 @@ func (g *Group) memberList() []*Member {
 }
 
 func (g *Group) firstMember() string {
-	return sortedIDs(g.Members)[0]
-}
-
-func sortedIDs(members map[string]*Member) []string {
-	ids := make([]string, 0, len(members))
-	for id := range members {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	return ids
+	return slices.Sorted(maps.Keys(g.Members))[0]
 }
 
 // selectProtocol picks the protocol every member supports that most members
