@@ -41,3 +41,13 @@ func CheckList(ctx context.Context, adapter, prefix string, closed bool) error {
 	}
 	return nil
 }
+
+// PageSize is the page size List serves for a requested pageSize:
+// DefaultPageSize when pageSize <= 0, else pageSize (an adapter may then cap
+// it at its backend's limit).
+func PageSize(pageSize int) int {
+	if pageSize <= 0 {
+		return DefaultPageSize
+	}
+	return pageSize
+}

@@ -58,3 +58,11 @@ func TestCheckList(t *testing.T) {
 		t.Fatalf("CheckList done: %v; want context.Canceled", err)
 	}
 }
+
+func TestPageSize(t *testing.T) {
+	for in, want := range map[int]int{-1: objstore.DefaultPageSize, 0: objstore.DefaultPageSize, 1: 1, 5000: 5000} {
+		if got := objstore.PageSize(in); got != want {
+			t.Errorf("PageSize(%d) = %d, want %d", in, got, want)
+		}
+	}
+}

@@ -593,9 +593,7 @@ func (s *Store) List(ctx context.Context, prefix, pageToken string, pageSize int
 	if err := objstore.CheckList(ctx, "azurestore", prefix, s.closed.Load()); err != nil {
 		return nil, "", err
 	}
-	if pageSize <= 0 {
-		pageSize = objstore.DefaultPageSize
-	}
+	pageSize = objstore.PageSize(pageSize)
 	full := s.prefix + prefix
 	opts := &container.ListBlobsFlatOptions{
 		Prefix:     to.Ptr(escapeName(full)),

@@ -367,9 +367,7 @@ func (s *Store) List(ctx context.Context, prefix, pageToken string, pageSize int
 	if err := objstore.CheckList(ctx, "filestore", prefix, s.closed.Load()); err != nil {
 		return nil, "", err
 	}
-	if pageSize <= 0 {
-		pageSize = objstore.DefaultPageSize
-	}
+	pageSize = objstore.PageSize(pageSize)
 	// Start at the directory of the prefix's complete segments.
 	dir, keyPrefix := s.root, ""
 	if i := strings.LastIndexByte(prefix, '/'); i >= 0 {

@@ -341,9 +341,7 @@ func (s *Store) List(ctx context.Context, prefix, pageToken string, pageSize int
 	if err := objstore.CheckList(ctx, "gcsstore", prefix, s.closed.Load()); err != nil {
 		return nil, "", err
 	}
-	if pageSize <= 0 {
-		pageSize = objstore.DefaultPageSize
-	}
+	pageSize = objstore.PageSize(pageSize)
 	q := &storage.Query{Prefix: s.prefix + prefix}
 	after := ""
 	if pageToken != "" {

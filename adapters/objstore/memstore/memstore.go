@@ -94,9 +94,7 @@ func (s *Store) GetRange(ctx context.Context, key string, offset, length int64) 
 // List returns one page of the objects whose keys start with prefix; the
 // page token is the last key of the previous page.
 func (s *Store) List(ctx context.Context, prefix, pageToken string, pageSize int) ([]objstore.ObjectInfo, string, error) {
-	if pageSize <= 0 {
-		pageSize = objstore.DefaultPageSize
-	}
+	pageSize = objstore.PageSize(pageSize)
 	s.mu.RLock()
 	if err := objstore.CheckList(ctx, "memstore", prefix, s.closed); err != nil {
 		s.mu.RUnlock()

@@ -340,9 +340,7 @@ func (s *Store) List(ctx context.Context, prefix, pageToken string, pageSize int
 	if err := objstore.CheckList(ctx, "s3store", prefix, s.closed.Load()); err != nil {
 		return nil, "", err
 	}
-	if pageSize <= 0 {
-		pageSize = objstore.DefaultPageSize
-	}
+	pageSize = objstore.PageSize(pageSize)
 	in := &s3.ListObjectsV2Input{
 		Bucket:       aws.String(s.bucket),
 		Prefix:       aws.String(s.prefix + prefix),
