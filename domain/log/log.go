@@ -48,3 +48,16 @@ type Offsets struct {
 // fails its checksum or structure (it wraps ErrCorrupt). It is the one check
 // for corruption; a client's damaged batch (record.ErrChecksum) is not one.
 func IsCorruption(err error) bool { return errors.Is(err, ErrCorrupt) }
+
+// NewCorruption returns a new sentinel error with text msg that belongs to
+// the corruption class: IsCorruption reports true for it and for every error
+// wrapping it, and errors.Is still tells it from other reasons. Packages with
+// their own corruption reasons (a WAL record, a tiered object's index, a
+// metadata snapshot) declare them with it, so IsCorruption stays the one
+// check.
+func NewCorruption(msg string) error { return &corruption{msg} }
+
+type corruption struct{ msg string }
+
+func (e *corruption) Error() string { return e.msg }
+func (e *corruption) Unwrap() error { return ErrCorrupt }
