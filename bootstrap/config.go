@@ -16,6 +16,13 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/chronik-stream/chronik/adapters/httpapi"
+	"github.com/chronik-stream/chronik/adapters/kafkawire"
+	"github.com/chronik-stream/chronik/application/groups"
+	"github.com/chronik-stream/chronik/application/tiering"
+	"github.com/chronik-stream/chronik/application/topics"
+	"github.com/chronik-stream/chronik/domain/group"
 )
 
 // Config is everything a node is started with.
@@ -100,47 +107,67 @@ func Defaults() Config {
 		ProduceProfile:    "balanced",
 		LogLevel:          "info",
 		AutoCreateTopics:  true,
-		DefaultPartitions: 1,
-		MaxRequestBytes:   "100MB",
+		DefaultPartitions: topics.DefaultPartitions,
+		MaxRequestBytes:   sizeString(kafkawire.DefaultMaxRequestBytes),
 
-		MaxUncompressedBatchBytes: "64MB",
-		MaxConnections:            10000,
-		MaxConnectionsPerIP:       1000,
-		ConnectionsMaxIdleMs:      600000,
-		RequestReadTimeoutMs:      30000,
-		FetchMaxBytes:             "55MB",
-		FetchMaxWaitMs:            30000,
-		FetchResponseBudget:       "256MB",
+		MaxUncompressedBatchBytes: sizeString(kafkawire.DefaultMaxUncompressedBatchBytes),
+		MaxConnections:            kafkawire.DefaultMaxConnections,
+		MaxConnectionsPerIP:       kafkawire.DefaultMaxConnectionsPerIP,
+		ConnectionsMaxIdleMs:      ms(kafkawire.DefaultIdleTimeout),
+		RequestReadTimeoutMs:      ms(kafkawire.DefaultRequestReadTimeout),
+		FetchMaxBytes:             sizeString(kafkawire.DefaultFetchMaxBytes),
+		FetchMaxWaitMs:            ms(kafkawire.DefaultFetchMaxWait),
+		FetchResponseBudget:       sizeString(kafkawire.DefaultFetchResponseBytes),
 
-		GroupInitialRebalanceDelayMs: 3000,
-		GroupMinSessionTimeoutMs:     6000,
-		GroupMaxSessionTimeoutMs:     1800000,
-		OffsetsRetentionMinutes:      10080,
+		GroupInitialRebalanceDelayMs: ms(groupDefaults.InitialRebalanceDelay),
+		GroupMinSessionTimeoutMs:     ms(groupDefaults.MinSessionTimeout),
+		GroupMaxSessionTimeoutMs:     ms(groupDefaults.MaxSessionTimeout),
+		OffsetsRetentionMinutes:      int(groups.DefaultOffsetsRetention / time.Minute),
 
-		GroupConsumerSessionTimeoutMs:    45000,
-		GroupConsumerHeartbeatIntervalMs: 5000,
+		GroupConsumerSessionTimeoutMs:    ms(consumerDefaults.SessionTimeout),
+		GroupConsumerHeartbeatIntervalMs: ms(consumerDefaults.HeartbeatInterval),
 
-		// Kafka leaves group sizes unbounded; a group is rewritten whole on
-		// every membership change and assigned whole on every rebalance, so
-		// a bound keeps one client from making those (and the group's
-		// memory) grow without end. 1000 members is far above real groups,
-		// which rarely exceed their topics' partition counts.
-		GroupMaxSize:           1000,
-		GroupConsumerMaxSize:   1000,
-		OffsetMetadataMaxBytes: 4096,
-		// One member's protocol metadata and assignment: Kafka stores a
-		// whole group in one record of at most 1 MiB.
-		GroupMemberMaxBytes: 1 << 20,
+		GroupMaxSize:           group.DefaultMaxSize,
+		GroupConsumerMaxSize:   group.DefaultMaxSize,
+		OffsetMetadataMaxBytes: group.DefaultOffsetMetadataMaxBytes,
+		GroupMemberMaxBytes:    group.DefaultMaxMemberBytes,
 
-		TierIntervalMs:             5000,
-		TierObjectSize:             "16MB",
-		TierCacheSize:              "64MB",
-		ObjectStoreTimeoutMs:       60000,
-		MetadataSnapshotIntervalMs: 5000,
+		TierIntervalMs:             ms(tiering.DefaultInterval),
+		TierObjectSize:             sizeString(tiering.DefaultObjectBytes),
+		TierCacheSize:              sizeString(tiering.DefaultCacheBytes),
+		ObjectStoreTimeoutMs:       ms(tiering.DefaultCallTimeout),
+		MetadataSnapshotIntervalMs: ms(tiering.DefaultSnapshotInterval),
 
-		HTTPAPI: HTTPAPI{UnifiedAPIPort: 6092, SchemaRegistryMaxBodySize: "2MB", SchemaRegistryBodyBudget: "2MB"},
+		HTTPAPI: HTTPAPI{
+			UnifiedAPIPort:            6092,
+			SchemaRegistryMaxBodySize: sizeString(httpapi.DefaultRegistryMaxBodyBytes),
+			SchemaRegistryBodyBudget:  sizeString(httpapi.DefaultRegistryBodyBudget),
+		},
 		Storage: defaultStorage(),
 	}
+}
+
+// The defaults the group packages own.
+var (
+	groupDefaults    = group.DefaultConfig()
+	consumerDefaults = group.DefaultConsumerConfig()
+)
+
+// ms is d in whole milliseconds, as the *_MS settings take it.
+func ms(d time.Duration) int { return int(d / time.Millisecond) }
+
+// sizeString writes n as ParseSize reads it, in the largest unit that
+// divides it: 100MB, not 104857600.
+func sizeString(n int64) string {
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}} {
+		if n != 0 && n%u.mult == 0 {
+			return strconv.FormatInt(n/u.mult, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(n, 10)
 }
 
 // walProfiles are the longest waits for a group commit, by profile.

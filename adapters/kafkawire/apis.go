@@ -1,7 +1,8 @@
 package kafkawire
 
 import (
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -34,10 +35,5 @@ func register(key, min, max int16, fn handlerFunc) {
 
 // supportedKeys lists the registered API keys in order.
 func supportedKeys() []int16 {
-	keys := make([]int16, 0, len(handlers))
-	for k := range handlers {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
-	return keys
+	return slices.Sorted(maps.Keys(handlers))
 }

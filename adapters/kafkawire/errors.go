@@ -32,13 +32,17 @@ var errorCodes = []struct {
 
 	{log.ErrOffsetOutOfRange, kerr.OffsetOutOfRange},
 	{log.ErrUnknownPartition, kerr.UnknownTopicOrPartition},
+	// Stored data gone bad (log.IsCorruption): the client gets the code's
+	// standard text (internalError), the log the details.
 	{log.ErrCorrupt, kerr.CorruptMessage},
 	{log.ErrPoisoned, kerr.KafkaStorageError},
 	{log.ErrClosed, kerr.NotLeaderForPartition},
 	{log.ErrTooLarge, kerr.MessageTooLarge},
 	{log.ErrRemoteUnavailable, kerr.KafkaStorageError},
 
-	{record.ErrCorrupt, kerr.CorruptMessage},
+	// The client sent a batch whose checksum is wrong: not corruption of
+	// the log, so its message (which CRC was expected) reaches the client.
+	{record.ErrChecksum, kerr.CorruptMessage},
 	{record.ErrMalformed, kerr.CorruptMessage},
 	{record.ErrMagic, kerr.UnsupportedForMessageFormat},
 	{record.ErrInvalidRecord, kerr.InvalidRecord},
@@ -113,5 +117,5 @@ func errorMessage(err error) *string {
 // message is not for clients: unmapped, or a storage failure.
 func internalError(err error) bool {
 	return errorCode(err) == kerr.UnknownServerError.Code ||
-		errors.Is(err, log.ErrCorrupt) || errors.Is(err, log.ErrPoisoned) || errors.Is(err, log.ErrRemoteUnavailable)
+		log.IsCorruption(err) || errors.Is(err, log.ErrPoisoned) || errors.Is(err, log.ErrRemoteUnavailable)
 }

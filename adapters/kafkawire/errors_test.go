@@ -29,7 +29,7 @@ func TestEveryDomainErrorIsMapped(t *testing.T) {
 		"log.ErrCorrupt": log.ErrCorrupt, "log.ErrPoisoned": log.ErrPoisoned, "log.ErrClosed": log.ErrClosed,
 		"log.ErrTooLarge":          log.ErrTooLarge,
 		"log.ErrRemoteUnavailable": log.ErrRemoteUnavailable,
-		"record.ErrCorrupt":        record.ErrCorrupt, "record.ErrMalformed": record.ErrMalformed, "record.ErrMagic": record.ErrMagic, "record.ErrInvalidRecord": record.ErrInvalidRecord,
+		"record.ErrChecksum":       record.ErrChecksum, "record.ErrMalformed": record.ErrMalformed, "record.ErrMagic": record.ErrMagic, "record.ErrInvalidRecord": record.ErrInvalidRecord,
 		"record.ErrInvalidTimestamp": record.ErrInvalidTimestamp,
 		"producer.ErrInvalidEpoch":   producer.ErrInvalidEpoch, "producer.ErrOutOfOrder": producer.ErrOutOfOrder,
 		"producer.ErrUnknown":                 producer.ErrUnknown,

@@ -118,7 +118,7 @@ func (m legacyMessage) codec() int8 { return m.attributes & record.AttrCodecMask
 
 // legacyToBatch converts a legacy message set to one v2 record batch. It
 // returns errors wrapping record.ErrMalformed for input that is not a
-// well-formed message set, record.ErrCorrupt for a CRC mismatch,
+// well-formed message set, record.ErrChecksum for a CRC mismatch,
 // record.ErrMagic for a message of magic 2 or above,
 // kerr.UnsupportedCompressionType for zstd, and log.ErrTooLarge when the
 // compressed messages decompress to more than limit bytes in all, or the
@@ -211,7 +211,7 @@ func decodeLegacyMessage(raw []byte) (legacyMessage, error) {
 		return m, fmt.Errorf("%w: magic %d in a legacy message set (want 0 or 1)", record.ErrMagic, m.magic)
 	}
 	if want, got := binary.BigEndian.Uint32(raw[legacyLogOverhead:]), crc32.ChecksumIEEE(raw[magicOffset:]); want != got {
-		return m, fmt.Errorf("%w: message CRC-32 is %08x, computed %08x", record.ErrCorrupt, want, got)
+		return m, fmt.Errorf("%w: message CRC-32 is %08x, computed %08x", record.ErrChecksum, want, got)
 	}
 	fixed := legacyMinSize
 	if m.magic == 0 {

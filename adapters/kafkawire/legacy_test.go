@@ -316,9 +316,9 @@ func TestLegacyToBatchErrors(t *testing.T) {
 		{"trailing_bytes", append(slices.Clone(good), 1, 2, 3), record.ErrMalformed},
 		{"size_below_minimum", func() []byte { b := slices.Clone(good); binary.BigEndian.PutUint32(b[8:], 3); return b }(), record.ErrMalformed},
 		{"negative_size", func() []byte { b := slices.Clone(good); binary.BigEndian.PutUint32(b[8:], 0xfffffff0); return b }(), record.ErrMalformed},
-		{"crc_mismatch", flipped, record.ErrCorrupt},
-		{"crc_mismatch_second", append(slices.Clone(good), flipped...), record.ErrCorrupt},
-		{"inner_crc_mismatch", wrapper(t, 1, 1, false, 0, 1, badInner), record.ErrCorrupt},
+		{"crc_mismatch", flipped, record.ErrChecksum},
+		{"crc_mismatch_second", append(slices.Clone(good), flipped...), record.ErrChecksum},
+		{"inner_crc_mismatch", wrapper(t, 1, 1, false, 0, 1, badInner), record.ErrChecksum},
 		{"size_exceeds_fields", padded, record.ErrMalformed},
 		{"magic_2", magic2, record.ErrMagic},
 		{"magic_1_too_short", short, record.ErrMalformed},
@@ -499,7 +499,7 @@ func TestBatchesToLegacyEdges(t *testing.T) {
 // legacyErr reports whether err is one of the errors legacyToBatch and
 // batchesToLegacy promise.
 func legacyErr(err error) bool {
-	for _, e := range []error{record.ErrMalformed, record.ErrCorrupt, record.ErrMagic, kerr.UnsupportedCompressionType, log.ErrTooLarge} {
+	for _, e := range []error{record.ErrMalformed, record.ErrChecksum, record.ErrMagic, kerr.UnsupportedCompressionType, log.ErrTooLarge} {
 		if errors.Is(err, e) {
 			return true
 		}

@@ -87,7 +87,7 @@ func explicitInt64(t topic.Topic, key string) int64 {
 }
 
 // check validates one produced v2 batch, exactly one batch. Errors wrap
-// record.ErrMalformed or record.ErrCorrupt (CORRUPT_MESSAGE),
+// record.ErrMalformed or record.ErrChecksum (CORRUPT_MESSAGE),
 // record.ErrInvalidRecord (INVALID_RECORD), record.ErrInvalidTimestamp
 // (INVALID_TIMESTAMP) or log.ErrTooLarge (MESSAGE_TOO_LARGE).
 func (v *batchValidator) check(batch []byte) error {

@@ -329,7 +329,7 @@ func FuzzBatchValidator(f *testing.F) {
 		v := newBatchValidator(topic.Topic{Name: "c", Configs: map[string]string{topic.CleanupPolicy: "compact"}}, nil, 1<<20)
 		err := v.check(in)
 		if err != nil {
-			for _, e := range []error{record.ErrMalformed, record.ErrCorrupt, record.ErrMagic, record.ErrInvalidRecord, record.ErrInvalidTimestamp, log.ErrTooLarge} {
+			for _, e := range []error{record.ErrMalformed, record.ErrChecksum, record.ErrMagic, record.ErrInvalidRecord, record.ErrInvalidTimestamp, log.ErrTooLarge} {
 				if errors.Is(err, e) {
 					return
 				}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -42,6 +43,9 @@ type Config struct {
 	// when 0).
 	OffsetMetadataMaxBytes int
 }
+
+// DefaultOffsetsRetention is Kafka's offsets.retention.minutes (7 days).
+const DefaultOffsetsRetention = 7 * 24 * time.Hour
 
 // Topics is what the coordinator reads of the topics: a commit to a
 // partition that does not exist is refused, and consumer groups (KIP-848)
@@ -101,7 +105,7 @@ type entry struct {
 // New loads groups and offsets from the metadata store.
 func New(ctx context.Context, cfg Config, topics Topics, meta metastore.Store, logs logstore.Store, clk clock.Clock, logger *slog.Logger) (*Service, error) {
 	if cfg.OffsetsRetention <= 0 {
-		cfg.OffsetsRetention = 7 * 24 * time.Hour
+		cfg.OffsetsRetention = DefaultOffsetsRetention
 	}
 	if cfg.OffsetMetadataMaxBytes <= 0 {
 		cfg.OffsetMetadataMaxBytes = group.DefaultOffsetMetadataMaxBytes
@@ -537,22 +541,13 @@ func (s *Service) List(states []group.State) []Summary {
 			sum.State, sum.ProtocolType, sum.Consumer = consumerSummary(e.cg), consumerProtocolType, true
 		}
 		e.mu.Unlock()
-		if sum.State == group.Dead || len(states) > 0 && !containsState(states, sum.State) {
+		if sum.State == group.Dead || len(states) > 0 && !slices.Contains(states, sum.State) {
 			continue
 		}
 		out = append(out, sum)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
-}
-
-func containsState(states []group.State, s group.State) bool {
-	for _, x := range states {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Description is a group as DescribeGroups shows it.

@@ -2,10 +2,11 @@ package tiering
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"hash/crc32"
 	"sort"
+
+	"github.com/chronik-stream/chronik/domain/log"
 )
 
 // An object's index is a sparse list of spans: each entry names the batch
@@ -64,7 +65,8 @@ func encodeIndex(spans []span) []byte {
 	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
 }
 
-var errBadIndex = errors.New("tier index is corrupt")
+// errBadIndex is of the corruption class (log.IsCorruption).
+var errBadIndex = log.NewCorruption("tier index is corrupt")
 
 // decodeIndex parses an index and checks its checksum and order.
 func decodeIndex(b []byte) ([]span, error) {

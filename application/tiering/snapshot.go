@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/chronik-stream/chronik/domain/log"
 	"github.com/chronik-stream/chronik/domain/topic"
 	"github.com/chronik-stream/chronik/ports/metastore"
 	"github.com/chronik-stream/chronik/ports/objstore"
@@ -87,7 +88,8 @@ func encodeSnapshot(kvs []kv) []byte {
 	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
 }
 
-var errBadSnapshot = errors.New("metadata snapshot is corrupt")
+// errBadSnapshot is of the corruption class (log.IsCorruption).
+var errBadSnapshot = log.NewCorruption("metadata snapshot is corrupt")
 
 func decodeSnapshot(b []byte) ([]kv, error) {
 	head := len(snapMagic) + 1 + 8

@@ -38,24 +38,34 @@ type Config struct {
 	KeepSnapshots int
 }
 
+// Defaults of Config's zero fields.
+const (
+	DefaultInterval         = 5 * time.Second
+	DefaultObjectBytes      = 16 << 20
+	DefaultCacheBytes       = 64 << 20
+	DefaultCallTimeout      = time.Minute
+	DefaultSnapshotInterval = 5 * time.Second
+	DefaultKeepSnapshots    = 3
+)
+
 func (c Config) withDefaults() Config {
 	if c.Interval <= 0 {
-		c.Interval = 5 * time.Second
+		c.Interval = DefaultInterval
 	}
 	if c.ObjectBytes <= 0 {
-		c.ObjectBytes = 16 << 20
+		c.ObjectBytes = DefaultObjectBytes
 	}
 	if c.CacheBytes <= 0 {
-		c.CacheBytes = 64 << 20
+		c.CacheBytes = DefaultCacheBytes
 	}
 	if c.CallTimeout <= 0 {
-		c.CallTimeout = time.Minute
+		c.CallTimeout = DefaultCallTimeout
 	}
 	if c.SnapshotInterval <= 0 {
-		c.SnapshotInterval = 5 * time.Second
+		c.SnapshotInterval = DefaultSnapshotInterval
 	}
 	if c.KeepSnapshots <= 0 {
-		c.KeepSnapshots = 3
+		c.KeepSnapshots = DefaultKeepSnapshots
 	}
 	return c
 }

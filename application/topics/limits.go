@@ -19,6 +19,10 @@ const (
 	DefaultMaxPartitionsPerRequest = 1000
 )
 
+// DefaultPartitions is Kafka's num.partitions: the partitions of a topic
+// created without a count (Config.DefaultPartitions when 0).
+const DefaultPartitions = 1
+
 // admitLocked checks that n more partitions keep the node within
 // cfg.MaxPartitions. The caller holds s.mu.
 func (s *Service) admitLocked(n int32) error {

@@ -54,7 +54,7 @@ type Service struct {
 // longer exist are deleted.
 func New(ctx context.Context, cfg Config, meta metastore.Store, logs logstore.Store, logger *slog.Logger) (*Service, error) {
 	if cfg.DefaultPartitions <= 0 {
-		cfg.DefaultPartitions = 1
+		cfg.DefaultPartitions = DefaultPartitions
 	}
 	s := &Service{cfg: cfg, meta: meta, logs: logs, logger: logger,
 		byName: make(map[string]topic.Topic), byID: make(map[topic.ID]string)}

@@ -6,6 +6,7 @@ import (
 	"hash"
 	"hash/fnv"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -382,14 +383,14 @@ func (c *churn) failed(cl *churnClient, err error) {
 // deliver hands parked answers to the consumers waiting for them. Answers
 // to crashed consumers are lost, as on a closed connection.
 func (c *churn) deliver(fx Effects) {
-	for _, id := range classicKeys(fx.Joins) {
+	for _, id := range slices.Sorted(maps.Keys(fx.Joins)) {
 		c.noteLeader(fx.Joins[id])
 		c.tracef("  join answer %s %v", id, fx.Joins[id].Err)
 		if cl := c.waiting(id, cJoining); cl != nil {
 			c.joined(cl, fx.Joins[id])
 		}
 	}
-	for _, id := range classicKeys(fx.Syncs) {
+	for _, id := range slices.Sorted(maps.Keys(fx.Syncs)) {
 		c.tracef("  sync answer %s %v", id, fx.Syncs[id].Err)
 		if cl := c.waiting(id, cSyncing); cl != nil {
 			c.synced(cl, fx.Syncs[id])
@@ -514,7 +515,7 @@ func (c *churn) converged() bool {
 }
 
 func (c *churn) describe() string {
-	return c.g.State.String() + " gen " + strconv.Itoa(int(c.g.Generation)) + " leader " + c.g.Leader + " members " + strings.Join(classicKeys(c.g.Members), ",")
+	return c.g.State.String() + " gen " + strconv.Itoa(int(c.g.Generation)) + " leader " + c.g.Leader + " members " + strings.Join(slices.Sorted(maps.Keys(c.g.Members)), ",")
 }
 
 func (c *churn) describeClients() string {

@@ -26,7 +26,9 @@ package group
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"time"
 )
@@ -365,8 +367,10 @@ func (m *ConsumerMember) update(req ConsumerHeartbeat) bool {
 		m.ClientID, m.ClientHost = req.ClientID, req.ClientHost
 	}
 	if req.SubscribedTopics != nil {
-		s := sortedUnique(req.SubscribedTopics)
-		if !equalStrings(s, m.Subscribed) {
+		s := slices.Clone(req.SubscribedTopics)
+		slices.Sort(s)
+		s = slices.Compact(s)
+		if !slices.Equal(s, m.Subscribed) {
 			m.Subscribed = s
 			bump = true
 		}
@@ -422,8 +426,7 @@ func (g *ConsumerGroup) remove(ids ...string) {
 
 // subscribedTo reports whether m subscribes to topic (by name or regex).
 func (m *ConsumerMember) subscribedTo(topic string, re *regexp.Regexp) bool {
-	i := sort.SearchStrings(m.Subscribed, topic)
-	if i < len(m.Subscribed) && m.Subscribed[i] == topic {
+	if _, ok := slices.BinarySearch(m.Subscribed, topic); ok {
 		return true
 	}
 	return re != nil && re.MatchString(topic)
@@ -722,7 +725,7 @@ type ConsumerDescription struct {
 // Describe copies the group, members sorted by id.
 func (g *ConsumerGroup) Describe() ConsumerDescription {
 	d := ConsumerDescription{ID: g.ID, State: g.State(), Epoch: g.Epoch, AssignmentEpoch: g.AssignmentEpoch, Assignor: g.assignor()}
-	for _, id := range keysSorted(g.Members) {
+	for _, id := range slices.Sorted(maps.Keys(g.Members)) {
 		m := *g.Members[id]
 		m.Assigned, m.Revoking = m.Assigned.Clone(), m.Revoking.Clone()
 		m.Subscribed = append([]string(nil), m.Subscribed...)
@@ -739,40 +742,6 @@ func (g *ConsumerGroup) SubscribesTo(topic string) bool {
 		}
 	}
 	return false
-}
-
-func keysSorted[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
-}
-
-func sortedUnique(s []string) []string {
-	out := append([]string{}, s...)
-	sort.Strings(out)
-	j := 0
-	for i, x := range out {
-		if i == 0 || x != out[j-1] {
-			out[j] = x
-			j++
-		}
-	}
-	return out[:j]
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // Has reports whether a holds the partition.
@@ -862,7 +831,7 @@ func (a Assignment) union(b Assignment) Assignment {
 // String renders a sorted, compact form for tests and logs: "a:0,1 b:2".
 func (a Assignment) String() string {
 	s := ""
-	for _, t := range keysSorted(a) {
+	for _, t := range slices.Sorted(maps.Keys(a)) {
 		if len(a[t]) == 0 {
 			continue
 		}

@@ -1,6 +1,10 @@
 package group
 
-import "sort"
+import (
+	"maps"
+	"slices"
+	"sort"
+)
 
 // AssignInput is what a server-side assignor sees.
 type AssignInput struct {
@@ -22,10 +26,10 @@ func AssignRange(in AssignInput) map[string]Assignment {
 	for id := range in.Members {
 		out[id] = Assignment{}
 	}
-	for _, t := range keysSorted(in.Topics) {
+	for _, t := range slices.Sorted(maps.Keys(in.Topics)) {
 		var subs []string
-		for _, id := range keysSorted(in.Members) {
-			if containsString(in.Members[id], t) {
+		for _, id := range slices.Sorted(maps.Keys(in.Members)) {
+			if _, ok := slices.BinarySearch(in.Members[id], t); ok {
 				subs = append(subs, id)
 			}
 		}
@@ -54,7 +58,7 @@ func AssignRange(in AssignInput) map[string]Assignment {
 // one where subscriptions allow), and a member keeps as much of its previous
 // target as balance permits.
 func AssignUniform(in AssignInput) map[string]Assignment {
-	ids := keysSorted(in.Members)
+	ids := slices.Sorted(maps.Keys(in.Members))
 	out := map[string]Assignment{}
 	count := map[string]int{}
 	for _, id := range ids {
@@ -65,12 +69,12 @@ func AssignUniform(in AssignInput) map[string]Assignment {
 		p int32
 	}
 	var all []tp
-	for _, t := range keysSorted(in.Topics) {
+	for _, t := range slices.Sorted(maps.Keys(in.Topics)) {
 		for p := int32(0); p < in.Topics[t]; p++ {
 			all = append(all, tp{t, p})
 		}
 	}
-	eligible := func(id, t string) bool { return containsString(in.Members[id], t) }
+	eligible := func(id, t string) bool { _, ok := slices.BinarySearch(in.Members[id], t); return ok }
 	active := 0
 	for _, id := range ids {
 		if len(in.Members[id]) > 0 {
@@ -94,7 +98,7 @@ func AssignUniform(in AssignInput) map[string]Assignment {
 	// 1. Stickiness: keep previous partitions up to the quota.
 	for _, id := range ids {
 		prev := in.Previous[id]
-		for _, t := range keysSorted(prev) {
+		for _, t := range slices.Sorted(maps.Keys(prev)) {
 			if !eligible(id, t) {
 				continue
 			}
@@ -133,7 +137,7 @@ func AssignUniform(in AssignInput) map[string]Assignment {
 		moved = false
 		sort.SliceStable(ids, func(i, j int) bool { return count[ids[i]] > count[ids[j]] })
 		for _, donor := range ids {
-			for _, recv := range reverse(ids) {
+			for _, recv := range slices.Backward(ids) {
 				if count[donor] <= count[recv]+1 {
 					break
 				}
@@ -154,18 +158,10 @@ func AssignUniform(in AssignInput) map[string]Assignment {
 	return out
 }
 
-func reverse(s []string) []string {
-	out := make([]string, len(s))
-	for i, x := range s {
-		out[len(s)-1-i] = x
-	}
-	return out
-}
-
 // movable finds the last partition (by topic, then partition) of a that ok
 // accepts.
 func movable(a Assignment, ok func(string) bool) (string, int32, bool) {
-	ts := keysSorted(a)
+	ts := slices.Sorted(maps.Keys(a))
 	for i := len(ts) - 1; i >= 0; i-- {
 		if ps := a[ts[i]]; len(ps) > 0 && ok(ts[i]) {
 			return ts[i], ps[len(ps)-1], true
@@ -185,9 +181,4 @@ func (a Assignment) remove(topic string, p int32) {
 			return
 		}
 	}
-}
-
-func containsString(s []string, x string) bool {
-	i := sort.SearchStrings(s, x)
-	return i < len(s) && s[i] == x
 }

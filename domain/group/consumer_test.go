@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -190,7 +192,7 @@ func (s *cgScript) run(cmd string) string {
 	case "state":
 		var b strings.Builder
 		b.WriteString(s.summary())
-		for _, id := range keysSorted(s.g.Members) {
+		for _, id := range slices.Sorted(maps.Keys(s.g.Members)) {
 			m := s.g.Members[id]
 			fmt.Fprintf(&b, " ; %s epoch=%d %s assigned=%s", id, m.Epoch, [...]string{"stable", "unrevoked", "unreleased"}[m.State], m.Assigned)
 			if len(m.Revoking) > 0 {
@@ -291,7 +293,7 @@ func TestAssignors(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			got := c.fn(c.in)
 			var parts []string
-			for _, id := range keysSorted(got) {
+			for _, id := range slices.Sorted(maps.Keys(got)) {
 				parts = append(parts, id+"="+got[id].String())
 			}
 			if s := strings.Join(parts, " "); s != c.want {

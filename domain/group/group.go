@@ -20,6 +20,8 @@ package group
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"time"
 )
@@ -543,7 +545,7 @@ func (g *Group) electJoinedLeader() bool {
 	if m, ok := g.Members[g.Leader]; ok && m.joinedGen {
 		return true
 	}
-	for _, id := range sortedIDs(g.Members) {
+	for _, id := range slices.Sorted(maps.Keys(g.Members)) {
 		if g.Members[id].joinedGen {
 			g.Leader = id
 			return true
@@ -567,16 +569,7 @@ func (g *Group) memberList() []*Member {
 }
 
 func (g *Group) firstMember() string {
-	return sortedIDs(g.Members)[0]
-}
-
-func sortedIDs(members map[string]*Member) []string {
-	ids := make([]string, 0, len(members))
-	for id := range members {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	return ids
+	return slices.Sorted(maps.Keys(g.Members))[0]
 }
 
 // selectProtocol picks the protocol every member supports that most members
@@ -632,21 +625,12 @@ func (g *Group) supports(protocolType string, protocols []Protocol) bool {
 	for _, p := range protocols {
 		all := true
 		for _, m := range g.Members {
-			if !hasProtocol(m.Protocols, p.Name) {
+			if !slices.ContainsFunc(m.Protocols, func(mp Protocol) bool { return mp.Name == p.Name }) {
 				all = false
 				break
 			}
 		}
 		if all {
-			return true
-		}
-	}
-	return false
-}
-
-func hasProtocol(ps []Protocol, name string) bool {
-	for _, p := range ps {
-		if p.Name == name {
 			return true
 		}
 	}

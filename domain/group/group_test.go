@@ -6,9 +6,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -301,14 +302,14 @@ func (h *script) outcome(result string, fx Effects) string {
 	}
 	if len(fx.Joins) > 0 {
 		var js []string
-		for _, id := range classicKeys(fx.Joins) {
+		for _, id := range slices.Sorted(maps.Keys(fx.Joins)) {
 			js = append(js, id+": "+joinText(fx.Joins[id]))
 		}
 		parts = append(parts, "joins{"+strings.Join(js, "; ")+"}")
 	}
 	if len(fx.Syncs) > 0 {
 		var ss []string
-		for _, id := range classicKeys(fx.Syncs) {
+		for _, id := range slices.Sorted(maps.Keys(fx.Syncs)) {
 			ss = append(ss, id+": "+syncText(fx.Syncs[id]))
 		}
 		parts = append(parts, "syncs{"+strings.Join(ss, "; ")+"}")
@@ -332,14 +333,14 @@ func (h *script) summary() string {
 	if g.Protocol != "" {
 		s += " proto=" + g.Protocol
 	}
-	return s + " members=[" + strings.Join(classicKeys(g.Members), " ") + "]"
+	return s + " members=[" + strings.Join(slices.Sorted(maps.Keys(g.Members)), " ") + "]"
 }
 
 // state prints every member in detail: instance, assignment, what it waits
 // for and when its session expires.
 func (h *script) state() string {
 	var ms []string
-	for _, id := range classicKeys(h.g.Members) {
+	for _, id := range slices.Sorted(maps.Keys(h.g.Members)) {
 		m := h.g.Members[id]
 		s := id
 		if m.InstanceID != "" {
@@ -358,7 +359,7 @@ func (h *script) state() string {
 		}
 		ms = append(ms, s)
 	}
-	for _, id := range classicKeys(h.g.pending) {
+	for _, id := range slices.Sorted(maps.Keys(h.g.pending)) {
 		ms = append(ms, id+" pending until "+h.g.pending[id].Sub(scriptStart).String())
 	}
 	if len(ms) == 0 {
@@ -442,13 +443,4 @@ func errText(err error) string {
 		}
 	}
 	return "error " + err.Error()
-}
-
-func classicKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }

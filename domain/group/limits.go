@@ -9,6 +9,14 @@ import (
 // offset.metadata.max.bytes.
 var ErrOffsetMetadataTooLarge = errors.New("offset metadata too large")
 
+// DefaultMaxSize bounds the members of one group, classic or consumer
+// (group.max.size, group.consumer.max.size). Kafka leaves group sizes
+// unbounded; a group is rewritten whole on every membership change and
+// assigned whole on every rebalance, so a bound keeps one client from making
+// those (and the group's memory) grow without end. 1000 members is far above
+// real groups, which rarely exceed their topics' partition counts.
+const DefaultMaxSize = 1000
+
 // DefaultOffsetMetadataMaxBytes is Kafka's offset.metadata.max.bytes.
 const DefaultOffsetMetadataMaxBytes = 4096
 

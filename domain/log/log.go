@@ -10,7 +10,10 @@ var (
 	ErrOffsetOutOfRange = errors.New("offset out of range")
 	// ErrUnknownPartition: the store has no such partition.
 	ErrUnknownPartition = errors.New("unknown partition")
-	// ErrCorrupt marks data that fails its checksum or structure on read.
+	// ErrCorrupt marks stored data (segments, indexes, WAL files, partition
+	// metadata, tiered objects) that fails its checksum or structure: the one
+	// corruption class, tested with IsCorruption. A batch a client sends
+	// with a wrong checksum is record.ErrChecksum instead.
 	ErrCorrupt = errors.New("log data is corrupt")
 	// ErrPoisoned: an earlier write or fsync failed; no write succeeds until reopened.
 	ErrPoisoned = errors.New("log is poisoned by an earlier write failure")
@@ -41,5 +44,20 @@ type Offsets struct {
 	MaxTimestampOffset int64
 }
 
-// IsCorruption reports whether err is a corruption error.
+// IsCorruption reports whether err is a corruption error: stored data that
+// fails its checksum or structure (it wraps ErrCorrupt). It is the one check
+// for corruption; a client's damaged batch (record.ErrChecksum) is not one.
 func IsCorruption(err error) bool { return errors.Is(err, ErrCorrupt) }
+
+// NewCorruption returns a new sentinel error with text msg that belongs to
+// the corruption class: IsCorruption reports true for it and for every error
+// wrapping it, and errors.Is still tells it from other reasons. Packages with
+// their own corruption reasons (a WAL record, a tiered object's index, a
+// metadata snapshot) declare them with it, so IsCorruption stays the one
+// check.
+func NewCorruption(msg string) error { return &corruption{msg} }
+
+type corruption struct{ msg string }
+
+func (e *corruption) Error() string { return e.msg }
+func (e *corruption) Unwrap() error { return ErrCorrupt }

@@ -7,7 +7,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 )
 
 // Remembered is how many recent batches per producer are kept for duplicate
@@ -134,11 +135,7 @@ const batchSize = 4 + 4 + 8 + 8
 
 // MarshalBinary encodes the state deterministically.
 func (s *State) MarshalBinary() ([]byte, error) {
-	ids := make([]int64, 0, len(s.entries))
-	for id := range s.entries {
-		ids = append(ids, id)
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	ids := slices.Sorted(maps.Keys(s.entries))
 	b := binary.BigEndian.AppendUint32(nil, uint32(len(ids)))
 	for _, id := range ids {
 		e := s.entries[id]

@@ -35,7 +35,12 @@ const LengthPrefix = 12
 
 // Errors owned by this package.
 var (
-	ErrCorrupt   = errors.New("record batch checksum mismatch")
+	// ErrChecksum: a batch's CRC does not match its bytes. From a client
+	// this is a batch damaged on the way (Kafka's CORRUPT_MESSAGE), not
+	// stored data gone bad: a log store that finds a stored batch failing
+	// its checksum reports log.ErrCorrupt, the one corruption class
+	// (log.IsCorruption), with this as its reason.
+	ErrChecksum  = errors.New("record batch checksum mismatch")
 	ErrMalformed = errors.New("malformed record batch")
 	ErrMagic     = errors.New("unsupported record batch magic")
 	// ErrInvalidRecord: a record the broker refuses by a topic's rules, such
@@ -163,7 +168,7 @@ func Verify(b []byte) error {
 		return fmt.Errorf("%w: batch says %d bytes, have %d", ErrMalformed, h.Size(), len(b))
 	}
 	if got := crc32.Checksum(b[21:], castagnoli); got != h.CRC {
-		return fmt.Errorf("%w: stored %08x, computed %08x", ErrCorrupt, h.CRC, got)
+		return fmt.Errorf("%w: stored %08x, computed %08x", ErrChecksum, h.CRC, got)
 	}
 	return nil
 }

@@ -51,7 +51,7 @@ func TestParseAndVerify(t *testing.T) {
 		t.Fatalf("after SetLogAppendTime: %+v", h)
 	}
 	b[len(b)-1] ^= 1
-	if err := Verify(b); !errors.Is(err, ErrCorrupt) {
+	if err := Verify(b); !errors.Is(err, ErrChecksum) {
 		t.Fatalf("flipped byte: %v", err)
 	}
 }

@@ -99,7 +99,7 @@ func TestCheckProducedBatches(t *testing.T) {
 		{"valid_idempotent", batch(3, 1000, 7, 0, records(3)), openRules, nil},
 		{"sarama_no_producer_id_sequence_zero", batch(3, 1000, -1, 0, records(3)), openRules, nil},
 		{"null_key_and_value", one(rec{}), openRules, nil},
-		{"flipped_byte", func() []byte { b := append([]byte{}, good...); b[len(b)-1] ^= 1; return b }(), openRules, ErrCorrupt},
+		{"flipped_byte", func() []byte { b := append([]byte{}, good...); b[len(b)-1] ^= 1; return b }(), openRules, ErrChecksum},
 		{"zero_records", edit(batch(1, 1000, -1, -1, nil), func(b []byte) { binary.BigEndian.PutUint32(b[57:], 0) }), openRules, ErrInvalidRecord},
 		{"negative_last_offset_delta", batch(0, 1000, -1, -1, nil), openRules, ErrMalformed},
 		{"negative_count", edit(good, func(b []byte) { binary.BigEndian.PutUint32(b[57:], 0x80000000) }), openRules, ErrMalformed},

@@ -3,6 +3,8 @@ package topic
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -175,14 +177,7 @@ func extensionKeys(prefix string) []string {
 }
 
 // Keys lists every known key, sorted.
-func Keys() []string {
-	keys := make([]string, 0, len(specs))
-	for k := range specs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func Keys() []string { return slices.Sorted(maps.Keys(specs)) }
 
 // Default returns the default value of a known key.
 func Default(key string) (string, bool) {
@@ -246,22 +241,13 @@ func ValidateConfig(key string, value *string) error {
 // ValidateConfigs checks a whole set of explicitly set configs.
 func ValidateConfigs(configs map[string]string) error {
 	var errs []error
-	for _, k := range sortedKeys(configs) {
+	for _, k := range slices.Sorted(maps.Keys(configs)) {
 		v := configs[k]
 		if err := ValidateConfig(k, &v); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // Value returns the effective value of key for t: set explicitly, else the default.

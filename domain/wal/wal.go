@@ -23,6 +23,8 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+
+	"github.com/chronik-stream/chronik/domain/log"
 )
 
 // FrameHeaderSize is the length + CRC prefix of every record.
@@ -42,10 +44,12 @@ const (
 const appendHeader = 1 + 16 + 4
 
 // Errors owned by this package. ErrTorn means the data ends inside a record
-// (a write cut short); ErrCorrupt means the bytes are all there but wrong.
+// (a write cut short); ErrCorrupt means the bytes are all there but wrong,
+// and is of the log's corruption class (log.IsCorruption). Recovery cuts
+// either at the end of the last WAL file (a write the crash interrupted).
 var (
 	ErrTorn    = errors.New("wal: torn record")
-	ErrCorrupt = errors.New("wal: corrupt record")
+	ErrCorrupt = log.NewCorruption("wal: corrupt record")
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)

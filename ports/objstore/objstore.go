@@ -118,8 +118,8 @@ type Bucket interface {
 }
 
 // ValidateKey returns nil for a valid key and an error wrapping ErrInvalidKey
-// that says what is wrong otherwise. Adapters call it first in every method
-// that takes a key.
+// that says what is wrong otherwise. Adapters call it, through CheckCall,
+// first in every method that takes a key.
 func ValidateKey(key string) error {
 	switch {
 	case key == "":

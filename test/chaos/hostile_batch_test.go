@@ -111,20 +111,17 @@ func produceRaw(addr, topic string, version int16, records []byte) (int16, strin
 	return p.ErrorCode, msg, nil
 }
 
-// appendVarint appends a zigzag varint.
-func appendVarint(b []byte, v int64) []byte { return binary.AppendVarint(b, v) }
-
 // recordHeader is a v2 record's fields before a value of n bytes (no key,
 // no headers follow the value but a zero header count).
 func recordHeader(offsetDelta int32, n int) []byte {
 	var body []byte
-	body = append(body, 0)       // attributes
-	body = appendVarint(body, 0) // timestamp delta
-	body = appendVarint(body, int64(offsetDelta))
-	body = appendVarint(body, -1) // null key
-	body = appendVarint(body, int64(n))
+	body = append(body, 0)              // attributes
+	body = binary.AppendVarint(body, 0) // timestamp delta
+	body = binary.AppendVarint(body, int64(offsetDelta))
+	body = binary.AppendVarint(body, -1) // null key
+	body = binary.AppendVarint(body, int64(n))
 	bodyLen := len(body) + n + 1 // + header count
-	return append(appendVarint(nil, int64(bodyLen)), body...)
+	return append(binary.AppendVarint(nil, int64(bodyLen)), body...)
 }
 
 // v2Batch frames compressed (or plain) record bytes as a batch of count

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -205,11 +206,7 @@ func describeChurn(t *testing.T, n *node, group string, partitions int32, surviv
 		}
 	}
 	sort.Strings(got)
-	var wantIDs []string
-	for id := range want {
-		wantIDs = append(wantIDs, id)
-	}
-	sort.Strings(wantIDs)
+	wantIDs := slices.Sorted(maps.Keys(want))
 	if !slices.Equal(got, wantIDs) {
 		return fmt.Sprintf("members %v, want the survivors %v", got, wantIDs)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -71,7 +72,7 @@ func testSaramaGroup(t *testing.T, strategy func() sarama.BalanceStrategy) {
 	if g := rec.waitSettled(t, "the static member c came back", parts, a, c2); g != gen2 {
 		t.Fatalf("the static member's return moved the group from generation %d to %d: a rebalance", gen2, g)
 	}
-	if got := rec.current(c2); !equalInt32s(got.partitions, cParts.partitions) || got.generation != gen2 {
+	if got := rec.current(c2); !slices.Equal(got.partitions, cParts.partitions) || got.generation != gen2 {
 		t.Fatalf("the returning static member got generation %d partitions %v, it had generation %d partitions %v",
 			got.generation, got.partitions, cParts.generation, cParts.partitions)
 	}
@@ -597,16 +598,4 @@ func describeGroup(t *testing.T, n *node, group string) groupDescription {
 type groupDescription struct {
 	State   string
 	Members int
-}
-
-func equalInt32s(a, b []int32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -211,8 +211,9 @@ func (s *Store) Partitions() map[topic.Partition]topic.ID {
 // been called by the time Append returns, and the batch is readable.
 //
 // An invalid batch is rejected, leaving the log unchanged, with an error
-// wrapping log.ErrCorrupt and the record package's reason (record.ErrCorrupt,
-// record.ErrMalformed or record.ErrMagic). Other errors wrap
+// wrapping the record package's reason (record.ErrChecksum,
+// record.ErrMalformed or record.ErrMagic): the client's batch is damaged,
+// not the log (it is not log.IsCorruption). Other errors wrap
 // log.ErrUnknownPartition or log.ErrClosed, or are ctx's error when ctx has
 // ended before the append.
 func (s *Store) Append(ctx context.Context, p topic.Partition, batch []byte) (int64, logstore.Durable, error) {
@@ -220,11 +221,11 @@ func (s *Store) Append(ctx context.Context, p topic.Partition, batch []byte) (in
 		return 0, nil, fmt.Errorf("memlog: append to %s: %w", p, err)
 	}
 	if err := record.Verify(batch); err != nil {
-		return 0, nil, fmt.Errorf("memlog: append to %s: rejected batch: %w: %w", p, log.ErrCorrupt, err)
+		return 0, nil, fmt.Errorf("memlog: append to %s: rejected batch: %w", p, err)
 	}
 	h, err := record.ParseHeader(batch)
 	if err != nil { // unreachable: Verify parsed it already
-		return 0, nil, fmt.Errorf("memlog: append to %s: rejected batch: %w: %w", p, log.ErrCorrupt, err)
+		return 0, nil, fmt.Errorf("memlog: append to %s: rejected batch: %w", p, err)
 	}
 	part, err := s.lock("append to", p)
 	if err != nil {

@@ -338,7 +338,7 @@ func scanBatches(r io.ReaderAt, size, base int64, verify bool, fn func(pos int64
 				}
 			}
 			if crc != h.CRC {
-				res.bad = fmt.Errorf("batch at %d: %w: stored %08x, computed %08x", pos, record.ErrCorrupt, h.CRC, crc)
+				res.bad = fmt.Errorf("batch at %d: %w: stored %08x, computed %08x", pos, record.ErrChecksum, h.CRC, crc)
 				break
 			}
 		} else if _, err := br.Discard(int(n)); err != nil {

@@ -83,7 +83,7 @@ func TestAppendRejects(t *testing.T) {
 		want  error
 	}{
 		{name: "too_large", tp: tp0, batch: makeBatch(t, 1, 1, 1, 1001), want: log.ErrTooLarge},
-		{name: "bad_crc", tp: tp0, batch: badCRC, want: record.ErrCorrupt},
+		{name: "bad_crc", tp: tp0, batch: badCRC, want: record.ErrChecksum},
 		{name: "size_mismatch", tp: tp0, batch: short, want: record.ErrMalformed},
 		{name: "garbage", tp: tp0, batch: []byte("hello"), want: record.ErrMalformed},
 		{name: "unknown_partition", tp: tp1, batch: makeBatch(t, 1, 1, 1, 100), want: log.ErrUnknownPartition},

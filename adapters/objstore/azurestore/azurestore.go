@@ -276,19 +276,7 @@ func (s *Store) createContainer(ctx context.Context) error {
 // check returns the first reason op on key must not run: closed, an invalid
 // key, or a done context.
 func (s *Store) check(ctx context.Context, op, key string) error {
-	if s.closed.Load() {
-		return fmt.Errorf("azurestore: %s %q: %w", op, key, objstore.ErrClosed)
-	}
-	if err := objstore.ValidateKey(key); err != nil {
-		return fmt.Errorf("azurestore: %s: %w", op, err)
-	}
-	if err := checkName(s.prefix, key); err != nil {
-		return fmt.Errorf("azurestore: %s: %w", op, err)
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("azurestore: %s %q: %w", op, key, err)
-	}
-	return nil
+	return objstore.CheckCall(ctx, "azurestore", op, key, s.closed.Load(), s.keyLimits)
 }
 
 // escapeName returns the blob name of a full key (Prefix included). Azure
@@ -346,6 +334,9 @@ func unescapeName(name string) (key string, ok bool) {
 }
 
 // checkName applies Azure's hard limits on blob names to the blob name of
+// keyLimits applies the backend's limits to key under the store's prefix.
+func (s *Store) keyLimits(key string) error { return checkName(s.prefix, key) }
+
 // prefix+key.
 func checkName(prefix, key string) error {
 	name := escapeName(prefix + key)
@@ -595,15 +586,10 @@ func (s *Store) GetRange(ctx context.Context, key string, offset, length int64) 
 // token is Azure's NextMarker, passed back as the marker: opaque, and valid
 // for the same prefix only, as the port allows.
 func (s *Store) List(ctx context.Context, prefix, pageToken string, pageSize int) ([]objstore.ObjectInfo, string, error) {
-	if s.closed.Load() {
-		return nil, "", fmt.Errorf("azurestore: list %q: %w", prefix, objstore.ErrClosed)
+	if err := objstore.CheckList(ctx, "azurestore", prefix, s.closed.Load()); err != nil {
+		return nil, "", err
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, "", fmt.Errorf("azurestore: list %q: %w", prefix, err)
-	}
-	if pageSize <= 0 {
-		pageSize = objstore.DefaultPageSize
-	}
+	pageSize = objstore.PageSize(pageSize)
 	full := s.prefix + prefix
 	opts := &container.ListBlobsFlatOptions{
 		Prefix:     to.Ptr(escapeName(full)),

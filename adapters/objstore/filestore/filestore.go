@@ -157,16 +157,7 @@ func (s *Store) objectPath(key string) (path, dir string) {
 // check returns the first reason op on key must not run: closed, an invalid
 // key, or a done context.
 func (s *Store) check(ctx context.Context, op, key string) error {
-	if s.closed.Load() {
-		return fmt.Errorf("filestore: %s %q: %w", op, key, objstore.ErrClosed)
-	}
-	if err := objstore.ValidateKey(key); err != nil {
-		return fmt.Errorf("filestore: %s: %w", op, err)
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("filestore: %s %q: %w", op, key, err)
-	}
-	return nil
+	return objstore.CheckCall(ctx, "filestore", op, key, s.closed.Load(), nil)
 }
 
 // wrap translates an operating-system error to the port's sentinels, once.
@@ -368,15 +359,10 @@ func (s *Store) GetRange(ctx context.Context, key string, offset, length int64) 
 // List returns one page of the objects whose keys start with prefix; the
 // page token is the last key of the previous page.
 func (s *Store) List(ctx context.Context, prefix, pageToken string, pageSize int) ([]objstore.ObjectInfo, string, error) {
-	if s.closed.Load() {
-		return nil, "", fmt.Errorf("filestore: list %q: %w", prefix, objstore.ErrClosed)
+	if err := objstore.CheckList(ctx, "filestore", prefix, s.closed.Load()); err != nil {
+		return nil, "", err
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, "", fmt.Errorf("filestore: list %q: %w", prefix, err)
-	}
-	if pageSize <= 0 {
-		pageSize = objstore.DefaultPageSize
-	}
+	pageSize = objstore.PageSize(pageSize)
 	// Start at the directory of the prefix's complete segments.
 	dir, keyPrefix := s.root, ""
 	if i := strings.LastIndexByte(prefix, '/'); i >= 0 {

@@ -140,20 +140,11 @@ func Provide(cfg Config) (*Store, func(), error) {
 // check returns the first reason op on key must not run: closed, an invalid
 // key, or a done context.
 func (s *Store) check(ctx context.Context, op, key string) error {
-	if s.closed.Load() {
-		return fmt.Errorf("gcsstore: %s %q: %w", op, key, objstore.ErrClosed)
-	}
-	if err := objstore.ValidateKey(key); err != nil {
-		return fmt.Errorf("gcsstore: %s: %w", op, err)
-	}
-	if err := checkName(s.prefix, key); err != nil {
-		return fmt.Errorf("gcsstore: %s: %w", op, err)
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("gcsstore: %s %q: %w", op, key, err)
-	}
-	return nil
+	return objstore.CheckCall(ctx, "gcsstore", op, key, s.closed.Load(), s.keyLimits)
 }
+
+// keyLimits applies the backend's limits to key under the store's prefix.
+func (s *Store) keyLimits(key string) error { return checkName(s.prefix, key) }
 
 // checkName applies GCS's object naming rules to prefix+key.
 func checkName(prefix, key string) error {
@@ -343,15 +334,10 @@ func (s *Store) GetRange(ctx context.Context, key string, offset, length int64) 
 // pageToken. The token is the last key of the previous page (without
 // Prefix); it is sent as the inclusive StartOffset and that name skipped.
 func (s *Store) List(ctx context.Context, prefix, pageToken string, pageSize int) ([]objstore.ObjectInfo, string, error) {
-	if s.closed.Load() {
-		return nil, "", fmt.Errorf("gcsstore: list %q: %w", prefix, objstore.ErrClosed)
+	if err := objstore.CheckList(ctx, "gcsstore", prefix, s.closed.Load()); err != nil {
+		return nil, "", err
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, "", fmt.Errorf("gcsstore: list %q: %w", prefix, err)
-	}
-	if pageSize <= 0 {
-		pageSize = objstore.DefaultPageSize
-	}
+	pageSize = objstore.PageSize(pageSize)
 	q := &storage.Query{Prefix: s.prefix + prefix}
 	after := ""
 	if pageToken != "" {

@@ -33,16 +33,7 @@ func New() *Store { return &Store{objects: make(map[string][]byte)} }
 // check returns the first reason op on key must not run: closed, an invalid
 // key, or a done context.
 func (s *Store) check(ctx context.Context, op, key string) error {
-	if s.closed {
-		return fmt.Errorf("memstore: %s %q: %w", op, key, objstore.ErrClosed)
-	}
-	if err := objstore.ValidateKey(key); err != nil {
-		return fmt.Errorf("memstore: %s: %w", op, err)
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("memstore: %s %q: %w", op, key, err)
-	}
-	return nil
+	return objstore.CheckCall(ctx, "memstore", op, key, s.closed, nil)
 }
 
 // Put stores a copy of data under key.
@@ -98,17 +89,11 @@ func (s *Store) GetRange(ctx context.Context, key string, offset, length int64) 
 // List returns one page of the objects whose keys start with prefix; the
 // page token is the last key of the previous page.
 func (s *Store) List(ctx context.Context, prefix, pageToken string, pageSize int) ([]objstore.ObjectInfo, string, error) {
-	if pageSize <= 0 {
-		pageSize = objstore.DefaultPageSize
-	}
+	pageSize = objstore.PageSize(pageSize)
 	s.mu.RLock()
-	if s.closed {
+	if err := objstore.CheckList(ctx, "memstore", prefix, s.closed); err != nil {
 		s.mu.RUnlock()
-		return nil, "", fmt.Errorf("memstore: list %q: %w", prefix, objstore.ErrClosed)
-	}
-	if err := ctx.Err(); err != nil {
-		s.mu.RUnlock()
-		return nil, "", fmt.Errorf("memstore: list %q: %w", prefix, err)
+		return nil, "", err
 	}
 	var all []objstore.ObjectInfo
 	for k, v := range s.objects {

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"strconv"
 	"sync/atomic"
-	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -164,21 +163,15 @@ func Provide(cfg Config) (*Store, func(), error) {
 // check returns the first reason op on key must not run: closed, an invalid
 // key, or a done context.
 func (s *Store) check(ctx context.Context, op, key string) error {
-	if s.closed.Load() {
-		return fmt.Errorf("s3store: %s %q: %w", op, key, objstore.ErrClosed)
-	}
-	if err := objstore.ValidateKey(key); err != nil {
-		return fmt.Errorf("s3store: %s: %w", op, err)
-	}
-	if !utf8.ValidString(key) {
-		return fmt.Errorf("s3store: %s: %w: key %q is not valid UTF-8, which S3 object keys must be", op, objstore.ErrInvalidKey, key)
-	}
+	return objstore.CheckCall(ctx, "s3store", op, key, s.closed.Load(), s.keyLimits)
+}
+
+// keyLimits applies S3's key length limit to key under the store's prefix.
+// (UTF-8, S3's other rule, is one of the port's.)
+func (s *Store) keyLimits(key string) error {
 	if n := len(s.prefix) + len(key); n > maxKeyLen {
-		return fmt.Errorf("s3store: %s: %w: key %q is %d bytes with the prefix %q; S3 allows at most %d",
-			op, objstore.ErrInvalidKey, key, n, s.prefix, maxKeyLen)
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("s3store: %s %q: %w", op, key, err)
+		return fmt.Errorf("%w: key %q is %d bytes with the prefix %q; S3 allows at most %d",
+			objstore.ErrInvalidKey, key, n, s.prefix, maxKeyLen)
 	}
 	return nil
 }
@@ -340,15 +333,10 @@ func (s *Store) GetRange(ctx context.Context, key string, offset, length int64) 
 // encoded, so that control characters survive XML, and decoded when the
 // service honours the request.
 func (s *Store) List(ctx context.Context, prefix, pageToken string, pageSize int) ([]objstore.ObjectInfo, string, error) {
-	if s.closed.Load() {
-		return nil, "", fmt.Errorf("s3store: list %q: %w", prefix, objstore.ErrClosed)
+	if err := objstore.CheckList(ctx, "s3store", prefix, s.closed.Load()); err != nil {
+		return nil, "", err
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, "", fmt.Errorf("s3store: list %q: %w", prefix, err)
-	}
-	if pageSize <= 0 {
-		pageSize = objstore.DefaultPageSize
-	}
+	pageSize = objstore.PageSize(pageSize)
 	in := &s3.ListObjectsV2Input{
 		Bucket:       aws.String(s.bucket),
 		Prefix:       aws.String(s.prefix + prefix),

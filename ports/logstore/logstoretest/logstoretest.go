@@ -12,10 +12,10 @@
 // The suite is black-box: it sees only the port. Beyond the port's doc
 // comments it pins down these behaviours:
 //   - Append rejects a batch that is not exactly one well-formed v2 batch
-//     with a correct CRC-32C, with an error wrapping log.ErrCorrupt,
-//     record.ErrCorrupt, record.ErrMalformed or record.ErrMagic (a checksum
-//     mismatch wraps log.ErrCorrupt or record.ErrCorrupt), and leaves the
-//     log unchanged;
+//     with a correct CRC-32C, with an error wrapping record.ErrChecksum (a
+//     checksum mismatch), record.ErrMalformed or record.ErrMagic and not
+//     log.IsCorruption (the client's batch is damaged, not the log), and
+//     leaves the log unchanged;
 //   - a stored batch reads back byte for byte as appended except for the base
 //     offset (and the partition leader epoch, which the suite ignores);
 //   - with enough maxBytes, Read returns every batch up to the high watermark
@@ -982,14 +982,16 @@ func testAppendRejectsInvalid(t *testing.T, s logstore.Store) {
 			if err == nil && d != nil {
 				err = d.Wait(testContext(t)) // a store may only notice later; it must still fail
 			}
-			isChecksum := errors.Is(err, log.ErrCorrupt) || errors.Is(err, record.ErrCorrupt)
+			isChecksum := errors.Is(err, record.ErrChecksum)
 			switch {
 			case err == nil:
 				t.Fatal("Append accepted an invalid batch")
+			case log.IsCorruption(err):
+				t.Fatalf("Append: %v; a client's invalid batch is not stored-data corruption (log.IsCorruption)", err)
 			case tc.checksum && !isChecksum:
-				t.Fatalf("Append: %v; want an error wrapping log.ErrCorrupt or record.ErrCorrupt", err)
+				t.Fatalf("Append: %v; want an error wrapping record.ErrChecksum", err)
 			case !isChecksum && !errors.Is(err, record.ErrMalformed) && !errors.Is(err, record.ErrMagic):
-				t.Fatalf("Append: %v; want an error wrapping log.ErrCorrupt, record.ErrCorrupt, record.ErrMalformed or record.ErrMagic", err)
+				t.Fatalf("Append: %v; want an error wrapping record.ErrChecksum, record.ErrMalformed or record.ErrMagic", err)
 			}
 			if got := mustOffsets(t, s, p); got != wantOffsets {
 				t.Fatalf("a rejected Append changed Offsets to %+v, want %+v", got, wantOffsets)

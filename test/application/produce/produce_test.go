@@ -148,7 +148,7 @@ func TestSizeAndTimestampRules(t *testing.T) {
 	}
 	corrupt := logstoretest.MakeBatch(1, 1, -1, -1, -1)
 	corrupt[len(corrupt)-1] ^= 1
-	if _, err := e.svc.Append(ctx, lat, 0, corrupt); !errors.Is(err, record.ErrCorrupt) {
+	if _, err := e.svc.Append(ctx, lat, 0, corrupt); !errors.Is(err, record.ErrChecksum) {
 		t.Fatalf("corrupt batch on a LogAppendTime topic must be refused before re-stamping: %v", err)
 	}
 }
