@@ -245,39 +245,8 @@ func tinyRecords(t *testing.T, count int) []byte {
 // without the bounds cannot take the machine down; it reports the peak.
 func guardRSS(t *testing.T, s *server) (stop func() (peak int64, killed bool)) {
 	t.Helper()
-	var (
-		mu     sync.Mutex
-		peak   int64
-		killed bool
-	)
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		tick := time.NewTicker(10 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-			}
-			rss := procRSS(s.cmd.Process.Pid)
-			mu.Lock()
-			peak = max(peak, rss)
-			if rss > rssKill && !killed {
-				killed = true
-				_ = s.cmd.Process.Kill()
-			}
-			mu.Unlock()
-		}
-	})
-	return func() (int64, bool) {
-		close(done)
-		wg.Wait()
-		mu.Lock()
-		defer mu.Unlock()
-		return peak, killed
-	}
+	peakOf, killed := s.watchAndKill(rssKill)
+	return func() (int64, bool) { return peakOf(), killed() }
 }
 
 func TestHostileCompressionBombs(t *testing.T) {

@@ -42,7 +42,7 @@ func TestHostilePipelinedFetches(t *testing.T) {
 	defer cancel()
 	produceIncompressible(ctx, t, s.addr(), "big", records, valueSize)
 
-	peakOf, killed := watchAndKill(s, kill)
+	peakOf, killed := s.watchAndKill(kill)
 
 	// A consumer during the attack.
 	consumed := make(chan error, 1)
@@ -181,43 +181,4 @@ func readFetch(c net.Conn, d time.Duration) (throttle int32, size int64, err err
 	throttle = int32(binary.BigEndian.Uint32(head[8:12]))
 	_, err = io.CopyN(io.Discard, c, size-8)
 	return throttle, size, err
-}
-
-// watchAndKill samples the node's RSS every 10 ms and kills it past kill;
-// peakOf stops the watch and reports the peak.
-func watchAndKill(s *server, kill int64) (peakOf func() int64, killed func() bool) {
-	var (
-		mu   sync.Mutex
-		once sync.Once
-		peak int64
-		k    bool
-		wg   sync.WaitGroup
-	)
-	done := make(chan struct{})
-	wg.Go(func() {
-		tick := time.NewTicker(10 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-			}
-			rss := procRSS(s.cmd.Process.Pid)
-			mu.Lock()
-			peak = max(peak, rss)
-			if rss > kill && !k {
-				k = true
-				_ = s.cmd.Process.Kill()
-			}
-			mu.Unlock()
-		}
-	})
-	return func() int64 {
-		once.Do(func() { close(done) })
-		wg.Wait()
-		mu.Lock()
-		defer mu.Unlock()
-		return peak
-	}, func() bool { mu.Lock(); defer mu.Unlock(); return k }
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -113,4 +114,43 @@ func TestHostileHarness(t *testing.T) {
 	}
 	t.Logf("idle node peak RSS %d MiB", peak>>20)
 	s.stop()
+}
+
+// watchAndKill samples the node's RSS every 10 ms and kills it past kill;
+// peakOf stops the watch and reports the peak.
+func (s *server) watchAndKill(kill int64) (peakOf func() int64, killed func() bool) {
+	var (
+		mu   sync.Mutex
+		once sync.Once
+		peak int64
+		k    bool
+		wg   sync.WaitGroup
+	)
+	done := make(chan struct{})
+	wg.Go(func() {
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			rss := procRSS(s.cmd.Process.Pid)
+			mu.Lock()
+			peak = max(peak, rss)
+			if rss > kill && !k {
+				k = true
+				_ = s.cmd.Process.Kill()
+			}
+			mu.Unlock()
+		}
+	})
+	return func() int64 {
+		once.Do(func() { close(done) })
+		wg.Wait()
+		mu.Lock()
+		defer mu.Unlock()
+		return peak
+	}, func() bool { mu.Lock(); defer mu.Unlock(); return k }
 }
