@@ -77,16 +77,17 @@ func handleFetch(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 			// Records are nullable on the wire, but librdkafka rejects a null
 			// (-1) record set: an empty partition answers zero bytes, as Kafka does.
 			op.RecordBatches = []byte{}
+			p, perr := t.Partition(rp.Partition)
 			switch {
 			case !known:
 				op.ErrorCode = missing
-			case rp.Partition < 0 || rp.Partition >= t.Partitions:
-				op.ErrorCode = kerr.UnknownTopicOrPartition.Code
+			case perr != nil:
+				op.ErrorCode = errorCode(perr)
 			case req.Version >= 9 && rp.CurrentLeaderEpoch > 0:
 				op.ErrorCode = kerr.UnknownLeaderEpoch.Code
 			default:
 				freq.Parts = append(freq.Parts, fetch.Partition{
-					Partition: topic.Partition{Topic: t.Name, Index: rp.Partition},
+					Partition: p,
 					Offset:    rp.FetchOffset,
 					MaxBytes:  int(rp.PartitionMaxBytes),
 				})

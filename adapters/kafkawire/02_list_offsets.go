@@ -32,13 +32,15 @@ func handleListOffsets(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 		for _, rp := range rt.Partitions {
 			op := kmsg.NewListOffsetsResponseTopicPartition()
 			op.Partition = rp.Partition
+			p, perr := t.Partition(rp.Partition)
 			switch {
-			case !known || rp.Partition < 0 || rp.Partition >= t.Partitions:
+			case !known:
 				op.ErrorCode = kerr.UnknownTopicOrPartition.Code
+			case perr != nil:
+				op.ErrorCode = errorCode(perr)
 			case req.Version >= 4 && rp.CurrentLeaderEpoch > 0:
 				op.ErrorCode = kerr.UnknownLeaderEpoch.Code
 			default:
-				p := topic.Partition{Topic: t.Name, Index: rp.Partition}
 				offset, ts, err := svc.Fetch.ListOffset(r.ctx, p, rp.Timestamp)
 				if err == nil && rp.Timestamp >= 0 && offset >= 0 {
 					offset, ts = firstRecordAt(r, p, offset, ts, rp.Timestamp)

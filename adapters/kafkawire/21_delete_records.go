@@ -8,8 +8,6 @@ package kafkawire
 import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
-
-	"github.com/chronik-stream/chronik/domain/topic"
 )
 
 func init() { register(21, 0, 2, handleDeleteRecords) }
@@ -26,10 +24,14 @@ func handleDeleteRecords(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 			op := kmsg.NewDeleteRecordsResponseTopicPartition()
 			op.Partition = rp.Partition
 			op.LowWatermark = -1
-			if !known || rp.Partition < 0 || rp.Partition >= t.Partitions {
+			p, perr := t.Partition(rp.Partition)
+			switch {
+			case !known:
 				op.ErrorCode = kerr.UnknownTopicOrPartition.Code
-			} else {
-				lw, err := svc.Fetch.DeleteRecords(r.ctx, topic.Partition{Topic: t.Name, Index: rp.Partition}, rp.Offset)
+			case perr != nil:
+				op.ErrorCode = errorCode(perr)
+			default:
+				lw, err := svc.Fetch.DeleteRecords(r.ctx, p, rp.Offset)
 				op.LowWatermark, op.ErrorCode = lw, errorCode(err)
 			}
 			out.Partitions = append(out.Partitions, op)

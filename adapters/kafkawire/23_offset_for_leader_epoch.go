@@ -9,8 +9,6 @@ package kafkawire
 import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
-
-	"github.com/chronik-stream/chronik/domain/topic"
 )
 
 func init() { register(23, 0, 4, handleOffsetForLeaderEpoch) }
@@ -27,13 +25,16 @@ func handleOffsetForLeaderEpoch(r *request, kreq kmsg.Request) (kmsg.Response, e
 			op := kmsg.NewOffsetForLeaderEpochResponseTopicPartition()
 			op.Partition = rp.Partition
 			op.LeaderEpoch, op.EndOffset = -1, -1
+			p, perr := t.Partition(rp.Partition)
 			switch {
-			case !known || rp.Partition < 0 || rp.Partition >= t.Partitions:
+			case !known:
 				op.ErrorCode = kerr.UnknownTopicOrPartition.Code
+			case perr != nil:
+				op.ErrorCode = errorCode(perr)
 			case req.Version >= 2 && rp.CurrentLeaderEpoch > 0:
 				op.ErrorCode = kerr.UnknownLeaderEpoch.Code
 			case rp.LeaderEpoch == 0:
-				o, err := svc.Fetch.Offsets(topic.Partition{Topic: t.Name, Index: rp.Partition})
+				o, err := svc.Fetch.Offsets(p)
 				op.ErrorCode = errorCode(err)
 				op.LeaderEpoch, op.EndOffset = 0, o.HighWatermark
 			}

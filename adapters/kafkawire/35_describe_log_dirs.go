@@ -31,16 +31,17 @@ func handleDescribeLogDirs(r *request, kreq kmsg.Request) (kmsg.Response, error)
 	describe := func(t topic.Topic, parts []int32) {
 		dt := kmsg.NewDescribeLogDirsResponseDirTopic()
 		dt.Topic = t.Name
-		for _, p := range parts {
-			if p < 0 || p >= t.Partitions {
+		for _, index := range parts {
+			p, err := t.Partition(index)
+			if err != nil {
 				continue
 			}
-			size, err := svc.Fetch.Size(topic.Partition{Topic: t.Name, Index: p})
+			size, err := svc.Fetch.Size(p)
 			if err != nil {
 				continue
 			}
 			dp := kmsg.NewDescribeLogDirsResponseDirTopicPartition()
-			dp.Partition, dp.Size = p, size
+			dp.Partition, dp.Size = index, size
 			dt.Partitions = append(dt.Partitions, dp)
 		}
 		dir.Topics = append(dir.Topics, dt)

@@ -454,7 +454,11 @@ func (s *Service) CommitOffsets(ctx context.Context, groupID, memberID, instance
 // exists reports whether the partition exists.
 func (s *Service) exists(p topic.Partition) bool {
 	t, ok := s.topics.Get(p.Topic)
-	return ok && p.Index >= 0 && p.Index < t.Partitions
+	if !ok {
+		return false
+	}
+	_, err := t.Partition(p.Index)
+	return err == nil
 }
 
 // FetchOffsets returns committed offsets: of the given partitions, or all

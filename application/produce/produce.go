@@ -74,8 +74,9 @@ type Result struct {
 // Append appends one v2 record batch to partition index of t. It takes
 // ownership of batch.
 func (s *Service) Append(ctx context.Context, t topic.Topic, index int32, batch []byte) (Result, error) {
-	if index < 0 || index >= t.Partitions {
-		return Result{}, fmt.Errorf("%w: %s partition %d (topic has %d partitions)", topic.ErrUnknownPartition, t.Name, index, t.Partitions)
+	p, err := t.Partition(index)
+	if err != nil {
+		return Result{}, err
 	}
 	if limit := t.Int64(topic.MaxMessageBytes); int64(len(batch)) > limit {
 		return Result{}, fmt.Errorf("%w: %d bytes, %s max.message.bytes is %d", log.ErrTooLarge, len(batch), t.Name, limit)
@@ -96,7 +97,6 @@ func (s *Service) Append(ctx context.Context, t topic.Topic, index int32, batch 
 		res.LogAppendTime = s.clock.Now().UnixMilli()
 		record.SetLogAppendTime(batch, res.LogAppendTime)
 	}
-	p := topic.Partition{Topic: t.Name, Index: index}
 	if h.Idempotent() && !h.Control() {
 		res.BaseOffset, res.Durable, err = s.appendIdempotent(ctx, t.ID, p, h, batch)
 	} else {

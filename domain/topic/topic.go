@@ -59,6 +59,30 @@ type Partition struct {
 
 func (p Partition) String() string { return fmt.Sprintf("%s-%d", p.Topic, p.Index) }
 
+// Partition returns partition index of t, or an error wrapping
+// ErrUnknownPartition that names the topic and its partition count when
+// index is out of range. It is the one partition range check: callers map
+// the error to their protocol's code.
+func (t Topic) Partition(index int32) (Partition, error) {
+	if index < 0 || index >= t.Partitions {
+		return Partition{}, &unknownPartitionError{topic: t.Name, index: index, count: t.Partitions}
+	}
+	return Partition{Topic: t.Name, Index: index}, nil
+}
+
+// unknownPartitionError is ErrUnknownPartition with the details a user
+// needs, in the message a client shows.
+type unknownPartitionError struct {
+	topic        string
+	index, count int32
+}
+
+func (e *unknownPartitionError) Error() string {
+	return fmt.Sprintf("topic %q: partition %d does not exist (topic has %d partitions)", e.topic, e.index, e.count)
+}
+
+func (e *unknownPartitionError) Unwrap() error { return ErrUnknownPartition }
+
 // ValidateName applies Kafka's rules for topic names.
 func ValidateName(name string) error {
 	switch {

@@ -108,3 +108,33 @@ func TestEveryConfigIsDocumented(t *testing.T) {
 		}
 	}
 }
+
+func TestPartition(t *testing.T) {
+	orders := Topic{Name: "orders", Partitions: 3}
+	cases := []struct {
+		name  string
+		index int32
+		ok    bool
+	}{
+		{"first", 0, true}, {"last", 2, true},
+		{"negative", -1, false}, {"one_past_the_end", 3, false}, {"far_past_the_end", 7, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := orders.Partition(c.index)
+			if c.ok {
+				if err != nil || p != (Partition{Topic: "orders", Index: c.index}) {
+					t.Fatalf("Partition(%d) = %v, %v", c.index, p, err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrUnknownPartition) {
+				t.Fatalf("Partition(%d) error = %v, want ErrUnknownPartition", c.index, err)
+			}
+		})
+	}
+	_, err := orders.Partition(7)
+	if want := `topic "orders": partition 7 does not exist (topic has 3 partitions)`; err.Error() != want {
+		t.Fatalf("message %q, want %q", err.Error(), want)
+	}
+}
