@@ -177,7 +177,7 @@ func provideProduce(logs logStore, meta metastoreStore, clk clock.Clock, logger 
 	return produce.New(logs, meta, clk, logger.With("component", "produce"))
 }
 
-func provideFetch(logs logStore) *fetch.Service { return fetch.New(logs) }
+func provideFetch(logs logStore, tiers fetch.Tiers) *fetch.Service { return fetch.New(logs, tiers) }
 
 func groupsConfig(c Config) groups.Config {
 	return groups.Config{

@@ -6,6 +6,7 @@ import (
 	"github.com/chronik-stream/chronik/adapters/kafkawire"
 	"github.com/chronik-stream/chronik/adapters/logstore/segmentlog"
 	"github.com/chronik-stream/chronik/adapters/metastore/pebblemeta"
+	"github.com/chronik-stream/chronik/application/fetch"
 	"github.com/chronik-stream/chronik/application/groups"
 	"github.com/chronik-stream/chronik/application/tiering"
 	"github.com/chronik-stream/chronik/application/topics"
@@ -26,6 +27,7 @@ var storageSet = wire.NewSet(
 	metaConfig, pebblemeta.Provide, provideTrackedMeta, wire.Bind(new(metastore.Store), new(*tiering.TrackedMeta)),
 	logConfig, segmentlog.Provide,
 	provideBucket, provideRestore, tieringConfig, provideTiering, wire.Bind(new(logstore.Store), new(*tiering.Store)),
+	wire.Bind(new(fetch.Tiers), new(*tiering.Store)),
 )
 
 // applicationSet is the use cases, with what each needs of another.

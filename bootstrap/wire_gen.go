@@ -63,7 +63,7 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, func(
 		return nil, nil, err
 	}
 	produceService := provideProduce(tieringStore, trackedMeta, clock, logger)
-	fetchService := provideFetch(tieringStore)
+	fetchService := provideFetch(tieringStore, tieringStore)
 	config4 := groupsConfig(cfg)
 	groupsService, err := provideGroups(ctx, config4, service, trackedMeta, tieringStore, clock, logger)
 	if err != nil {

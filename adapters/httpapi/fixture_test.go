@@ -77,7 +77,7 @@ func newFixture(t *testing.T, configure func(*httpapi.Config, *httpapi.Services)
 		Node: httpapi.NodeInfo{ID: 7, Version: "1.2.3", DataDir: "/var/lib/chronik", Advertised: "broker:9092",
 			KafkaAddr: func() string { return "127.0.0.1:9092" }},
 	}
-	svc := httpapi.Services{Topics: tp, Fetch: fetch.New(tier), Groups: gs, Tiering: tier, Registry: reg,
+	svc := httpapi.Services{Topics: tp, Fetch: fetch.New(tier, tier), Groups: gs, Tiering: tier, Registry: reg,
 		Metrics: promhttp.HandlerFor(prom, promhttp.HandlerOpts{})}
 	if configure != nil {
 		configure(&cfg, &svc)

@@ -193,7 +193,7 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		{"cert_without_key", httpapi.Config{AdminKey: testKey, AdminTLSCert: "c.pem"}, svc},
 		{"no_services", httpapi.Config{AdminKey: testKey}, svc},
 		{"missing_cert_files", httpapi.Config{AdminKey: testKey, AdminTLSCert: "/nonexistent/c.pem", AdminTLSKey: "/nonexistent/k.pem"}, httpapi.Services{
-			Topics: f.topics, Fetch: fetch.New(f.logs), Groups: f.groups, Registry: f.registry}},
+			Topics: f.topics, Fetch: fetch.New(f.logs, f.logs), Groups: f.groups, Registry: f.registry}},
 	} {
 		if _, err := httpapi.New(tc.cfg, tc.svc, quiet()); err == nil {
 			t.Errorf("%s: accepted", tc.name)

@@ -42,7 +42,7 @@ func testServerWith(t testing.TB, cfg Config, logger *slog.Logger) *Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(gs.Close)
-	svc := Services{Topics: ts, Produce: produce.New(logs, meta, clock.System{}, logger), Fetch: fetch.New(logs), Groups: gs}
+	svc := Services{Topics: ts, Produce: produce.New(logs, meta, clock.System{}, logger), Fetch: fetch.New(logs, nil), Groups: gs}
 	return New(cfg, svc, logger)
 }
 

@@ -13,11 +13,28 @@ import (
 
 // Service reads partitions. Safe for concurrent use.
 type Service struct {
-	logs logstore.Store
+	logs  logstore.Store
+	tiers Tiers // nil when logs has no object-store tier
 }
 
-// New builds the service.
-func New(logs logstore.Store) *Service { return &Service{logs: logs} }
+// Tiers is what fetch needs of a log store with an object-store tier
+// (application/tiering.Store) to answer ListOffsets' EarliestLocal and
+// LatestTiered. It is optional: without it EarliestLocal is the log start
+// and LatestTiered is -1, as for a topic with nothing tiered.
+//
+// Implementations must be safe for concurrent use and describe the same
+// partitions as the Store passed with them to New.
+type Tiers interface {
+	// LocalOffsets are p's watermarks on local disk alone; it returns an
+	// error wrapping log.ErrUnknownPartition when p does not exist.
+	LocalOffsets(p topic.Partition) (log.Offsets, error)
+	// RemoteEnd is the offset up to which p's records are in the object
+	// store (at most its log start when nothing is, 0 when p is unknown).
+	RemoteEnd(p topic.Partition) int64
+}
+
+// New builds the service. tiers may be nil when logs is not tiered.
+func New(logs logstore.Store, tiers Tiers) *Service { return &Service{logs: logs, tiers: tiers} }
 
 // Partition asks for one partition's records.
 type Partition struct {
@@ -247,28 +264,22 @@ func (s *Service) ListOffset(ctx context.Context, p topic.Partition, ts int64) (
 	case Earliest:
 		return o.LogStart, -1, nil
 	case EarliestLocal:
-		if t, ok := s.logs.(tiered); ok {
-			local, err := t.LocalOffsets(p)
+		if s.tiers != nil {
+			local, err := s.tiers.LocalOffsets(p)
 			return local.LogStart, -1, err
 		}
 		return o.LogStart, -1, nil
 	case MaxTimestamp:
 		return o.MaxTimestampOffset, o.MaxTimestamp, nil
 	case LatestTiered:
-		if t, ok := s.logs.(tiered); ok {
-			if end := t.RemoteEnd(p); end > o.LogStart {
+		if s.tiers != nil {
+			if end := s.tiers.RemoteEnd(p); end > o.LogStart {
 				return end - 1, -1, nil
 			}
 		}
 		return -1, -1, nil
 	}
 	return s.logs.OffsetForTimestamp(ctx, p, ts)
-}
-
-// tiered is a log store with an object-store tier (application/tiering).
-type tiered interface {
-	LocalOffsets(p topic.Partition) (log.Offsets, error)
-	RemoteEnd(p topic.Partition) int64
 }
 
 // Batch returns the whole batch holding offset.

@@ -21,7 +21,7 @@ func setup(t *testing.T) (*fetch.Service, logstore.Store, topic.Partition) {
 	if err := logs.CreatePartition(context.Background(), p, topic.ID{1}, logstore.PartitionConfig{}); err != nil {
 		t.Fatal(err)
 	}
-	return fetch.New(logs), logs, p
+	return fetch.New(logs, nil), logs, p
 }
 
 func TestLongPollWakesOnAppend(t *testing.T) {
@@ -100,5 +100,39 @@ func TestListOffset(t *testing.T) {
 	}
 	if lw, err := svc.DeleteRecords(ctx, p, -1); err != nil || lw != 6 {
 		t.Fatalf("DeleteRecords(-1): %d %v", lw, err)
+	}
+}
+
+// fakeTiers is a tier whose local log starts at localStart and whose
+// object store holds offsets below remoteEnd.
+type fakeTiers struct{ localStart, remoteEnd int64 }
+
+func (f fakeTiers) LocalOffsets(topic.Partition) (log.Offsets, error) {
+	return log.Offsets{LogStart: f.localStart}, nil
+}
+func (f fakeTiers) RemoteEnd(topic.Partition) int64 { return f.remoteEnd }
+
+func TestListOffsetTiers(t *testing.T) {
+	cases := []struct {
+		name  string
+		tiers fetch.Tiers
+		ts    int64
+		want  int64
+	}{
+		{"earliest_local_without_tiers_is_log_start", nil, fetch.EarliestLocal, 0},
+		{"latest_tiered_without_tiers_is_none", nil, fetch.LatestTiered, -1},
+		{"earliest_local_asks_the_tier", fakeTiers{localStart: 5, remoteEnd: 5}, fetch.EarliestLocal, 5},
+		{"latest_tiered_is_last_remote_offset", fakeTiers{localStart: 5, remoteEnd: 5}, fetch.LatestTiered, 4},
+		{"latest_tiered_with_nothing_remote_is_none", fakeTiers{}, fetch.LatestTiered, -1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, logs, p := setup(t)
+			svc := fetch.New(logs, c.tiers)
+			got, _, err := svc.ListOffset(context.Background(), p, c.ts)
+			if err != nil || got != c.want {
+				t.Fatalf("ListOffset(%d) = %d, %v, want %d", c.ts, got, err, c.want)
+			}
+		})
 	}
 }
