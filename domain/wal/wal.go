@@ -23,8 +23,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-
-	"github.com/chronik-stream/chronik/domain/log"
 )
 
 // FrameHeaderSize is the length + CRC prefix of every record.
@@ -44,12 +42,12 @@ const (
 const appendHeader = 1 + 16 + 4
 
 // Errors owned by this package. ErrTorn means the data ends inside a record
-// (a write cut short); ErrCorrupt means the bytes are all there but wrong,
-// and is of the log's corruption class (log.IsCorruption). Recovery cuts
-// either at the end of the last WAL file (a write the crash interrupted).
+// (a write cut short); ErrCorrupt means the bytes are all there but wrong.
+// Recovery cuts either at the end of the last WAL file (a write the crash
+// interrupted); the log store reports corruption elsewhere as log.ErrCorrupt.
 var (
 	ErrTorn    = errors.New("wal: torn record")
-	ErrCorrupt = log.NewCorruption("wal: corrupt record")
+	ErrCorrupt = errors.New("wal: corrupt record")
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
