@@ -14,7 +14,7 @@ const module = "github.com/chronik-stream/chronik"
 // TestLayerRule enforces the dependency rule of ARCHITECTURE.md on every
 // package's direct imports:
 //
-//	domain      → standard library (and domain)
+//	domain      → standard library only
 //	ports       → domain, ports, standard library (conformance suites may use test helpers)
 //	application → domain, ports, standard library (never another use case)
 //	adapters    → anything but another adapter, bootstrap or cmd
@@ -90,7 +90,7 @@ func violation(pkg, layer, imp string) string {
 	}
 	switch layer {
 	case "domain":
-		if !allowed("domain") {
+		if !allowed() {
 			return "domain may import only the standard library"
 		}
 	case "ports":
