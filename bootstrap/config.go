@@ -19,6 +19,7 @@ import (
 
 	"github.com/chronik-stream/chronik/adapters/httpapi"
 	"github.com/chronik-stream/chronik/adapters/kafkawire"
+	"github.com/chronik-stream/chronik/adapters/logstore/segmentlog"
 	"github.com/chronik-stream/chronik/application/groups"
 	"github.com/chronik-stream/chronik/application/tiering"
 	"github.com/chronik-stream/chronik/application/topics"
@@ -103,7 +104,7 @@ func Defaults() Config {
 		BindAddr:          "0.0.0.0",
 		KafkaPort:         9092,
 		NodeID:            1,
-		WALRotationSize:   "250MB",
+		WALRotationSize:   sizeString(segmentlog.DefaultWALRotationBytes),
 		ProduceProfile:    "balanced",
 		LogLevel:          "info",
 		AutoCreateTopics:  true,

@@ -26,7 +26,7 @@ var _ logstore.Store = (*Store)(nil)
 // Defaults applied by New to zero Config fields.
 const (
 	DefaultMaxBatchDelay      = 10 * time.Millisecond
-	DefaultWALRotationBytes   = 128 << 20
+	DefaultWALRotationBytes   = 250 << 20
 	DefaultMaxBatchBytes      = 16 << 20
 	DefaultIndexIntervalBytes = 4096
 	DefaultRetentionInterval  = 30 * time.Second
