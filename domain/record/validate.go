@@ -94,6 +94,25 @@ type Record struct {
 	Headers        []byte
 }
 
+// EachHeader calls fn with each header's key and value (nil when null), in
+// order. The slices alias the record's bytes. Records has checked the
+// header section's framing, so the walk cannot fail.
+func (r *Record) EachHeader(fn func(key, value []byte)) {
+	b := r.Headers
+	for range r.HeaderCount {
+		k, rest, err := lengthPrefixed(b, false)
+		if err != nil {
+			return
+		}
+		v, rest, err := lengthPrefixed(rest, true)
+		if err != nil {
+			return
+		}
+		fn(k, v)
+		b = rest
+	}
+}
+
 // Records walks the uncompressed record bytes of a batch, checking each
 // record's framing and that the i-th record has offset delta i. It
 // allocates nothing. Use:

@@ -167,6 +167,11 @@ func TestRecordsDecodes(t *testing.T) {
 		if r.OffsetDelta != int32(n) || it.Index() != int32(n) || string(r.Key) != "k" || string(r.Value) != "value" || r.HeaderCount != 1 || r.TimestampDelta != int64(n) {
 			t.Fatalf("record %d: %+v", n, r)
 		}
+		var headers []string
+		r.EachHeader(func(k, v []byte) { headers = append(headers, string(k)+"="+string(v)) })
+		if len(headers) != 1 || headers[0] != "h=v" {
+			t.Fatalf("record %d headers: %q", n, headers)
+		}
 		n++
 	}
 	if err := it.Err(); err != nil || n != 3 {

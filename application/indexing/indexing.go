@@ -1,0 +1,203 @@
+package indexing
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/chronik-stream/chronik/domain/document"
+	"github.com/chronik-stream/chronik/domain/log"
+	"github.com/chronik-stream/chronik/domain/topic"
+	"github.com/chronik-stream/chronik/ports/clock"
+	"github.com/chronik-stream/chronik/ports/metastore"
+)
+
+// Defaults applied by New to zero Config fields.
+const (
+	DefaultWorkers       = 2
+	DefaultReadBytes     = 1 << 20
+	DefaultMaxBatchBytes = 64 << 20
+	DefaultTick          = time.Second
+	DefaultRetryDelay    = 5 * time.Second
+)
+
+// Config tunes a Pipeline.
+type Config struct {
+	Workers       int           // partitions read at once
+	ReadBytes     int           // batches read from the log per step
+	MaxBatchBytes int           // what one batch may decompress to
+	Tick          time.Duration // how often topics are listed and every partition is visited (sinks seal by age then)
+	RetryDelay    time.Duration // wait after a failed read, Index or Flush
+}
+
+func (c Config) withDefaults() Config {
+	if c.Workers <= 0 {
+		c.Workers = DefaultWorkers
+	}
+	if c.ReadBytes <= 0 {
+		c.ReadBytes = DefaultReadBytes
+	}
+	if c.MaxBatchBytes <= 0 {
+		c.MaxBatchBytes = DefaultMaxBatchBytes
+	}
+	if c.Tick <= 0 {
+		c.Tick = DefaultTick
+	}
+	if c.RetryDelay <= 0 {
+		c.RetryDelay = DefaultRetryDelay
+	}
+	return c
+}
+
+// Sink is a query sink fed by the pipeline. The pipeline calls it for one
+// partition from one goroutine at a time; calls for different partitions
+// may run at once. See the package documentation for the protocol.
+type Sink interface {
+	// Name names the sink in watermark keys, metrics and logs: a short
+	// lower-case word such as "columnar".
+	Name() string
+	// Enabled reports whether t's configs turn the sink on.
+	Enabled(t topic.Topic) bool
+	// Open starts (or restarts) p of the topic id at offset from: the sink
+	// discards whatever it holds of p at or past from.
+	Open(ctx context.Context, p topic.Partition, id topic.ID, from int64) error
+	// Index adds docs, the records of p in [its position, next) in offset
+	// order (offsets without a document, such as control batches, are
+	// simply absent), and moves its position to next. The documents are
+	// visible to queries when it returns. The sink may keep docs and what
+	// they hold but must not change them: other sinks get the same ones.
+	Index(ctx context.Context, p topic.Partition, docs []document.Document, next int64) error
+	// Flush seals what the sink holds of p when its own rules say so, or
+	// all of it when force, and returns the offset below which all it
+	// holds of p is durable.
+	Flush(ctx context.Context, p topic.Partition, force bool) (durable int64, err error)
+	// Trim tells the sink that p's log now starts at logStart: data wholly
+	// below it may go.
+	Trim(ctx context.Context, p topic.Partition, logStart int64) error
+	// Drop removes all the sink holds of partition n of the topic id (the
+	// topic was deleted, or the sink disabled on it).
+	Drop(ctx context.Context, id topic.ID, n int32) error
+}
+
+// Log is what the pipeline reads: the node's log store, through its tiers.
+type Log interface {
+	// Read returns whole batches from the one holding offset, at most
+	// maxBytes (a larger first batch whole with minOne), never past the
+	// high watermark; log.ErrOffsetOutOfRange below the log start.
+	Read(ctx context.Context, p topic.Partition, offset int64, maxBytes int, minOne bool) ([]byte, error)
+	// Offsets returns p's watermarks.
+	Offsets(p topic.Partition) (log.Offsets, error)
+	// Watch calls fn, without blocking, each time p's high watermark
+	// moves, until cancel.
+	Watch(p topic.Partition, fn func()) (cancel func(), err error)
+}
+
+// Topics lists the node's topics with their configs.
+type Topics interface {
+	List() []topic.Topic
+}
+
+// Inflater decompresses the records of a batch compressed with codec
+// (1 gzip, 2 snappy, 3 lz4, 4 zstd), appending to dst, and fails when they
+// would pass limit bytes.
+type Inflater interface {
+	Inflate(dst, src []byte, codec int8, limit int) ([]byte, error)
+}
+
+// Schemas decodes values framed with a registered schema's id.
+type Schemas interface {
+	// Decode decodes payload (the value after the magic byte and the id)
+	// with schema id into an object. Errors wrap
+	// document.ErrUndecodable and say why (an unknown id, a payload that
+	// does not match).
+	Decode(ctx context.Context, id int32, payload []byte) (document.Object, error)
+}
+
+// Pipeline feeds the sinks. Create it with New, run it with Run.
+type Pipeline struct {
+	cfg     Config
+	log     Log
+	topics  Topics
+	meta    metastore.Store
+	inflate Inflater
+	schemas Schemas // nil: framed values are kept whole
+	sinks   []Sink
+	clk     clock.Clock
+	logger  *slog.Logger
+
+	signal chan struct{} // a partition was queued; capacity Workers
+
+	mu      sync.Mutex
+	parts   map[partKey]*part
+	ready   []*part
+	warned  map[string]bool // topic + cause of an undecodable value, logged once
+	stopped bool
+}
+
+// New returns a pipeline over the given sinks. schemas may be nil.
+func New(cfg Config, lg Log, topics Topics, meta metastore.Store, inflate Inflater, schemas Schemas, sinks []Sink, clk clock.Clock, logger *slog.Logger) *Pipeline {
+	cfg = cfg.withDefaults()
+	return &Pipeline{
+		cfg: cfg, log: lg, topics: topics, meta: meta, inflate: inflate, schemas: schemas,
+		sinks: sinks, clk: clk, logger: logger,
+		signal: make(chan struct{}, cfg.Workers),
+		parts:  map[partKey]*part{},
+		warned: map[string]bool{},
+	}
+}
+
+// Run indexes until ctx ends, then flushes every sink (force) and saves
+// the watermarks before it returns. It returns at once when there are no
+// sinks.
+func (p *Pipeline) Run(ctx context.Context) {
+	if len(p.sinks) == 0 {
+		return
+	}
+	if err := p.dropOrphans(ctx); err != nil {
+		p.logger.Warn("indexing: cleaning up watermarks of deleted topics failed", "err", err)
+	}
+	var wg sync.WaitGroup
+	for range p.cfg.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.work(ctx)
+		}()
+	}
+	t := time.NewTicker(p.cfg.Tick)
+	p.discover()
+	for done := false; !done; {
+		select {
+		case <-ctx.Done():
+			done = true
+		case <-t.C:
+			p.discover()
+		}
+	}
+	t.Stop()
+	wg.Wait()
+	p.shutdown()
+}
+
+// shutdown stops the watches and makes every sink's data durable, with a
+// fresh context (Run's has ended) bounded by a minute.
+func (p *Pipeline) shutdown() {
+	p.mu.Lock()
+	p.stopped = true
+	parts := make([]*part, 0, len(p.parts))
+	for _, pt := range p.parts {
+		parts = append(parts, pt)
+	}
+	p.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, pt := range parts {
+		pt.unwatch()
+		for _, f := range pt.feeds {
+			if f.opened {
+				p.flush(ctx, pt, f, true)
+			}
+		}
+	}
+}
