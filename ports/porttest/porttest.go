@@ -1,0 +1,70 @@
+// Package porttest holds what the ports' conformance suites (logstoretest,
+// metastoretest, objstoretest) share: running a table of subtests, each on a
+// fresh adapter that is closed when the subtest ends, then the close test on
+// an adapter the test closes itself.
+package porttest
+
+import (
+	"context"
+	"io"
+	"testing"
+	"time"
+)
+
+// Case is one subtest of a conformance suite: fn runs on a fresh adapter.
+type Case[S any] struct {
+	Name string
+	Fn   func(t *testing.T, s S)
+}
+
+// Run runs every case as a subtest on an adapter opened with open and closed
+// when the subtest ends (see Open), then testClose as the subtest
+// "close_idempotent_and_use_after_close" on an adapter it leaves to testClose
+// to close. what names the adapter in failures ("store", "bucket").
+func Run[S io.Closer](t *testing.T, what string, open func(t *testing.T) S, cases []Case[S], testClose func(t *testing.T, s S)) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			tc.Fn(t, Open(t, what, open))
+		})
+	}
+	t.Run("close_idempotent_and_use_after_close", func(t *testing.T) {
+		testClose(t, open(t))
+	})
+}
+
+// Open opens an adapter and closes it when the test ends (the ports' Close is
+// idempotent, so open may register its own cleanup as well).
+func Open[S io.Closer](t *testing.T, what string, open func(t *testing.T) S) S {
+	t.Helper()
+	s := open(t)
+	if any(s) == nil {
+		t.Fatalf("open returned a nil %s", what)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return s
+}
+
+// CloseTwice closes c twice and fails the test unless both calls succeed
+// (Close must be idempotent).
+func CloseTwice(t *testing.T, c io.Closer) {
+	t.Helper()
+	if err := c.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatalf("second Close: %v (Close must be idempotent)", err)
+	}
+}
+
+// Context is a context that ends with the test or after d.
+func Context(t *testing.T, d time.Duration) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
