@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -71,16 +70,16 @@ func TestConformanceWithPrefix(t *testing.T) {
 	})
 }
 
-// TestNewWithPublicConfig goes through New and Provide as bootstrap does,
-// with the emulator defaults filling in account and key.
+// TestNewWithPublicConfig goes through New as bootstrap does, with the
+// emulator defaults filling in account and key.
 func TestNewWithPublicConfig(t *testing.T) {
 	endpoint := emulators.StartAzurite(t)
 	cfg := Config{UseEmulator: true, Endpoint: endpoint, Container: newContainerName(), CreateContainer: true}
-	s, cleanup, err := Provide(cfg)
+	s, err := New(t.Context(), cfg)
 	if err != nil {
-		t.Fatalf("Provide: %v", err)
+		t.Fatalf("New: %v", err)
 	}
-	defer cleanup()
+	defer s.Close()
 	if err := s.Put(t.Context(), "k", []byte("v")); err != nil {
 		t.Fatalf("Put: %v", err)
 	}
@@ -182,27 +181,12 @@ func TestPutIfAbsentRetryOfOwnWrite(t *testing.T) {
 			resp, err := next.Do(r)
 			if err == nil && r.Method == http.MethodPut && rawHeader(r, "If-None-Match") == "*" &&
 				resp.StatusCode == http.StatusCreated && dropped.CompareAndSwap(false, true) {
-				resp.Body.Close()
-				return &http.Response{
-					StatusCode: http.StatusServiceUnavailable, Status: "503 Service Unavailable",
-					Header: http.Header{}, Body: io.NopCloser(strings.NewReader("")), Request: r,
-				}, nil
+				return objstoretest.LostResponse(r, resp), nil
 			}
 			return resp, err
 		})
 	})
-	if err := s.PutIfAbsent(t.Context(), "k", []byte("v")); err != nil {
-		t.Fatalf("PutIfAbsent with a lost response: %v, want nil", err)
-	}
-	if !dropped.Load() {
-		t.Fatal("the test did not drop a response; the upload request looked different than expected")
-	}
-	if err := s.PutIfAbsent(t.Context(), "k", []byte("w")); !errors.Is(err, objstore.ErrExists) {
-		t.Fatalf("second PutIfAbsent: %v, want ErrExists", err)
-	}
-	if got, err := s.Get(t.Context(), "k"); err != nil || string(got) != "v" {
-		t.Fatalf("Get = %q, %v; want v", got, err)
-	}
+	objstoretest.CheckPutIfAbsentRetry(t, s, dropped.Load)
 }
 
 // TestGetRangePinsETag replaces the blob between GetRange's Get Blob
@@ -434,18 +418,7 @@ func TestCredentialsNotLeaked(t *testing.T) {
 	_, err = New(ctx, Config{AccountName: "acct", AccountKey: wrongKey, Container: "Bad_Name"})
 	errs = append(errs, err)
 
-	for i, err := range errs {
-		if err == nil {
-			t.Fatalf("error %d: got nil, want an error", i)
-		}
-		msg := fmt.Sprintf("%v %+v %#v %s", err, err, err, err)
-		for _, secret := range append(secrets, sasSig) {
-			if strings.Contains(msg, secret) {
-				t.Errorf("error %d leaks %q: %s", i, secret, msg)
-			}
-		}
-		t.Logf("error %d: %v", i, err)
-	}
+	objstoretest.ErrorsHide(t, errs, append(secrets, sasSig)...)
 
 	for _, cfg := range []Config{
 		{AccountName: "acct", AccountKey: wrongKey, Container: "segments"},
@@ -453,16 +426,7 @@ func TestCredentialsNotLeaked(t *testing.T) {
 		{AccountName: "acct", AccountKey: wrongKey, Endpoint: "https://user:" + badKey + "@acct.blob.core.windows.net/", Container: "segments"},
 		{UseEmulator: true, AccountKey: emulators.AzuriteKey, Container: "segments"},
 	} {
-		var logged strings.Builder
-		slog.New(slog.NewTextHandler(&logged, nil)).Info("config", "azure", cfg)
-		slog.New(slog.NewJSONHandler(&logged, nil)).Info("config", "azure", cfg)
-		for _, shown := range []string{fmt.Sprint(cfg), fmt.Sprintf("%+v", cfg), fmt.Sprintf("%#v", cfg), fmt.Sprintf("%v", &cfg), logged.String()} {
-			for _, secret := range append(secrets, sasSig) {
-				if strings.Contains(shown, secret) {
-					t.Errorf("printed Config shows %q: %s", secret, shown)
-				}
-			}
-		}
+		objstoretest.PrintedHides(t, cfg, append(secrets, sasSig)...)
 	}
 }
 
