@@ -2,7 +2,6 @@ package azurestore
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -12,7 +11,6 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -194,35 +192,16 @@ func TestPutIfAbsentRetryOfOwnWrite(t *testing.T) {
 // fails and GetRange starts over, returning bytes of the new blob only.
 func TestGetRangePinsETag(t *testing.T) {
 	endpoint := emulators.StartAzurite(t)
-	var (
-		once     sync.Once
-		store    atomic.Pointer[Store]
-		replaced atomic.Bool
-	)
+	var race objstoretest.RangeRace
 	s := openStore(t, endpoint, "", func(next policy.Transporter) policy.Transporter {
 		return transporterFunc(func(r *http.Request) (*http.Response, error) {
 			if r.Method == http.MethodGet && rawHeader(r, "x-ms-range") != "" && rawHeader(r, "If-Match") != "" {
-				once.Do(func() {
-					if err := store.Load().Put(context.WithoutCancel(r.Context()), "k", []byte("NEW-VERSION")); err != nil {
-						t.Errorf("overwrite: %v", err)
-					}
-					replaced.Store(true)
-				})
+				race.Replace(t, r)
 			}
 			return next.Do(r)
 		})
 	})
-	store.Store(s)
-	if err := s.Put(t.Context(), "k", []byte("old-version")); err != nil {
-		t.Fatalf("Put: %v", err)
-	}
-	got, err := s.GetRange(t.Context(), "k", 4, 7)
-	if err != nil || string(got) != "VERSION" {
-		t.Fatalf("GetRange = %q, %v; want VERSION (from the new blob only)", got, err)
-	}
-	if !replaced.Load() {
-		t.Fatal("the test did not replace the blob; the ranged read looked different than expected")
-	}
+	race.Check(t, s)
 }
 
 // TestGetDetectsCorruption flips a byte of a Get Blob response body; Get

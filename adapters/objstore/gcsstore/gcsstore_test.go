@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -168,30 +167,16 @@ func TestPutIfAbsentRetryOfOwnWrite(t *testing.T) {
 // and its read; the read of the old generation fails and GetRange starts
 // over, returning bytes of the new object only.
 func TestGetRangePinsGeneration(t *testing.T) {
-	var (
-		once  sync.Once
-		store atomic.Pointer[Store]
-	)
+	var race objstoretest.RangeRace
 	s := openStore(t, newFake(t), "", func(next http.RoundTripper) http.RoundTripper {
 		return roundTripFunc(func(r *http.Request) (*http.Response, error) {
 			if r.Method == http.MethodGet && r.URL.Query().Get("alt") == "media" && r.URL.Query().Get("generation") != "" {
-				once.Do(func() {
-					if err := store.Load().Put(context.WithoutCancel(r.Context()), "k", []byte("NEW-VERSION")); err != nil {
-						t.Errorf("overwrite: %v", err)
-					}
-				})
+				race.Replace(t, r)
 			}
 			return next.RoundTrip(r)
 		})
 	})
-	store.Store(s)
-	if err := s.Put(t.Context(), "k", []byte("old-version")); err != nil {
-		t.Fatalf("Put: %v", err)
-	}
-	got, err := s.GetRange(t.Context(), "k", 4, 7)
-	if err != nil || string(got) != "VERSION" {
-		t.Fatalf("GetRange = %q, %v; want VERSION (from the new object only)", got, err)
-	}
+	race.Check(t, s)
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)

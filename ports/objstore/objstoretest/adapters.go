@@ -5,12 +5,15 @@ package objstoretest
 // credentials stay out of errors and printed configs.
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/chronik-stream/chronik/ports/objstore"
@@ -82,5 +85,44 @@ func PrintedHides[C any](t *testing.T, cfg C, secrets ...string) {
 				t.Errorf("printed Config shows %q: %s", secret, shown)
 			}
 		}
+	}
+}
+
+// RangeRace replaces an object between GetRange's two calls: the one that
+// reads the object's size and version, and the ranged read pinned to that
+// version. A test's transport calls Replace when it sees the ranged read;
+// Check runs GetRange and checks that it started over and returned bytes of
+// the new object only.
+type RangeRace struct {
+	once     sync.Once
+	bucket   atomic.Pointer[objstore.Bucket]
+	replaced atomic.Bool
+}
+
+// Replace overwrites the object Check reads, the first time it is called
+// (from the transport, during the ranged read of r).
+func (rr *RangeRace) Replace(t *testing.T, r *http.Request) {
+	rr.once.Do(func() {
+		if err := (*rr.bucket.Load()).Put(context.WithoutCancel(r.Context()), "k", []byte("NEW-VERSION")); err != nil {
+			t.Errorf("overwrite: %v", err)
+		}
+		rr.replaced.Store(true)
+	})
+}
+
+// Check puts "k" in b, whose transport calls Replace, and reads part of it
+// with GetRange.
+func (rr *RangeRace) Check(t *testing.T, b objstore.Bucket) {
+	t.Helper()
+	rr.bucket.Store(&b)
+	if err := b.Put(t.Context(), "k", []byte("old-version")); err != nil {
+		t.Fatalf("Put: %v", err)
+	}
+	got, err := b.GetRange(t.Context(), "k", 4, 7)
+	if err != nil || string(got) != "VERSION" {
+		t.Fatalf("GetRange = %q, %v; want VERSION (from the new object only)", got, err)
+	}
+	if !rr.replaced.Load() {
+		t.Fatal("the test did not replace the object; the ranged read looked different than expected")
 	}
 }
