@@ -7,6 +7,7 @@ package porttest
 import (
 	"context"
 	"io"
+	"sync"
 	"testing"
 	"time"
 )
@@ -67,4 +68,32 @@ func Context(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(t.Context(), d)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// ReadsRacingWrite runs write in one goroutine and each of reads in another,
+// calling it again and again until write has returned or it returns false
+// (having reported what it saw); it returns when all have returned. Suites
+// use it to check that readers never see a write half done.
+func ReadsRacingWrite(write func(), reads ...func() bool) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		defer close(done)
+		write()
+	})
+	for _, read := range reads {
+		wg.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if !read() {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

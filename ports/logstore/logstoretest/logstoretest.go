@@ -1020,68 +1020,63 @@ func testConcurrentAppends(t *testing.T, s logstore.Store) {
 		mu     sync.Mutex
 		byBase = map[int64]appended{}
 	)
-	var writersWG, readersWG sync.WaitGroup
-	done := make(chan struct{})
-	for w := range int32(writers) {
-		writersWG.Go(func() {
-			for i := range int32(perWriter) {
-				n := 1 + int(w+i)%4
-				base, d, err := s.Append(ctx, p, MakeBatch(n, int64(i), int64(w), 0, i))
-				if err != nil {
-					t.Errorf("writer %d: Append: %v", w, err)
-					return
-				}
-				if err := d.Wait(ctx); err != nil {
-					t.Errorf("writer %d: Wait: %v", w, err)
-					return
-				}
-				mu.Lock()
-				if prev, dup := byBase[base]; dup {
-					t.Errorf("base offset %d assigned twice (writers %d and %d)", base, prev.writer, w)
-				}
-				byBase[base] = appended{writer: w, seq: i, records: int64(n)}
-				mu.Unlock()
-			}
-		})
-	}
-	for r := range 2 {
-		readersWG.Go(func() {
-			var next int64
-			for {
-				select {
-				case <-done:
-					return
-				default:
-				}
-				b, err := s.Read(ctx, p, next, 4096, true)
-				if err != nil {
-					t.Errorf("reader %d: Read(%d): %v", r, next, err)
-					return
-				}
-				hw, err := s.Offsets(p)
-				if err != nil {
-					t.Errorf("reader %d: Offsets: %v", r, err)
-					return
-				}
-				if _, err := record.Split(b, func(h record.Header, batch []byte) error {
-					if h.BaseOffset != next {
-						return fmt.Errorf("batch at %d, want the next offset %d", h.BaseOffset, next)
+	write := func() {
+		var wg sync.WaitGroup
+		for w := range int32(writers) {
+			wg.Go(func() {
+				for i := range int32(perWriter) {
+					n := 1 + int(w+i)%4
+					base, d, err := s.Append(ctx, p, MakeBatch(n, int64(i), int64(w), 0, i))
+					if err != nil {
+						t.Errorf("writer %d: Append: %v", w, err)
+						return
 					}
-					if h.NextOffset() > hw.HighWatermark {
-						return fmt.Errorf("batch [%d, %d] past the high watermark %d", h.BaseOffset, h.LastOffset(), hw.HighWatermark)
+					if err := d.Wait(ctx); err != nil {
+						t.Errorf("writer %d: Wait: %v", w, err)
+						return
 					}
-					next = h.NextOffset()
-					return record.Verify(batch)
-				}); err != nil {
-					t.Errorf("reader %d: %v", r, err)
-					return
+					mu.Lock()
+					if prev, dup := byBase[base]; dup {
+						t.Errorf("base offset %d assigned twice (writers %d and %d)", base, prev.writer, w)
+					}
+					byBase[base] = appended{writer: w, seq: i, records: int64(n)}
+					mu.Unlock()
 				}
-			}
-		})
+			})
+		}
+		wg.Wait()
 	}
-	writersWG.Wait()
-	close(done)
-	readersWG.Wait()
+	reads := make([]func() bool, 2)
+	for r := range reads {
+		var next int64
+		reads[r] = func() bool {
+			b, err := s.Read(ctx, p, next, 4096, true)
+			if err != nil {
+				t.Errorf("reader %d: Read(%d): %v", r, next, err)
+				return false
+			}
+			hw, err := s.Offsets(p)
+			if err != nil {
+				t.Errorf("reader %d: Offsets: %v", r, err)
+				return false
+			}
+			if _, err := record.Split(b, func(h record.Header, batch []byte) error {
+				if h.BaseOffset != next {
+					return fmt.Errorf("batch at %d, want the next offset %d", h.BaseOffset, next)
+				}
+				if h.NextOffset() > hw.HighWatermark {
+					return fmt.Errorf("batch [%d, %d] past the high watermark %d", h.BaseOffset, h.LastOffset(), hw.HighWatermark)
+				}
+				next = h.NextOffset()
+				return record.Verify(batch)
+			}); err != nil {
+				t.Errorf("reader %d: %v", r, err)
+				return false
+			}
+			return true
+		}
+	}
+	porttest.ReadsRacingWrite(write, reads...)
 	if t.Failed() {
 		return
 	}

@@ -384,10 +384,7 @@ func testApplyAtomic(t *testing.T, s metastore.Store) {
 	mustApply(t, s, metastore.Put(a, enc(0)), metastore.Put(b, enc(0)))
 
 	const writes = 500
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		defer close(done)
+	write := func() {
 		for i := uint64(1); i <= writes; i++ {
 			ops := []metastore.Op{metastore.Put(a, enc(i)), metastore.Put(b, enc(i))}
 			if i%2 == 1 {
@@ -398,7 +395,7 @@ func testApplyAtomic(t *testing.T, s metastore.Store) {
 				return
 			}
 		}
-	})
+	}
 	read := func(k []byte) (uint64, bool) {
 		v, err := s.Get(ctx, k)
 		if err != nil || len(v) != 8 {
@@ -407,34 +404,29 @@ func testApplyAtomic(t *testing.T, s metastore.Store) {
 		}
 		return binary.BigEndian.Uint64(v), true
 	}
-	for r := range 4 {
+	reads := make([]func() bool, 4)
+	for r := range reads {
 		first, second := a, b
 		if r%2 == 1 {
 			first, second = b, a
 		}
-		wg.Go(func() {
-			for {
-				select {
-				case <-done:
-					return
-				default:
-				}
-				x, ok := read(first)
-				if !ok {
-					return
-				}
-				y, ok := read(second)
-				if !ok {
-					return
-				}
-				if y < x {
-					t.Errorf("read %q=%d then %q=%d: a batch was seen half applied", first, x, second, y)
-					return
-				}
+		reads[r] = func() bool {
+			x, ok := read(first)
+			if !ok {
+				return false
 			}
-		})
+			y, ok := read(second)
+			if !ok {
+				return false
+			}
+			if y < x {
+				t.Errorf("read %q=%d then %q=%d: a batch was seen half applied", first, x, second, y)
+				return false
+			}
+			return true
+		}
 	}
-	wg.Wait()
+	porttest.ReadsRacingWrite(write, reads...)
 
 	// A multi-op batch mixing puts and deletes is visible as a whole.
 	mustApply(t, s,

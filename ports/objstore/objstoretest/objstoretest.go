@@ -609,38 +609,27 @@ func testAtomicOverwrite(t *testing.T, b objstore.Bucket) {
 	}
 	mustPut(t, b, "atomic", versions[0])
 	ctx := testContext(t)
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		defer close(done)
+	write := func() {
 		for i := range 40 {
 			if err := b.Put(ctx, "atomic", versions[i%len(versions)]); err != nil {
 				t.Errorf("Put: %v", err)
 				return
 			}
 		}
-	})
-	for range 3 {
-		wg.Go(func() {
-			for {
-				select {
-				case <-done:
-					return
-				default:
-				}
-				got, err := b.Get(ctx, "atomic")
-				if err != nil {
-					t.Errorf("Get during overwrites: %v", err)
-					return
-				}
-				if len(got) != size || !bytes.Equal(got, bytes.Repeat(got[:1], size)) {
-					t.Errorf("Get during overwrites saw a torn object (%d bytes, first %q)", len(got), got[:min(len(got), 1)])
-					return
-				}
-			}
-		})
 	}
-	wg.Wait()
+	read := func() bool {
+		got, err := b.Get(ctx, "atomic")
+		if err != nil {
+			t.Errorf("Get during overwrites: %v", err)
+			return false
+		}
+		if len(got) != size || !bytes.Equal(got, bytes.Repeat(got[:1], size)) {
+			t.Errorf("Get during overwrites saw a torn object (%d bytes, first %q)", len(got), got[:min(len(got), 1)])
+			return false
+		}
+		return true
+	}
+	porttest.ReadsRacingWrite(write, read, read, read)
 }
 
 func testCancelledContext(t *testing.T, b objstore.Bucket) {
