@@ -97,3 +97,13 @@ func ReadsRacingWrite(write func(), reads ...func() bool) {
 	}
 	wg.Wait()
 }
+
+// Reopen closes s and opens the adapter kept in dir again, closing it when
+// the test ends: the step of the durable suites' restart tests.
+func Reopen[S io.Closer](t *testing.T, what string, s S, dir string, open func(t *testing.T, dir string) S) S {
+	t.Helper()
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	return Open(t, what, func(t *testing.T) S { return open(t, dir) })
+}

@@ -116,11 +116,8 @@ func RunReopen(t *testing.T, open func(t *testing.T, dir string) logstore.Store)
 		wantOffsets := mustOffsets(t, s, p)
 		wantP := readAll(t, s, p, 0)
 		wantR := readAll(t, s, r, 0)
-		if err := s.Close(); err != nil {
-			t.Fatalf("Close: %v", err)
-		}
 
-		s = porttest.Open(t, "store", func(t *testing.T) logstore.Store { return open(t, dir) })
+		s = porttest.Reopen(t, "store", s, dir, open)
 		wantParts := map[topic.Partition]topic.ID{p: id(1), q: id(1), r: id(2)}
 		if got := s.Partitions(); !maps.Equal(got, wantParts) {
 			t.Fatalf("after reopen, Partitions() = %v, want %v", got, wantParts)
@@ -148,10 +145,7 @@ func RunReopen(t *testing.T, open func(t *testing.T, dir string) logstore.Store)
 			t.Fatalf("CreatePartitionAt: %v", err)
 		}
 		appendBatch(t, s, p, MakeBatch(2, 1000, -1, -1, -1))
-		if err := s.Close(); err != nil {
-			t.Fatalf("Close: %v", err)
-		}
-		s = porttest.Open(t, "store", func(t *testing.T) logstore.Store { return open(t, dir) })
+		s = porttest.Reopen(t, "store", s, dir, open)
 		if o := mustOffsets(t, s, p); o.LogStart != 500 || o.HighWatermark != 502 {
 			t.Fatalf("after reopen, Offsets = %+v, want log start 500 and high watermark 502", o)
 		}
@@ -169,11 +163,8 @@ func RunReopen(t *testing.T, open func(t *testing.T, dir string) logstore.Store)
 		}
 		create(t, s, q, id(3))
 		appendBatch(t, s, q, MakeBatch(1, 2000, -1, -1, -1))
-		if err := s.Close(); err != nil {
-			t.Fatalf("Close: %v", err)
-		}
 
-		s = porttest.Open(t, "store", func(t *testing.T) logstore.Store { return open(t, dir) })
+		s = porttest.Reopen(t, "store", s, dir, open)
 		if got, want := s.Partitions(), map[topic.Partition]topic.ID{q: id(3)}; !maps.Equal(got, want) {
 			t.Fatalf("after reopen, Partitions() = %v, want %v", got, want)
 		}

@@ -74,11 +74,8 @@ func RunDurable(t *testing.T, open func(t *testing.T, dir string) metastore.Stor
 			metastore.Del([]byte("topics/b")),
 			metastore.Put([]byte("topics/c"), []byte("C2")),
 		)
-		if err := s.Close(); err != nil {
-			t.Fatalf("Close: %v", err)
-		}
 
-		s = porttest.Open(t, "store", func(t *testing.T) metastore.Store { return open(t, dir) })
+		s = porttest.Reopen(t, "store", s, dir, open)
 		want := []kv{
 			{"empty", ""},
 			{"offsets/g1", "\x00\x00\x00\x07"},
