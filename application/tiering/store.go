@@ -49,25 +49,22 @@ const (
 )
 
 func (c Config) withDefaults() Config {
-	if c.Interval <= 0 {
-		c.Interval = DefaultInterval
-	}
-	if c.ObjectBytes <= 0 {
-		c.ObjectBytes = DefaultObjectBytes
-	}
-	if c.CacheBytes <= 0 {
-		c.CacheBytes = DefaultCacheBytes
-	}
-	if c.CallTimeout <= 0 {
-		c.CallTimeout = DefaultCallTimeout
-	}
-	if c.SnapshotInterval <= 0 {
-		c.SnapshotInterval = DefaultSnapshotInterval
-	}
-	if c.KeepSnapshots <= 0 {
-		c.KeepSnapshots = DefaultKeepSnapshots
-	}
+	c.Interval = positiveOr(c.Interval, DefaultInterval)
+	c.ObjectBytes = positiveOr(c.ObjectBytes, DefaultObjectBytes)
+	c.CacheBytes = positiveOr(c.CacheBytes, DefaultCacheBytes)
+	c.CallTimeout = positiveOr(c.CallTimeout, DefaultCallTimeout)
+	c.SnapshotInterval = positiveOr(c.SnapshotInterval, DefaultSnapshotInterval)
+	c.KeepSnapshots = positiveOr(c.KeepSnapshots, DefaultKeepSnapshots)
 	return c
+}
+
+// positiveOr returns v if it is positive, else def: a Config field of zero
+// (or less) takes its default.
+func positiveOr[T ~int | ~int64](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
 }
 
 // Stats are tiering's counters since start.

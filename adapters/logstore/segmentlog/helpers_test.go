@@ -101,6 +101,18 @@ func createPartition(t testing.TB, s *Store, tp topic.Partition, cfg logstore.Pa
 	}
 }
 
+// fillSegments creates tp0 in s with segments of segmentBytes bytes and
+// appends n batches, batch(i) the i-th, waiting for each to be durable.
+func fillSegments(t testing.TB, s *Store, segmentBytes int64, n int, batch func(i int) []byte) {
+	t.Helper()
+	pc := unbounded
+	pc.SegmentBytes = segmentBytes
+	createPartition(t, s, tp0, pc)
+	for i := range n {
+		appendWait(t, s, tp0, batch(i))
+	}
+}
+
 // appendWait appends b and waits until it is durable; it returns the base offset.
 func appendWait(t testing.TB, s *Store, tp topic.Partition, b []byte) int64 {
 	t.Helper()

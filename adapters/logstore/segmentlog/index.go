@@ -36,39 +36,40 @@ type TimeIndexEntry struct {
 // entries match the segment is checked against the segment by the caller.
 // Errors wrap log.ErrCorrupt.
 func DecodeOffsetIndex(b []byte) ([]IndexEntry, error) {
-	if len(b)%OffsetIndexEntrySize != 0 {
-		return nil, fmt.Errorf("%w: offset index of %d bytes is not a multiple of %d", log.ErrCorrupt, len(b), OffsetIndexEntrySize)
-	}
-	entries := make([]IndexEntry, 0, len(b)/OffsetIndexEntrySize)
-	for i := 0; i < len(b); i += OffsetIndexEntrySize {
-		e := IndexEntry{
-			RelOffset: binary.BigEndian.Uint32(b[i:]),
-			Position:  binary.BigEndian.Uint32(b[i+4:]),
-		}
-		if n := len(entries); n > 0 && (e.RelOffset <= entries[n-1].RelOffset || e.Position <= entries[n-1].Position) {
-			return nil, fmt.Errorf("%w: offset index entry %d (%d@%d) does not follow (%d@%d)",
-				log.ErrCorrupt, n, e.RelOffset, e.Position, entries[n-1].RelOffset, entries[n-1].Position)
-		}
-		entries = append(entries, e)
-	}
-	return entries, nil
+	return decodeIndex(b, "offset", OffsetIndexEntrySize,
+		func(b []byte) IndexEntry {
+			return IndexEntry{RelOffset: binary.BigEndian.Uint32(b), Position: binary.BigEndian.Uint32(b[4:])}
+		},
+		func(e IndexEntry) (int64, int64) { return int64(e.RelOffset), int64(e.Position) })
 }
 
 // DecodeTimeIndex decodes a time index file: strictly increasing timestamps
 // and relative offsets. Errors wrap log.ErrCorrupt.
 func DecodeTimeIndex(b []byte) ([]TimeIndexEntry, error) {
-	if len(b)%TimeIndexEntrySize != 0 {
-		return nil, fmt.Errorf("%w: time index of %d bytes is not a multiple of %d", log.ErrCorrupt, len(b), TimeIndexEntrySize)
+	return decodeIndex(b, "time", TimeIndexEntrySize,
+		func(b []byte) TimeIndexEntry {
+			return TimeIndexEntry{Timestamp: int64(binary.BigEndian.Uint64(b)), RelOffset: binary.BigEndian.Uint32(b[8:])}
+		},
+		func(e TimeIndexEntry) (int64, int64) { return e.Timestamp, int64(e.RelOffset) })
+}
+
+// decodeIndex decodes the what ("offset", "time") index file b: entries of
+// size bytes each, read by decode, whose two keys (printed as first@second)
+// both strictly increase. Errors wrap log.ErrCorrupt.
+func decodeIndex[E any](b []byte, what string, size int, decode func([]byte) E, keys func(E) (int64, int64)) ([]E, error) {
+	if len(b)%size != 0 {
+		return nil, fmt.Errorf("%w: %s index of %d bytes is not a multiple of %d", log.ErrCorrupt, what, len(b), size)
 	}
-	entries := make([]TimeIndexEntry, 0, len(b)/TimeIndexEntrySize)
-	for i := 0; i < len(b); i += TimeIndexEntrySize {
-		e := TimeIndexEntry{
-			Timestamp: int64(binary.BigEndian.Uint64(b[i:])),
-			RelOffset: binary.BigEndian.Uint32(b[i+8:]),
-		}
-		if n := len(entries); n > 0 && (e.Timestamp <= entries[n-1].Timestamp || e.RelOffset <= entries[n-1].RelOffset) {
-			return nil, fmt.Errorf("%w: time index entry %d (%d@%d) does not follow (%d@%d)",
-				log.ErrCorrupt, n, e.Timestamp, e.RelOffset, entries[n-1].Timestamp, entries[n-1].RelOffset)
+	entries := make([]E, 0, len(b)/size)
+	for i := 0; i < len(b); i += size {
+		e := decode(b[i : i+size])
+		if n := len(entries); n > 0 {
+			first, second := keys(e)
+			prevFirst, prevSecond := keys(entries[n-1])
+			if first <= prevFirst || second <= prevSecond {
+				return nil, fmt.Errorf("%w: %s index entry %d (%d@%d) does not follow (%d@%d)",
+					log.ErrCorrupt, what, n, first, second, prevFirst, prevSecond)
+			}
 		}
 		entries = append(entries, e)
 	}

@@ -268,12 +268,8 @@ func TestIndexRebuild(t *testing.T) {
 			cfg := testConfig(t)
 			cfg.IndexIntervalBytes = 1000
 			s := openStore(t, cfg)
-			pc := unbounded
-			pc.SegmentBytes = 10_000
-			createPartition(t, s, tp0, pc)
-			for i := range 25 { // 10 batches per segment: 2 sealed + active
-				appendWait(t, s, tp0, makeBatch(t, uint64(i), 3, int64(100+i%7), 1000))
-			}
+			// 10 batches per segment: 2 sealed + active.
+			fillSegments(t, s, 10_000, 25, func(i int) []byte { return makeBatch(t, uint64(i), 3, int64(100+i%7), 1000) })
 			closeStore(t, s)
 			files := segmentFiles(t, cfg.Dir, tp0, tt.file)
 			if len(files) != 2 {
@@ -548,12 +544,7 @@ func TestRecoveryRandomCuts(t *testing.T) {
 func TestReadErrorOnCorruptSealedSegment(t *testing.T) {
 	cfg := testConfig(t)
 	s := openStore(t, cfg)
-	pc := unbounded
-	pc.SegmentBytes = 1000
-	createPartition(t, s, tp0, pc)
-	for i := range 4 {
-		appendWait(t, s, tp0, makeBatch(t, uint64(i), 1, 1, 600))
-	}
+	fillSegments(t, s, 1000, 4, func(i int) []byte { return makeBatch(t, uint64(i), 1, 1, 600) })
 	seg := segmentFiles(t, cfg.Dir, tp0, logSuffix)[0]
 	f, err := os.OpenFile(seg, os.O_RDWR, 0)
 	if err != nil {

@@ -22,13 +22,7 @@ func (s *Store) retentionLoop() {
 
 // enforceRetention applies retention to every partition once.
 func (s *Store) enforceRetention() {
-	s.mu.RLock()
-	parts := make([]*partition, 0, len(s.parts))
-	for _, p := range s.parts {
-		parts = append(parts, p)
-	}
-	s.mu.RUnlock()
-	for _, p := range parts {
+	for _, p := range s.partitionList() {
 		select {
 		case <-s.quit:
 			return

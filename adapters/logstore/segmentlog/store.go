@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -333,13 +335,7 @@ func (s *Store) Close() error {
 		if err := s.poisoned(); err != nil {
 			errs = append(errs, err) // the WAL was left for recovery
 		}
-		s.mu.RLock()
-		parts := make([]*partition, 0, len(s.parts))
-		for _, p := range s.parts {
-			parts = append(parts, p)
-		}
-		s.mu.RUnlock()
-		for _, p := range parts {
+		for _, p := range s.partitionList() {
 			errs = append(errs, p.closeFiles())
 		}
 		errs = append(errs, s.lock.Close())
@@ -385,6 +381,14 @@ func (s *Store) partition(tp topic.Partition) (*partition, error) {
 		return nil, fmt.Errorf("partition %s: %w", tp, log.ErrUnknownPartition)
 	}
 	return p, nil
+}
+
+// partitionList returns the open partitions, in no order, taking s.mu only
+// for the copy.
+func (s *Store) partitionList() []*partition {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return slices.Collect(maps.Values(s.parts))
 }
 
 // Partitions lists every partition and its topic id.

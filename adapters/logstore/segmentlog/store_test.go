@@ -308,12 +308,7 @@ func TestRollBySize(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.IndexIntervalBytes = 1000
 	s := openStore(t, cfg)
-	pc := unbounded
-	pc.SegmentBytes = 4096
-	createPartition(t, s, tp0, pc)
-	for i := range 40 {
-		appendWait(t, s, tp0, makeBatch(t, uint64(i), 2, int64(i), 1000))
-	}
+	fillSegments(t, s, 4096, 40, func(i int) []byte { return makeBatch(t, uint64(i), 2, int64(i), 1000) })
 	logs := segmentFiles(t, cfg.Dir, tp0, logSuffix)
 	if len(logs) != 10 { // 4 batches of 1000 bytes fit in 4096
 		t.Fatalf("%d segments, want 10: %v", len(logs), logs)
@@ -444,12 +439,7 @@ func TestRetention(t *testing.T) {
 func TestRetentionWaitsForConfigure(t *testing.T) {
 	cfg := testConfig(t)
 	s := openStore(t, cfg)
-	pc := unbounded
-	pc.SegmentBytes = 1000
-	createPartition(t, s, tp0, pc)
-	for i := range 5 {
-		appendWait(t, s, tp0, makeBatch(t, uint64(i), 1, 1, 1000))
-	}
+	fillSegments(t, s, 1000, 5, func(i int) []byte { return makeBatch(t, uint64(i), 1, 1, 1000) })
 	closeStore(t, s)
 	s = openStore(t, cfg)
 	s.enforceRetention() // recovered, not configured yet: keeps everything
@@ -468,12 +458,8 @@ func TestRetentionWaitsForConfigure(t *testing.T) {
 func TestDeleteRecords(t *testing.T) {
 	cfg := testConfig(t)
 	s := openStore(t, cfg)
-	pc := unbounded
-	pc.SegmentBytes = 2000
-	createPartition(t, s, tp0, pc)
-	for i := range 10 { // 2 batches (4 offsets) per segment
-		appendWait(t, s, tp0, makeBatch(t, uint64(i), 2, 1, 1000))
-	}
+	// 2 batches (4 offsets) per segment.
+	fillSegments(t, s, 2000, 10, func(i int) []byte { return makeBatch(t, uint64(i), 2, 1, 1000) })
 	ctx := context.Background()
 	if _, err := s.DeleteRecords(ctx, tp0, 21); !errors.Is(err, log.ErrOffsetOutOfRange) {
 		t.Errorf("DeleteRecords past the high watermark: %v", err)
@@ -518,14 +504,9 @@ func TestDeleteRecords(t *testing.T) {
 
 func TestOffsetForTimestamp(t *testing.T) {
 	s := openStore(t, testConfig(t))
-	pc := unbounded
-	pc.SegmentBytes = 1500
-	createPartition(t, s, tp0, pc)
 	// Timestamps by batch (2 offsets each, 3 batches per segment): not monotonic.
 	ts := []int64{100, 300, 200, 400, 400, 350, 500, 450, 600}
-	for i, t0 := range ts {
-		appendWait(t, s, tp0, makeBatch(t, uint64(i), 2, t0, 500))
-	}
+	fillSegments(t, s, 1500, len(ts), func(i int) []byte { return makeBatch(t, uint64(i), 2, ts[i], 500) })
 	tests := []struct {
 		name       string
 		ts         int64

@@ -256,15 +256,6 @@ func (c Config) resolve() (account, key, endpoint string, err error) {
 	return account, key, endpoint, nil
 }
 
-// Provide is New for wire: it returns the Store and a cleanup that closes it.
-func Provide(cfg Config) (*Store, func(), error) {
-	s, err := New(context.Background(), cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	return s, func() { _ = s.Close() }, nil
-}
-
 func (s *Store) createContainer(ctx context.Context) error {
 	_, err := s.container.Create(ctx, nil)
 	if err != nil && !bloberror.HasCode(err, bloberror.ContainerAlreadyExists) {

@@ -2,18 +2,15 @@ package azurestore
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -71,16 +68,16 @@ func TestConformanceWithPrefix(t *testing.T) {
 	})
 }
 
-// TestNewWithPublicConfig goes through New and Provide as bootstrap does,
-// with the emulator defaults filling in account and key.
+// TestNewWithPublicConfig goes through New as bootstrap does, with the
+// emulator defaults filling in account and key.
 func TestNewWithPublicConfig(t *testing.T) {
 	endpoint := emulators.StartAzurite(t)
 	cfg := Config{UseEmulator: true, Endpoint: endpoint, Container: newContainerName(), CreateContainer: true}
-	s, cleanup, err := Provide(cfg)
+	s, err := New(t.Context(), cfg)
 	if err != nil {
-		t.Fatalf("Provide: %v", err)
+		t.Fatalf("New: %v", err)
 	}
-	defer cleanup()
+	defer s.Close()
 	if err := s.Put(t.Context(), "k", []byte("v")); err != nil {
 		t.Fatalf("Put: %v", err)
 	}
@@ -182,27 +179,12 @@ func TestPutIfAbsentRetryOfOwnWrite(t *testing.T) {
 			resp, err := next.Do(r)
 			if err == nil && r.Method == http.MethodPut && rawHeader(r, "If-None-Match") == "*" &&
 				resp.StatusCode == http.StatusCreated && dropped.CompareAndSwap(false, true) {
-				resp.Body.Close()
-				return &http.Response{
-					StatusCode: http.StatusServiceUnavailable, Status: "503 Service Unavailable",
-					Header: http.Header{}, Body: io.NopCloser(strings.NewReader("")), Request: r,
-				}, nil
+				return objstoretest.LostResponse(r, resp), nil
 			}
 			return resp, err
 		})
 	})
-	if err := s.PutIfAbsent(t.Context(), "k", []byte("v")); err != nil {
-		t.Fatalf("PutIfAbsent with a lost response: %v, want nil", err)
-	}
-	if !dropped.Load() {
-		t.Fatal("the test did not drop a response; the upload request looked different than expected")
-	}
-	if err := s.PutIfAbsent(t.Context(), "k", []byte("w")); !errors.Is(err, objstore.ErrExists) {
-		t.Fatalf("second PutIfAbsent: %v, want ErrExists", err)
-	}
-	if got, err := s.Get(t.Context(), "k"); err != nil || string(got) != "v" {
-		t.Fatalf("Get = %q, %v; want v", got, err)
-	}
+	objstoretest.CheckPutIfAbsentRetry(t, s, dropped.Load)
 }
 
 // TestGetRangePinsETag replaces the blob between GetRange's Get Blob
@@ -210,35 +192,16 @@ func TestPutIfAbsentRetryOfOwnWrite(t *testing.T) {
 // fails and GetRange starts over, returning bytes of the new blob only.
 func TestGetRangePinsETag(t *testing.T) {
 	endpoint := emulators.StartAzurite(t)
-	var (
-		once     sync.Once
-		store    atomic.Pointer[Store]
-		replaced atomic.Bool
-	)
+	var race objstoretest.RangeRace
 	s := openStore(t, endpoint, "", func(next policy.Transporter) policy.Transporter {
 		return transporterFunc(func(r *http.Request) (*http.Response, error) {
 			if r.Method == http.MethodGet && rawHeader(r, "x-ms-range") != "" && rawHeader(r, "If-Match") != "" {
-				once.Do(func() {
-					if err := store.Load().Put(context.WithoutCancel(r.Context()), "k", []byte("NEW-VERSION")); err != nil {
-						t.Errorf("overwrite: %v", err)
-					}
-					replaced.Store(true)
-				})
+				race.Replace(t, r)
 			}
 			return next.Do(r)
 		})
 	})
-	store.Store(s)
-	if err := s.Put(t.Context(), "k", []byte("old-version")); err != nil {
-		t.Fatalf("Put: %v", err)
-	}
-	got, err := s.GetRange(t.Context(), "k", 4, 7)
-	if err != nil || string(got) != "VERSION" {
-		t.Fatalf("GetRange = %q, %v; want VERSION (from the new blob only)", got, err)
-	}
-	if !replaced.Load() {
-		t.Fatal("the test did not replace the blob; the ranged read looked different than expected")
-	}
+	race.Check(t, s)
 }
 
 // TestGetDetectsCorruption flips a byte of a Get Blob response body; Get
@@ -434,18 +397,7 @@ func TestCredentialsNotLeaked(t *testing.T) {
 	_, err = New(ctx, Config{AccountName: "acct", AccountKey: wrongKey, Container: "Bad_Name"})
 	errs = append(errs, err)
 
-	for i, err := range errs {
-		if err == nil {
-			t.Fatalf("error %d: got nil, want an error", i)
-		}
-		msg := fmt.Sprintf("%v %+v %#v %s", err, err, err, err)
-		for _, secret := range append(secrets, sasSig) {
-			if strings.Contains(msg, secret) {
-				t.Errorf("error %d leaks %q: %s", i, secret, msg)
-			}
-		}
-		t.Logf("error %d: %v", i, err)
-	}
+	objstoretest.ErrorsHide(t, errs, append(secrets, sasSig)...)
 
 	for _, cfg := range []Config{
 		{AccountName: "acct", AccountKey: wrongKey, Container: "segments"},
@@ -453,16 +405,7 @@ func TestCredentialsNotLeaked(t *testing.T) {
 		{AccountName: "acct", AccountKey: wrongKey, Endpoint: "https://user:" + badKey + "@acct.blob.core.windows.net/", Container: "segments"},
 		{UseEmulator: true, AccountKey: emulators.AzuriteKey, Container: "segments"},
 	} {
-		var logged strings.Builder
-		slog.New(slog.NewTextHandler(&logged, nil)).Info("config", "azure", cfg)
-		slog.New(slog.NewJSONHandler(&logged, nil)).Info("config", "azure", cfg)
-		for _, shown := range []string{fmt.Sprint(cfg), fmt.Sprintf("%+v", cfg), fmt.Sprintf("%#v", cfg), fmt.Sprintf("%v", &cfg), logged.String()} {
-			for _, secret := range append(secrets, sasSig) {
-				if strings.Contains(shown, secret) {
-					t.Errorf("printed Config shows %q: %s", secret, shown)
-				}
-			}
-		}
+		objstoretest.PrintedHides(t, cfg, append(secrets, sasSig)...)
 	}
 }
 

@@ -128,15 +128,6 @@ func New(ctx context.Context, cfg Config, opts ...option.ClientOption) (*Store, 
 	return &Store{client: client, bucket: client.Bucket(cfg.Bucket), name: cfg.Bucket, prefix: cfg.Prefix}, nil
 }
 
-// Provide is New for wire: it returns the Store and a cleanup that closes it.
-func Provide(cfg Config) (*Store, func(), error) {
-	s, err := New(context.Background(), cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	return s, func() { _ = s.Close() }, nil
-}
-
 // check returns the first reason op on key must not run: closed, an invalid
 // key, or a done context.
 func (s *Store) check(ctx context.Context, op, key string) error {

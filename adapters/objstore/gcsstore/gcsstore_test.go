@@ -9,14 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -157,57 +155,28 @@ func TestPutIfAbsentRetryOfOwnWrite(t *testing.T) {
 			resp, err := next.RoundTrip(r)
 			if err == nil && r.Method == http.MethodPost && r.URL.Query().Get("ifGenerationMatch") == "0" &&
 				resp.StatusCode == http.StatusOK && dropped.CompareAndSwap(false, true) {
-				resp.Body.Close()
-				return &http.Response{
-					StatusCode: http.StatusServiceUnavailable, Status: "503 Service Unavailable",
-					Header: http.Header{}, Body: io.NopCloser(strings.NewReader("")), Request: r,
-				}, nil
+				return objstoretest.LostResponse(r, resp), nil
 			}
 			return resp, err
 		})
 	})
-	if err := s.PutIfAbsent(t.Context(), "k", []byte("v")); err != nil {
-		t.Fatalf("PutIfAbsent with a lost response: %v, want nil", err)
-	}
-	if !dropped.Load() {
-		t.Fatal("the test did not drop a response; the upload request looked different than expected")
-	}
-	if err := s.PutIfAbsent(t.Context(), "k", []byte("w")); !errors.Is(err, objstore.ErrExists) {
-		t.Fatalf("second PutIfAbsent: %v, want ErrExists", err)
-	}
-	if got, err := s.Get(t.Context(), "k"); err != nil || string(got) != "v" {
-		t.Fatalf("Get = %q, %v; want v", got, err)
-	}
+	objstoretest.CheckPutIfAbsentRetry(t, s, dropped.Load)
 }
 
 // TestGetRangePinsGeneration replaces the object between GetRange's Attrs
 // and its read; the read of the old generation fails and GetRange starts
 // over, returning bytes of the new object only.
 func TestGetRangePinsGeneration(t *testing.T) {
-	var (
-		once  sync.Once
-		store atomic.Pointer[Store]
-	)
+	var race objstoretest.RangeRace
 	s := openStore(t, newFake(t), "", func(next http.RoundTripper) http.RoundTripper {
 		return roundTripFunc(func(r *http.Request) (*http.Response, error) {
 			if r.Method == http.MethodGet && r.URL.Query().Get("alt") == "media" && r.URL.Query().Get("generation") != "" {
-				once.Do(func() {
-					if err := store.Load().Put(context.WithoutCancel(r.Context()), "k", []byte("NEW-VERSION")); err != nil {
-						t.Errorf("overwrite: %v", err)
-					}
-				})
+				race.Replace(t, r)
 			}
 			return next.RoundTrip(r)
 		})
 	})
-	store.Store(s)
-	if err := s.Put(t.Context(), "k", []byte("old-version")); err != nil {
-		t.Fatalf("Put: %v", err)
-	}
-	got, err := s.GetRange(t.Context(), "k", 4, 7)
-	if err != nil || string(got) != "VERSION" {
-		t.Fatalf("GetRange = %q, %v; want VERSION (from the new object only)", got, err)
-	}
+	race.Check(t, s)
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)
@@ -269,24 +238,8 @@ func TestCredentialsNotLeaked(t *testing.T) {
 	_, err = New(ctx, Config{CredentialsFile: keyFile})
 	errs = append(errs, err)
 
-	for i, err := range errs {
-		if err == nil {
-			t.Fatalf("error %d: got nil, want an error", i)
-		}
-		msg := fmt.Sprintf("%v %+v %#v", err, err, err)
-		if strings.Contains(msg, secret) || strings.Contains(msg, realSecret) {
-			t.Errorf("error %d leaks the private key: %s", i, msg)
-		}
-		t.Logf("error %d: %v", i, err)
-	}
-
-	var logged strings.Builder
-	slog.New(slog.NewTextHandler(&logged, nil)).Info("config", "gcs", cfg)
-	for _, shown := range []string{fmt.Sprint(cfg), fmt.Sprintf("%+v", cfg), fmt.Sprintf("%#v", cfg), logged.String()} {
-		if strings.Contains(shown, keyFile) {
-			t.Errorf("printed Config shows the credentials file: %s", shown)
-		}
-	}
+	objstoretest.ErrorsHide(t, errs, secret, realSecret)
+	objstoretest.PrintedHides(t, cfg, keyFile)
 }
 
 func TestMissingBucket(t *testing.T) {

@@ -49,6 +49,7 @@ import (
 	"github.com/chronik-stream/chronik/domain/record"
 	"github.com/chronik-stream/chronik/domain/topic"
 	"github.com/chronik-stream/chronik/ports/logstore"
+	"github.com/chronik-stream/chronik/ports/porttest"
 )
 
 // Config is the partition configuration the suite creates partitions with:
@@ -69,41 +70,30 @@ const waitTimeout = 30 * time.Second
 // open may register its own cleanup as well).
 func Run(t *testing.T, open func(t *testing.T) logstore.Store) {
 	t.Helper()
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s logstore.Store)
-	}{
-		{"create_partition_is_empty", testCreateEmpty},
-		{"create_partition_at_offset", testCreateAt},
-		{"segments_cover_the_log", testSegments},
-		{"append_assigns_contiguous_offsets", testAppendContiguous},
-		{"read_inside_batch_returns_that_batch", testReadInsideBatch},
-		{"read_at_high_watermark_is_empty", testReadAtHighWatermark},
-		{"read_out_of_range", testReadOutOfRange},
-		{"read_max_bytes", testReadMaxBytes},
-		{"read_returns_copy", testReadReturnsCopy},
-		{"offsets_max_timestamp", testOffsetsMaxTimestamp},
-		{"offset_for_timestamp", testOffsetForTimestamp},
-		{"delete_records", testDeleteRecords},
-		{"delete_records_past_high_watermark", testDeleteRecordsPastHighWatermark},
-		{"size_counts_batches", testSize},
-		{"watch_fires_after_append", testWatch},
-		{"create_partition_same_id_is_idempotent", testCreateSameID},
-		{"create_partition_other_id_replaces", testCreateOtherID},
-		{"delete_partition", testDeletePartition},
-		{"unknown_partition", testUnknownPartition},
-		{"append_rejects_invalid_batches", testAppendRejectsInvalid},
-		{"partitions_are_independent", testPartitionsIndependent},
-		{"concurrent_appends_and_reads", testConcurrentAppends},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			tc.fn(t, openStore(t, open))
-		})
-	}
-	t.Run("close_idempotent_and_use_after_close", func(t *testing.T) {
-		testClose(t, open(t))
-	})
+	porttest.Run(t, "store", open, []porttest.Case[logstore.Store]{
+		{Name: "create_partition_is_empty", Fn: testCreateEmpty},
+		{Name: "create_partition_at_offset", Fn: testCreateAt},
+		{Name: "segments_cover_the_log", Fn: testSegments},
+		{Name: "append_assigns_contiguous_offsets", Fn: testAppendContiguous},
+		{Name: "read_inside_batch_returns_that_batch", Fn: testReadInsideBatch},
+		{Name: "read_at_high_watermark_is_empty", Fn: testReadAtHighWatermark},
+		{Name: "read_out_of_range", Fn: testReadOutOfRange},
+		{Name: "read_max_bytes", Fn: testReadMaxBytes},
+		{Name: "read_returns_copy", Fn: testReadReturnsCopy},
+		{Name: "offsets_max_timestamp", Fn: testOffsetsMaxTimestamp},
+		{Name: "offset_for_timestamp", Fn: testOffsetForTimestamp},
+		{Name: "delete_records", Fn: testDeleteRecords},
+		{Name: "delete_records_past_high_watermark", Fn: testDeleteRecordsPastHighWatermark},
+		{Name: "size_counts_batches", Fn: testSize},
+		{Name: "watch_fires_after_append", Fn: testWatch},
+		{Name: "create_partition_same_id_is_idempotent", Fn: testCreateSameID},
+		{Name: "create_partition_other_id_replaces", Fn: testCreateOtherID},
+		{Name: "delete_partition", Fn: testDeletePartition},
+		{Name: "unknown_partition", Fn: testUnknownPartition},
+		{Name: "append_rejects_invalid_batches", Fn: testAppendRejectsInvalid},
+		{Name: "partitions_are_independent", Fn: testPartitionsIndependent},
+		{Name: "concurrent_appends_and_reads", Fn: testConcurrentAppends},
+	}, testClose)
 }
 
 // RunReopen checks that a store opened again on the same directory recovers
@@ -126,11 +116,8 @@ func RunReopen(t *testing.T, open func(t *testing.T, dir string) logstore.Store)
 		wantOffsets := mustOffsets(t, s, p)
 		wantP := readAll(t, s, p, 0)
 		wantR := readAll(t, s, r, 0)
-		if err := s.Close(); err != nil {
-			t.Fatalf("Close: %v", err)
-		}
 
-		s = openStore(t, func(t *testing.T) logstore.Store { return open(t, dir) })
+		s = porttest.Reopen(t, "store", s, dir, open)
 		wantParts := map[topic.Partition]topic.ID{p: id(1), q: id(1), r: id(2)}
 		if got := s.Partitions(); !maps.Equal(got, wantParts) {
 			t.Fatalf("after reopen, Partitions() = %v, want %v", got, wantParts)
@@ -158,10 +145,7 @@ func RunReopen(t *testing.T, open func(t *testing.T, dir string) logstore.Store)
 			t.Fatalf("CreatePartitionAt: %v", err)
 		}
 		appendBatch(t, s, p, MakeBatch(2, 1000, -1, -1, -1))
-		if err := s.Close(); err != nil {
-			t.Fatalf("Close: %v", err)
-		}
-		s = openStore(t, func(t *testing.T) logstore.Store { return open(t, dir) })
+		s = porttest.Reopen(t, "store", s, dir, open)
 		if o := mustOffsets(t, s, p); o.LogStart != 500 || o.HighWatermark != 502 {
 			t.Fatalf("after reopen, Offsets = %+v, want log start 500 and high watermark 502", o)
 		}
@@ -179,11 +163,8 @@ func RunReopen(t *testing.T, open func(t *testing.T, dir string) logstore.Store)
 		}
 		create(t, s, q, id(3))
 		appendBatch(t, s, q, MakeBatch(1, 2000, -1, -1, -1))
-		if err := s.Close(); err != nil {
-			t.Fatalf("Close: %v", err)
-		}
 
-		s = openStore(t, func(t *testing.T) logstore.Store { return open(t, dir) })
+		s = porttest.Reopen(t, "store", s, dir, open)
 		if got, want := s.Partitions(), map[topic.Partition]topic.ID{q: id(3)}; !maps.Equal(got, want) {
 			t.Fatalf("after reopen, Partitions() = %v, want %v", got, want)
 		}
@@ -208,28 +189,8 @@ func emptyOffsets(at int64) log.Offsets {
 	return log.Offsets{LogStart: at, HighWatermark: at, LogEnd: at, MaxTimestamp: -1, MaxTimestampOffset: -1}
 }
 
-// openStore opens a store and closes it when the test ends.
-func openStore(t *testing.T, open func(t *testing.T) logstore.Store) logstore.Store {
-	t.Helper()
-	s := open(t)
-	if s == nil {
-		t.Fatal("open returned a nil store")
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return s
-}
-
 // testContext is a context that ends with the test or after waitTimeout.
-func testContext(t *testing.T) context.Context {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), waitTimeout)
-	t.Cleanup(cancel)
-	return ctx
-}
+func testContext(t *testing.T) context.Context { return porttest.Context(t, waitTimeout) }
 
 func create(t *testing.T, s logstore.Store, p topic.Partition, tid topic.ID) {
 	t.Helper()
@@ -1050,68 +1011,63 @@ func testConcurrentAppends(t *testing.T, s logstore.Store) {
 		mu     sync.Mutex
 		byBase = map[int64]appended{}
 	)
-	var writersWG, readersWG sync.WaitGroup
-	done := make(chan struct{})
-	for w := range int32(writers) {
-		writersWG.Go(func() {
-			for i := range int32(perWriter) {
-				n := 1 + int(w+i)%4
-				base, d, err := s.Append(ctx, p, MakeBatch(n, int64(i), int64(w), 0, i))
-				if err != nil {
-					t.Errorf("writer %d: Append: %v", w, err)
-					return
-				}
-				if err := d.Wait(ctx); err != nil {
-					t.Errorf("writer %d: Wait: %v", w, err)
-					return
-				}
-				mu.Lock()
-				if prev, dup := byBase[base]; dup {
-					t.Errorf("base offset %d assigned twice (writers %d and %d)", base, prev.writer, w)
-				}
-				byBase[base] = appended{writer: w, seq: i, records: int64(n)}
-				mu.Unlock()
-			}
-		})
-	}
-	for r := range 2 {
-		readersWG.Go(func() {
-			var next int64
-			for {
-				select {
-				case <-done:
-					return
-				default:
-				}
-				b, err := s.Read(ctx, p, next, 4096, true)
-				if err != nil {
-					t.Errorf("reader %d: Read(%d): %v", r, next, err)
-					return
-				}
-				hw, err := s.Offsets(p)
-				if err != nil {
-					t.Errorf("reader %d: Offsets: %v", r, err)
-					return
-				}
-				if _, err := record.Split(b, func(h record.Header, batch []byte) error {
-					if h.BaseOffset != next {
-						return fmt.Errorf("batch at %d, want the next offset %d", h.BaseOffset, next)
+	write := func() {
+		var wg sync.WaitGroup
+		for w := range int32(writers) {
+			wg.Go(func() {
+				for i := range int32(perWriter) {
+					n := 1 + int(w+i)%4
+					base, d, err := s.Append(ctx, p, MakeBatch(n, int64(i), int64(w), 0, i))
+					if err != nil {
+						t.Errorf("writer %d: Append: %v", w, err)
+						return
 					}
-					if h.NextOffset() > hw.HighWatermark {
-						return fmt.Errorf("batch [%d, %d] past the high watermark %d", h.BaseOffset, h.LastOffset(), hw.HighWatermark)
+					if err := d.Wait(ctx); err != nil {
+						t.Errorf("writer %d: Wait: %v", w, err)
+						return
 					}
-					next = h.NextOffset()
-					return record.Verify(batch)
-				}); err != nil {
-					t.Errorf("reader %d: %v", r, err)
-					return
+					mu.Lock()
+					if prev, dup := byBase[base]; dup {
+						t.Errorf("base offset %d assigned twice (writers %d and %d)", base, prev.writer, w)
+					}
+					byBase[base] = appended{writer: w, seq: i, records: int64(n)}
+					mu.Unlock()
 				}
-			}
-		})
+			})
+		}
+		wg.Wait()
 	}
-	writersWG.Wait()
-	close(done)
-	readersWG.Wait()
+	reads := make([]func() bool, 2)
+	for r := range reads {
+		var next int64
+		reads[r] = func() bool {
+			b, err := s.Read(ctx, p, next, 4096, true)
+			if err != nil {
+				t.Errorf("reader %d: Read(%d): %v", r, next, err)
+				return false
+			}
+			hw, err := s.Offsets(p)
+			if err != nil {
+				t.Errorf("reader %d: Offsets: %v", r, err)
+				return false
+			}
+			if _, err := record.Split(b, func(h record.Header, batch []byte) error {
+				if h.BaseOffset != next {
+					return fmt.Errorf("batch at %d, want the next offset %d", h.BaseOffset, next)
+				}
+				if h.NextOffset() > hw.HighWatermark {
+					return fmt.Errorf("batch [%d, %d] past the high watermark %d", h.BaseOffset, h.LastOffset(), hw.HighWatermark)
+				}
+				next = h.NextOffset()
+				return record.Verify(batch)
+			}); err != nil {
+				t.Errorf("reader %d: %v", r, err)
+				return false
+			}
+			return true
+		}
+	}
+	porttest.ReadsRacingWrite(write, reads...)
 	if t.Failed() {
 		return
 	}
@@ -1151,12 +1107,7 @@ func testClose(t *testing.T, s logstore.Store) {
 	if err := d.Wait(ctx); err != nil {
 		t.Fatalf("Wait: %v", err)
 	}
-	if err := s.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatalf("second Close: %v (Close must be idempotent)", err)
-	}
+	porttest.CloseTwice(t, s)
 	if _, _, err := s.Append(ctx, p, MakeBatch(1, 1, -1, -1, -1)); !errors.Is(err, log.ErrClosed) {
 		t.Errorf("Append after Close: %v, want ErrClosed", err)
 	}

@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/chronik-stream/chronik/ports/metastore"
+	"github.com/chronik-stream/chronik/ports/porttest"
 )
 
 // Run runs the conformance suite. open returns a new, empty store for each
@@ -37,32 +38,21 @@ import (
 // open may register its own cleanup as well).
 func Run(t *testing.T, open func(t *testing.T) metastore.Store) {
 	t.Helper()
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s metastore.Store)
-	}{
-		{"get_put_delete", testGetPutDelete},
-		{"empty_and_nil_values", testEmptyValues},
-		{"large_value", testLargeValue},
-		{"apply_ops_in_order", testApplyOrder},
-		{"apply_no_ops", testApplyNoOps},
-		{"scan_prefix_bounds", testScanPrefix},
-		{"scan_callback_error_stops", testScanCallbackError},
-		{"scan_callback_may_write", testScanCallbackMayWrite},
-		{"get_returns_copy", testGetReturnsCopy},
-		{"scan_arguments_are_copies", testScanArgumentsAreCopies},
-		{"inputs_reusable_after_apply", testInputsReusable},
-		{"apply_atomic_under_concurrent_reads", testApplyAtomic},
-		{"concurrent_use", testConcurrentUse},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			tc.fn(t, openStore(t, open))
-		})
-	}
-	t.Run("close_idempotent_and_use_after_close", func(t *testing.T) {
-		testClose(t, open(t))
-	})
+	porttest.Run(t, "store", open, []porttest.Case[metastore.Store]{
+		{Name: "get_put_delete", Fn: testGetPutDelete},
+		{Name: "empty_and_nil_values", Fn: testEmptyValues},
+		{Name: "large_value", Fn: testLargeValue},
+		{Name: "apply_ops_in_order", Fn: testApplyOrder},
+		{Name: "apply_no_ops", Fn: testApplyNoOps},
+		{Name: "scan_prefix_bounds", Fn: testScanPrefix},
+		{Name: "scan_callback_error_stops", Fn: testScanCallbackError},
+		{Name: "scan_callback_may_write", Fn: testScanCallbackMayWrite},
+		{Name: "get_returns_copy", Fn: testGetReturnsCopy},
+		{Name: "scan_arguments_are_copies", Fn: testScanArgumentsAreCopies},
+		{Name: "inputs_reusable_after_apply", Fn: testInputsReusable},
+		{Name: "apply_atomic_under_concurrent_reads", Fn: testApplyAtomic},
+		{Name: "concurrent_use", Fn: testConcurrentUse},
+	}, testClose)
 }
 
 // RunDurable checks that what Apply wrote survives Close and a reopen on the
@@ -84,11 +74,8 @@ func RunDurable(t *testing.T, open func(t *testing.T, dir string) metastore.Stor
 			metastore.Del([]byte("topics/b")),
 			metastore.Put([]byte("topics/c"), []byte("C2")),
 		)
-		if err := s.Close(); err != nil {
-			t.Fatalf("Close: %v", err)
-		}
 
-		s = openStore(t, func(t *testing.T) metastore.Store { return open(t, dir) })
+		s = porttest.Reopen(t, "store", s, dir, open)
 		want := []kv{
 			{"empty", ""},
 			{"offsets/g1", "\x00\x00\x00\x07"},
@@ -123,28 +110,8 @@ func RunDurable(t *testing.T, open func(t *testing.T, dir string) metastore.Stor
 // kv is a key and value as strings, for readable failure messages.
 type kv struct{ K, V string }
 
-// openStore opens a store and closes it when the test ends.
-func openStore(t *testing.T, open func(t *testing.T) metastore.Store) metastore.Store {
-	t.Helper()
-	s := open(t)
-	if s == nil {
-		t.Fatal("open returned a nil store")
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return s
-}
-
 // testContext is a context that ends with the test or after a minute.
-func testContext(t *testing.T) context.Context {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	t.Cleanup(cancel)
-	return ctx
-}
+func testContext(t *testing.T) context.Context { return porttest.Context(t, time.Minute) }
 
 func mustApply(t *testing.T, s metastore.Store, ops ...metastore.Op) {
 	t.Helper()
@@ -414,10 +381,7 @@ func testApplyAtomic(t *testing.T, s metastore.Store) {
 	mustApply(t, s, metastore.Put(a, enc(0)), metastore.Put(b, enc(0)))
 
 	const writes = 500
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		defer close(done)
+	write := func() {
 		for i := uint64(1); i <= writes; i++ {
 			ops := []metastore.Op{metastore.Put(a, enc(i)), metastore.Put(b, enc(i))}
 			if i%2 == 1 {
@@ -428,7 +392,7 @@ func testApplyAtomic(t *testing.T, s metastore.Store) {
 				return
 			}
 		}
-	})
+	}
 	read := func(k []byte) (uint64, bool) {
 		v, err := s.Get(ctx, k)
 		if err != nil || len(v) != 8 {
@@ -437,34 +401,29 @@ func testApplyAtomic(t *testing.T, s metastore.Store) {
 		}
 		return binary.BigEndian.Uint64(v), true
 	}
-	for r := range 4 {
+	reads := make([]func() bool, 4)
+	for r := range reads {
 		first, second := a, b
 		if r%2 == 1 {
 			first, second = b, a
 		}
-		wg.Go(func() {
-			for {
-				select {
-				case <-done:
-					return
-				default:
-				}
-				x, ok := read(first)
-				if !ok {
-					return
-				}
-				y, ok := read(second)
-				if !ok {
-					return
-				}
-				if y < x {
-					t.Errorf("read %q=%d then %q=%d: a batch was seen half applied", first, x, second, y)
-					return
-				}
+		reads[r] = func() bool {
+			x, ok := read(first)
+			if !ok {
+				return false
 			}
-		})
+			y, ok := read(second)
+			if !ok {
+				return false
+			}
+			if y < x {
+				t.Errorf("read %q=%d then %q=%d: a batch was seen half applied", first, x, second, y)
+				return false
+			}
+			return true
+		}
 	}
-	wg.Wait()
+	porttest.ReadsRacingWrite(write, reads...)
 
 	// A multi-op batch mixing puts and deletes is visible as a whole.
 	mustApply(t, s,
@@ -539,12 +498,7 @@ func testConcurrentUse(t *testing.T, s metastore.Store) {
 func testClose(t *testing.T, s metastore.Store) {
 	ctx := testContext(t)
 	mustApply(t, s, metastore.Put([]byte("k"), []byte("v")))
-	if err := s.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatalf("second Close: %v (Close must be idempotent)", err)
-	}
+	porttest.CloseTwice(t, s)
 	if _, err := s.Get(ctx, []byte("k")); !errors.Is(err, metastore.ErrClosed) {
 		t.Errorf("Get after Close: %v, want ErrClosed", err)
 	}

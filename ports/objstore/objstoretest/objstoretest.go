@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/chronik-stream/chronik/ports/objstore"
+	"github.com/chronik-stream/chronik/ports/porttest"
 )
 
 // Run runs the conformance suite. open returns a new, empty bucket for each
@@ -36,59 +37,29 @@ import (
 // register its own cleanup as well).
 func Run(t *testing.T, open func(t *testing.T) objstore.Bucket) {
 	t.Helper()
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, b objstore.Bucket)
-	}{
-		{"round_trip", testRoundTrip},
-		{"large_object", testLargeObject},
-		{"overwrite", testOverwrite},
-		{"get_missing", testGetMissing},
-		{"get_range", testGetRange},
-		{"list_prefixes", testListPrefixes},
-		{"list_lexical_order", testListOrder},
-		{"list_paging", testListPaging},
-		{"unusual_valid_keys", testUnusualKeys},
-		{"delete_idempotent", testDelete},
-		{"put_if_absent", testPutIfAbsent},
-		{"put_if_absent_race", testPutIfAbsentRace},
-		{"invalid_keys", testInvalidKeys},
-		{"slices_are_copies", testCopies},
-		{"concurrent_use", testConcurrentUse},
-		{"overwrite_is_atomic", testAtomicOverwrite},
-		{"cancelled_context", testCancelledContext},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			tc.fn(t, openBucket(t, open))
-		})
-	}
-	t.Run("close_idempotent_and_use_after_close", func(t *testing.T) {
-		testClose(t, open(t))
-	})
-}
-
-func openBucket(t *testing.T, open func(t *testing.T) objstore.Bucket) objstore.Bucket {
-	t.Helper()
-	b := open(t)
-	if b == nil {
-		t.Fatal("open returned a nil bucket")
-	}
-	t.Cleanup(func() {
-		if err := b.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return b
+	porttest.Run(t, "bucket", open, []porttest.Case[objstore.Bucket]{
+		{Name: "round_trip", Fn: testRoundTrip},
+		{Name: "large_object", Fn: testLargeObject},
+		{Name: "overwrite", Fn: testOverwrite},
+		{Name: "get_missing", Fn: testGetMissing},
+		{Name: "get_range", Fn: testGetRange},
+		{Name: "list_prefixes", Fn: testListPrefixes},
+		{Name: "list_lexical_order", Fn: testListOrder},
+		{Name: "list_paging", Fn: testListPaging},
+		{Name: "unusual_valid_keys", Fn: testUnusualKeys},
+		{Name: "delete_idempotent", Fn: testDelete},
+		{Name: "put_if_absent", Fn: testPutIfAbsent},
+		{Name: "put_if_absent_race", Fn: testPutIfAbsentRace},
+		{Name: "invalid_keys", Fn: testInvalidKeys},
+		{Name: "slices_are_copies", Fn: testCopies},
+		{Name: "concurrent_use", Fn: testConcurrentUse},
+		{Name: "overwrite_is_atomic", Fn: testAtomicOverwrite},
+		{Name: "cancelled_context", Fn: testCancelledContext},
+	}, testClose)
 }
 
 // testContext is a context that ends with the test or after a minute.
-func testContext(t *testing.T) context.Context {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	t.Cleanup(cancel)
-	return ctx
-}
+func testContext(t *testing.T) context.Context { return porttest.Context(t, time.Minute) }
 
 func mustPut(t *testing.T, b objstore.Bucket, key string, data []byte) {
 	t.Helper()
@@ -638,79 +609,57 @@ func testAtomicOverwrite(t *testing.T, b objstore.Bucket) {
 	}
 	mustPut(t, b, "atomic", versions[0])
 	ctx := testContext(t)
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		defer close(done)
+	write := func() {
 		for i := range 40 {
 			if err := b.Put(ctx, "atomic", versions[i%len(versions)]); err != nil {
 				t.Errorf("Put: %v", err)
 				return
 			}
 		}
-	})
-	for range 3 {
-		wg.Go(func() {
-			for {
-				select {
-				case <-done:
-					return
-				default:
-				}
-				got, err := b.Get(ctx, "atomic")
-				if err != nil {
-					t.Errorf("Get during overwrites: %v", err)
-					return
-				}
-				if len(got) != size || !bytes.Equal(got, bytes.Repeat(got[:1], size)) {
-					t.Errorf("Get during overwrites saw a torn object (%d bytes, first %q)", len(got), got[:min(len(got), 1)])
-					return
-				}
-			}
-		})
 	}
-	wg.Wait()
+	read := func() bool {
+		got, err := b.Get(ctx, "atomic")
+		if err != nil {
+			t.Errorf("Get during overwrites: %v", err)
+			return false
+		}
+		if len(got) != size || !bytes.Equal(got, bytes.Repeat(got[:1], size)) {
+			t.Errorf("Get during overwrites saw a torn object (%d bytes, first %q)", len(got), got[:min(len(got), 1)])
+			return false
+		}
+		return true
+	}
+	porttest.ReadsRacingWrite(write, read, read, read)
 }
 
 func testCancelledContext(t *testing.T, b objstore.Bucket) {
 	mustPut(t, b, "k", []byte("v"))
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	check := func(op string, err error) {
-		t.Helper()
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("%s with a cancelled context: %v, want context.Canceled", op, err)
-		}
-	}
-	check("Put", b.Put(ctx, "k2", []byte("v")))
-	check("PutIfAbsent", b.PutIfAbsent(ctx, "k3", []byte("v")))
-	_, err := b.Get(ctx, "k")
-	check("Get", err)
-	_, err = b.GetRange(ctx, "k", 0, 1)
-	check("GetRange", err)
-	_, _, err = b.List(ctx, "", "", 0)
-	check("List", err)
-	check("Delete", b.Delete(ctx, "k"))
+	everyCallFails(t, b, ctx, context.Canceled, "with a cancelled context")
 	mustGet(t, b, "k", []byte("v"))
 }
 
 func testClose(t *testing.T, b objstore.Bucket) {
 	ctx := testContext(t)
 	mustPut(t, b, "k", []byte("v"))
-	if err := b.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
-	if err := b.Close(); err != nil {
-		t.Fatalf("second Close: %v (Close must be idempotent)", err)
-	}
+	porttest.CloseTwice(t, b)
+	everyCallFails(t, b, ctx, objstore.ErrClosed, "after Close")
+}
+
+// everyCallFails calls every method of b but Close with ctx, on the key "k"
+// (which the caller has put) and on new keys, and checks that each returns an
+// error wrapping want; when says in which state ("after Close").
+func everyCallFails(t *testing.T, b objstore.Bucket, ctx context.Context, want error, when string) {
+	t.Helper()
 	check := func(op string, err error) {
 		t.Helper()
-		if !errors.Is(err, objstore.ErrClosed) {
-			t.Errorf("%s after Close: %v, want ErrClosed", op, err)
+		if !errors.Is(err, want) {
+			t.Errorf("%s %s: %v, want %v", op, when, err, want)
 		}
 	}
-	check("Put", b.Put(ctx, "k", []byte("v")))
-	check("PutIfAbsent", b.PutIfAbsent(ctx, "new", []byte("v")))
+	check("Put", b.Put(ctx, "k2", []byte("v")))
+	check("PutIfAbsent", b.PutIfAbsent(ctx, "k3", []byte("v")))
 	_, err := b.Get(ctx, "k")
 	check("Get", err)
 	_, err = b.GetRange(ctx, "k", 0, 1)
