@@ -20,9 +20,7 @@ import (
 
 func init() { register(2, 0, 8, handleListOffsets) }
 
-func handleListOffsets(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.ListOffsetsRequest)
-	resp := req.ResponseKind().(*kmsg.ListOffsetsResponse)
+func handleListOffsets(r *request, req *kmsg.ListOffsetsRequest, resp *kmsg.ListOffsetsResponse) error {
 	svc := r.conn.srv.svc
 	resp.Topics = make([]kmsg.ListOffsetsResponseTopic, len(req.Topics))
 	for i, rt := range req.Topics {
@@ -54,7 +52,7 @@ func handleListOffsets(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 			out.Partitions = append(out.Partitions, op)
 		}
 	}
-	return resp, nil
+	return nil
 }
 
 func oldStyleOffsets(offset int64, max int32) []int64 {

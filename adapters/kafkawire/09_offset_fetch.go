@@ -28,9 +28,7 @@ type fetchedPartition struct {
 	found bool
 }
 
-func handleOffsetFetch(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.OffsetFetchRequest)
-	resp := req.ResponseKind().(*kmsg.OffsetFetchResponse)
+func handleOffsetFetch(r *request, req *kmsg.OffsetFetchRequest, resp *kmsg.OffsetFetchResponse) error {
 	if req.Version < 8 {
 		var asked map[string][]int32
 		if req.Topics != nil || req.Version < 2 {
@@ -54,7 +52,7 @@ func handleOffsetFetch(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 			}
 			resp.Topics = append(resp.Topics, rt)
 		}
-		return resp, nil
+		return nil
 	}
 	for _, g := range req.Groups {
 		var asked map[string][]int32
@@ -87,7 +85,7 @@ func handleOffsetFetch(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 		}
 		resp.Groups = append(resp.Groups, rg)
 	}
-	return resp, nil
+	return nil
 }
 
 func topicOrder(ts []kmsg.OffsetFetchRequestTopic) []string {

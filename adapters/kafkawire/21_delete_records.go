@@ -12,9 +12,7 @@ import (
 
 func init() { register(21, 0, 2, handleDeleteRecords) }
 
-func handleDeleteRecords(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.DeleteRecordsRequest)
-	resp := req.ResponseKind().(*kmsg.DeleteRecordsResponse)
+func handleDeleteRecords(r *request, req *kmsg.DeleteRecordsRequest, resp *kmsg.DeleteRecordsResponse) error {
 	svc := r.conn.srv.svc
 	for _, rt := range req.Topics {
 		out := kmsg.NewDeleteRecordsResponseTopic()
@@ -38,5 +36,5 @@ func handleDeleteRecords(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 		}
 		resp.Topics = append(resp.Topics, out)
 	}
-	return resp, nil
+	return nil
 }

@@ -13,9 +13,7 @@ import (
 
 func init() { register(23, 0, 4, handleOffsetForLeaderEpoch) }
 
-func handleOffsetForLeaderEpoch(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.OffsetForLeaderEpochRequest)
-	resp := req.ResponseKind().(*kmsg.OffsetForLeaderEpochResponse)
+func handleOffsetForLeaderEpoch(r *request, req *kmsg.OffsetForLeaderEpochRequest, resp *kmsg.OffsetForLeaderEpochResponse) error {
 	svc := r.conn.srv.svc
 	for _, rt := range req.Topics {
 		out := kmsg.NewOffsetForLeaderEpochResponseTopic()
@@ -42,5 +40,5 @@ func handleOffsetForLeaderEpoch(r *request, kreq kmsg.Request) (kmsg.Response, e
 		}
 		resp.Topics = append(resp.Topics, out)
 	}
-	return resp, nil
+	return nil
 }

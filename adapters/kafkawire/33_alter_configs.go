@@ -15,9 +15,7 @@ import (
 
 func init() { register(33, 0, 2, handleAlterConfigs) }
 
-func handleAlterConfigs(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.AlterConfigsRequest)
-	resp := req.ResponseKind().(*kmsg.AlterConfigsResponse)
+func handleAlterConfigs(r *request, req *kmsg.AlterConfigsRequest, resp *kmsg.AlterConfigsResponse) error {
 	for _, rr := range req.Resources {
 		out := kmsg.NewAlterConfigsResponseResource()
 		out.ResourceType, out.ResourceName = rr.ResourceType, rr.ResourceName
@@ -36,7 +34,7 @@ func handleAlterConfigs(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 		out.ErrorCode, out.ErrorMessage = errorCode(err), errorMessage(err)
 		resp.Resources = append(resp.Resources, out)
 	}
-	return resp, nil
+	return nil
 }
 
 // errStaticConfigs answers an attempt to alter anything but a topic's

@@ -14,9 +14,7 @@ import (
 
 func init() { register(44, 0, 1, handleIncrementalAlterConfigs) }
 
-func handleIncrementalAlterConfigs(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.IncrementalAlterConfigsRequest)
-	resp := req.ResponseKind().(*kmsg.IncrementalAlterConfigsResponse)
+func handleIncrementalAlterConfigs(r *request, req *kmsg.IncrementalAlterConfigsRequest, resp *kmsg.IncrementalAlterConfigsResponse) error {
 	for _, rr := range req.Resources {
 		out := kmsg.NewIncrementalAlterConfigsResponseResource()
 		out.ResourceType, out.ResourceName = rr.ResourceType, rr.ResourceName
@@ -37,5 +35,5 @@ func handleIncrementalAlterConfigs(r *request, kreq kmsg.Request) (kmsg.Response
 		out.ErrorCode, out.ErrorMessage = errorCode(err), errorMessage(err)
 		resp.Resources = append(resp.Resources, out)
 	}
-	return resp, nil
+	return nil
 }
