@@ -13,12 +13,15 @@ import (
 	"github.com/chronik-stream/chronik/domain/topic"
 )
 
-// errorCodes is the one table that turns domain errors into Kafka error
-// codes. The first entry that errors.Is matches wins.
-var errorCodes = []struct {
+// errorMapping is one row of errorCodes.
+type errorMapping struct {
 	err  error
 	code *kerr.Error
-}{
+}
+
+// errorCodes is the one table that turns domain errors into Kafka error
+// codes. The first entry that errors.Is matches wins.
+var errorCodes = []errorMapping{
 	{topic.ErrUnknown, kerr.UnknownTopicOrPartition},
 	{topic.ErrUnknownPartition, kerr.UnknownTopicOrPartition},
 	{topic.ErrExists, kerr.TopicAlreadyExists},
