@@ -30,12 +30,10 @@ func handleListOffsets(r *request, req *kmsg.ListOffsetsRequest, resp *kmsg.List
 		for _, rp := range rt.Partitions {
 			op := kmsg.NewListOffsetsResponseTopicPartition()
 			op.Partition = rp.Partition
-			p, perr := t.Partition(rp.Partition)
+			p, code := requestedPartition(t, known, rp.Partition)
 			switch {
-			case !known:
-				op.ErrorCode = kerr.UnknownTopicOrPartition.Code
-			case perr != nil:
-				op.ErrorCode = errorCode(perr)
+			case code != 0:
+				op.ErrorCode = code
 			case req.Version >= 4 && rp.CurrentLeaderEpoch > 0:
 				op.ErrorCode = kerr.UnknownLeaderEpoch.Code
 			default:

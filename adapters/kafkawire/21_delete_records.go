@@ -5,10 +5,7 @@ package kafkawire
 // Moves each partition's log start offset forward (-1: to the high
 // watermark); whole segments below it are deleted.
 
-import (
-	"github.com/twmb/franz-go/pkg/kerr"
-	"github.com/twmb/franz-go/pkg/kmsg"
-)
+import "github.com/twmb/franz-go/pkg/kmsg"
 
 func init() { register(21, 0, 2, handleDeleteRecords) }
 
@@ -22,12 +19,10 @@ func handleDeleteRecords(r *request, req *kmsg.DeleteRecordsRequest, resp *kmsg.
 			op := kmsg.NewDeleteRecordsResponseTopicPartition()
 			op.Partition = rp.Partition
 			op.LowWatermark = -1
-			p, perr := t.Partition(rp.Partition)
+			p, code := requestedPartition(t, known, rp.Partition)
 			switch {
-			case !known:
-				op.ErrorCode = kerr.UnknownTopicOrPartition.Code
-			case perr != nil:
-				op.ErrorCode = errorCode(perr)
+			case code != 0:
+				op.ErrorCode = code
 			default:
 				lw, err := svc.Fetch.DeleteRecords(r.ctx, p, rp.Offset)
 				op.LowWatermark, op.ErrorCode = lw, errorCode(err)

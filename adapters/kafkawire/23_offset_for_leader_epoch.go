@@ -23,12 +23,10 @@ func handleOffsetForLeaderEpoch(r *request, req *kmsg.OffsetForLeaderEpochReques
 			op := kmsg.NewOffsetForLeaderEpochResponseTopicPartition()
 			op.Partition = rp.Partition
 			op.LeaderEpoch, op.EndOffset = -1, -1
-			p, perr := t.Partition(rp.Partition)
+			p, code := requestedPartition(t, known, rp.Partition)
 			switch {
-			case !known:
-				op.ErrorCode = kerr.UnknownTopicOrPartition.Code
-			case perr != nil:
-				op.ErrorCode = errorCode(perr)
+			case code != 0:
+				op.ErrorCode = code
 			case req.Version >= 2 && rp.CurrentLeaderEpoch > 0:
 				op.ErrorCode = kerr.UnknownLeaderEpoch.Code
 			case rp.LeaderEpoch == 0:

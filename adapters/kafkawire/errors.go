@@ -102,6 +102,17 @@ func errorCode(err error) int16 {
 	return kerr.UnknownServerError.Code
 }
 
+// requestedPartition resolves a partition that a request names in a topic
+// it looked up once (t, known): the partition, or the code that answers for
+// it instead, UNKNOWN_TOPIC_OR_PARTITION for an unknown topic or index.
+func requestedPartition(t topic.Topic, known bool, index int32) (topic.Partition, int16) {
+	if !known {
+		return topic.Partition{}, kerr.UnknownTopicOrPartition.Code
+	}
+	p, err := t.Partition(index)
+	return p, errorCode(err)
+}
+
 // errorMessage is the message to send for err in responses that carry one.
 func errorMessage(err error) *string {
 	if err == nil {
