@@ -79,10 +79,6 @@ var objectStoreVars = []struct {
 	{"LOCAL_STORAGE_PATH", str(func(c *Config) *string { return &c.ObjectStore.LocalStoragePath })},
 }
 
-func str(field func(*Config) *string) func(*Config, string) error {
-	return func(c *Config, v string) error { *field(c) = v; return nil }
-}
-
 // backend names the configured backend: s3, gcs, azure or local.
 func (o ObjectStore) backend() (string, error) {
 	var set []string
