@@ -181,11 +181,14 @@ var produceProfiles = map[string]string{
 	"low-latency": "low", "balanced": "medium", "high-throughput": "high",
 }
 
-// envVars maps CHRONIK_* variables to the config fields they set.
-var envVars = []struct {
+// envVar is an environment variable and how it sets the configuration.
+type envVar struct {
 	name string
 	set  func(c *Config, v string) error
-}{
+}
+
+// envVars maps CHRONIK_* variables to the config fields they set.
+var envVars = []envVar{
 	{"CHRONIK_DATA_DIR", str(func(c *Config) *string { return &c.DataDir })},
 	{"CHRONIK_BIND_ADDR", str(func(c *Config) *string { return &c.BindAddr })},
 	{"CHRONIK_KAFKA_PORT", intVar(func(c *Config) *int { return &c.KafkaPort })},

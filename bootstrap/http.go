@@ -60,10 +60,7 @@ type HTTPAPI struct {
 }
 
 // httpVars are the HTTP settings' environment variables.
-var httpVars = []struct {
-	name string
-	set  func(c *Config, v string) error
-}{
+var httpVars = []envVar{
 	{"CHRONIK_UNIFIED_API_PORT", intVar(func(c *Config) *int { return &c.UnifiedAPIPort })},
 	{"CHRONIK_ADMIN_API_PORT", parsedVar(func(c *Config) **int { return &c.AdminAPIPort }, func(v string) (*int, error) {
 		n, err := strconv.Atoi(v)

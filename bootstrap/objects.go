@@ -52,10 +52,7 @@ type ObjectStore struct {
 }
 
 // objectStoreVars are the original, unprefixed variable names.
-var objectStoreVars = []struct {
-	name string
-	set  func(c *Config, v string) error
-}{
+var objectStoreVars = []envVar{
 	{"S3_BUCKET", str(func(c *Config) *string { return &c.ObjectStore.S3Bucket })},
 	{"S3_REGION", str(func(c *Config) *string { return &c.ObjectStore.S3Region })},
 	{"S3_ENDPOINT", str(func(c *Config) *string { return &c.ObjectStore.S3Endpoint })},
