@@ -22,10 +22,13 @@ func brokerConfigs(c Config) []kafkawire.BrokerConfig {
 	add := func(name, typ, value, def, doc string) {
 		out = append(out, kafkawire.BrokerConfig{Name: name, Type: typ, Value: value, Default: def, Set: value != def, Doc: doc})
 	}
+	// fixed adds a setting whose value is always its default.
+	fixed := func(name, typ, value, doc string) { add(name, typ, value, value, doc) }
 	topicDefault := func(name, typ, key, doc string) {
 		v, _ := topic.Default(key)
-		add(name, typ, v, v, doc)
+		fixed(name, typ, v, doc)
 	}
+	retentionMs, segmentMs := topic.Topic{}.Int64(topic.RetentionMs), topic.Topic{}.Int64(topic.SegmentMs)
 	node := itoa(c.NodeID)
 	add("broker.id", "int", node, itoa(d.NodeID), "This broker's id (CHRONIK_NODE_ID).")
 	add("node.id", "int", node, itoa(d.NodeID), "This node's id; the same as broker.id.")
@@ -39,17 +42,16 @@ func brokerConfigs(c Config) []kafkawire.BrokerConfig {
 	}
 	add("advertised.listeners", "string", adv, advDefault,
 		"The address clients are told to connect to (CHRONIK_ADVERTISED_ADDR, CHRONIK_ADVERTISED_PORT, --advertise).")
-	add("listener.security.protocol.map", "string", "PLAINTEXT:PLAINTEXT", "PLAINTEXT:PLAINTEXT",
-		"Security protocol of each listener; the Kafka listener speaks plaintext.")
+	fixed("listener.security.protocol.map", "string", "PLAINTEXT:PLAINTEXT", "Security protocol of each listener; the Kafka listener speaks plaintext.")
 	add("log.dirs", "string", c.DataDir, d.DataDir, "The data directory (CHRONIK_DATA_DIR, --data-dir).")
 	add("auto.create.topics.enable", "boolean", strconv.FormatBool(c.AutoCreateTopics), strconv.FormatBool(d.AutoCreateTopics),
 		"Whether a Metadata request for an unknown topic creates it (CHRONIK_AUTO_CREATE_TOPICS).")
-	add("delete.topic.enable", "boolean", "true", "true", "Whether topics can be deleted; always true.")
+	fixed("delete.topic.enable", "boolean", "true", "Whether topics can be deleted; always true.")
 	add("num.partitions", "int", itoa(c.DefaultPartitions), itoa(d.DefaultPartitions),
 		"Partitions of a topic created without a count (CHRONIK_DEFAULT_PARTITIONS).")
-	add("default.replication.factor", "int", "1", "1", "Replication factor of new topics; 1 on a single node.")
-	add("min.insync.replicas", "int", "1", "1", "Replicas that must acknowledge an acks=all write; 1 on a single node.")
-	add("unclean.leader.election.enable", "boolean", "false", "false", "Whether an out-of-sync replica may become leader; never.")
+	fixed("default.replication.factor", "int", "1", "Replication factor of new topics; 1 on a single node.")
+	fixed("min.insync.replicas", "int", "1", "Replicas that must acknowledge an acks=all write; 1 on a single node.")
+	fixed("unclean.leader.election.enable", "boolean", "false", "Whether an out-of-sync replica may become leader; never.")
 	add("socket.request.max.bytes", "int", strconv.FormatInt(c.maxRequestBytes, 10), strconv.FormatInt(mustSize(d.MaxRequestBytes), 10),
 		"Largest request frame accepted (CHRONIK_MAX_REQUEST_SIZE).")
 	add("max.connections", "int", itoa(c.MaxConnections), itoa(d.MaxConnections),
@@ -62,15 +64,12 @@ func brokerConfigs(c Config) []kafkawire.BrokerConfig {
 		"Largest fetch response, whatever the client asks; the first batch is always returned whole (CHRONIK_FETCH_MAX_BYTES).")
 	topicDefault("message.max.bytes", "int", topic.MaxMessageBytes, "Largest record batch a topic accepts unless its max.message.bytes says otherwise.")
 	topicDefault("log.retention.ms", "long", topic.RetentionMs, "How long records are kept unless a topic's retention.ms says otherwise; -1 keeps them forever.")
-	add("log.retention.minutes", "int", itoa(int(topic.Topic{}.Int64(topic.RetentionMs)/60000)), itoa(int(topic.Topic{}.Int64(topic.RetentionMs)/60000)),
-		"log.retention.ms in minutes.")
-	add("log.retention.hours", "int", itoa(int(topic.Topic{}.Int64(topic.RetentionMs)/3600000)), itoa(int(topic.Topic{}.Int64(topic.RetentionMs)/3600000)),
-		"log.retention.ms in hours.")
+	fixed("log.retention.minutes", "int", itoa(int(retentionMs/60000)), "log.retention.ms in minutes.")
+	fixed("log.retention.hours", "int", itoa(int(retentionMs/3600000)), "log.retention.ms in hours.")
 	topicDefault("log.retention.bytes", "long", topic.RetentionBytes, "Bytes kept per partition unless a topic's retention.bytes says otherwise; -1 is no limit.")
 	topicDefault("log.segment.bytes", "int", topic.SegmentBytes, "Size at which a partition's active segment is rolled unless a topic's segment.bytes says otherwise.")
 	topicDefault("log.roll.ms", "long", topic.SegmentMs, "Age at which a partition's active segment is rolled unless a topic's segment.ms says otherwise.")
-	add("log.roll.hours", "int", itoa(int(topic.Topic{}.Int64(topic.SegmentMs)/3600000)), itoa(int(topic.Topic{}.Int64(topic.SegmentMs)/3600000)),
-		"log.roll.ms in hours.")
+	fixed("log.roll.hours", "int", itoa(int(segmentMs/3600000)), "log.roll.ms in hours.")
 	topicDefault("log.cleanup.policy", "list", topic.CleanupPolicy, "Cleanup policy of topics that do not set cleanup.policy.")
 	topicDefault("log.message.timestamp.type", "string", topic.MessageTimestampType, "Timestamp type of topics that do not set message.timestamp.type.")
 	topicDefault("log.local.retention.ms", "long", topic.LocalRetentionMs, "How long tiered records stay on local disk unless a topic's local.retention.ms says otherwise; -2 follows log.retention.ms.")

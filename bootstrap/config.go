@@ -182,30 +182,33 @@ var produceProfiles = map[string]string{
 	"low-latency": "low", "balanced": "medium", "high-throughput": "high",
 }
 
-// envVars maps CHRONIK_* variables to the config fields they set.
-var envVars = []struct {
+// envVar is an environment variable and how it sets the configuration.
+type envVar struct {
 	name string
 	set  func(c *Config, v string) error
-}{
-	{"CHRONIK_DATA_DIR", func(c *Config, v string) error { c.DataDir = v; return nil }},
-	{"CHRONIK_BIND_ADDR", func(c *Config, v string) error { c.BindAddr = v; return nil }},
+}
+
+// envVars maps CHRONIK_* variables to the config fields they set.
+var envVars = []envVar{
+	{"CHRONIK_DATA_DIR", str(func(c *Config) *string { return &c.DataDir })},
+	{"CHRONIK_BIND_ADDR", str(func(c *Config) *string { return &c.BindAddr })},
 	{"CHRONIK_KAFKA_PORT", intVar(func(c *Config) *int { return &c.KafkaPort })},
-	{"CHRONIK_ADVERTISED_ADDR", func(c *Config, v string) error { c.AdvertisedAddr = v; return nil }},
+	{"CHRONIK_ADVERTISED_ADDR", str(func(c *Config) *string { return &c.AdvertisedAddr })},
 	{"CHRONIK_ADVERTISED_PORT", intVar(func(c *Config) *int { return &c.AdvertisedPort })},
 	{"CHRONIK_NODE_ID", intVar(func(c *Config) *int { return &c.NodeID })},
-	{"CHRONIK_WAL_PROFILE", func(c *Config, v string) error { c.WALProfile = v; return nil }},
-	{"CHRONIK_WAL_ROTATION_SIZE", func(c *Config, v string) error { c.WALRotationSize = v; return nil }},
-	{"CHRONIK_PRODUCE_PROFILE", func(c *Config, v string) error { c.ProduceProfile = v; return nil }},
-	{"CHRONIK_LOG_LEVEL", func(c *Config, v string) error { c.LogLevel = v; return nil }},
+	{"CHRONIK_WAL_PROFILE", str(func(c *Config) *string { return &c.WALProfile })},
+	{"CHRONIK_WAL_ROTATION_SIZE", str(func(c *Config) *string { return &c.WALRotationSize })},
+	{"CHRONIK_PRODUCE_PROFILE", str(func(c *Config) *string { return &c.ProduceProfile })},
+	{"CHRONIK_LOG_LEVEL", str(func(c *Config) *string { return &c.LogLevel })},
 	{"CHRONIK_AUTO_CREATE_TOPICS", boolVar(func(c *Config) *bool { return &c.AutoCreateTopics })},
 	{"CHRONIK_DEFAULT_PARTITIONS", intVar(func(c *Config) *int { return &c.DefaultPartitions })},
-	{"CHRONIK_MAX_REQUEST_SIZE", func(c *Config, v string) error { c.MaxRequestBytes = v; return nil }},
+	{"CHRONIK_MAX_REQUEST_SIZE", str(func(c *Config) *string { return &c.MaxRequestBytes })},
 	{"CHRONIK_MAX_UNCOMPRESSED_BATCH_SIZE", str(func(c *Config) *string { return &c.MaxUncompressedBatchBytes })},
 	{"CHRONIK_MAX_CONNECTIONS", intVar(func(c *Config) *int { return &c.MaxConnections })},
 	{"CHRONIK_MAX_CONNECTIONS_PER_IP", intVar(func(c *Config) *int { return &c.MaxConnectionsPerIP })},
 	{"CHRONIK_CONNECTIONS_MAX_IDLE_MS", intVar(func(c *Config) *int { return &c.ConnectionsMaxIdleMs })},
 	{"CHRONIK_REQUEST_READ_TIMEOUT_MS", intVar(func(c *Config) *int { return &c.RequestReadTimeoutMs })},
-	{"CHRONIK_FETCH_MAX_BYTES", func(c *Config, v string) error { c.FetchMaxBytes = v; return nil }},
+	{"CHRONIK_FETCH_MAX_BYTES", str(func(c *Config) *string { return &c.FetchMaxBytes })},
 	{"CHRONIK_FETCH_MAX_WAIT_MS", intVar(func(c *Config) *int { return &c.FetchMaxWaitMs })},
 	{"CHRONIK_FETCH_RESPONSE_BUDGET", str(func(c *Config) *string { return &c.FetchResponseBudget })},
 	{"CHRONIK_GROUP_INITIAL_REBALANCE_DELAY_MS", intVar(func(c *Config) *int { return &c.GroupInitialRebalanceDelayMs })},
@@ -225,24 +228,27 @@ var envVars = []struct {
 	{"CHRONIK_METADATA_SNAPSHOT_INTERVAL_MS", intVar(func(c *Config) *int { return &c.MetadataSnapshotIntervalMs })},
 }
 
+// str, intVar and boolVar set a field of the configuration from an
+// environment variable's value; the numbers and booleans may carry spaces.
+func str(field func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error { *field(c) = v; return nil }
+}
+
 func intVar(field func(*Config) *int) func(*Config, string) error {
-	return func(c *Config, v string) error {
-		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil {
-			return fmt.Errorf("%q is not a whole number", v)
-		}
-		*field(c) = n
-		return nil
-	}
+	return parsedVar(field, strconv.Atoi, "a whole number")
 }
 
 func boolVar(field func(*Config) *bool) func(*Config, string) error {
+	return parsedVar(field, strconv.ParseBool, "true or false")
+}
+
+func parsedVar[T any](field func(*Config) *T, parse func(string) (T, error), what string) func(*Config, string) error {
 	return func(c *Config, v string) error {
-		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		x, err := parse(strings.TrimSpace(v))
 		if err != nil {
-			return fmt.Errorf("%q is not true or false", v)
+			return fmt.Errorf("%q is not %s", v, what)
 		}
-		*field(c) = b
+		*field(c) = x
 		return nil
 	}
 }

@@ -12,6 +12,22 @@ func env(vars map[string]string) func(string) string {
 	return func(k string) string { return vars[k] }
 }
 
+// loadRefused loads a configuration from the environment vars, which must
+// be refused with an error that mentions each of wants; it returns the error.
+func loadRefused(t *testing.T, vars map[string]string, wants ...string) error {
+	t.Helper()
+	_, err := LoadConfig(nil, env(vars))
+	if err == nil {
+		t.Fatal("invalid configuration accepted")
+	}
+	for _, want := range wants {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s:\n%v", want, err)
+		}
+	}
+	return err
+}
+
 func TestConfigPrecedence(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "chronik.toml")
@@ -40,7 +56,7 @@ func TestConfigPrecedence(t *testing.T) {
 }
 
 func TestInvalidConfigListsEveryProblem(t *testing.T) {
-	_, err := LoadConfig(nil, env(map[string]string{
+	loadRefused(t, map[string]string{
 		"CHRONIK_KAFKA_PORT":                "ninety",
 		"CHRONIK_WAL_PROFILE":               "turbo",
 		"CHRONIK_WAL_ROTATION_SIZE":         "lots",
@@ -48,15 +64,7 @@ func TestInvalidConfigListsEveryProblem(t *testing.T) {
 		"CHRONIK_ADVERTISED_ADDR":           "0.0.0.0",
 		"CHRONIK_GROUP_MAX_SIZE":            "0",
 		"CHRONIK_OFFSET_METADATA_MAX_BYTES": "-1",
-	}))
-	if err == nil {
-		t.Fatal("invalid configuration accepted")
-	}
-	for _, want := range []string{"CHRONIK_KAFKA_PORT", "CHRONIK_WAL_PROFILE", "CHRONIK_WAL_ROTATION_SIZE", "CHRONIK_LOG_LEVEL", "0.0.0.0", "CHRONIK_GROUP_MAX_SIZE", "CHRONIK_OFFSET_METADATA_MAX_BYTES"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error does not mention %s:\n%v", want, err)
-		}
-	}
+	}, "CHRONIK_KAFKA_PORT", "CHRONIK_WAL_PROFILE", "CHRONIK_WAL_ROTATION_SIZE", "CHRONIK_LOG_LEVEL", "0.0.0.0", "CHRONIK_GROUP_MAX_SIZE", "CHRONIK_OFFSET_METADATA_MAX_BYTES")
 }
 
 func TestUnknownFileKeysAreReported(t *testing.T) {
@@ -152,7 +160,7 @@ func TestConnectionLimitSettings(t *testing.T) {
 		t.Fatalf("default listener limits %+v", k)
 	}
 
-	_, err = LoadConfig(nil, env(map[string]string{
+	loadRefused(t, map[string]string{
 		"CHRONIK_MAX_CONNECTIONS":         "0",
 		"CHRONIK_MAX_CONNECTIONS_PER_IP":  "-1",
 		"CHRONIK_CONNECTIONS_MAX_IDLE_MS": "5",
@@ -160,13 +168,5 @@ func TestConnectionLimitSettings(t *testing.T) {
 		"CHRONIK_FETCH_MAX_BYTES":         "lots",
 		"CHRONIK_FETCH_RESPONSE_BUDGET":   "1KB",
 		"CHRONIK_FETCH_MAX_WAIT_MS":       "0",
-	}))
-	if err == nil {
-		t.Fatal("invalid limits accepted")
-	}
-	for _, want := range []string{"CHRONIK_MAX_CONNECTIONS ", "CHRONIK_MAX_CONNECTIONS_PER_IP", "CHRONIK_CONNECTIONS_MAX_IDLE_MS", "CHRONIK_REQUEST_READ_TIMEOUT_MS", "CHRONIK_FETCH_MAX_BYTES", "CHRONIK_FETCH_MAX_WAIT_MS", "CHRONIK_FETCH_RESPONSE_BUDGET"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error does not mention %s:\n%v", want, err)
-		}
-	}
+	}, "CHRONIK_MAX_CONNECTIONS ", "CHRONIK_MAX_CONNECTIONS_PER_IP", "CHRONIK_CONNECTIONS_MAX_IDLE_MS", "CHRONIK_REQUEST_READ_TIMEOUT_MS", "CHRONIK_FETCH_MAX_BYTES", "CHRONIK_FETCH_MAX_WAIT_MS", "CHRONIK_FETCH_RESPONSE_BUDGET")
 }

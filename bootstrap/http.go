@@ -60,19 +60,12 @@ type HTTPAPI struct {
 }
 
 // httpVars are the HTTP settings' environment variables.
-var httpVars = []struct {
-	name string
-	set  func(c *Config, v string) error
-}{
+var httpVars = []envVar{
 	{"CHRONIK_UNIFIED_API_PORT", intVar(func(c *Config) *int { return &c.UnifiedAPIPort })},
-	{"CHRONIK_ADMIN_API_PORT", func(c *Config, v string) error {
-		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil {
-			return fmt.Errorf("%q is not a whole number", v)
-		}
-		c.AdminAPIPort = &n
-		return nil
-	}},
+	{"CHRONIK_ADMIN_API_PORT", parsedVar(func(c *Config) **int { return &c.AdminAPIPort }, func(v string) (*int, error) {
+		n, err := strconv.Atoi(v)
+		return &n, err
+	}, "a whole number")},
 	{"CHRONIK_ADMIN_API_KEY", str(func(c *Config) *string { return &c.AdminAPIKey })},
 	{"CHRONIK_ADMIN_TLS_CERT", str(func(c *Config) *string { return &c.AdminTLSCert })},
 	{"CHRONIK_ADMIN_TLS_KEY", str(func(c *Config) *string { return &c.AdminTLSKey })},

@@ -52,10 +52,7 @@ type ObjectStore struct {
 }
 
 // objectStoreVars are the original, unprefixed variable names.
-var objectStoreVars = []struct {
-	name string
-	set  func(c *Config, v string) error
-}{
+var objectStoreVars = []envVar{
 	{"S3_BUCKET", str(func(c *Config) *string { return &c.ObjectStore.S3Bucket })},
 	{"S3_REGION", str(func(c *Config) *string { return &c.ObjectStore.S3Region })},
 	{"S3_ENDPOINT", str(func(c *Config) *string { return &c.ObjectStore.S3Endpoint })},
@@ -77,10 +74,6 @@ var objectStoreVars = []struct {
 	{"AZURE_USE_EMULATOR", boolVar(func(c *Config) *bool { return &c.ObjectStore.AzureUseEmulator })},
 	{"AZURE_CREATE_CONTAINER", boolVar(func(c *Config) *bool { return &c.ObjectStore.AzureCreateContainer })},
 	{"LOCAL_STORAGE_PATH", str(func(c *Config) *string { return &c.ObjectStore.LocalStoragePath })},
-}
-
-func str(field func(*Config) *string) func(*Config, string) error {
-	return func(c *Config, v string) error { *field(c) = v; return nil }
 }
 
 // backend names the configured backend: s3, gcs, azure or local.

@@ -32,10 +32,7 @@ func defaultStorage() Storage {
 	}
 }
 
-var storageVars = []struct {
-	name string
-	set  func(c *Config, v string) error
-}{
+var storageVars = []envVar{
 	{"CHRONIK_MAX_PARTITIONS", intVar(func(c *Config) *int { return &c.MaxPartitions })},
 	{"CHRONIK_MAX_PARTITIONS_PER_REQUEST", intVar(func(c *Config) *int { return &c.MaxPartitionsPerRequest })},
 	{"CHRONIK_MAX_OPEN_SEGMENTS", intVar(func(c *Config) *int { return &c.MaxOpenSegments })},

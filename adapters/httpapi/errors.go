@@ -21,16 +21,19 @@ type errorBody struct {
 	Message   string `json:"message"`
 }
 
+// errorMapping is one row of errorCodes.
+type errorMapping struct {
+	err    error
+	status int
+	code   int
+}
+
 // errorCodes is the one table that turns domain errors into an HTTP status
 // and an error code. The first entry that errors.Is matches wins. The
 // schema codes are Confluent's; the topic and log codes are Chronik's, in
 // the same style (HTTP status followed by two digits, from 50 up so they
 // never meet a Confluent code).
-var errorCodes = []struct {
-	err    error
-	status int
-	code   int
-}{
+var errorCodes = []errorMapping{
 	{schema.ErrSubjectNotFound, http.StatusNotFound, 40401},
 	{schema.ErrVersionNotFound, http.StatusNotFound, 40402},
 	{schema.ErrSchemaNotFound, http.StatusNotFound, 40403},

@@ -130,24 +130,14 @@ func New(cfg Config, svc Services, logger *slog.Logger) (*Server, error) {
 	if svc.Topics == nil || svc.Fetch == nil || svc.Groups == nil || svc.Registry == nil {
 		return nil, errors.New("httpapi: the topics, fetch, groups and registry services are required")
 	}
-	if cfg.MaxBodyBytes <= 0 {
-		cfg.MaxBodyBytes = DefaultMaxBodyBytes
-	}
-	if cfg.ShutdownTimeout <= 0 {
-		cfg.ShutdownTimeout = DefaultShutdownTimeout
-	}
-	if cfg.RegistryMaxBodyBytes <= 0 {
-		cfg.RegistryMaxBodyBytes = DefaultRegistryMaxBodyBytes
-	}
-	if cfg.RegistryBodyBudget <= 0 {
-		cfg.RegistryBodyBudget = DefaultRegistryBodyBudget
-	}
+	orDefault(&cfg.MaxBodyBytes, DefaultMaxBodyBytes)
+	orDefault(&cfg.ShutdownTimeout, DefaultShutdownTimeout)
+	orDefault(&cfg.RegistryMaxBodyBytes, DefaultRegistryMaxBodyBytes)
+	orDefault(&cfg.RegistryBodyBudget, DefaultRegistryBodyBudget)
 	if cfg.RegistryBodyBudget < cfg.RegistryMaxBodyBytes {
 		return nil, fmt.Errorf("httpapi: the registry body budget (%d bytes) is smaller than one registry body (%d bytes)", cfg.RegistryBodyBudget, cfg.RegistryMaxBodyBytes)
 	}
-	if cfg.RegistryBodyWait <= 0 {
-		cfg.RegistryBodyWait = DefaultRegistryBodyWait
-	}
+	orDefault(&cfg.RegistryBodyWait, DefaultRegistryBodyWait)
 	s := &Server{cfg: cfg, svc: svc, logger: logger}
 	if cfg.AdminTLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.AdminTLSCert, cfg.AdminTLSKey)
@@ -252,6 +242,13 @@ func (s *Server) UnifiedAddr() net.Addr {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.addrs[0]
+}
+
+// orDefault sets a limit left at zero (or below) to its default.
+func orDefault[T int64 | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }
 
 // AdminAddr is the admin API's bound address (nil before Start).

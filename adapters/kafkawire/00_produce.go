@@ -43,9 +43,7 @@ func init() { register(0, 0, 10, handleProduce) }
 // magicOffset is where both v2 batches and legacy messages keep their magic byte.
 const magicOffset = 16
 
-func handleProduce(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.ProduceRequest)
-	resp := req.ResponseKind().(*kmsg.ProduceResponse)
+func handleProduce(r *request, req *kmsg.ProduceRequest, resp *kmsg.ProduceResponse) error {
 	svc := r.conn.srv.svc
 	type pending struct {
 		part *kmsg.ProduceResponseTopicPartition
@@ -98,7 +96,7 @@ func handleProduce(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 	}
 	if req.Acks == 0 {
 		r.NoResponse()
-		return resp, nil
+		return nil
 	}
 	if len(waits) > 0 {
 		r.Defer(func() {
@@ -116,7 +114,7 @@ func handleProduce(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 			}
 		})
 	}
-	return resp, nil
+	return nil
 }
 
 // appendRecords validates every batch of one partition's records, then,

@@ -34,9 +34,7 @@ import (
 
 func init() { register(1, 0, 16, handleFetch) }
 
-func handleFetch(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.FetchRequest)
-	resp := req.ResponseKind().(*kmsg.FetchResponse)
+func handleFetch(r *request, req *kmsg.FetchRequest, resp *kmsg.FetchResponse) error {
 	svc := r.conn.srv.svc
 
 	cfg := r.conn.srv.cfg
@@ -124,7 +122,7 @@ func handleFetch(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 	if first.Throttled || wait.MaxWait <= 0 || fetch.Enough(first.Results, wait.MinBytes) {
 		fill(first)
 		delayThrottled(r, req.Version, resp)
-		return resp, nil
+		return nil
 	}
 	mem.Release(first.Held)
 	r.Defer(func() {
@@ -133,7 +131,7 @@ func handleFetch(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 			sleep(r.ctx, fetchThrottle)
 		}
 	})
-	return resp, nil
+	return nil
 }
 
 // fetchThrottle is how long a client whose fetch found the node's fetch

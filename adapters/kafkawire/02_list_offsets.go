@@ -20,9 +20,7 @@ import (
 
 func init() { register(2, 0, 8, handleListOffsets) }
 
-func handleListOffsets(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.ListOffsetsRequest)
-	resp := req.ResponseKind().(*kmsg.ListOffsetsResponse)
+func handleListOffsets(r *request, req *kmsg.ListOffsetsRequest, resp *kmsg.ListOffsetsResponse) error {
 	svc := r.conn.srv.svc
 	resp.Topics = make([]kmsg.ListOffsetsResponseTopic, len(req.Topics))
 	for i, rt := range req.Topics {
@@ -32,12 +30,10 @@ func handleListOffsets(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 		for _, rp := range rt.Partitions {
 			op := kmsg.NewListOffsetsResponseTopicPartition()
 			op.Partition = rp.Partition
-			p, perr := t.Partition(rp.Partition)
+			p, code := requestedPartition(t, known, rp.Partition)
 			switch {
-			case !known:
-				op.ErrorCode = kerr.UnknownTopicOrPartition.Code
-			case perr != nil:
-				op.ErrorCode = errorCode(perr)
+			case code != 0:
+				op.ErrorCode = code
 			case req.Version >= 4 && rp.CurrentLeaderEpoch > 0:
 				op.ErrorCode = kerr.UnknownLeaderEpoch.Code
 			default:
@@ -54,7 +50,7 @@ func handleListOffsets(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 			out.Partitions = append(out.Partitions, op)
 		}
 	}
-	return resp, nil
+	return nil
 }
 
 func oldStyleOffsets(offset int64, max int32) []int64 {

@@ -16,9 +16,7 @@ import (
 
 func init() { register(3, 0, 12, handleMetadata) }
 
-func handleMetadata(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.MetadataRequest)
-	resp := req.ResponseKind().(*kmsg.MetadataResponse)
+func handleMetadata(r *request, req *kmsg.MetadataRequest, resp *kmsg.MetadataResponse) error {
 	srv := r.conn.srv
 	cfg := srv.cfg
 	resp.Brokers = []kmsg.MetadataResponseBroker{{NodeID: cfg.NodeID, Host: cfg.AdvertisedHost, Port: cfg.AdvertisedPort}}
@@ -30,7 +28,7 @@ func handleMetadata(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 		for _, t := range srv.svc.Topics.List() {
 			resp.Topics = append(resp.Topics, metadataTopic(cfg.NodeID, t, nil))
 		}
-		return resp, nil
+		return nil
 	}
 	autoCreate := req.Version < 4 || req.AllowAutoTopicCreation
 	budget := srv.svc.Topics.NewRequest()
@@ -76,7 +74,7 @@ func handleMetadata(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 		}
 		resp.Topics = append(resp.Topics, metadataTopic(cfg.NodeID, t, nil))
 	}
-	return resp, nil
+	return nil
 }
 
 // justCreated is Kafka's answer for a topic this request auto-created.

@@ -18,9 +18,7 @@ import (
 
 func init() { register(8, 0, 9, handleOffsetCommit) }
 
-func handleOffsetCommit(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.OffsetCommitRequest)
-	resp := req.ResponseKind().(*kmsg.OffsetCommitResponse)
+func handleOffsetCommit(r *request, req *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse) error {
 	var commits []groups.Commit
 	for _, rt := range req.Topics {
 		for _, rp := range rt.Partitions {
@@ -56,5 +54,5 @@ func handleOffsetCommit(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 		}
 		resp.Topics = append(resp.Topics, out)
 	}
-	return resp, nil
+	return nil
 }

@@ -28,9 +28,16 @@ type fetchedPartition struct {
 	found bool
 }
 
-func handleOffsetFetch(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.OffsetFetchRequest)
-	resp := req.ResponseKind().(*kmsg.OffsetFetchResponse)
+// answer is what OffsetFetch says of the partition: its committed offset,
+// leader epoch and metadata, or -1, -1 and "" when nothing is committed.
+func (p fetchedPartition) answer() (offset int64, leaderEpoch int32, metadata *string) {
+	if !p.found {
+		return -1, -1, new(string)
+	}
+	return p.o.Offset, p.o.LeaderEpoch, &p.o.Metadata
+}
+
+func handleOffsetFetch(r *request, req *kmsg.OffsetFetchRequest, resp *kmsg.OffsetFetchResponse) error {
 	if req.Version < 8 {
 		var asked map[string][]int32
 		if req.Topics != nil || req.Version < 2 {
@@ -46,15 +53,13 @@ func handleOffsetFetch(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 			rt.Topic = t.name
 			for _, p := range t.parts {
 				rp := kmsg.NewOffsetFetchResponseTopicPartition()
-				rp.Partition, rp.Offset, rp.LeaderEpoch, rp.Metadata = p.index, -1, -1, new(string)
-				if p.found {
-					rp.Offset, rp.LeaderEpoch, rp.Metadata = p.o.Offset, p.o.LeaderEpoch, &p.o.Metadata
-				}
+				rp.Partition = p.index
+				rp.Offset, rp.LeaderEpoch, rp.Metadata = p.answer()
 				rt.Partitions = append(rt.Partitions, rp)
 			}
 			resp.Topics = append(resp.Topics, rt)
 		}
-		return resp, nil
+		return nil
 	}
 	for _, g := range req.Groups {
 		var asked map[string][]int32
@@ -77,17 +82,15 @@ func handleOffsetFetch(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 			rt.Topic = t.name
 			for _, p := range t.parts {
 				rp := kmsg.NewOffsetFetchResponseGroupTopicPartition()
-				rp.Partition, rp.Offset, rp.LeaderEpoch, rp.Metadata = p.index, -1, -1, new(string)
-				if p.found {
-					rp.Offset, rp.LeaderEpoch, rp.Metadata = p.o.Offset, p.o.LeaderEpoch, &p.o.Metadata
-				}
+				rp.Partition = p.index
+				rp.Offset, rp.LeaderEpoch, rp.Metadata = p.answer()
 				rt.Partitions = append(rt.Partitions, rp)
 			}
 			rg.Topics = append(rg.Topics, rt)
 		}
 		resp.Groups = append(resp.Groups, rg)
 	}
-	return resp, nil
+	return nil
 }
 
 func topicOrder(ts []kmsg.OffsetFetchRequestTopic) []string {

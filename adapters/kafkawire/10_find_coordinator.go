@@ -21,9 +21,7 @@ import (
 
 func init() { register(10, 0, 4, handleFindCoordinator) }
 
-func handleFindCoordinator(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.FindCoordinatorRequest)
-	resp := req.ResponseKind().(*kmsg.FindCoordinatorResponse)
+func handleFindCoordinator(r *request, req *kmsg.FindCoordinatorRequest, resp *kmsg.FindCoordinatorResponse) error {
 	cfg := r.conn.srv.cfg
 	answer := func(key string) (int16, *string) {
 		switch req.CoordinatorType {
@@ -44,7 +42,7 @@ func handleFindCoordinator(r *request, kreq kmsg.Request) (kmsg.Response, error)
 		if resp.ErrorCode != 0 {
 			resp.NodeID, resp.Host, resp.Port = -1, "", -1
 		}
-		return resp, nil
+		return nil
 	}
 	for _, key := range req.CoordinatorKeys {
 		c := kmsg.NewFindCoordinatorResponseCoordinator()
@@ -56,5 +54,5 @@ func handleFindCoordinator(r *request, kreq kmsg.Request) (kmsg.Response, error)
 		}
 		resp.Coordinators = append(resp.Coordinators, c)
 	}
-	return resp, nil
+	return nil
 }

@@ -23,9 +23,7 @@ import (
 
 func init() { register(11, 0, 9, handleJoinGroup) }
 
-func handleJoinGroup(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.JoinGroupRequest)
-	resp := req.ResponseKind().(*kmsg.JoinGroupResponse)
+func handleJoinGroup(r *request, req *kmsg.JoinGroupRequest, resp *kmsg.JoinGroupResponse) error {
 	jr := group.JoinRequest{
 		MemberID:             req.MemberID,
 		InstanceID:           deref(req.InstanceID),
@@ -60,7 +58,7 @@ func handleJoinGroup(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 		if resp.Generation == 0 {
 			resp.Generation = -1
 		}
-		return resp, nil
+		return nil
 	}
 	resp.LeaderID = res.Leader
 	resp.SkipAssignment = res.SkipAssignment
@@ -76,7 +74,7 @@ func handleJoinGroup(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 		rm.ProtocolMetadata = m.Metadata(res.Protocol)
 		resp.Members = append(resp.Members, rm)
 	}
-	return resp, nil
+	return nil
 }
 
 // consumerSubscription reads the topics that a consumer protocol member's

@@ -9,10 +9,8 @@ import "github.com/twmb/franz-go/pkg/kmsg"
 
 func init() { register(12, 0, 4, handleHeartbeat) }
 
-func handleHeartbeat(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.HeartbeatRequest)
-	resp := req.ResponseKind().(*kmsg.HeartbeatResponse)
+func handleHeartbeat(r *request, req *kmsg.HeartbeatRequest, resp *kmsg.HeartbeatResponse) error {
 	err := r.conn.srv.svc.Groups.Heartbeat(r.ctx, req.Group, req.MemberID, deref(req.InstanceID), req.Generation)
 	resp.ErrorCode = errorCode(err)
-	return resp, nil
+	return nil
 }

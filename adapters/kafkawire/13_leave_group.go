@@ -13,9 +13,7 @@ import (
 
 func init() { register(13, 0, 5, handleLeaveGroup) }
 
-func handleLeaveGroup(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.LeaveGroupRequest)
-	resp := req.ResponseKind().(*kmsg.LeaveGroupResponse)
+func handleLeaveGroup(r *request, req *kmsg.LeaveGroupRequest, resp *kmsg.LeaveGroupResponse) error {
 	var leavers []group.Leaver
 	if req.Version < 3 {
 		leavers = []group.Leaver{{MemberID: req.MemberID}}
@@ -27,11 +25,11 @@ func handleLeaveGroup(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 	errs, err := r.conn.srv.svc.Groups.Leave(r.ctx, req.Group, leavers)
 	if err != nil {
 		resp.ErrorCode = errorCode(err)
-		return resp, nil
+		return nil
 	}
 	if req.Version < 3 {
 		resp.ErrorCode = errorCode(errs[0])
-		return resp, nil
+		return nil
 	}
 	for i, m := range req.Members {
 		rm := kmsg.NewLeaveGroupResponseMember()
@@ -39,5 +37,5 @@ func handleLeaveGroup(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 		rm.ErrorCode = errorCode(errs[i])
 		resp.Members = append(resp.Members, rm)
 	}
-	return resp, nil
+	return nil
 }

@@ -14,9 +14,7 @@ import (
 
 func init() { register(14, 0, 5, handleSyncGroup) }
 
-func handleSyncGroup(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.SyncGroupRequest)
-	resp := req.ResponseKind().(*kmsg.SyncGroupResponse)
+func handleSyncGroup(r *request, req *kmsg.SyncGroupRequest, resp *kmsg.SyncGroupResponse) error {
 	sr := group.SyncRequest{
 		MemberID:     req.MemberID,
 		InstanceID:   deref(req.InstanceID),
@@ -35,10 +33,10 @@ func handleSyncGroup(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 	resp.ErrorCode = errorCode(err)
 	resp.MemberAssignment = []byte{}
 	if err != nil {
-		return resp, nil
+		return nil
 	}
 	protocolType, protocol := res.ProtocolType, res.Protocol
 	resp.ProtocolType, resp.Protocol = &protocolType, &protocol
 	resp.MemberAssignment = res.Assignment
-	return resp, nil
+	return nil
 }

@@ -11,9 +11,7 @@ import (
 
 func init() { register(15, 0, 5, handleDescribeGroups) }
 
-func handleDescribeGroups(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.DescribeGroupsRequest)
-	resp := req.ResponseKind().(*kmsg.DescribeGroupsResponse)
+func handleDescribeGroups(r *request, req *kmsg.DescribeGroupsRequest, resp *kmsg.DescribeGroupsResponse) error {
 	for _, id := range req.Groups {
 		d := r.conn.srv.svc.Groups.Describe(id)
 		g := kmsg.NewDescribeGroupsResponseGroup()
@@ -37,5 +35,5 @@ func handleDescribeGroups(r *request, kreq kmsg.Request) (kmsg.Response, error) 
 		}
 		resp.Groups = append(resp.Groups, g)
 	}
-	return resp, nil
+	return nil
 }

@@ -14,15 +14,13 @@ import (
 
 func init() { register(16, 0, 4, handleListGroups) }
 
-func handleListGroups(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.ListGroupsRequest)
-	resp := req.ResponseKind().(*kmsg.ListGroupsResponse)
+func handleListGroups(r *request, req *kmsg.ListGroupsRequest, resp *kmsg.ListGroupsResponse) error {
 	var states []group.State
 	for _, name := range req.StatesFilter {
 		s, ok := group.ParseState(name)
 		if !ok {
 			resp.ErrorCode = kerr.InvalidRequest.Code
-			return resp, nil
+			return nil
 		}
 		states = append(states, s)
 	}
@@ -35,5 +33,5 @@ func handleListGroups(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 		}
 		resp.Groups = append(resp.Groups, lg)
 	}
-	return resp, nil
+	return nil
 }

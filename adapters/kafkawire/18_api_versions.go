@@ -16,15 +16,13 @@ const apiVersionsKey = 18
 
 func init() { register(apiVersionsKey, 0, 3, handleAPIVersions) }
 
-func handleAPIVersions(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.ApiVersionsRequest)
-	resp := req.ResponseKind().(*kmsg.ApiVersionsResponse)
+func handleAPIVersions(r *request, req *kmsg.ApiVersionsRequest, resp *kmsg.ApiVersionsResponse) error {
 	resp.ApiKeys = apiKeys()
 	if req.Version >= 3 && req.ClientSoftwareName != "" {
 		r.conn.srv.logger.Debug("client connected", "client_id", r.clientID,
 			"software", req.ClientSoftwareName, "version", req.ClientSoftwareVersion)
 	}
-	return resp, nil
+	return nil
 }
 
 func apiKeys() []kmsg.ApiVersionsResponseApiKey {

@@ -22,9 +22,7 @@ import (
 
 func init() { register(19, 0, 7, handleCreateTopics) }
 
-func handleCreateTopics(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.CreateTopicsRequest)
-	resp := req.ResponseKind().(*kmsg.CreateTopicsResponse)
+func handleCreateTopics(r *request, req *kmsg.CreateTopicsRequest, resp *kmsg.CreateTopicsResponse) error {
 	srv := r.conn.srv
 	budget := srv.svc.Topics.NewRequest()
 	seen := map[string]int{}
@@ -56,7 +54,7 @@ func handleCreateTopics(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 		}
 		resp.Topics = append(resp.Topics, out)
 	}
-	return resp, nil
+	return nil
 }
 
 func createTopic(r *request, budget *topics.Request, rt kmsg.CreateTopicsRequestTopic, validateOnly, duplicated bool) (topic.Topic, error) {

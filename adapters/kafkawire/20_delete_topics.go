@@ -14,9 +14,7 @@ import (
 
 func init() { register(20, 0, 6, handleDeleteTopics) }
 
-func handleDeleteTopics(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.DeleteTopicsRequest)
-	resp := req.ResponseKind().(*kmsg.DeleteTopicsResponse)
+func handleDeleteTopics(r *request, req *kmsg.DeleteTopicsRequest, resp *kmsg.DeleteTopicsResponse) error {
 	svc := r.conn.srv.svc
 	names := req.TopicNames
 	var ids [][16]byte
@@ -54,5 +52,5 @@ func handleDeleteTopics(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 		out.ErrorCode, out.ErrorMessage = errorCode(err), errorMessage(err)
 		resp.Topics = append(resp.Topics, out)
 	}
-	return resp, nil
+	return nil
 }

@@ -5,16 +5,11 @@ package kafkawire
 // Moves each partition's log start offset forward (-1: to the high
 // watermark); whole segments below it are deleted.
 
-import (
-	"github.com/twmb/franz-go/pkg/kerr"
-	"github.com/twmb/franz-go/pkg/kmsg"
-)
+import "github.com/twmb/franz-go/pkg/kmsg"
 
 func init() { register(21, 0, 2, handleDeleteRecords) }
 
-func handleDeleteRecords(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.DeleteRecordsRequest)
-	resp := req.ResponseKind().(*kmsg.DeleteRecordsResponse)
+func handleDeleteRecords(r *request, req *kmsg.DeleteRecordsRequest, resp *kmsg.DeleteRecordsResponse) error {
 	svc := r.conn.srv.svc
 	for _, rt := range req.Topics {
 		out := kmsg.NewDeleteRecordsResponseTopic()
@@ -24,12 +19,10 @@ func handleDeleteRecords(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 			op := kmsg.NewDeleteRecordsResponseTopicPartition()
 			op.Partition = rp.Partition
 			op.LowWatermark = -1
-			p, perr := t.Partition(rp.Partition)
+			p, code := requestedPartition(t, known, rp.Partition)
 			switch {
-			case !known:
-				op.ErrorCode = kerr.UnknownTopicOrPartition.Code
-			case perr != nil:
-				op.ErrorCode = errorCode(perr)
+			case code != 0:
+				op.ErrorCode = code
 			default:
 				lw, err := svc.Fetch.DeleteRecords(r.ctx, p, rp.Offset)
 				op.LowWatermark, op.ErrorCode = lw, errorCode(err)
@@ -38,5 +31,5 @@ func handleDeleteRecords(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 		}
 		resp.Topics = append(resp.Topics, out)
 	}
-	return resp, nil
+	return nil
 }

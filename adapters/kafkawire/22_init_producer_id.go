@@ -16,13 +16,11 @@ import (
 
 func init() { register(22, 0, 4, handleInitProducerID) }
 
-func handleInitProducerID(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.InitProducerIDRequest)
-	resp := req.ResponseKind().(*kmsg.InitProducerIDResponse)
+func handleInitProducerID(r *request, req *kmsg.InitProducerIDRequest, resp *kmsg.InitProducerIDResponse) error {
 	resp.ProducerID, resp.ProducerEpoch = -1, -1
 	if req.TransactionalID != nil {
 		resp.ErrorCode = errorCode(producer.ErrTransactionsUnsupported)
-		return resp, nil
+		return nil
 	}
 	id, epoch := int64(-1), int16(-1)
 	if req.Version >= 3 {
@@ -31,8 +29,8 @@ func handleInitProducerID(r *request, kreq kmsg.Request) (kmsg.Response, error) 
 	id, epoch, err := r.conn.srv.svc.Produce.InitProducerID(r.ctx, id, epoch)
 	if err != nil {
 		resp.ErrorCode = errorCode(err)
-		return resp, nil
+		return nil
 	}
 	resp.ProducerID, resp.ProducerEpoch = id, epoch
-	return resp, nil
+	return nil
 }

@@ -13,9 +13,7 @@ import (
 
 func init() { register(23, 0, 4, handleOffsetForLeaderEpoch) }
 
-func handleOffsetForLeaderEpoch(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.OffsetForLeaderEpochRequest)
-	resp := req.ResponseKind().(*kmsg.OffsetForLeaderEpochResponse)
+func handleOffsetForLeaderEpoch(r *request, req *kmsg.OffsetForLeaderEpochRequest, resp *kmsg.OffsetForLeaderEpochResponse) error {
 	svc := r.conn.srv.svc
 	for _, rt := range req.Topics {
 		out := kmsg.NewOffsetForLeaderEpochResponseTopic()
@@ -25,12 +23,10 @@ func handleOffsetForLeaderEpoch(r *request, kreq kmsg.Request) (kmsg.Response, e
 			op := kmsg.NewOffsetForLeaderEpochResponseTopicPartition()
 			op.Partition = rp.Partition
 			op.LeaderEpoch, op.EndOffset = -1, -1
-			p, perr := t.Partition(rp.Partition)
+			p, code := requestedPartition(t, known, rp.Partition)
 			switch {
-			case !known:
-				op.ErrorCode = kerr.UnknownTopicOrPartition.Code
-			case perr != nil:
-				op.ErrorCode = errorCode(perr)
+			case code != 0:
+				op.ErrorCode = code
 			case req.Version >= 2 && rp.CurrentLeaderEpoch > 0:
 				op.ErrorCode = kerr.UnknownLeaderEpoch.Code
 			case rp.LeaderEpoch == 0:
@@ -42,5 +38,5 @@ func handleOffsetForLeaderEpoch(r *request, kreq kmsg.Request) (kmsg.Response, e
 		}
 		resp.Topics = append(resp.Topics, out)
 	}
-	return resp, nil
+	return nil
 }

@@ -29,9 +29,7 @@ import (
 
 func init() { register(32, 0, 4, handleDescribeConfigs) }
 
-func handleDescribeConfigs(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.DescribeConfigsRequest)
-	resp := req.ResponseKind().(*kmsg.DescribeConfigsResponse)
+func handleDescribeConfigs(r *request, req *kmsg.DescribeConfigsRequest, resp *kmsg.DescribeConfigsResponse) error {
 	srv := r.conn.srv
 	// A resource named twice is answered once: the repeats get
 	// INVALID_REQUEST, so that a small request cannot ask for one topic's
@@ -96,7 +94,7 @@ func handleDescribeConfigs(r *request, kreq kmsg.Request) (kmsg.Response, error)
 		}
 		resp.Resources = append(resp.Resources, out)
 	}
-	return resp, nil
+	return nil
 }
 
 var configTypes = map[string]kmsg.ConfigType{

@@ -15,28 +15,22 @@ import (
 
 func init() { register(33, 0, 2, handleAlterConfigs) }
 
-func handleAlterConfigs(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.AlterConfigsRequest)
-	resp := req.ResponseKind().(*kmsg.AlterConfigsResponse)
+func handleAlterConfigs(r *request, req *kmsg.AlterConfigsRequest, resp *kmsg.AlterConfigsResponse) error {
 	for _, rr := range req.Resources {
 		out := kmsg.NewAlterConfigsResponseResource()
 		out.ResourceType, out.ResourceName = rr.ResourceType, rr.ResourceName
-		if rr.ResourceType != kmsg.ConfigResourceTypeTopic {
-			out.ErrorCode, out.ErrorMessage = staticConfigs()
-			resp.Resources = append(resp.Resources, out)
-			continue
-		}
-		configs := make(map[string]string, len(rr.Configs))
-		for _, c := range rr.Configs {
-			if c.Value != nil {
-				configs[c.Name] = *c.Value
+		out.ErrorCode, out.ErrorMessage = alterTopicConfigs(rr.ResourceType, func() error {
+			configs := make(map[string]string, len(rr.Configs))
+			for _, c := range rr.Configs {
+				if c.Value != nil {
+					configs[c.Name] = *c.Value
+				}
 			}
-		}
-		err := r.conn.srv.svc.Topics.ReplaceConfigs(r.ctx, rr.ResourceName, configs, req.ValidateOnly)
-		out.ErrorCode, out.ErrorMessage = errorCode(err), errorMessage(err)
+			return r.conn.srv.svc.Topics.ReplaceConfigs(r.ctx, rr.ResourceName, configs, req.ValidateOnly)
+		})
 		resp.Resources = append(resp.Resources, out)
 	}
-	return resp, nil
+	return nil
 }
 
 // errStaticConfigs answers an attempt to alter anything but a topic's
@@ -46,7 +40,13 @@ var (
 	staticConfigsMessage = errorMessage(errStaticConfigs)
 )
 
-// staticConfigs answers an attempt to alter anything but a topic's configs.
-func staticConfigs() (int16, *string) {
-	return errorCode(errStaticConfigs), staticConfigsMessage
+// alterTopicConfigs answers one resource of AlterConfigs or
+// IncrementalAlterConfigs: a topic's configs are altered by alter, anything
+// else is refused.
+func alterTopicConfigs(resourceType kmsg.ConfigResourceType, alter func() error) (int16, *string) {
+	if resourceType != kmsg.ConfigResourceTypeTopic {
+		return errorCode(errStaticConfigs), staticConfigsMessage
+	}
+	err := alter()
+	return errorCode(err), errorMessage(err)
 }

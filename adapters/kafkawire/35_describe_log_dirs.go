@@ -16,9 +16,7 @@ import (
 
 func init() { register(35, 0, 4, handleDescribeLogDirs) }
 
-func handleDescribeLogDirs(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.DescribeLogDirsRequest)
-	resp := req.ResponseKind().(*kmsg.DescribeLogDirsResponse)
+func handleDescribeLogDirs(r *request, req *kmsg.DescribeLogDirsRequest, resp *kmsg.DescribeLogDirsResponse) error {
 	svc := r.conn.srv.svc
 	dir := kmsg.NewDescribeLogDirsResponseDir()
 	dir.Dir = r.conn.srv.cfg.DataDir
@@ -62,5 +60,5 @@ func handleDescribeLogDirs(r *request, kreq kmsg.Request) (kmsg.Response, error)
 		}
 	}
 	resp.Dirs = []kmsg.DescribeLogDirsResponseDir{dir}
-	return resp, nil
+	return nil
 }

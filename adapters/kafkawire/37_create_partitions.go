@@ -15,9 +15,7 @@ import (
 
 func init() { register(37, 0, 3, handleCreatePartitions) }
 
-func handleCreatePartitions(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.CreatePartitionsRequest)
-	resp := req.ResponseKind().(*kmsg.CreatePartitionsResponse)
+func handleCreatePartitions(r *request, req *kmsg.CreatePartitionsRequest, resp *kmsg.CreatePartitionsResponse) error {
 	node := r.conn.srv.cfg.NodeID
 	budget := r.conn.srv.svc.Topics.NewRequest()
 	for _, rt := range req.Topics {
@@ -35,5 +33,5 @@ func handleCreatePartitions(r *request, kreq kmsg.Request) (kmsg.Response, error
 		out.ErrorCode, out.ErrorMessage = errorCode(err), errorMessage(err)
 		resp.Topics = append(resp.Topics, out)
 	}
-	return resp, nil
+	return nil
 }

@@ -9,9 +9,7 @@ import "github.com/twmb/franz-go/pkg/kmsg"
 
 func init() { register(42, 0, 2, handleDeleteGroups) }
 
-func handleDeleteGroups(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.DeleteGroupsRequest)
-	resp := req.ResponseKind().(*kmsg.DeleteGroupsResponse)
+func handleDeleteGroups(r *request, req *kmsg.DeleteGroupsRequest, resp *kmsg.DeleteGroupsResponse) error {
 	for _, id := range req.Groups {
 		g := kmsg.NewDeleteGroupsResponseGroup()
 		g.Group = id
@@ -19,5 +17,5 @@ func handleDeleteGroups(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 		g.ErrorCode, g.ErrorMessage = errorCode(err), errorMessage(err)
 		resp.Groups = append(resp.Groups, g)
 	}
-	return resp, nil
+	return nil
 }

@@ -14,28 +14,22 @@ import (
 
 func init() { register(44, 0, 1, handleIncrementalAlterConfigs) }
 
-func handleIncrementalAlterConfigs(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.IncrementalAlterConfigsRequest)
-	resp := req.ResponseKind().(*kmsg.IncrementalAlterConfigsResponse)
+func handleIncrementalAlterConfigs(r *request, req *kmsg.IncrementalAlterConfigsRequest, resp *kmsg.IncrementalAlterConfigsResponse) error {
 	for _, rr := range req.Resources {
 		out := kmsg.NewIncrementalAlterConfigsResponseResource()
 		out.ResourceType, out.ResourceName = rr.ResourceType, rr.ResourceName
-		if rr.ResourceType != kmsg.ConfigResourceTypeTopic {
-			out.ErrorCode, out.ErrorMessage = staticConfigs()
-			resp.Resources = append(resp.Resources, out)
-			continue
-		}
-		ops := make([]topics.ConfigOp, 0, len(rr.Configs))
-		for _, c := range rr.Configs {
-			op := topics.ConfigOp{Key: c.Name, Op: topics.OpKind(c.Op)}
-			if c.Value != nil {
-				op.Value = *c.Value
+		out.ErrorCode, out.ErrorMessage = alterTopicConfigs(rr.ResourceType, func() error {
+			ops := make([]topics.ConfigOp, 0, len(rr.Configs))
+			for _, c := range rr.Configs {
+				op := topics.ConfigOp{Key: c.Name, Op: topics.OpKind(c.Op)}
+				if c.Value != nil {
+					op.Value = *c.Value
+				}
+				ops = append(ops, op)
 			}
-			ops = append(ops, op)
-		}
-		err := r.conn.srv.svc.Topics.AlterConfigs(r.ctx, rr.ResourceName, ops, req.ValidateOnly)
-		out.ErrorCode, out.ErrorMessage = errorCode(err), errorMessage(err)
+			return r.conn.srv.svc.Topics.AlterConfigs(r.ctx, rr.ResourceName, ops, req.ValidateOnly)
+		})
 		resp.Resources = append(resp.Resources, out)
 	}
-	return resp, nil
+	return nil
 }

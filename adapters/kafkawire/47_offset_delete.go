@@ -15,9 +15,7 @@ import (
 
 func init() { register(47, 0, 0, handleOffsetDelete) }
 
-func handleOffsetDelete(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.OffsetDeleteRequest)
-	resp := req.ResponseKind().(*kmsg.OffsetDeleteResponse)
+func handleOffsetDelete(r *request, req *kmsg.OffsetDeleteRequest, resp *kmsg.OffsetDeleteResponse) error {
 	var parts []topic.Partition
 	for _, t := range req.Topics {
 		for _, p := range t.Partitions {
@@ -27,7 +25,7 @@ func handleOffsetDelete(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 	errs, err := r.conn.srv.svc.Groups.DeleteOffsets(r.ctx, req.Group, parts)
 	if err != nil {
 		resp.ErrorCode = errorCode(err)
-		return resp, nil
+		return nil
 	}
 	i := 0
 	for _, t := range req.Topics {
@@ -41,5 +39,5 @@ func handleOffsetDelete(r *request, kreq kmsg.Request) (kmsg.Response, error) {
 		}
 		resp.Topics = append(resp.Topics, rt)
 	}
-	return resp, nil
+	return nil
 }

@@ -12,17 +12,15 @@ import (
 
 func init() { register(60, 0, 1, handleDescribeCluster) }
 
-func handleDescribeCluster(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.DescribeClusterRequest)
-	resp := req.ResponseKind().(*kmsg.DescribeClusterResponse)
+func handleDescribeCluster(r *request, req *kmsg.DescribeClusterRequest, resp *kmsg.DescribeClusterResponse) error {
 	cfg := r.conn.srv.cfg
 	if req.Version >= 1 && req.EndpointType != 1 {
 		resp.ErrorCode = kerr.UnsupportedEndpointType.Code
-		return resp, nil
+		return nil
 	}
 	resp.EndpointType = 1
 	resp.ClusterID = cfg.ClusterID
 	resp.ControllerID = cfg.NodeID
 	resp.Brokers = []kmsg.DescribeClusterResponseBroker{{NodeID: cfg.NodeID, Host: cfg.AdvertisedHost, Port: cfg.AdvertisedPort}}
-	return resp, nil
+	return nil
 }

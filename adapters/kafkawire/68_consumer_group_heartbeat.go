@@ -29,9 +29,7 @@ import (
 
 func init() { register(68, 0, 1, handleConsumerGroupHeartbeat) }
 
-func handleConsumerGroupHeartbeat(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.ConsumerGroupHeartbeatRequest)
-	resp := req.ResponseKind().(*kmsg.ConsumerGroupHeartbeatResponse)
+func handleConsumerGroupHeartbeat(r *request, req *kmsg.ConsumerGroupHeartbeatRequest, resp *kmsg.ConsumerGroupHeartbeatResponse) error {
 	svc := r.conn.srv.svc
 	hb := group.ConsumerHeartbeat{
 		MemberID:         req.MemberID,
@@ -78,7 +76,7 @@ func handleConsumerGroupHeartbeat(r *request, kreq kmsg.Request) (kmsg.Response,
 	if err != nil {
 		resp.ErrorCode, resp.ErrorMessage = errorCode(err), errorMessage(err)
 		resp.MemberEpoch = req.MemberEpoch
-		return resp, nil
+		return nil
 	}
 	resp.MemberEpoch = res.MemberEpoch
 	resp.HeartbeatIntervalMillis = int32(res.HeartbeatInterval / time.Millisecond)
@@ -97,7 +95,7 @@ func handleConsumerGroupHeartbeat(r *request, kreq kmsg.Request) (kmsg.Response,
 		}
 		resp.Assignment = &a
 	}
-	return resp, nil
+	return nil
 }
 
 // newConsumerMemberID is a random UUID in URL-safe base64, the form Kafka

@@ -17,9 +17,7 @@ import (
 
 func init() { register(69, 0, 1, handleConsumerGroupDescribe) }
 
-func handleConsumerGroupDescribe(r *request, kreq kmsg.Request) (kmsg.Response, error) {
-	req := kreq.(*kmsg.ConsumerGroupDescribeRequest)
-	resp := req.ResponseKind().(*kmsg.ConsumerGroupDescribeResponse)
+func handleConsumerGroupDescribe(r *request, req *kmsg.ConsumerGroupDescribeRequest, resp *kmsg.ConsumerGroupDescribeResponse) error {
 	for _, id := range req.Groups {
 		g := kmsg.NewConsumerGroupDescribeResponseGroup()
 		g.Group = id
@@ -56,7 +54,7 @@ func handleConsumerGroupDescribe(r *request, kreq kmsg.Request) (kmsg.Response, 
 		}
 		resp.Groups = append(resp.Groups, g)
 	}
-	return resp, nil
+	return nil
 }
 
 func describeAssignment(r *request, a group.Assignment) kmsg.Assignment {

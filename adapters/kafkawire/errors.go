@@ -13,12 +13,15 @@ import (
 	"github.com/chronik-stream/chronik/domain/topic"
 )
 
-// errorCodes is the one table that turns domain errors into Kafka error
-// codes. The first entry that errors.Is matches wins.
-var errorCodes = []struct {
+// errorMapping is one row of errorCodes.
+type errorMapping struct {
 	err  error
 	code *kerr.Error
-}{
+}
+
+// errorCodes is the one table that turns domain errors into Kafka error
+// codes. The first entry that errors.Is matches wins.
+var errorCodes = []errorMapping{
 	{topic.ErrUnknown, kerr.UnknownTopicOrPartition},
 	{topic.ErrUnknownPartition, kerr.UnknownTopicOrPartition},
 	{topic.ErrExists, kerr.TopicAlreadyExists},
@@ -97,6 +100,17 @@ func errorCode(err error) int16 {
 		}
 	}
 	return kerr.UnknownServerError.Code
+}
+
+// requestedPartition resolves a partition that a request names in a topic
+// it looked up once (t, known): the partition, or the code that answers for
+// it instead, UNKNOWN_TOPIC_OR_PARTITION for an unknown topic or index.
+func requestedPartition(t topic.Topic, known bool, index int32) (topic.Partition, int16) {
+	if !known {
+		return topic.Partition{}, kerr.UnknownTopicOrPartition.Code
+	}
+	p, err := t.Partition(index)
+	return p, errorCode(err)
 }
 
 // errorMessage is the message to send for err in responses that carry one.

@@ -171,6 +171,17 @@ func (s *rssSampler) Stop() (int64, error) {
 	return s.peak, s.err
 }
 
+// StopInto stops the sampler (as Stop) and stores the peak in peak and the
+// error's text in errText, unless errText already holds an earlier error:
+// a scenario's result keeps its first failure.
+func (s *rssSampler) StopInto(peak *int64, errText *string) {
+	p, err := s.Stop()
+	*peak = p
+	if err != nil && *errText == "" {
+		*errText = err.Error()
+	}
+}
+
 // loadAvg returns the 1, 5 and 15 minute load averages, or "" if unknown.
 func loadAvg() string {
 	b, err := os.ReadFile("/proc/loadavg")

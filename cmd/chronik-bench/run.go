@@ -478,13 +478,7 @@ func throughput(cfg runConfig, scn string, size, parts int) (t Throughput) {
 	logf("%s %s: producing %d records of %d bytes (%.0f MB) to %s", cfg.name, scn, count, size, cfg.mb, topic)
 
 	rss := startRSSSampler(cfg.broker, 100*time.Millisecond)
-	defer func() {
-		peak, err := rss.Stop()
-		t.PeakRSSBytes = peak
-		if err != nil && t.Error == "" {
-			t.Error = err.Error()
-		}
-	}()
+	defer rss.StopInto(&t.PeakRSSBytes, &t.Error)
 
 	// Produce.
 	cl, err := producerClient(cfg)
@@ -667,13 +661,7 @@ func manyPartitions(cfg runConfig) (m ManyPartitions) {
 		return setErr(err)
 	}
 	rss := startRSSSampler(cfg.broker, 50*time.Millisecond)
-	defer func() {
-		peak, err := rss.Stop()
-		m.PeakRSSBytes = peak
-		if err != nil && m.Error == "" {
-			m.Error = err.Error()
-		}
-	}()
+	defer rss.StopInto(&m.PeakRSSBytes, &m.Error)
 	topic := fmt.Sprintf("bench-many-%dp", cfg.many)
 	logf("%s: creating %s with %d partitions, %d records of %d bytes each", cfg.name, topic, cfg.many, cfg.manyRecords, cfg.manyBytes)
 	start := time.Now()
