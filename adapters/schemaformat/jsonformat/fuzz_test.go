@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/chronik-stream/chronik/domain/schema"
+	"github.com/chronik-stream/chronik/ports/schemaformat/schemaformattest"
 )
 
 // FuzzParse: Parse never panics; what it accepts has a canonical form that
@@ -18,7 +19,7 @@ func FuzzParse(f *testing.F) {
 	for _, e := range invalidExamples {
 		f.Add(e.Text)
 	}
-	for _, c := range compatExamples(f) {
+	for _, c := range schemaformattest.CompatSuiteCases(f, compatFile) {
 		f.Add(c.Reader)
 	}
 	f.Fuzz(func(t *testing.T, text string) {

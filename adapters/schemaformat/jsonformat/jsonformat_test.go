@@ -122,7 +122,7 @@ func TestConformance(t *testing.T) {
 	schemaformattest.Run(t, New(), schemaformattest.Examples{
 		Valid:   validExamples,
 		Invalid: invalidExamples,
-		Cases:   compatExamples(t),
+		Cases:   schemaformattest.CompatSuiteCases(t, compatFile),
 	})
 }
 

@@ -259,7 +259,7 @@ func TestConformance(t *testing.T) {
 	schemaformattest.Run(t, New(), schemaformattest.Examples{
 		Valid:   validExamples,
 		Invalid: invalidExamples,
-		Cases:   compatSuiteCases(t),
+		Cases:   schemaformattest.CompatSuiteCases(t, compatFile),
 	})
 }
 
