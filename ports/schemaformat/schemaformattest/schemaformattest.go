@@ -46,24 +46,7 @@ func Run(t *testing.T, p schemaformat.Parser, ex Examples) {
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
-			c := s.Canonical()
-			again, err := p.Parse(c, e.Refs)
-			if err != nil {
-				t.Fatalf("Parse(Canonical()) of %q: %v", c, err)
-			}
-			if again.Canonical() != c {
-				t.Fatalf("Canonical is not stable:\n%s\n%s", c, again.Canonical())
-			}
-			n := s.Normalized()
-			if nn, err := p.Parse(n, e.Refs); err != nil || nn.Normalized() != n {
-				t.Fatalf("Normalized is not idempotent (%v):\n%s", err, n)
-			}
-			if r := s.CanRead(s); len(r) != 0 {
-				t.Fatalf("a schema cannot read its own data: %v", r)
-			}
-			if r := s.CanRead(again); len(r) != 0 {
-				t.Fatalf("a schema cannot read data of its canonical form: %v", r)
-			}
+			KeepsPromises(t, p, s, e.Refs)
 		})
 	}
 	for _, e := range ex.Invalid {
@@ -93,4 +76,39 @@ func Run(t *testing.T, p schemaformat.Parser, ex Examples) {
 			}
 		})
 	}
+}
+
+// KeepsPromises checks what the port promises of s, a schema p parsed
+// with refs: its Canonical parses (with refs) to the same Canonical, its
+// Normalized to the same Normalized, and s reads the data of itself, of
+// its canonical form and of its normalized form. It returns those two
+// forms parsed again, for a format's own checks.
+func KeepsPromises(t testing.TB, p schemaformat.Parser, s schemaformat.Parsed, refs []schemaformat.Ref) (canonical, normalized schemaformat.Parsed) {
+	t.Helper()
+	c := s.Canonical()
+	canonical, err := p.Parse(c, refs)
+	if err != nil {
+		t.Fatalf("Parse(Canonical()) of %q: %v", c, err)
+	}
+	if canonical.Canonical() != c {
+		t.Fatalf("Canonical is not stable:\n%s\n%s", c, canonical.Canonical())
+	}
+	n := s.Normalized()
+	normalized, err = p.Parse(n, refs)
+	if err != nil {
+		t.Fatalf("Parse(Normalized()) of %q: %v", n, err)
+	}
+	if normalized.Normalized() != n {
+		t.Fatalf("Normalized is not idempotent:\n%s\n%s", n, normalized.Normalized())
+	}
+	if r := s.CanRead(s); len(r) != 0 {
+		t.Fatalf("a schema cannot read its own data: %q", r)
+	}
+	if r := s.CanRead(canonical); len(r) != 0 {
+		t.Fatalf("a schema cannot read data of its canonical form: %q", r)
+	}
+	if r := s.CanRead(normalized); len(r) != 0 {
+		t.Fatalf("a schema cannot read data of its normalized form: %q", r)
+	}
+	return canonical, normalized
 }
