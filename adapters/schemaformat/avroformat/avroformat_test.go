@@ -202,19 +202,6 @@ func TestNormalizeEquates(t *testing.T) {
 	}
 }
 
-func TestCanReadOtherFormat(t *testing.T) {
-	p := parseOrFail(t, `"int"`, nil)
-	if r := p.CanRead(otherParsed{}); len(r) != 1 {
-		t.Fatalf("CanRead(non-Avro) = %q, want one reason", r)
-	}
-}
-
-type otherParsed struct{}
-
-func (otherParsed) Canonical() string                    { return "{}" }
-func (otherParsed) Normalized() string                   { return "{}" }
-func (otherParsed) CanRead(schemaformat.Parsed) []string { return nil }
-
 func TestJavaNumbers(t *testing.T) {
 	for _, c := range []struct {
 		f    float64

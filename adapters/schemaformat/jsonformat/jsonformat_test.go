@@ -223,15 +223,6 @@ func TestCanReadReasonsNameThePath(t *testing.T) {
 	}
 }
 
-func TestCanReadOtherFormat(t *testing.T) {
-	p, _ := New().Parse(`{}`, nil)
-	if r := p.CanRead(otherParsed{}); len(r) != 1 {
-		t.Errorf("CanRead(non-JSON schema) = %q, want one reason", r)
-	}
-}
-
-type otherParsed struct{ schemaformat.Parsed }
-
 // recursiveObject is an object with an id of idType and a ref to one of
 // the given definitions, as a one-member oneOf.
 func recursiveObject(idType, ref string) string {

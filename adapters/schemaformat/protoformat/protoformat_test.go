@@ -324,17 +324,7 @@ func TestReasonsNameMessageAndField(t *testing.T) {
 	if len(got) != 2 || !strings.HasPrefix(got[0], "reading data written with an earlier schema: message shop.Order: field qty") {
 		t.Errorf("Check = %q", got)
 	}
-	if r := new.CanRead(otherFormat{}); len(r) != 1 {
-		t.Errorf("CanRead(non-Protobuf) = %q, want one reason", r)
-	}
 }
-
-// otherFormat is a parsed schema of another format.
-type otherFormat struct{}
-
-func (otherFormat) Canonical() string                    { return "" }
-func (otherFormat) Normalized() string                   { return "" }
-func (otherFormat) CanRead(schemaformat.Parsed) []string { return nil }
 
 // TestCanonicalPreservesMeaning checks that the canonical and normalized
 // forms compile to the descriptors of the original (up to the order

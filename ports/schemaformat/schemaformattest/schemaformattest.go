@@ -34,7 +34,9 @@ type Example struct {
 	Refs []schemaformat.Ref
 }
 
-// Run checks p against the contract of schemaformat.Parser.
+// Run checks p against the contract of schemaformat.Parser, and that a
+// schema given a writer of another format says so in one reason (every
+// format of Chronik does, rather than fail on a caller's mistake).
 func Run(t *testing.T, p schemaformat.Parser, ex Examples) {
 	t.Helper()
 	if _, err := schema.ParseType(string(p.Type())); err != nil {
@@ -47,6 +49,9 @@ func Run(t *testing.T, p schemaformat.Parser, ex Examples) {
 				t.Fatalf("Parse: %v", err)
 			}
 			KeepsPromises(t, p, s, e.Refs)
+			if r := s.CanRead(otherFormat{}); len(r) != 1 {
+				t.Fatalf("CanRead(a schema of another format) = %q, want one reason", r)
+			}
 		})
 	}
 	for _, e := range ex.Invalid {
@@ -77,6 +82,9 @@ func Run(t *testing.T, p schemaformat.Parser, ex Examples) {
 		})
 	}
 }
+
+// otherFormat is a parsed schema of a format no Parser knows.
+type otherFormat struct{ schemaformat.Parsed }
 
 // KeepsPromises checks what the port promises of s, a schema p parsed
 // with refs: its Canonical parses (with refs) to the same Canonical, its
