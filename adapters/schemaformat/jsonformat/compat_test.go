@@ -1,7 +1,6 @@
 package jsonformat
 
 import (
-	"flag"
 	"fmt"
 	"testing"
 
@@ -9,14 +8,9 @@ import (
 	"github.com/chronik-stream/chronik/ports/schemaformat/schemaformattest"
 )
 
-var rewrite = flag.Bool("rewrite", false, "rewrite the backward/forward sections of testdata/compat.txt from the current results")
-
 // compatFile holds the compatibility cases in the form
 // schemaformattest.CompatCase describes; a ref is named as a $ref names it
 // ("--- ref customer.json"), and a difference is "DIFFERENCE_TYPE #/path".
-//
-// go test -run TestCompatibilityGolden -rewrite regenerates the backward and
-// forward sections; review the diff.
 const compatFile = "testdata/compat.txt"
 
 // differences lists what reader finds different in writer, as the golden
@@ -33,5 +27,5 @@ func differences(reader, writer schemaformat.Parsed) []schemaformattest.Differen
 }
 
 func TestCompatibilityGolden(t *testing.T) {
-	schemaformattest.CompatGolden(t, compatFile, 40, *rewrite, New(), differences)
+	schemaformattest.CompatGolden(t, compatFile, 40, New(), differences)
 }

@@ -1,21 +1,15 @@
 package protoformat
 
 import (
-	"flag"
 	"testing"
 
 	"github.com/chronik-stream/chronik/ports/schemaformat"
 	"github.com/chronik-stream/chronik/ports/schemaformat/schemaformattest"
 )
 
-var rewrite = flag.Bool("rewrite", false, "rewrite the backward/forward sections of testdata/compat.txt from the current results")
-
 // compatFile holds the compatibility cases in the form
 // schemaformattest.CompatCase describes; a ref is named as an import names
 // it ("--- ref money.proto"), and a difference is "DIFFERENCE_TYPE #/path".
-//
-// go test -run TestCompatibilityGolden -rewrite regenerates the backward and
-// forward sections; review the diff.
 const compatFile = "testdata/compat.txt"
 
 // differences lists what reader finds different in writer, as the golden
@@ -29,5 +23,5 @@ func differences(reader, writer schemaformat.Parsed) []schemaformattest.Differen
 }
 
 func TestCompatibilityGolden(t *testing.T) {
-	schemaformattest.CompatGolden(t, compatFile, 40, *rewrite, New(), differences)
+	schemaformattest.CompatGolden(t, compatFile, 40, New(), differences)
 }

@@ -394,7 +394,7 @@ func TestPrintGolden(t *testing.T) {
 		}
 		fmt.Fprintf(&out, "--- canonical\n%s--- normalized\n%s", p.Canonical(), p.Normalized())
 	}
-	if *rewrite {
+	if *schemaformattest.Rewrite {
 		if err := os.WriteFile(file, []byte(out.String()), 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -104,9 +104,9 @@ func ReadCompatCases(t testing.TB, path string) []*CompatCase {
 // both versions parse with p, and diff (the format's differences, reader
 // reading data written with writer) gives the backward and forward
 // sections the file holds. CanRead must agree with the differences'
-// verdict. With rewrite, it writes the sections found into the file
-// instead; review the diff.
-func CompatGolden(t *testing.T, path string, minCases int, rewrite bool, p schemaformat.Parser, diff func(reader, writer schemaformat.Parsed) []Difference) {
+// verdict. With -rewrite (Rewrite), it writes the sections found into the
+// file instead; review the diff.
+func CompatGolden(t *testing.T, path string, minCases int, p schemaformat.Parser, diff func(reader, writer schemaformat.Parsed) []Difference) {
 	t.Helper()
 	cases := ReadCompatCases(t, path)
 	if len(cases) < minCases {
@@ -129,7 +129,7 @@ func CompatGolden(t *testing.T, path string, minCases int, rewrite bool, p schem
 			}
 			backward := outcome(t, "backward", diff, old, new)
 			forward := outcome(t, "forward", diff, new, old)
-			if rewrite {
+			if *Rewrite {
 				c.Backward, c.Forward = backward, forward
 				return
 			}
@@ -141,7 +141,7 @@ func CompatGolden(t *testing.T, path string, minCases int, rewrite bool, p schem
 			}
 		})
 	}
-	if rewrite {
+	if *Rewrite {
 		writeCompatCases(t, path, cases)
 	}
 }
