@@ -898,29 +898,37 @@ func compareObject(c *ctx, o, u *node) {
 	}
 	leave()
 
-	// additionalProperties
-	leave = c.enter("additionalProperties")
-	switch {
-	case o.noAdditionalProps != u.noAdditionalProps:
-		if !u.noAdditionalProps {
-			c.add(additionalPropertiesAdded, "", "")
-		} else {
-			c.add(additionalPropertiesRemoved, "", "")
-		}
-	case o.additionalProps == nil && u.additionalProps != nil:
-		c.add(additionalPropertiesNarrowed, "", "")
-	case o.additionalProps != nil && u.additionalProps == nil:
-		c.add(additionalPropertiesExtended, "", "")
-	default:
-		compare(c, o.additionalProps, u.additionalProps)
-	}
-	leave()
+	compareAdditional(c, "additionalProperties", o.noAdditionalProps, u.noAdditionalProps, o.additionalProps, u.additionalProps,
+		additionalPropertiesAdded, additionalPropertiesRemoved, additionalPropertiesExtended, additionalPropertiesNarrowed)
 
 	compareUnevaluated(c, "unevaluatedProperties", o.unevaluatedProps, u.unevaluatedProps,
 		unevaluatedPropertiesAdded, unevaluatedPropertiesRemoved, unevaluatedPropertiesExtended, unevaluatedPropertiesNarrowed)
 
 	compareBound(c, "maxProperties", o.maxProps, u.maxProps, maxPropertiesAdded, maxPropertiesRemoved, maxPropertiesIncreased, maxPropertiesDecreased)
 	compareBound(c, "minProperties", o.minProps, u.minProps, minPropertiesAdded, minPropertiesRemoved, minPropertiesIncreased, minPropertiesDecreased)
+}
+
+// compareAdditional compares additionalProperties or additionalItems,
+// false (closed) or a schema (nil when there is none): added means "more
+// allowed" (false went away), removed "closed" (false came), narrowed and
+// extended a schema came or went.
+func compareAdditional(c *ctx, keyword string, oClosed, uClosed bool, o, u *node, added, removed, extended, narrowed diffType) {
+	leave := c.enter(keyword)
+	defer leave()
+	switch {
+	case oClosed != uClosed:
+		if oClosed {
+			c.add(added, "", "")
+		} else {
+			c.add(removed, "", "")
+		}
+	case o == nil && u != nil:
+		c.add(narrowed, "", "")
+	case o != nil && u == nil:
+		c.add(extended, "", "")
+	default:
+		compare(c, o, u)
+	}
 }
 
 // compareUnevaluated compares unevaluatedProperties or unevaluatedItems:
@@ -1040,22 +1048,8 @@ func compareArray(c *ctx, o, u *node) {
 		leave()
 	}
 
-	leave = c.enter("additionalItems")
-	switch {
-	case o.noAdditionalItems != u.noAdditionalItems:
-		if !o.noAdditionalItems {
-			c.add(additionalItemsRemoved, "", "")
-		} else {
-			c.add(additionalItemsAdded, "", "")
-		}
-	case o.additionalItems == nil && u.additionalItems != nil:
-		c.add(additionalItemsNarrowed, "", "")
-	case o.additionalItems != nil && u.additionalItems == nil:
-		c.add(additionalItemsExtended, "", "")
-	default:
-		compare(c, o.additionalItems, u.additionalItems)
-	}
-	leave()
+	compareAdditional(c, "additionalItems", o.noAdditionalItems, u.noAdditionalItems, o.additionalItems, u.additionalItems,
+		additionalItemsAdded, additionalItemsRemoved, additionalItemsExtended, additionalItemsNarrowed)
 
 	compareUnevaluated(c, "unevaluatedItems", o.unevaluatedItems, u.unevaluatedItems,
 		unevaluatedItemsAdded, unevaluatedItemsRemoved, unevaluatedItemsExtended, unevaluatedItemsNarrowed)
