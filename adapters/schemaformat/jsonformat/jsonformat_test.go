@@ -151,6 +151,20 @@ func TestParseErrorsSayWhatIsWrong(t *testing.T) {
 	}
 }
 
+// checkForm checks that the schema in parses and that its form (named
+// name) is want.
+func checkForm(t *testing.T, name string, form func(schemaformat.Parsed) string, in, want string) {
+	t.Helper()
+	p, err := New().Parse(in, nil)
+	if err != nil {
+		t.Errorf("Parse(%s): %v", in, err)
+		return
+	}
+	if got := form(p); got != want {
+		t.Errorf("%s(%s)\n got %s\nwant %s", name, in, got, want)
+	}
+}
+
 func TestCanonical(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"{ \"type\" : \"object\",\n  \"properties\": { \"b\": {}, \"a\": {} } }", `{"type":"object","properties":{"b":{},"a":{}}}`},
@@ -160,14 +174,7 @@ func TestCanonical(t *testing.T) {
 		{`{"type":"string","title":"x","type":"integer"}`, `{"type":"integer","title":"x"}`},
 		{` true `, `true`},
 	} {
-		p, err := New().Parse(tc.in, nil)
-		if err != nil {
-			t.Errorf("Parse(%s): %v", tc.in, err)
-			continue
-		}
-		if got := p.Canonical(); got != tc.want {
-			t.Errorf("Canonical(%s)\n got %s\nwant %s", tc.in, got, tc.want)
-		}
+		checkForm(t, "Canonical", schemaformat.Parsed.Canonical, tc.in, tc.want)
 	}
 }
 
@@ -187,14 +194,7 @@ func TestNormalized(t *testing.T) {
 		// Java's String order: UTF-16 code units, so U+FF5E sorts after U+1F600.
 		{"{\"properties\":{\"\uff5e\":{},\"\U0001F600\":{},\"a\":{}}}", "{\"properties\":{\"a\":{},\"\U0001F600\":{},\"\uff5e\":{}}}"},
 	} {
-		p, err := New().Parse(tc.in, nil)
-		if err != nil {
-			t.Errorf("Parse(%s): %v", tc.in, err)
-			continue
-		}
-		if got := p.Normalized(); got != tc.want {
-			t.Errorf("Normalized(%s)\n got %s\nwant %s", tc.in, got, tc.want)
-		}
+		checkForm(t, "Normalized", schemaformat.Parsed.Normalized, tc.in, tc.want)
 	}
 	// Schemas that differ only in spelling normalize alike.
 	a, _ := New().Parse(`{"required":["a","b"],"type":"object","properties":{"a":{},"b":{}}}`, nil)
