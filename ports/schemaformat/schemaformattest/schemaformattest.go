@@ -4,6 +4,7 @@ package schemaformattest
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/chronik-stream/chronik/domain/schema"
@@ -32,6 +33,7 @@ type Example struct {
 	Name string
 	Text string
 	Refs []schemaformat.Ref
+	Says string // for an invalid one: a phrase its error must contain, if any
 }
 
 // Run checks p against the contract of schemaformat.Parser, and that a
@@ -62,6 +64,9 @@ func Run(t *testing.T, p schemaformat.Parser, ex Examples) {
 			}
 			if err.Error() == schema.ErrInvalidSchema.Error() {
 				t.Fatal("the error does not say what is wrong")
+			}
+			if !strings.Contains(err.Error(), e.Says) {
+				t.Fatalf("Parse(%q) = %v, want an error saying %q", e.Text, err, e.Says)
 			}
 		})
 	}
