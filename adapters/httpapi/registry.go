@@ -74,6 +74,14 @@ func reply(c echo.Context, v any) error {
 	return c.Blob(http.StatusOK, ContentTypeRegistry, b)
 }
 
+// replySetting answers a compatibility level or mode as {key: v}, or err.
+func replySetting[T ~string](c echo.Context, key string, v T, err error) error {
+	if err != nil {
+		return err
+	}
+	return reply(c, map[string]string{key: string(v)})
+}
+
 func flag(c echo.Context, name string) bool { return strings.EqualFold(c.QueryParam(name), "true") }
 
 // schemaBody is a schema in a request: register, look up, test. The
@@ -371,10 +379,7 @@ type levelBody struct {
 
 func (a *registryAPI) getLevel(c echo.Context) error {
 	l, err := a.svc.Level(param(c, "subject"), flag(c, "defaultToGlobal"))
-	if err != nil {
-		return err
-	}
-	return reply(c, map[string]string{"compatibilityLevel": string(l)})
+	return replySetting(c, "compatibilityLevel", l, err)
 }
 
 func (a *registryAPI) setLevel(c echo.Context) error {
@@ -399,26 +404,18 @@ func (a *registryAPI) setLevel(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.svc.SetLevel(c.Request().Context(), param(c, "subject"), l); err != nil {
-		return err
-	}
-	return reply(c, map[string]string{"compatibility": string(l)})
+	err = a.svc.SetLevel(c.Request().Context(), param(c, "subject"), l)
+	return replySetting(c, "compatibility", l, err)
 }
 
 func (a *registryAPI) deleteLevel(c echo.Context) error {
 	l, err := a.svc.DeleteLevel(c.Request().Context(), param(c, "subject"))
-	if err != nil {
-		return err
-	}
-	return reply(c, map[string]string{"compatibilityLevel": string(l)})
+	return replySetting(c, "compatibilityLevel", l, err)
 }
 
 func (a *registryAPI) getMode(c echo.Context) error {
 	m, err := a.svc.Mode(param(c, "subject"), flag(c, "defaultToGlobal"))
-	if err != nil {
-		return err
-	}
-	return reply(c, map[string]string{"mode": string(m)})
+	return replySetting(c, "mode", m, err)
 }
 
 func (a *registryAPI) setMode(c echo.Context) error {
@@ -432,18 +429,13 @@ func (a *registryAPI) setMode(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.svc.SetMode(c.Request().Context(), param(c, "subject"), m, flag(c, "force")); err != nil {
-		return err
-	}
-	return reply(c, map[string]string{"mode": string(m)})
+	err = a.svc.SetMode(c.Request().Context(), param(c, "subject"), m, flag(c, "force"))
+	return replySetting(c, "mode", m, err)
 }
 
 func (a *registryAPI) deleteMode(c echo.Context) error {
 	m, err := a.svc.DeleteMode(c.Request().Context(), param(c, "subject"))
-	if err != nil {
-		return err
-	}
-	return reply(c, map[string]string{"mode": string(m)})
+	return replySetting(c, "mode", m, err)
 }
 
 // compatibility tests a schema against one version, or (no version in the

@@ -426,8 +426,8 @@ func (s *Service) DeleteSubject(ctx context.Context, subject string, permanent b
 			return nil, err
 		}
 		s.gen++
-		delete(s.levels, subject)
-		delete(s.modes, subject)
+		delete(s.levels.values, subject)
+		delete(s.modes.values, subject)
 	}
 	return nums, nil
 }

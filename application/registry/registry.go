@@ -80,8 +80,8 @@ type Service struct {
 	schemas  map[int]schema.Schema
 	byKey    map[string]int // identity key -> id
 	subjects map[string][]version
-	levels   map[string]schema.Level // "" is global
-	modes    map[string]schema.Mode  // "" is global
+	levels   setting[schema.Level]
+	modes    setting[schema.Mode]
 	nextID   int
 	gen      uint64 // bumped by every write; see Register
 
@@ -101,7 +101,9 @@ func New(ctx context.Context, meta metastore.Store, formats []schemaformat.Parse
 	s := &Service{
 		meta: meta, logger: logger, formats: map[schema.Type]schemaformat.Parser{},
 		schemas: map[int]schema.Schema{}, byKey: map[string]int{}, subjects: map[string][]version{},
-		levels: map[string]schema.Level{}, modes: map[string]schema.Mode{}, nextID: firstID,
+		levels: setting[schema.Level]{key: keyConfig, fallback: schema.DefaultLevel, notSet: schema.ErrSubjectLevelNotSet, values: map[string]schema.Level{}},
+		modes:  setting[schema.Mode]{key: keyMode, fallback: schema.ReadWrite, notSet: schema.ErrSubjectModeNotSet, values: map[string]schema.Mode{}},
+		nextID: firstID,
 		parsed: map[int]schemaformat.Parsed{},
 	}
 	for _, f := range formats {
@@ -143,14 +145,14 @@ func New(ctx context.Context, meta metastore.Store, formats []schemaformat.Parse
 	if err == nil {
 		err = load(keyConfig, func(k string, v []byte) error {
 			l, err := schema.ParseLevel(string(v))
-			s.levels[k] = l
+			s.levels.values[k] = l
 			return err
 		})
 	}
 	if err == nil {
 		err = load(keyMode, func(k string, v []byte) error {
 			m, err := schema.ParseMode(string(v))
-			s.modes[k] = m
+			s.modes.values[k] = m
 			return err
 		})
 	}
@@ -391,26 +393,10 @@ func (s *Service) live(subject string) []version {
 }
 
 // level is a subject's effective compatibility level. Caller holds mu.
-func (s *Service) level(subject string) schema.Level {
-	if l, ok := s.levels[subject]; ok && subject != "" {
-		return l
-	}
-	if l, ok := s.levels[""]; ok {
-		return l
-	}
-	return schema.DefaultLevel
-}
+func (s *Service) level(subject string) schema.Level { return s.levels.effective(subject) }
 
 // mode is a subject's effective mode. Caller holds mu.
-func (s *Service) mode(subject string) schema.Mode {
-	if m, ok := s.modes[subject]; ok && subject != "" {
-		return m
-	}
-	if m, ok := s.modes[""]; ok {
-		return m
-	}
-	return schema.ReadWrite
-}
+func (s *Service) mode(subject string) schema.Mode { return s.modes.effective(subject) }
 
 func (s *Service) writable(subject string) error {
 	if m := s.mode(subject); !m.Writable() {

@@ -20,6 +20,21 @@ const (
 	ProtoSyntax
 )
 
+// CheckSchemaNesting is CheckNesting of text ("the schema"), then of
+// every ref's text ("reference \"a.proto\""), in order: the check a parser
+// makes before anything recursive sees the schema or its references.
+func CheckSchemaNesting(text string, refs []Ref, limit int, syn Syntax) error {
+	if err := CheckNesting("the schema", text, limit, syn); err != nil {
+		return err
+	}
+	for _, r := range refs {
+		if err := CheckNesting(fmt.Sprintf("reference %q", r.Name), r.Text, limit, syn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // CheckNesting returns an error wrapping schema.ErrInvalidSchema when
 // text's brackets nest more than limit deep; what names text in it ("the
 // schema", "reference \"a.proto\""). It reads text once, without

@@ -51,3 +51,28 @@ func TestCheckNestingHuge(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// The schema is checked first, then each reference, named in the error.
+func TestCheckSchemaNesting(t *testing.T) {
+	deep := strings.Repeat("[", 4)
+	refs := []Ref{{Name: "a.json", Text: "[]"}, {Name: "b.json", Text: deep}}
+	for _, c := range []struct {
+		name, text string
+		refs       []Ref
+		want       string
+	}{
+		{"all_within", "[]", refs[:1], ""},
+		{"schema_first", deep, refs, "the schema"},
+		{"reference_named", "[]", refs, `reference "b.json"`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			err := CheckSchemaNesting(c.text, c.refs, 3, JSONSyntax)
+			if c.want == "" && err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			if c.want != "" && (!errors.Is(err, schema.ErrInvalidSchema) || !strings.Contains(err.Error(), c.want)) {
+				t.Fatalf("got %v, want an invalid-schema error naming %s", err, c.want)
+			}
+		})
+	}
+}

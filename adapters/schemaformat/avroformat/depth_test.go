@@ -13,7 +13,7 @@ import (
 // nestedArrays is an Avro schema of arrays nested levels deep (one JSON
 // object each).
 func nestedArrays(levels int) string {
-	return strings.Repeat(`{"type":"array","items":`, levels) + `"int"` + strings.Repeat(`}`, levels)
+	return schemaformattest.Nest(`{"type":"array","items":`, levels, `"int"`, `}`)
 }
 
 // Deep texts are refused with the nesting error before anything walks
@@ -45,7 +45,7 @@ func FuzzParseNesting(f *testing.F) {
 		if len(open) > 64 || len(close) > 64 || len(middle) > 256 {
 			return
 		}
-		text := strings.Repeat(open, int(n)) + middle + strings.Repeat(close, int(n))
+		text := schemaformattest.Nest(open, int(n), middle, close)
 		if p := schemaformattest.ParseNested(t, New(), text, maxDepth, schemaformat.JSONSyntax); p != nil {
 			_ = p.CanRead(p)
 		}

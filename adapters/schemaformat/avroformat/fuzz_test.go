@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/chronik-stream/chronik/ports/schemaformat"
+	"github.com/chronik-stream/chronik/ports/schemaformat/schemaformattest"
 )
 
 // FuzzParse feeds Parse arbitrary texts, with an optional reference. It
@@ -33,30 +34,6 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		c := s.Canonical()
-		again, err := p.Parse(c, refs)
-		if err != nil {
-			t.Fatalf("Parse(Canonical()) of %s: %v", c, err)
-		}
-		if again.Canonical() != c {
-			t.Fatalf("Canonical is not stable:\n%s\n%s", c, again.Canonical())
-		}
-		n := s.Normalized()
-		nn, err := p.Parse(n, refs)
-		if err != nil {
-			t.Fatalf("Parse(Normalized()) of %s: %v", n, err)
-		}
-		if nn.Normalized() != n {
-			t.Fatalf("Normalized is not idempotent:\n%s\n%s", n, nn.Normalized())
-		}
-		if r := s.CanRead(s); len(r) != 0 {
-			t.Fatalf("a schema cannot read its own data: %v", r)
-		}
-		if r := s.CanRead(again); len(r) != 0 {
-			t.Fatalf("a schema cannot read data of its canonical form: %v", r)
-		}
-		if r := s.CanRead(nn); len(r) != 0 {
-			t.Fatalf("a schema cannot read data of its normalized form: %v", r)
-		}
+		schemaformattest.KeepsPromises(t, p, s, refs)
 	})
 }

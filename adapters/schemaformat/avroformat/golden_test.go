@@ -1,16 +1,14 @@
 package avroformat
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/chronik-stream/chronik/ports/schemaformat"
+	"github.com/chronik-stream/chronik/ports/schemaformat/schemaformattest"
 )
-
-var rewrite = flag.Bool("rewrite", false, "rewrite testdata expectations with the actual results")
 
 // A golden file is a header of comment lines, then cases: "=== name",
 // then "key: value" lines (ref lines may repeat) and "key:" sections
@@ -135,14 +133,14 @@ func TestCompatibilityGolden(t *testing.T) {
 		b := parseOrFail(t, c.values["b"], c.refs)
 		got := map[string][]string{aReadsB: readsLines(a, b), bReadsA: readsLines(b, a)}
 		for _, key := range []string{aReadsB, bReadsA} {
-			if *rewrite {
+			if *schemaformattest.Rewrite {
 				c.sections[key] = got[key]
 			} else if strings.Join(got[key], "\n") != strings.Join(c.sections[key], "\n") {
 				t.Errorf("%s: %s:\n got: %q\nwant: %q", c.name, key, got[key], c.sections[key])
 			}
 		}
 	}
-	if *rewrite {
+	if *schemaformattest.Rewrite {
 		writeGolden(t, "compatibility.txt", header, cases, []string{aReadsB, bReadsA})
 	}
 }
@@ -155,14 +153,14 @@ func TestFormsGolden(t *testing.T) {
 		p := parseOrFail(t, c.values["in"], c.refs)
 		got := map[string]string{"canonical": p.Canonical(), "normalized": p.Normalized()}
 		for _, key := range []string{"canonical", "normalized"} {
-			if *rewrite {
+			if *schemaformattest.Rewrite {
 				c.values[key] = got[key]
 			} else if got[key] != c.values[key] {
 				t.Errorf("%s: %s:\n got: %s\nwant: %s", c.name, key, got[key], c.values[key])
 			}
 		}
 	}
-	if *rewrite {
+	if *schemaformattest.Rewrite {
 		writeGolden(t, "forms.txt", header, cases, []string{"canonical", "normalized"})
 	}
 }

@@ -27,6 +27,33 @@ func (w *canonicalWriter) key(k string) {
 	w.b.WriteByte(':')
 }
 
+// written reports whether the named type n has been written (defined)
+// before, and counts it as written from now on: a type is defined once,
+// then referred to by name.
+func (w *canonicalWriter) written(n *node) bool {
+	full := n.full()
+	if w.known[full] {
+		return true
+	}
+	w.known[full] = true
+	return false
+}
+
+// openType writes {"type":typ, the start of a schema object.
+func (w *canonicalWriter) openType(typ string) {
+	w.b.WriteByte('{')
+	w.key("type")
+	writeString(&w.b, typ)
+}
+
+// itemsKey is the key of an array's or a map's item type.
+func itemsKey(k kind) string {
+	if k == kMap {
+		return "values"
+	}
+	return "items"
+}
+
 // member writes ,"k": (or "k": first in an object).
 func (w *canonicalWriter) member(k string) {
 	w.b.WriteByte(',')
@@ -38,28 +65,17 @@ func (w *canonicalWriter) schema(n *node, cur string) {
 	b := &w.b
 	switch n.kind {
 	case kUnion:
-		b.WriteByte('[')
-		for i, br := range n.branches {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			w.schema(br, cur)
-		}
-		b.WriteByte(']')
+		writeArray(b, n.branches, func(br *node) { w.schema(br, cur) })
 	case kRecord, kEnum, kFixed:
-		full := n.full()
-		if w.known[full] {
+		if w.written(n) {
 			writeString(b, qualified(n.space, n.name, cur))
 			return
 		}
-		w.known[full] = true
 		typ := n.kind.String()
 		if n.isError {
 			typ = "error"
 		}
-		b.WriteByte('{')
-		w.key("type")
-		writeString(b, typ)
+		w.openType(typ)
 		w.member("name")
 		writeString(b, n.name)
 		if n.space != cur {
@@ -73,14 +89,7 @@ func (w *canonicalWriter) schema(n *node, cur string) {
 		switch n.kind {
 		case kRecord:
 			w.member("fields")
-			b.WriteByte('[')
-			for i, f := range n.fields {
-				if i > 0 {
-					b.WriteByte(',')
-				}
-				w.field(f, n.space)
-			}
-			b.WriteByte(']')
+			writeArray(b, n.fields, func(f *field) { w.field(f, n.space) })
 		case kEnum:
 			w.member("symbols")
 			w.strings(n.symbols)
@@ -104,14 +113,8 @@ func (w *canonicalWriter) schema(n *node, cur string) {
 		}
 		b.WriteByte('}')
 	case kArray, kMap:
-		key := "items"
-		if n.kind == kMap {
-			key = "values"
-		}
-		b.WriteByte('{')
-		w.key("type")
-		writeString(b, n.kind.String())
-		w.member(key)
+		w.openType(n.kind.String())
+		w.member(itemsKey(n.kind))
 		w.schema(n.items, cur)
 		w.props(n.props)
 		b.WriteByte('}')
@@ -120,9 +123,7 @@ func (w *canonicalWriter) schema(n *node, cur string) {
 			writeString(b, n.kind.String())
 			return
 		}
-		b.WriteByte('{')
-		w.key("type")
-		writeString(b, n.kind.String())
+		w.openType(n.kind.String())
 		w.props(n.props)
 		b.WriteByte('}')
 	}
@@ -163,14 +164,19 @@ func (w *canonicalWriter) props(ps []jmember) {
 }
 
 func (w *canonicalWriter) strings(ss []string) {
-	w.b.WriteByte('[')
-	for i, s := range ss {
+	writeArray(&w.b, ss, func(s string) { writeString(&w.b, s) })
+}
+
+// writeArray writes a JSON array of items, each written by item.
+func writeArray[T any](b *strings.Builder, items []T, item func(T)) {
+	b.WriteByte('[')
+	for i, x := range items {
 		if i > 0 {
-			w.b.WriteByte(',')
+			b.WriteByte(',')
 		}
-		writeString(&w.b, s)
+		item(x)
 	}
-	w.b.WriteByte(']')
+	b.WriteByte(']')
 }
 
 // qualified is how Avro Java writes a reference to the named type
@@ -207,14 +213,7 @@ func writeCanonicalValue(b *strings.Builder, v *jvalue) {
 	case jString:
 		writeString(b, v.str)
 	case jArray:
-		b.WriteByte('[')
-		for i, e := range v.arr {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			writeCanonicalValue(b, e)
-		}
-		b.WriteByte(']')
+		writeArray(b, v.arr, func(e *jvalue) { writeCanonicalValue(b, e) })
 	case jObject:
 		b.WriteByte('{')
 		for i, m := range v.obj {
@@ -274,21 +273,12 @@ func (w *normalizer) schema(n *node, cur string) {
 	b := &w.b
 	switch n.kind {
 	case kUnion:
-		b.WriteByte('[')
-		for i, br := range n.branches {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			w.schema(br, cur)
-		}
-		b.WriteByte(']')
+		writeArray(b, n.branches, func(br *node) { w.schema(br, cur) })
 	case kRecord, kEnum, kFixed:
-		full := n.full()
-		if w.known[full] {
+		if w.written(n) {
 			writeString(b, w.name(n.space, n.name))
 			return
 		}
-		w.known[full] = true
 		b.WriteByte('{')
 		w.key("name")
 		writeString(b, w.name(n.space, n.name))
@@ -311,14 +301,7 @@ func (w *normalizer) schema(n *node, cur string) {
 			consumed = w.logical(n.logical)
 		case kRecord:
 			w.member("fields")
-			b.WriteByte('[')
-			for i, f := range n.fields {
-				if i > 0 {
-					b.WriteByte(',')
-				}
-				w.field(f, n.space)
-			}
-			b.WriteByte(']')
+			writeArray(b, n.fields, func(f *field) { w.field(f, n.space) })
 		}
 		if n.doc != nil && *n.doc != "" {
 			w.member("doc")
@@ -335,14 +318,8 @@ func (w *normalizer) schema(n *node, cur string) {
 		w.sortedProps(n.props, consumed)
 		b.WriteByte('}')
 	case kArray, kMap:
-		key := "items"
-		if n.kind == kMap {
-			key = "values"
-		}
-		b.WriteByte('{')
-		w.key("type")
-		writeString(b, n.kind.String())
-		w.member(key)
+		w.openType(n.kind.String())
+		w.member(itemsKey(n.kind))
 		w.schema(n.items, cur)
 		w.sortedProps(n.props, nil)
 		b.WriteByte('}')
@@ -351,9 +328,7 @@ func (w *normalizer) schema(n *node, cur string) {
 			writeString(b, n.kind.String())
 			return
 		}
-		b.WriteByte('{')
-		w.key("type")
-		writeString(b, n.kind.String())
+		w.openType(n.kind.String())
 		consumed := w.logical(n.logical)
 		w.sortedProps(n.props, consumed)
 		b.WriteByte('}')
@@ -483,14 +458,7 @@ func (w *valueWriter) value(v *jvalue, t *node) {
 		if t != nil && t.kind == kArray {
 			items = t.items
 		}
-		b.WriteByte('[')
-		for i, e := range v.arr {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			w.value(e, items)
-		}
-		b.WriteByte(']')
+		writeArray(b, v.arr, func(e *jvalue) { w.value(e, items) })
 	case jObject:
 		ms := slices.Clone(v.obj)
 		if w.hamba && t != nil && t.kind == kRecord {

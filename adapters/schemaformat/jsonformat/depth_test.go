@@ -14,7 +14,7 @@ import (
 // (two JSON levels each: the schema object and "properties"; one more at
 // the bottom).
 func nestedProperties(levels int) string {
-	return strings.Repeat(`{"type":"object","properties":{"a":`, levels) + `{"type":"string"}` + strings.Repeat(`}}`, levels)
+	return schemaformattest.Nest(`{"type":"object","properties":{"a":`, levels, `{"type":"string"}`, `}}`)
 }
 
 // On main, 8 million '[' overflowed the goroutine stack (a fatal error no
@@ -47,7 +47,7 @@ func FuzzParseNesting(f *testing.F) {
 		if len(open) > 64 || len(close) > 64 || len(middle) > 256 {
 			return
 		}
-		text := strings.Repeat(open, int(n)) + middle + strings.Repeat(close, int(n))
+		text := schemaformattest.Nest(open, int(n), middle, close)
 		schemaformattest.ParseNested(t, New(), text, MaxDepth, schemaformat.JSONSyntax)
 	})
 }

@@ -761,12 +761,19 @@ func partialSchema(n *node, prop string) *node {
 			return pp.schema
 		}
 	}
-	if n.additionalProps != nil {
-		return n.additionalProps
+	return partialRest(n.noAdditionalProps, n.additionalProps, n.unevaluatedProps)
+}
+
+// partialRest is the schema a partially open content model gives what
+// nothing more specific declares: the additionalProperties (or
+// additionalItems) schema, else, unless that keyword is false, a
+// constraining unevaluatedProperties (unevaluatedItems) schema.
+func partialRest(closed bool, additional, unevaluated *node) *node {
+	if additional != nil {
+		return additional
 	}
-	if !n.noAdditionalProps && n.unevaluatedProps != nil &&
-		n.unevaluatedProps.kind != kFalse && n.unevaluatedProps.kind != kEmpty {
-		return n.unevaluatedProps
+	if !closed && unevaluated != nil && unevaluated.kind != kFalse && unevaluated.kind != kEmpty {
+		return unevaluated
 	}
 	return nil
 }
@@ -808,14 +815,7 @@ func compareObject(c *ctx, o, u *node) {
 			if isOpen(u) {
 				c.add(propertyRemovedFromOpen, "", "")
 			} else if ps := partialSchema(u, p); ps != nil {
-				sc := c.sub()
-				compare(sc, os, ps)
-				c.keep(sc.diffs...)
-				if sc.compatible() {
-					c.add(propertyRemovedCovered, "", "")
-				} else {
-					c.add(propertyRemovedNotCovered, "", "")
-				}
+				compareCovered(c, os, ps, propertyRemovedCovered, propertyRemovedNotCovered)
 			} else if os.kind == kFalse {
 				c.add(propertyWithFalseRemovedFromClosed, "", "")
 			} else {
@@ -835,14 +835,7 @@ func compareObject(c *ctx, o, u *node) {
 				}
 			} else {
 				if ps := partialSchema(o, p); ps != nil {
-					sc := c.sub()
-					compare(sc, ps, us)
-					c.keep(sc.diffs...)
-					if sc.compatible() {
-						c.add(propertyAddedCovered, "", "")
-					} else {
-						c.add(propertyAddedNotCovered, "", "")
-					}
+					compareCovered(c, ps, us, propertyAddedCovered, propertyAddedNotCovered)
 				}
 				switch {
 				case u.isRequired(p) && us.hasDefault:
@@ -898,29 +891,52 @@ func compareObject(c *ctx, o, u *node) {
 	}
 	leave()
 
-	// additionalProperties
-	leave = c.enter("additionalProperties")
-	switch {
-	case o.noAdditionalProps != u.noAdditionalProps:
-		if !u.noAdditionalProps {
-			c.add(additionalPropertiesAdded, "", "")
-		} else {
-			c.add(additionalPropertiesRemoved, "", "")
-		}
-	case o.additionalProps == nil && u.additionalProps != nil:
-		c.add(additionalPropertiesNarrowed, "", "")
-	case o.additionalProps != nil && u.additionalProps == nil:
-		c.add(additionalPropertiesExtended, "", "")
-	default:
-		compare(c, o.additionalProps, u.additionalProps)
-	}
-	leave()
+	compareAdditional(c, "additionalProperties", o.noAdditionalProps, u.noAdditionalProps, o.additionalProps, u.additionalProps,
+		additionalPropertiesAdded, additionalPropertiesRemoved, additionalPropertiesExtended, additionalPropertiesNarrowed)
 
 	compareUnevaluated(c, "unevaluatedProperties", o.unevaluatedProps, u.unevaluatedProps,
 		unevaluatedPropertiesAdded, unevaluatedPropertiesRemoved, unevaluatedPropertiesExtended, unevaluatedPropertiesNarrowed)
 
 	compareBound(c, "maxProperties", o.maxProps, u.maxProps, maxPropertiesAdded, maxPropertiesRemoved, maxPropertiesIncreased, maxPropertiesDecreased)
 	compareBound(c, "minProperties", o.minProps, u.minProps, minPropertiesAdded, minPropertiesRemoved, minPropertiesIncreased, minPropertiesDecreased)
+}
+
+// compareCovered compares a property or item that one side declares
+// with the schema the other side's content model gives it (original
+// before update, as compare), keeps the differences found, and adds
+// covered when they are compatible, notCovered when not.
+func compareCovered(c *ctx, original, update *node, covered, notCovered diffType) {
+	sc := c.sub()
+	compare(sc, original, update)
+	c.keep(sc.diffs...)
+	if sc.compatible() {
+		c.add(covered, "", "")
+	} else {
+		c.add(notCovered, "", "")
+	}
+}
+
+// compareAdditional compares additionalProperties or additionalItems,
+// false (closed) or a schema (nil when there is none): added means "more
+// allowed" (false went away), removed "closed" (false came), narrowed and
+// extended a schema came or went.
+func compareAdditional(c *ctx, keyword string, oClosed, uClosed bool, o, u *node, added, removed, extended, narrowed diffType) {
+	leave := c.enter(keyword)
+	defer leave()
+	switch {
+	case oClosed != uClosed:
+		if oClosed {
+			c.add(added, "", "")
+		} else {
+			c.add(removed, "", "")
+		}
+	case o == nil && u != nil:
+		c.add(narrowed, "", "")
+	case o != nil && u == nil:
+		c.add(extended, "", "")
+	default:
+		compare(c, o, u)
+	}
 }
 
 // compareUnevaluated compares unevaluatedProperties or unevaluatedItems:
@@ -974,14 +990,7 @@ func isOpenArray(n *node) bool {
 }
 
 func partialItems(n *node) *node {
-	if n.additionalItems != nil {
-		return n.additionalItems
-	}
-	if !n.noAdditionalItems && n.unevaluatedItems != nil &&
-		n.unevaluatedItems.kind != kFalse && n.unevaluatedItems.kind != kEmpty {
-		return n.unevaluatedItems
-	}
-	return nil
+	return partialRest(n.noAdditionalItems, n.additionalItems, n.unevaluatedItems)
 }
 
 func compareArray(c *ctx, o, u *node) {
@@ -1001,14 +1010,7 @@ func compareArray(c *ctx, o, u *node) {
 		if isOpenArray(u) {
 			c.add(itemRemovedFromOpen, "", "")
 		} else if ps := partialItems(u); ps != nil {
-			sc := c.sub()
-			compare(sc, os, ps)
-			c.keep(sc.diffs...)
-			if sc.compatible() {
-				c.add(itemRemovedCovered, "", "")
-			} else {
-				c.add(itemRemovedNotCovered, "", "")
-			}
+			compareCovered(c, os, ps, itemRemovedCovered, itemRemovedNotCovered)
 		} else if os.kind == kFalse {
 			c.add(itemWithFalseRemovedFromClosed, "", "")
 		} else {
@@ -1026,36 +1028,15 @@ func compareArray(c *ctx, o, u *node) {
 				c.add(itemAddedToOpen, "", "")
 			}
 		} else if ps := partialItems(o); ps != nil {
-			sc := c.sub()
-			compare(sc, ps, us)
-			c.keep(sc.diffs...)
-			if sc.compatible() {
-				c.add(itemAddedCovered, "", "")
-			} else {
-				c.add(itemAddedNotCovered, "", "")
-			}
+			compareCovered(c, ps, us, itemAddedCovered, itemAddedNotCovered)
 		} else {
 			c.add(itemAddedToClosed, "", "")
 		}
 		leave()
 	}
 
-	leave = c.enter("additionalItems")
-	switch {
-	case o.noAdditionalItems != u.noAdditionalItems:
-		if !o.noAdditionalItems {
-			c.add(additionalItemsRemoved, "", "")
-		} else {
-			c.add(additionalItemsAdded, "", "")
-		}
-	case o.additionalItems == nil && u.additionalItems != nil:
-		c.add(additionalItemsNarrowed, "", "")
-	case o.additionalItems != nil && u.additionalItems == nil:
-		c.add(additionalItemsExtended, "", "")
-	default:
-		compare(c, o.additionalItems, u.additionalItems)
-	}
-	leave()
+	compareAdditional(c, "additionalItems", o.noAdditionalItems, u.noAdditionalItems, o.additionalItems, u.additionalItems,
+		additionalItemsAdded, additionalItemsRemoved, additionalItemsExtended, additionalItemsNarrowed)
 
 	compareUnevaluated(c, "unevaluatedItems", o.unevaluatedItems, u.unevaluatedItems,
 		unevaluatedItemsAdded, unevaluatedItemsRemoved, unevaluatedItemsExtended, unevaluatedItemsNarrowed)

@@ -5,10 +5,12 @@ import (
 	"testing"
 
 	"github.com/chronik-stream/chronik/domain/schema"
+	"github.com/chronik-stream/chronik/ports/schemaformat/schemaformattest"
 )
 
 // FuzzParse: Parse never panics; what it accepts has a canonical form that
-// parses to itself, an idempotent normal form, and reads its own data.
+// parses to itself, an idempotent normal form, and reads its own data and
+// its forms' (schemaformattest.KeepsPromises).
 func FuzzParse(f *testing.F) {
 	for _, e := range validExamples {
 		if len(e.Refs) == 0 {
@@ -18,7 +20,7 @@ func FuzzParse(f *testing.F) {
 	for _, e := range invalidExamples {
 		f.Add(e.Text)
 	}
-	for _, c := range compatExamples(f) {
+	for _, c := range schemaformattest.CompatSuiteCases(f, compatFile) {
 		f.Add(c.Reader)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
@@ -29,21 +31,6 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		c := p.Canonical()
-		again, err := New().Parse(c, nil)
-		if err != nil {
-			t.Fatalf("Parse(Canonical()) of %q: %v", c, err)
-		}
-		if again.Canonical() != c {
-			t.Fatalf("Canonical is not stable:\n%s\n%s", c, again.Canonical())
-		}
-		n := p.Normalized()
-		nn, err := New().Parse(n, nil)
-		if err != nil || nn.Normalized() != n {
-			t.Fatalf("Normalized is not idempotent (%v):\n%s", err, n)
-		}
-		if r := p.CanRead(again); len(r) != 0 {
-			t.Fatalf("%s cannot read its own data: %q", text, r)
-		}
+		schemaformattest.KeepsPromises(t, New(), p, nil)
 	})
 }

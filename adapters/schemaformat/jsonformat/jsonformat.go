@@ -54,13 +54,8 @@ func (*Parser) Parse(text string, refs []schemaformat.Ref) (schemaformat.Parsed,
 	// Every walk below (the decoder, the library's compiler, the model
 	// builder, the printers) recurses once per level: the depth is checked
 	// first, without recursion, for the schema and every reference.
-	if err := schemaformat.CheckNesting("the schema", text, MaxDepth, schemaformat.JSONSyntax); err != nil {
+	if err := schemaformat.CheckSchemaNesting(text, refs, MaxDepth, schemaformat.JSONSyntax); err != nil {
 		return nil, err
-	}
-	for _, r := range refs {
-		if err := schemaformat.CheckNesting(fmt.Sprintf("reference %q", r.Name), r.Text, MaxDepth, schemaformat.JSONSyntax); err != nil {
-			return nil, err
-		}
 	}
 	doc, err := decode(text)
 	if err != nil {

@@ -143,13 +143,18 @@ func plain(v any) any {
 		}
 		return m
 	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
-			out[i] = plain(e)
-		}
-		return out
+		return mapArray(v, plain)
 	}
 	return v
+}
+
+// mapArray is a new array of f applied to each element of v.
+func mapArray(v []any, f func(any) any) []any {
+	out := make([]any, len(v))
+	for i, e := range v {
+		out[i] = f(e)
+	}
+	return out
 }
 
 // compact writes v without insignificant whitespace, object keys in

@@ -423,11 +423,7 @@ func canonNumbers(v any) any {
 		}
 		return m
 	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
-			out[i] = canonNumbers(e)
-		}
-		return out
+		return mapArray(v, canonNumbers)
 	case json.Number:
 		if r, ok := new(big.Rat).SetString(string(v)); ok {
 			return json.Number(r.RatString())

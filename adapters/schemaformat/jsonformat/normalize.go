@@ -50,11 +50,7 @@ func normalizeSchema(v any) any {
 			val = mapValues(val, normalizeSchema)
 		case schemaArrayKeywords[m.key]:
 			if arr, isArr := val.([]any); isArr {
-				out := make([]any, len(arr))
-				for i, e := range arr {
-					out[i] = normalizeSchema(e)
-				}
-				val = out
+				val = mapArray(arr, normalizeSchema)
 			} else if schemaKeywords[m.key] {
 				val = normalizeSchema(val)
 			} else {
@@ -80,11 +76,7 @@ func normalizeData(v any) any {
 		}
 		return out
 	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
-			out[i] = normalizeData(e)
-		}
-		return out
+		return mapArray(v, normalizeData)
 	}
 	return v
 }

@@ -41,33 +41,22 @@ func (d difference) explain() string {
 
 	case maxLengthAdded:
 		return fmt.Sprintf("the reader limits strings to maxLength %s where the writer has no limit", r)
-	case maxLengthDecreased:
-		return fmt.Sprintf("the reader's maxLength %s is below the writer's %s", r, w)
 	case minLengthAdded:
 		return fmt.Sprintf("the reader requires minLength %s where the writer has no minimum", r)
-	case minLengthIncreased:
-		return fmt.Sprintf("the reader's minLength %s is above the writer's %s", r, w)
 	case patternAdded:
 		return fmt.Sprintf("the reader requires strings to match pattern %q where the writer has no pattern", r)
 	case patternChanged:
 		return fmt.Sprintf("the reader's pattern %q differs from the writer's %q", r, w)
 
-	case maximumAdded:
-		return fmt.Sprintf("the reader sets maximum %s where the writer has none", r)
-	case maximumDecreased:
-		return fmt.Sprintf("the reader's maximum %s is below the writer's %s", r, w)
-	case minimumAdded:
-		return fmt.Sprintf("the reader sets minimum %s where the writer has none", r)
-	case minimumIncreased:
-		return fmt.Sprintf("the reader's minimum %s is above the writer's %s", r, w)
-	case exclusiveMaximumAdded:
-		return fmt.Sprintf("the reader sets exclusiveMaximum %s where the writer has none", r)
-	case exclusiveMaximumDecreased:
-		return fmt.Sprintf("the reader's exclusiveMaximum %s is below the writer's %s", r, w)
-	case exclusiveMinimumAdded:
-		return fmt.Sprintf("the reader sets exclusiveMinimum %s where the writer has none", r)
-	case exclusiveMinimumIncreased:
-		return fmt.Sprintf("the reader's exclusiveMinimum %s is above the writer's %s", r, w)
+	// The bounds: d.name() is the keyword.
+	case maximumAdded, minimumAdded, exclusiveMaximumAdded, exclusiveMinimumAdded,
+		maxPropertiesAdded, minPropertiesAdded, maxItemsAdded, minItemsAdded, maxContainsAdded, minContainsAdded:
+		return fmt.Sprintf("the reader sets %s %s where the writer has none", d.name(), r)
+	case maxLengthDecreased, maximumDecreased, exclusiveMaximumDecreased, maxPropertiesDecreased, maxItemsDecreased, maxContainsDecreased:
+		return fmt.Sprintf("the reader's %s %s is below the writer's %s", d.name(), r, w)
+	case minLengthIncreased, minimumIncreased, exclusiveMinimumIncreased, minPropertiesIncreased, minItemsIncreased, minContainsIncreased:
+		return fmt.Sprintf("the reader's %s %s is above the writer's %s", d.name(), r, w)
+
 	case multipleOfAdded:
 		return fmt.Sprintf("the reader requires multiples of %s where the writer does not", r)
 	case multipleOfExpanded:
@@ -77,14 +66,6 @@ func (d difference) explain() string {
 
 	case requiredAttributeAdded:
 		return fmt.Sprintf("the reader requires property %q, which the writer leaves optional, and gives it no default", d.name())
-	case maxPropertiesAdded:
-		return fmt.Sprintf("the reader sets maxProperties %s where the writer has none", r)
-	case maxPropertiesDecreased:
-		return fmt.Sprintf("the reader's maxProperties %s is below the writer's %s", r, w)
-	case minPropertiesAdded:
-		return fmt.Sprintf("the reader sets minProperties %s where the writer has none", r)
-	case minPropertiesIncreased:
-		return fmt.Sprintf("the reader's minProperties %s is above the writer's %s", r, w)
 	case additionalPropertiesRemoved:
 		return "the reader forbids additional properties (additionalProperties: false) that the writer allows"
 	case additionalPropertiesNarrowed:
@@ -117,22 +98,6 @@ func (d difference) explain() string {
 	case unevaluatedPropertiesNarrowed:
 		return "the reader constrains unevaluated properties with a schema where the writer allows any"
 
-	case maxItemsAdded:
-		return fmt.Sprintf("the reader sets maxItems %s where the writer has none", r)
-	case maxItemsDecreased:
-		return fmt.Sprintf("the reader's maxItems %s is below the writer's %s", r, w)
-	case minItemsAdded:
-		return fmt.Sprintf("the reader sets minItems %s where the writer has none", r)
-	case minItemsIncreased:
-		return fmt.Sprintf("the reader's minItems %s is above the writer's %s", r, w)
-	case maxContainsAdded:
-		return fmt.Sprintf("the reader sets maxContains %s where the writer has none", r)
-	case maxContainsDecreased:
-		return fmt.Sprintf("the reader's maxContains %s is below the writer's %s", r, w)
-	case minContainsAdded:
-		return fmt.Sprintf("the reader sets minContains %s where the writer has none", r)
-	case minContainsIncreased:
-		return fmt.Sprintf("the reader's minContains %s is above the writer's %s", r, w)
 	case uniqueItemsAdded:
 		return "the reader requires unique items where the writer does not"
 	case additionalItemsRemoved:

@@ -166,9 +166,8 @@ func comparableMessage(m *descriptorpb.DescriptorProto, withOptions bool) {
 		comparableEnum(e, withOptions)
 	}
 	sortExtensions(m.Extension, withOptions)
-	sort.SliceStable(m.ExtensionRange, func(i, j int) bool { return m.ExtensionRange[i].GetStart() < m.ExtensionRange[j].GetStart() })
-	sort.SliceStable(m.ReservedRange, func(i, j int) bool { return m.ReservedRange[i].GetStart() < m.ReservedRange[j].GetStart() })
-	sort.Strings(m.ReservedName)
+	sortByStart(m.ExtensionRange)
+	sortReserved(m.ReservedRange, m.ReservedName)
 	if !withOptions {
 		m.Options = nil
 		for _, o := range m.OneofDecl {
@@ -214,14 +213,24 @@ func comparableEnum(e *descriptorpb.EnumDescriptorProto, withOptions bool) {
 			return rest[i].GetName() < rest[j].GetName()
 		})
 	}
-	sort.SliceStable(e.ReservedRange, func(i, j int) bool { return e.ReservedRange[i].GetStart() < e.ReservedRange[j].GetStart() })
-	sort.Strings(e.ReservedName)
+	sortReserved(e.ReservedRange, e.ReservedName)
 	if !withOptions {
 		e.Options = nil
 		for _, v := range e.Value {
 			v.Options = nil
 		}
 	}
+}
+
+// sortByStart sorts ranges (of extensions, reserved numbers) by their start.
+func sortByStart[R interface{ GetStart() int32 }](ranges []R) {
+	sort.SliceStable(ranges, func(i, j int) bool { return ranges[i].GetStart() < ranges[j].GetStart() })
+}
+
+// sortReserved sorts a message's or an enum's reserved ranges and names.
+func sortReserved[R interface{ GetStart() int32 }](ranges []R, names []string) {
+	sortByStart(ranges)
+	sort.Strings(names)
 }
 
 func sortExtensions(exts []*descriptorpb.FieldDescriptorProto, withOptions bool) {

@@ -46,13 +46,8 @@ func (*Parser) Parse(text string, refs []schemaformat.Ref) (p schemaformat.Parse
 	}()
 	// The compiler's syntax tree and every walk of it recurse once per
 	// level: the depth is checked first, without recursion.
-	if err := schemaformat.CheckNesting("the schema", text, MaxDepth, schemaformat.ProtoSyntax); err != nil {
+	if err := schemaformat.CheckSchemaNesting(text, refs, MaxDepth, schemaformat.ProtoSyntax); err != nil {
 		return nil, err
-	}
-	for _, r := range refs {
-		if err := schemaformat.CheckNesting(fmt.Sprintf("reference %q", r.Name), r.Text, MaxDepth, schemaformat.ProtoSyntax); err != nil {
-			return nil, err
-		}
 	}
 	res, err := compile(text, refs)
 	if err != nil {

@@ -232,7 +232,7 @@ message Greeting { string street = 1 [json_name = "straße"]; string emoji = 2 [
 var invalidExamples = []schemaformattest.Example{
 	{Name: "syntax_error", Text: `syntax = "proto3"; message M { int32 a = ; }`},
 	{Name: "unknown_type", Text: `syntax = "proto3"; message M { Missing m = 1; }`},
-	{Name: "duplicate_field_number", Text: `syntax = "proto3"; message M { int32 a = 1; string b = 1; }`},
+	{Name: "duplicate_field_number", Text: `syntax = "proto3"; message M { int32 a = 1; string b = 1; }`, Says: `schema.proto:1:56: message M: fields a and b both have the same tag 1`},
 	{Name: "duplicate_name", Text: `syntax = "proto3"; message M { int32 a = 1; } message M { int32 b = 1; }`},
 	{Name: "missing_import", Text: `syntax = "proto3"; import "shop/money.proto"; message M { shop.common.Money m = 1; }`},
 	{Name: "import_without_reference_type", Text: `syntax = "proto3"; message M { google.protobuf.Timestamp t = 1; }`},
@@ -253,37 +253,22 @@ var invalidExamples = []schemaformattest.Example{
 		Refs: []schemaformat.Ref{{Name: "a.proto", Text: `syntax = "proto3"; import "b.proto";`}, {Name: "b.proto", Text: `syntax = "proto3"; import "a.proto";`}}},
 	{Name: "json_name_conflict", Text: `syntax = "proto3"; message M { int32 foo_bar = 1; int32 fooBar = 2; }`},
 	{Name: "binary_garbage", Text: "\x00\xff\xfe message"},
+	// Errors carry the compiler's position and name what is wrong.
+	{Name: "unknown_type_on_line_3", Text: `syntax = "proto3";
+message M {
+  Missing m = 1;
+}`, Says: `schema.proto:3:3: field M.m: unknown type Missing`},
+	{Name: "import_not_among_references", Text: `syntax = "proto3"; import "x.proto"; message M {}`, Says: `schema.proto:1:27: import "x.proto" is not among the schema's references`},
+	{Name: "reference_syntax_error", Text: `syntax = "proto3"; import "b.proto"; message M {}`,
+		Refs: []schemaformat.Ref{{Name: "b.proto", Text: "message {"}}, Says: `b.proto:1:9: syntax error`},
 }
 
 func TestConformance(t *testing.T) {
 	schemaformattest.Run(t, New(), schemaformattest.Examples{
 		Valid:   validExamples,
 		Invalid: invalidExamples,
-		Cases:   compatSuiteCases(t),
+		Cases:   schemaformattest.CompatSuiteCases(t, compatFile),
 	})
-}
-
-// TestErrorsSayWhere checks that errors carry the compiler's position and
-// name what is wrong.
-func TestErrorsSayWhere(t *testing.T) {
-	for _, tc := range []struct {
-		text string
-		refs []schemaformat.Ref
-		want string
-	}{
-		{`syntax = "proto3";
-message M {
-  Missing m = 1;
-}`, nil, `schema.proto:3:3: field M.m: unknown type Missing`},
-		{`syntax = "proto3"; message M { int32 a = 1; string b = 1; }`, nil, `schema.proto:1:56: message M: fields a and b both have the same tag 1`},
-		{`syntax = "proto3"; import "x.proto"; message M {}`, nil, `schema.proto:1:27: import "x.proto" is not among the schema's references`},
-		{`syntax = "proto3"; import "b.proto"; message M {}`, []schemaformat.Ref{{Name: "b.proto", Text: "message {"}}, `b.proto:1:9: syntax error`},
-	} {
-		_, err := New().Parse(tc.text, tc.refs)
-		if !errors.Is(err, schema.ErrInvalidSchema) || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("Parse(%q) = %v, want an invalid-schema error containing %q", tc.text, err, tc.want)
-		}
-	}
 }
 
 // TestCompilerPanicIsInvalidSchema: protocompile v0.14.1 panics on this
@@ -324,17 +309,7 @@ func TestReasonsNameMessageAndField(t *testing.T) {
 	if len(got) != 2 || !strings.HasPrefix(got[0], "reading data written with an earlier schema: message shop.Order: field qty") {
 		t.Errorf("Check = %q", got)
 	}
-	if r := new.CanRead(otherFormat{}); len(r) != 1 {
-		t.Errorf("CanRead(non-Protobuf) = %q, want one reason", r)
-	}
 }
-
-// otherFormat is a parsed schema of another format.
-type otherFormat struct{}
-
-func (otherFormat) Canonical() string                    { return "" }
-func (otherFormat) Normalized() string                   { return "" }
-func (otherFormat) CanRead(schemaformat.Parsed) []string { return nil }
 
 // TestCanonicalPreservesMeaning checks that the canonical and normalized
 // forms compile to the descriptors of the original (up to the order
@@ -404,7 +379,7 @@ func TestPrintGolden(t *testing.T) {
 		}
 		fmt.Fprintf(&out, "--- canonical\n%s--- normalized\n%s", p.Canonical(), p.Normalized())
 	}
-	if *rewrite {
+	if *schemaformattest.Rewrite {
 		if err := os.WriteFile(file, []byte(out.String()), 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,12 @@ import (
 	"github.com/chronik-stream/chronik/ports/schemaformat"
 )
 
+// Nest is open levels times, then middle, then close levels times: a text
+// nested levels deep when open and close each add one level.
+func Nest(open string, levels int, middle, close string) string {
+	return strings.Repeat(open, levels) + middle + strings.Repeat(close, levels)
+}
+
 // RefusesQuickly checks, in a subtest per example, that p refuses each
 // example within two seconds with an error that wraps
 // schema.ErrInvalidSchema and says want, a phrase of the limit's error

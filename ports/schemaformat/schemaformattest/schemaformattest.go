@@ -4,6 +4,7 @@ package schemaformattest
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/chronik-stream/chronik/domain/schema"
@@ -32,9 +33,12 @@ type Example struct {
 	Name string
 	Text string
 	Refs []schemaformat.Ref
+	Says string // for an invalid one: a phrase its error must contain, if any
 }
 
-// Run checks p against the contract of schemaformat.Parser.
+// Run checks p against the contract of schemaformat.Parser, and that a
+// schema given a writer of another format says so in one reason (every
+// format of Chronik does, rather than fail on a caller's mistake).
 func Run(t *testing.T, p schemaformat.Parser, ex Examples) {
 	t.Helper()
 	if _, err := schema.ParseType(string(p.Type())); err != nil {
@@ -46,23 +50,9 @@ func Run(t *testing.T, p schemaformat.Parser, ex Examples) {
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
-			c := s.Canonical()
-			again, err := p.Parse(c, e.Refs)
-			if err != nil {
-				t.Fatalf("Parse(Canonical()) of %q: %v", c, err)
-			}
-			if again.Canonical() != c {
-				t.Fatalf("Canonical is not stable:\n%s\n%s", c, again.Canonical())
-			}
-			n := s.Normalized()
-			if nn, err := p.Parse(n, e.Refs); err != nil || nn.Normalized() != n {
-				t.Fatalf("Normalized is not idempotent (%v):\n%s", err, n)
-			}
-			if r := s.CanRead(s); len(r) != 0 {
-				t.Fatalf("a schema cannot read its own data: %v", r)
-			}
-			if r := s.CanRead(again); len(r) != 0 {
-				t.Fatalf("a schema cannot read data of its canonical form: %v", r)
+			KeepsPromises(t, p, s, e.Refs)
+			if r := s.CanRead(otherFormat{}); len(r) != 1 {
+				t.Fatalf("CanRead(a schema of another format) = %q, want one reason", r)
 			}
 		})
 	}
@@ -74,6 +64,9 @@ func Run(t *testing.T, p schemaformat.Parser, ex Examples) {
 			}
 			if err.Error() == schema.ErrInvalidSchema.Error() {
 				t.Fatal("the error does not say what is wrong")
+			}
+			if !strings.Contains(err.Error(), e.Says) {
+				t.Fatalf("Parse(%q) = %v, want an error saying %q", e.Text, err, e.Says)
 			}
 		})
 	}
@@ -93,4 +86,42 @@ func Run(t *testing.T, p schemaformat.Parser, ex Examples) {
 			}
 		})
 	}
+}
+
+// otherFormat is a parsed schema of a format no Parser knows.
+type otherFormat struct{ schemaformat.Parsed }
+
+// KeepsPromises checks what the port promises of s, a schema p parsed
+// with refs: its Canonical parses (with refs) to the same Canonical, its
+// Normalized to the same Normalized, and s reads the data of itself, of
+// its canonical form and of its normalized form. It returns those two
+// forms parsed again, for a format's own checks.
+func KeepsPromises(t testing.TB, p schemaformat.Parser, s schemaformat.Parsed, refs []schemaformat.Ref) (canonical, normalized schemaformat.Parsed) {
+	t.Helper()
+	c := s.Canonical()
+	canonical, err := p.Parse(c, refs)
+	if err != nil {
+		t.Fatalf("Parse(Canonical()) of %q: %v", c, err)
+	}
+	if canonical.Canonical() != c {
+		t.Fatalf("Canonical is not stable:\n%s\n%s", c, canonical.Canonical())
+	}
+	n := s.Normalized()
+	normalized, err = p.Parse(n, refs)
+	if err != nil {
+		t.Fatalf("Parse(Normalized()) of %q: %v", n, err)
+	}
+	if normalized.Normalized() != n {
+		t.Fatalf("Normalized is not idempotent:\n%s\n%s", n, normalized.Normalized())
+	}
+	if r := s.CanRead(s); len(r) != 0 {
+		t.Fatalf("a schema cannot read its own data: %q", r)
+	}
+	if r := s.CanRead(canonical); len(r) != 0 {
+		t.Fatalf("a schema cannot read data of its canonical form: %q", r)
+	}
+	if r := s.CanRead(normalized); len(r) != 0 {
+		t.Fatalf("a schema cannot read data of its normalized form: %q", r)
+	}
+	return canonical, normalized
 }
