@@ -26,16 +26,9 @@ KG=25 # seconds a kcat -G session may take (joining waits for the initial rebala
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/compat-kcat.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
-log() { echo "kcat: $*"; }
-# fail <message> [stderr-file]: report, quoting librdkafka's log once per distinct line.
-fail() {
-  echo "kcat: FAIL: $1" >&2
-  if [ -n "${2:-}" ] && [ -s "$2" ]; then
-    echo "kcat:   kcat/librdkafka stderr (distinct lines, count):" >&2
-    sed -E 's/^%[0-9]\|[0-9.]+\|/%/; s/#(producer|consumer)-[0-9]+//' "$2" | sort | uniq -c | sort -rn | head -8 | sed 's/^/kcat:     /' >&2
-  fi
-  exit 1
-}
+NAME=kcat
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 
 # Common librdkafka settings: bounded waits so failures surface as errors.
 X=(-X message.timeout.ms=15000 -X socket.timeout.ms=15000 -X topic.metadata.refresh.interval.ms=1000)
