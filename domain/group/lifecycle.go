@@ -213,29 +213,33 @@ func (g *Group) Tick(now time.Time, cfg Config) (fx Effects) {
 	return fx
 }
 
+// earliest keeps the earliest of the times it is shown; a zero time is no deadline.
+type earliest struct{ t time.Time }
+
+func (e *earliest) consider(t time.Time) {
+	if !t.IsZero() && (e.t.IsZero() || t.Before(e.t)) {
+		e.t = t
+	}
+}
+
 // NextDeadline is when Tick next has work; zero when there is none.
 func (g *Group) NextDeadline() time.Time {
-	var next time.Time
-	consider := func(t time.Time) {
-		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
-			next = t
-		}
-	}
+	var next earliest
 	if g.State == PreparingRebalance {
-		consider(g.rebalanceDeadline)
+		next.consider(g.rebalanceDeadline)
 	}
 	if (g.State == CompletingRebalance || g.State == Stable) && len(g.pendingSync) > 0 {
-		consider(g.syncDeadline)
+		next.consider(g.syncDeadline)
 	}
 	for _, m := range g.Members {
 		if !m.awaitingJoin && !m.awaitingSync {
-			consider(m.deadline)
+			next.consider(m.deadline)
 		}
 	}
 	for _, exp := range g.pending {
-		consider(exp)
+		next.consider(exp)
 	}
-	return next
+	return next.t
 }
 
 // CanCommit checks an OffsetCommit's member and generation. A commit with
