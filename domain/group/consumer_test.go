@@ -12,7 +12,7 @@ import (
 )
 
 // TestConsumerGroupScripts runs testdata/consumer/*.txt against one
-// *ConsumerGroup ("g") each, like TestStateMachine does for classic groups:
+// *ConsumerGroup ("g") each, like TestClassicScripts does for classic groups:
 //
 //	<command> => <expected>
 //
