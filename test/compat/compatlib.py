@@ -68,6 +68,26 @@ def restart_server(log):
     log("group: server restarted in %.1fs (%s)" % (time.time() - t0, out))
 
 
+def check_resumed(partitions, ends, committed, tail_end, seen):
+    """The group scenario's verdict after a restart: every offset of every
+    partition below ends[p] was consumed (seen: (partition, offset) -> the
+    sessions that read it) once, and twice exactly where it lies in the
+    uncommitted tail [committed[p], tail_end[p]) that session 1 read without
+    committing."""
+    for p in range(partitions):
+        for o in range(ends[p]):
+            n = len(seen.get((p, o), []))
+            check(n > 0, "GAP: partition %d offset %d was never consumed (committed %d, session 1 read to %d)"
+                  % (p, o, committed[p], tail_end[p]))
+            in_tail = committed[p] <= o < tail_end[p]
+            check(n == 1 or in_tail,
+                  "DUPLICATE: partition %d offset %d consumed %d times, but it is not in the uncommitted tail [%d, %d)"
+                  % (p, o, n, committed[p], tail_end[p]))
+            check(n == 2 or not in_tail,
+                  "partition %d offset %d is in the uncommitted tail [%d, %d) but was consumed %d time(s)"
+                  % (p, o, committed[p], tail_end[p], n))
+
+
 class RdLog(logging.Handler):
     """Collects librdkafka log lines (instead of printing them to stderr) so a
     failure can quote them once each, with a count."""

@@ -396,16 +396,7 @@ def group_resume(bootstrap):
             check(offs == list(range(start, start + len(offs))),
                   "group %s: partition %d offsets are not contiguous from %d (%s): %s"
                   % (sess, p, start, "the committed offset" if sess != "session 1" else "the beginning", offs[:20]))
-    for p in range(GROUP_PARTITIONS):
-        for o in range(ends[p]):
-            n = len(seen.get((p, o), []))
-            check(n > 0, "GAP: partition %d offset %d was never consumed (committed %d, session 1 read to %d)"
-                  % (p, o, committed[p], tail_end[p]))
-            in_tail = committed[p] <= o < tail_end[p]
-            check(n == 1 or in_tail, "DUPLICATE: partition %d offset %d consumed %d times, but it is not in the uncommitted tail [%d, %d)"
-                  % (p, o, n, committed[p], tail_end[p]))
-            check(n == 2 or not in_tail, "partition %d offset %d is in the uncommitted tail [%d, %d) but was consumed %d time(s)"
-                  % (p, o, committed[p], tail_end[p], n))
+    compatlib.check_resumed(GROUP_PARTITIONS, ends, committed, tail_end, seen)
     check(final == ends, "group session 2: committed %s at the end, want the end offsets %s" % (final, ends))
     log("group: after the restart session 2 resumed at %s and read %d: all %d records, %d duplicates = the uncommitted tail, no gap"
         % (committed, len(s2), len(recs), sum(tail_end[p] - committed[p] for p in ends)))

@@ -278,19 +278,6 @@ print("kcat: group: session 1 read %d (per partition %s), session 2 after the re
 PYEOF
 }
 
-passed=0
-failures=()
-case_() {
-  local name=$1
-  shift
-  # A subshell per case: fail() ends the case, not the script.
-  if ("$@"); then
-    passed=$((passed + 1))
-  else
-    failures+=("$name")
-  fi
-}
-
 for codec in none gzip snappy lz4 zstd; do
   case_ "codec $codec" roundtrip "compat-kcat-$codec" "$codec" all "$N"
 done

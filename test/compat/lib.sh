@@ -13,3 +13,17 @@ fail() {
   fi
   exit 1
 }
+
+# case_ <name> <command...>: runs one case in a subshell, so that fail() ends
+# the case, not the script; counts it in $passed or names it in $failures.
+passed=0
+failures=()
+case_() {
+  local name=$1
+  shift
+  if ("$@"); then
+    passed=$((passed + 1))
+  else
+    failures+=("$name")
+  fi
+}

@@ -121,19 +121,6 @@ py kcat "$WORK" "$WORK/kcat.out"
 py pick "$WORK" "$WORK/kcat.out" "$LOCAL_START"
 [ -s "$WORK/times.txt" ] || fail "tiered.py pick wrote no timestamps"
 
-passed=0
-failures=()
-case_() {
-  local name=$1
-  shift
-  # A subshell per case: fail() ends the case, not the script.
-  if ("$@"); then
-    passed=$((passed + 1))
-  else
-    failures+=("$name")
-  fi
-}
-
 # Each line of times.txt: timestamp, offset, lowest acceptable answer (see
 # tiered.py pick: Chronik answers at batch granularity, Kafka the record).
 by_timestamp() {
