@@ -185,6 +185,15 @@ async function createTopic(topic, partitions, configEntries) {
   check(ok === true, `createTopics ${topic}: returned ${ok}, want true (created)`)
 }
 
+// newSubject creates the topic compat-sr-<kind> (2 partitions) and registers
+// schema as version 1 of its value subject.
+async function newSubject(kind, schema) {
+  const topic = `compat-sr-${kind}`
+  const subject = `${topic}-value`
+  await createTopic(topic, 2)
+  return { topic, subject, id1: await registerFirst(kind, subject, schema) }
+}
+
 // encodeAll encodes each value with schema id (kind and what name it in errors)
 // under the key `<tag>-<key(value)>`, and records in want what that key must
 // decode to; returns the messages to produce.
@@ -306,10 +315,7 @@ const AVRO_V3 = { ...AVRO_V2, fields: [...AVRO_V2.fields, { name: 'priority', ty
 const avro = s => ({ type: SchemaType.AVRO, schema: JSON.stringify(s) })
 
 async function avroRoundTrip() {
-  const topic = 'compat-sr-avro'
-  const subject = `${topic}-value`
-  await createTopic(topic, 2)
-  const id1 = await registerFirst('avro', subject, avro(AVRO_V1))
+  const { topic, subject, id1 } = await newSubject('avro', avro(AVRO_V1))
   const orders = Array.from({ length: N }, (_, i) => ({
     id: 1000 + i,
     customer: `customer-${i}`,
@@ -372,10 +378,7 @@ const JSON_V3 = { ...JSON_V2, properties: { ...JSON_V2.properties, priority: { t
 const jsonSchema = s => ({ type: SchemaType.JSON, schema: JSON.stringify(s) })
 
 async function jsonRoundTrip() {
-  const topic = 'compat-sr-json'
-  const subject = `${topic}-value`
-  await createTopic(topic, 2)
-  const id1 = await registerFirst('json', subject, jsonSchema(JSON_V1))
+  const { topic, subject, id1 } = await newSubject('json', jsonSchema(JSON_V1))
   // The schema a fresh client fetches by id must be the one registered: it refuses what version 1 forbids.
   await refused(`json: encode an invalid payment with id ${id1} (schema fetched from the registry)`, () => newRegistry().encode(id1, { id: 'x', payer: '' }),
     e => e && e.name === 'ConfluentSchemaRegistryValidationError', 'ConfluentSchemaRegistryValidationError')
@@ -429,10 +432,7 @@ const proto = s => ({ type: SchemaType.PROTOBUF, schema: s })
 const protoObject = m => (m && typeof m.toJSON === 'function' ? m.toJSON() : m)
 
 async function protobufRoundTrip() {
-  const topic = 'compat-sr-protobuf'
-  const subject = `${topic}-value`
-  await createTopic(topic, 2)
-  const id1 = await registerFirst('protobuf', subject, proto(PROTO_V1))
+  const { topic, subject, id1 } = await newSubject('protobuf', proto(PROTO_V1))
   // Every field non-default, so proto3 writes them all and toJSON shows them all.
   const readings = Array.from({ length: N }, (_, i) => ({ sensor: `s-${i}`, value: 20.5 + i / 4, seq: i + 1, tags: [`t${i}`, 'room'], ok: true }))
   const want = new Map()
