@@ -131,8 +131,7 @@ func (g *Group) Leave(now time.Time, cfg Config, leavers []Leaver) (errs []error
 			errs[i] = fmt.Errorf("%w: %q is not a member of %q", ErrUnknownMember, id, g.ID)
 			continue
 		}
-		g.answerLeaving(m, &fx)
-		g.removeMember(id)
+		g.evict(m, &fx)
 		removed = true
 	}
 	if removed {
@@ -141,14 +140,16 @@ func (g *Group) Leave(now time.Time, cfg Config, leavers []Leaver) (errs []error
 	return errs, fx
 }
 
-// answerLeaving answers what a removed member was waiting for.
-func (g *Group) answerLeaving(m *Member, fx *Effects) {
+// evict removes a member that left or expired, first answering what it was
+// waiting for.
+func (g *Group) evict(m *Member, fx *Effects) {
 	if m.awaitingJoin {
 		fx.join(m.ID, JoinResult{Err: ErrUnknownMember, MemberID: m.ID, Generation: -1})
 	}
 	if m.awaitingSync {
 		fx.sync(m.ID, SyncResult{Err: ErrUnknownMember})
 	}
+	g.removeMember(m.ID)
 }
 
 // membershipChanged reacts to members removed: the group empties, rebalances,
@@ -190,21 +191,19 @@ func (g *Group) Tick(now time.Time, cfg Config) (fx Effects) {
 		// so the group can rebalance without them (Kafka's pending sync).
 		for id := range g.pendingSync {
 			if m, ok := g.Members[id]; ok {
-				g.answerLeaving(m, &fx)
-				g.removeMember(id)
+				g.evict(m, &fx)
 				expired = true
 			}
 		}
 		g.pendingSync = nil
 	}
-	for id, m := range g.Members {
+	for _, m := range g.Members {
 		// A member waiting for the join phase or for the leader is not
 		// expected to heartbeat.
 		if m.awaitingJoin || m.awaitingSync || now.Before(m.deadline) {
 			continue
 		}
-		g.answerLeaving(m, &fx)
-		g.removeMember(id)
+		g.evict(m, &fx)
 		expired = true
 	}
 	if expired {
