@@ -1,7 +1,6 @@
 package group
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -122,14 +121,7 @@ func (s *cgScript) run(cmd string) string {
 		epoch, _ := strconv.Atoi(pos[1])
 		return errText(s.g.CanCommit(pos[0], int32(epoch)))
 	case "restore":
-		b, err := json.Marshal(s.g)
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		g := NewConsumerGroup("")
-		if err := json.Unmarshal(b, g); err != nil {
-			s.t.Fatal(err)
-		}
+		g := jsonRoundTrip(s.t, s.g, NewConsumerGroup(""))
 		g.Restore(s.now, s.cfg)
 		s.g = g
 		return s.summary()

@@ -1,7 +1,6 @@
 package group
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -148,14 +147,7 @@ func (h *script) run(cmd string) string {
 	case "delete":
 		return h.outcome(errText(h.g.Delete()), Effects{})
 	case "restore":
-		b, err := json.Marshal(h.g)
-		if err != nil {
-			h.t.Fatal(err)
-		}
-		g := New("")
-		if err := json.Unmarshal(b, g); err != nil {
-			h.t.Fatal(err)
-		}
+		g := jsonRoundTrip(h.t, h.g, New(""))
 		g.Restore(h.now)
 		h.g = g
 		return h.outcome("restored", Effects{})

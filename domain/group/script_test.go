@@ -2,6 +2,7 @@ package group
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -90,4 +91,18 @@ func scriptValue[T any](t *testing.T, what, s string, parse func(string) (T, err
 		t.Fatalf("bad %s %q", what, s)
 	}
 	return v
+}
+
+// jsonRoundTrip saves v as JSON, as the coordinator does, and loads it into
+// into, which it returns.
+func jsonRoundTrip[T any](t *testing.T, v, into T) T {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, into); err != nil {
+		t.Fatal(err)
+	}
+	return into
 }
