@@ -638,17 +638,12 @@ func (g *ConsumerGroup) Tick(now time.Time) bool {
 
 // NextDeadline is when Tick next has work; zero when there is none.
 func (g *ConsumerGroup) NextDeadline() time.Time {
-	var next time.Time
-	consider := func(t time.Time) {
-		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
-			next = t
-		}
-	}
+	var next earliest
 	for _, m := range g.Members {
-		consider(m.deadline)
-		consider(m.revokeDeadline)
+		next.consider(m.deadline)
+		next.consider(m.revokeDeadline)
 	}
-	return next
+	return next.t
 }
 
 // CanCommit checks an OffsetCommit's member and epoch (carried in the

@@ -1,13 +1,8 @@
 package group
 
 import (
-	"bytes"
-	"encoding/json"
-	"flag"
 	"fmt"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,18 +10,8 @@ import (
 	"time"
 )
 
-// cgStart is time zero of the consumer group scripts.
-var cgStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-
-// cgRewrite reads the package's -rewrite flag (declared by the classic
-// group's tests) without declaring it twice.
-func cgRewrite() bool {
-	f := flag.Lookup("rewrite")
-	return f != nil && f.Value.String() == "true"
-}
-
 // TestConsumerGroupScripts runs testdata/consumer/*.txt against one
-// *ConsumerGroup ("g") each, like TestStateMachine does for classic groups:
+// *ConsumerGroup ("g") each, like TestClassicScripts does for classic groups:
 //
 //	<command> => <expected>
 //
@@ -44,40 +29,10 @@ func cgRewrite() bool {
 // A heartbeat prints `epoch=<n> [assign=<assignment>]` or an error name; the
 // group's epoch/assignment epoch/state follow after a |.
 func TestConsumerGroupScripts(t *testing.T) {
-	files, err := filepath.Glob("testdata/consumer/*.txt")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no testdata: %v", err)
-	}
-	for _, path := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(path), ".txt"), func(t *testing.T) {
-			data, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			s := &cgScript{t: t, g: NewConsumerGroup("g"), now: cgStart, meta: TopicMetadata{},
-				cfg: ConsumerConfig{SessionTimeout: 45 * time.Second, HeartbeatInterval: 5 * time.Second}}
-			var out bytes.Buffer
-			for i, line := range strings.Split(strings.TrimRight(string(data), "\n"), "\n") {
-				cmd, want, _ := strings.Cut(line, "=>")
-				cmd, want = strings.TrimSpace(cmd), strings.TrimSpace(want)
-				if cmd == "" || strings.HasPrefix(cmd, "#") {
-					out.WriteString(line + "\n")
-					continue
-				}
-				got := s.run(cmd)
-				if !cgRewrite() && got != want {
-					t.Errorf("%s:%d: %s\n got: %s\nwant: %s", path, i+1, cmd, got, want)
-				}
-				fmt.Fprintf(&out, "%s => %s\n", cmd, got)
-			}
-			if cgRewrite() {
-				if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			s.checkInvariants()
-		})
-	}
+	runScripts(t, "consumer", func(t *testing.T) scriptDriver {
+		return &cgScript{t: t, g: NewConsumerGroup("g"), now: scriptStart, meta: TopicMetadata{},
+			cfg: ConsumerConfig{SessionTimeout: 45 * time.Second, HeartbeatInterval: 5 * time.Second}}
+	})
 }
 
 type cgScript struct {
@@ -90,25 +45,13 @@ type cgScript struct {
 
 func (s *cgScript) dur(v string) time.Duration {
 	s.t.Helper()
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		s.t.Fatalf("bad duration %q", v)
-	}
-	return d
+	return scriptValue(s.t, "duration", v, time.ParseDuration)
 }
 
 func (s *cgScript) run(cmd string) string {
 	s.t.Helper()
 	words := strings.Fields(cmd)
-	var pos []string
-	opts := map[string]string{}
-	for _, w := range words[1:] {
-		if k, v, ok := strings.Cut(w, "="); ok {
-			opts[k] = v
-		} else {
-			pos = append(pos, w)
-		}
-	}
+	pos, opts := scriptArgs(words[1:])
 	switch words[0] {
 	case "config":
 		for k, v := range opts {
@@ -131,11 +74,11 @@ func (s *cgScript) run(cmd string) string {
 		}
 		return "ok"
 	case "at":
-		s.now = cgStart.Add(s.dur(pos[0]))
+		s.now = scriptStart.Add(s.dur(pos[0]))
 		return "ok"
 	case "tick":
 		if len(pos) > 0 {
-			s.now = cgStart.Add(s.dur(pos[0]))
+			s.now = scriptStart.Add(s.dur(pos[0]))
 		}
 		changed := s.g.Tick(s.now)
 		return fmt.Sprintf("changed=%v | %s", changed, s.summary())
@@ -178,14 +121,7 @@ func (s *cgScript) run(cmd string) string {
 		epoch, _ := strconv.Atoi(pos[1])
 		return errText(s.g.CanCommit(pos[0], int32(epoch)))
 	case "restore":
-		b, err := json.Marshal(s.g)
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		g := NewConsumerGroup("")
-		if err := json.Unmarshal(b, g); err != nil {
-			s.t.Fatal(err)
-		}
+		g := jsonRoundTrip(s.t, s.g, NewConsumerGroup(""))
 		g.Restore(s.now, s.cfg)
 		s.g = g
 		return s.summary()

@@ -1,14 +1,9 @@
 package group
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,18 +11,12 @@ import (
 	"time"
 )
 
-var rewrite = flag.Bool("rewrite", false, "rewrite testdata expectations with the actual results")
-
-// scriptStart is time zero of the scripts: `at 1500ms` is scriptStart + 1.5s.
-var scriptStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-
 // TestClassicScripts runs testdata/classic/*.txt against one *Group ("g") each. Each
 // line is
 //
 //	<command> => <expected>
 //
-// Lines starting with # and blank lines are comments. -rewrite fills in the
-// expectations. Times are offsets from the start of the script; member ids
+// (see runScripts). Times are offsets from the start of the script; member ids
 // are inputs, as they are for the replicated state machine.
 //
 //	config [min=6s] [max=5m] [delay=0s] [maxsize=0] [maxbytes=0]   group settings (these are the defaults)
@@ -57,38 +46,9 @@ var scriptStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 // followed by the effects (answers to parked requests, `changed`) and the
 // group's state after the call, after a |.
 func TestClassicScripts(t *testing.T) {
-	files, err := filepath.Glob("testdata/classic/*.txt")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no testdata: %v", err)
-	}
-	for _, path := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(path), ".txt"), func(t *testing.T) {
-			data, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			h := &script{t: t, g: New("g"), now: scriptStart, cfg: scriptConfig()}
-			var out bytes.Buffer
-			for i, line := range strings.Split(strings.TrimRight(string(data), "\n"), "\n") {
-				cmd, want, _ := strings.Cut(line, "=>")
-				cmd, want = strings.TrimSpace(cmd), strings.TrimSpace(want)
-				if cmd == "" || strings.HasPrefix(cmd, "#") {
-					out.WriteString(line + "\n")
-					continue
-				}
-				got := h.run(cmd)
-				if !*rewrite && got != want {
-					t.Errorf("%s:%d: %s\n got: %s\nwant: %s", path, i+1, cmd, got, want)
-				}
-				fmt.Fprintf(&out, "%s => %s\n", cmd, got)
-			}
-			if *rewrite {
-				if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-		})
-	}
+	runScripts(t, "classic", func(t *testing.T) scriptDriver {
+		return &script{t: t, g: New("g"), now: scriptStart, cfg: scriptConfig()}
+	})
 }
 
 func scriptConfig() Config {
@@ -102,35 +62,14 @@ type script struct {
 	cfg Config
 }
 
-// args splits a command's words into positional arguments and key=value options.
-func scriptArgs(words []string) (pos []string, opts map[string]string) {
-	opts = map[string]string{}
-	for _, w := range words {
-		if k, v, ok := strings.Cut(w, "="); ok {
-			opts[k] = v
-		} else {
-			pos = append(pos, w)
-		}
-	}
-	return pos, opts
-}
-
 func (h *script) dur(s string) time.Duration {
 	h.t.Helper()
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		h.t.Fatalf("bad duration %q", s)
-	}
-	return d
+	return scriptValue(h.t, "duration", s, time.ParseDuration)
 }
 
 func (h *script) int(s string) int {
 	h.t.Helper()
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		h.t.Fatalf("bad number %q", s)
-	}
-	return n
+	return scriptValue(h.t, "number", s, strconv.Atoi)
 }
 
 func (h *script) run(cmd string) string {
@@ -208,14 +147,7 @@ func (h *script) run(cmd string) string {
 	case "delete":
 		return h.outcome(errText(h.g.Delete()), Effects{})
 	case "restore":
-		b, err := json.Marshal(h.g)
-		if err != nil {
-			h.t.Fatal(err)
-		}
-		g := New("")
-		if err := json.Unmarshal(b, g); err != nil {
-			h.t.Fatal(err)
-		}
+		g := jsonRoundTrip(h.t, h.g, New(""))
 		g.Restore(h.now)
 		h.g = g
 		return h.outcome("restored", Effects{})

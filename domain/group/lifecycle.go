@@ -131,8 +131,7 @@ func (g *Group) Leave(now time.Time, cfg Config, leavers []Leaver) (errs []error
 			errs[i] = fmt.Errorf("%w: %q is not a member of %q", ErrUnknownMember, id, g.ID)
 			continue
 		}
-		g.answerLeaving(m, &fx)
-		g.removeMember(id)
+		g.evict(m, &fx)
 		removed = true
 	}
 	if removed {
@@ -141,14 +140,16 @@ func (g *Group) Leave(now time.Time, cfg Config, leavers []Leaver) (errs []error
 	return errs, fx
 }
 
-// answerLeaving answers what a removed member was waiting for.
-func (g *Group) answerLeaving(m *Member, fx *Effects) {
+// evict removes a member that left or expired, first answering what it was
+// waiting for.
+func (g *Group) evict(m *Member, fx *Effects) {
 	if m.awaitingJoin {
 		fx.join(m.ID, JoinResult{Err: ErrUnknownMember, MemberID: m.ID, Generation: -1})
 	}
 	if m.awaitingSync {
 		fx.sync(m.ID, SyncResult{Err: ErrUnknownMember})
 	}
+	g.removeMember(m.ID)
 }
 
 // membershipChanged reacts to members removed: the group empties, rebalances,
@@ -190,21 +191,19 @@ func (g *Group) Tick(now time.Time, cfg Config) (fx Effects) {
 		// so the group can rebalance without them (Kafka's pending sync).
 		for id := range g.pendingSync {
 			if m, ok := g.Members[id]; ok {
-				g.answerLeaving(m, &fx)
-				g.removeMember(id)
+				g.evict(m, &fx)
 				expired = true
 			}
 		}
 		g.pendingSync = nil
 	}
-	for id, m := range g.Members {
+	for _, m := range g.Members {
 		// A member waiting for the join phase or for the leader is not
 		// expected to heartbeat.
 		if m.awaitingJoin || m.awaitingSync || now.Before(m.deadline) {
 			continue
 		}
-		g.answerLeaving(m, &fx)
-		g.removeMember(id)
+		g.evict(m, &fx)
 		expired = true
 	}
 	if expired {
@@ -213,29 +212,33 @@ func (g *Group) Tick(now time.Time, cfg Config) (fx Effects) {
 	return fx
 }
 
+// earliest keeps the earliest of the times it is shown; a zero time is no deadline.
+type earliest struct{ t time.Time }
+
+func (e *earliest) consider(t time.Time) {
+	if !t.IsZero() && (e.t.IsZero() || t.Before(e.t)) {
+		e.t = t
+	}
+}
+
 // NextDeadline is when Tick next has work; zero when there is none.
 func (g *Group) NextDeadline() time.Time {
-	var next time.Time
-	consider := func(t time.Time) {
-		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
-			next = t
-		}
-	}
+	var next earliest
 	if g.State == PreparingRebalance {
-		consider(g.rebalanceDeadline)
+		next.consider(g.rebalanceDeadline)
 	}
 	if (g.State == CompletingRebalance || g.State == Stable) && len(g.pendingSync) > 0 {
-		consider(g.syncDeadline)
+		next.consider(g.syncDeadline)
 	}
 	for _, m := range g.Members {
 		if !m.awaitingJoin && !m.awaitingSync {
-			consider(m.deadline)
+			next.consider(m.deadline)
 		}
 	}
 	for _, exp := range g.pending {
-		consider(exp)
+		next.consider(exp)
 	}
-	return next
+	return next.t
 }
 
 // CanCommit checks an OffsetCommit's member and generation. A commit with

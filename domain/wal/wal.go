@@ -64,16 +64,7 @@ func (a Append) EncodedSize() int { return FrameHeaderSize + appendHeader + len(
 
 // AppendTo appends the framed record to dst.
 func (a Append) AppendTo(dst []byte) []byte {
-	start := len(dst)
-	dst = binary.BigEndian.AppendUint32(dst, uint32(appendHeader+len(a.Batch)))
-	dst = append(dst, 0, 0, 0, 0) // crc, filled below
-	dst = append(dst, byte(KindAppend))
-	dst = append(dst, a.TopicID[:]...)
-	dst = binary.BigEndian.AppendUint32(dst, uint32(a.Partition))
-	dst = append(dst, a.Batch...)
-	crc := crc32.Checksum(dst[start+FrameHeaderSize:], castagnoli)
-	binary.BigEndian.PutUint32(dst[start+4:], crc)
-	return dst
+	return append(a.AppendHeader(dst), a.Batch...)
 }
 
 // AppendHeaderSize is how many bytes of an append record come before its

@@ -116,6 +116,28 @@ func freePort(t *testing.T) int {
 
 func (s *server) addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
 
+// newClient is a franz-go client of the server at addr (seed broker) with
+// opts; the caller closes it.
+func newClient(t *testing.T, addr string, opts ...kgo.Opt) *kgo.Client {
+	t.Helper()
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(addr)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cl
+}
+
+// listOffsets is list's answer (kadm's ListStartOffsets or ListEndOffsets)
+// for topic, asked through cl.
+func listOffsets(t *testing.T, cl *kgo.Client, topic string, list func(*kadm.Client, context.Context, ...string) (kadm.ListedOffsets, error)) kadm.ListedOffsets {
+	t.Helper()
+	offsets, err := list(kadm.NewClient(cl), context.Background(), topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return offsets
+}
+
 func (s *server) start() {
 	s.t.Helper()
 	argv := append(slices.Clone(s.wrap), serverBin, "start", "--data-dir", s.dir)
@@ -241,10 +263,7 @@ func crashRun(t *testing.T, tornTail bool) {
 	s := newServer(t, t.TempDir(), rotation)
 
 	const topic = "crash"
-	adm, err := kgo.NewClient(kgo.SeedBrokers(s.addr()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	adm := newClient(t, s.addr())
 	if _, err := kadm.NewClient(adm).CreateTopic(context.Background(), 3, 1, nil, topic); err != nil {
 		t.Fatal(err)
 	}
@@ -284,18 +303,12 @@ type producers struct {
 
 func startProducers(t *testing.T, addr, topic string) *producers {
 	t.Helper()
-	idem, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic(topic),
+	idem := newClient(t, addr, kgo.DefaultProduceTopic(topic),
 		kgo.ProducerLinger(2*time.Millisecond), kgo.RetryBackoffFn(func(int) time.Duration { return 50 * time.Millisecond }))
-	if err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(idem.Close)
-	plain, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic(topic),
+	plain := newClient(t, addr, kgo.DefaultProduceTopic(topic),
 		kgo.DisableIdempotentWrite(), kgo.RequiredAcks(kgo.AllISRAcks()), kgo.RecordRetries(0),
 		kgo.ProducerLinger(2*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(plain.Close)
 
 	p := &producers{
@@ -360,17 +373,10 @@ func (p *producers) report(t *testing.T) {
 // many records each partition held.
 func verify(t *testing.T, addr, topic string, results map[string]*acked) map[int32]int64 {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().At(0)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl := newClient(t, addr, kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().At(0)))
 	defer cl.Close()
-	ends, err := kadm.NewClient(cl).ListEndOffsets(context.Background(), topic)
-	if err != nil {
-		t.Fatal(err)
-	}
 	total := int64(0)
-	ends.Each(func(o kadm.ListedOffset) { total += o.Offset })
+	listOffsets(t, cl, topic, (*kadm.Client).ListEndOffsets).Each(func(o kadm.ListedOffset) { total += o.Offset })
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

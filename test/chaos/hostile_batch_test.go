@@ -25,7 +25,6 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
-	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -255,10 +254,7 @@ func TestHostileCompressionBombs(t *testing.T) {
 	}
 	s := newServer(t, t.TempDir(), "64MB")
 	ctx := context.Background()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(s.addr()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl := newClient(t, s.addr())
 	defer cl.Close()
 	adm := kadm.NewClient(cl)
 	validating := "confluent.value.schema.validation"

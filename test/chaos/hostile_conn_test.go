@@ -178,11 +178,8 @@ func TestHostileAmplifyingRequests(t *testing.T) {
 // and peak RSS under 512 MiB.
 func TestHostileRepeatedFetch(t *testing.T) {
 	s := newServer(t, t.TempDir(), "64MB")
-	cl, err := kgo.NewClient(kgo.SeedBrokers(s.addr()), kgo.AllowAutoTopicCreation(), kgo.DefaultProduceTopic("fat"),
+	cl := newClient(t, s.addr(), kgo.AllowAutoTopicCreation(), kgo.DefaultProduceTopic("fat"),
 		kgo.ProducerLinger(0), kgo.MaxBufferedRecords(1))
-	if err != nil {
-		t.Fatal(err)
-	}
 	defer cl.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

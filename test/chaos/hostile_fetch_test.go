@@ -130,11 +130,8 @@ func TestHostilePipelinedFetches(t *testing.T) {
 // produceIncompressible writes n records of size random bytes to topic.
 func produceIncompressible(ctx context.Context, t *testing.T, addr, topic string, n, size int) {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.AllowAutoTopicCreation(), kgo.DefaultProduceTopic(topic),
+	cl := newClient(t, addr, kgo.AllowAutoTopicCreation(), kgo.DefaultProduceTopic(topic),
 		kgo.ProducerLinger(0), kgo.ProducerBatchCompression(kgo.NoCompression()))
-	if err != nil {
-		t.Fatal(err)
-	}
 	defer cl.Close()
 	rng := rand.New(rand.NewPCG(3, 4))
 	for range n {

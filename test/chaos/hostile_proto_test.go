@@ -31,10 +31,7 @@ func TestHostileGroupBloat(t *testing.T) {
 	s := newServer(t, t.TempDir(), "64MB")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(s.addr()), kgo.RequestTimeoutOverhead(30*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl := newClient(t, s.addr(), kgo.RequestTimeoutOverhead(30*time.Second))
 	defer cl.Close()
 	if _, err := kadm.NewClient(cl).CreateTopic(ctx, 1, 1, nil, "victim"); err != nil {
 		t.Fatal(err)
@@ -92,10 +89,7 @@ func TestHostileGroupBloat(t *testing.T) {
 	// (JoinGroup v3, from a client speaking Kafka 2.1: no member id round
 	// trip), four at a time: above group.member.metadata.max.bytes (1 MiB),
 	// below what the listener admits for a JoinGroup frame (about 2.4 MB).
-	old, err := kgo.NewClient(kgo.SeedBrokers(s.addr()), kgo.MaxVersions(kversion.V2_1_0()), kgo.RequestTimeoutOverhead(30*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
+	old := newClient(t, s.addr(), kgo.MaxVersions(kversion.V2_1_0()), kgo.RequestTimeoutOverhead(30*time.Second))
 	defer old.Close()
 	start = time.Now()
 	meta := make([]byte, 2<<20)

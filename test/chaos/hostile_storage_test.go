@@ -109,12 +109,9 @@ func TestHostileTinySegments(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(s.addr()), kgo.DefaultProduceTopic("tiny"),
+	cl := newClient(t, s.addr(), kgo.DefaultProduceTopic("tiny"),
 		kgo.ProducerLinger(0), kgo.MaxBufferedRecords(1), kgo.RequiredAcks(kgo.AllISRAcks()),
 		kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.RecordDeliveryTimeout(30*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
 	defer cl.Close()
 	tiny := "14"
 	resp, err := kadm.NewClient(cl).CreateTopics(ctx, 3, 1, map[string]*string{"segment.bytes": &tiny}, "tiny")
@@ -166,11 +163,8 @@ func TestHostileTinySegments(t *testing.T) {
 // checkTiny consumes topic tiny from the start and checks every record.
 func checkTiny(ctx context.Context, t *testing.T, s *server, records int) {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(s.addr()), kgo.ConsumeTopics("tiny"),
+	cl := newClient(t, s.addr(), kgo.ConsumeTopics("tiny"),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
 	defer cl.Close()
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
@@ -220,15 +214,12 @@ func TestHostileManyPartitions(t *testing.T) {
 	stopRSS := s.watchRSS()
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(s.addr()), kgo.DefaultProduceTopic("wide"),
+	cl := newClient(t, s.addr(), kgo.DefaultProduceTopic("wide"),
 		kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.RecordDeliveryTimeout(2*time.Minute),
 		// Creating 10,000 partitions can take longer than a request's
 		// default timeout on a loaded machine; a retry would then find the
 		// topic made by the first try.
 		kgo.RequestTimeoutOverhead(5*time.Minute))
-	if err != nil {
-		t.Fatal(err)
-	}
 	defer cl.Close()
 	began := time.Now()
 	adm := kadm.NewClient(cl)
@@ -271,10 +262,7 @@ func TestHostileManyPartitions(t *testing.T) {
 	for p := int32(0); p < partitions; p += 97 {
 		offsets[p] = kgo.NewOffset().AtStart()
 	}
-	rd, err := kgo.NewClient(kgo.SeedBrokers(s.addr()), kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{"wide": offsets}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	rd := newClient(t, s.addr(), kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{"wide": offsets}))
 	defer rd.Close()
 	rctx, rcancel := context.WithTimeout(ctx, time.Minute)
 	defer rcancel()

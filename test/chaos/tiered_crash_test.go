@@ -55,10 +55,7 @@ func TestCrashWithTieringLosesNoAcknowledgedRecord(t *testing.T) {
 	)
 
 	const topic = "tiered"
-	adm, err := kgo.NewClient(kgo.SeedBrokers(s.addr()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	adm := newClient(t, s.addr())
 	segmentBytes, localRetention := strconv.Itoa(tieredSegmentBytes), strconv.Itoa(tieredLocalRetentionBytes)
 	created, err := kadm.NewClient(adm).CreateTopic(context.Background(), tieredPartitions, 1,
 		map[string]*string{"segment.bytes": &segmentBytes, "local.retention.bytes": &localRetention}, topic)
@@ -128,16 +125,9 @@ func TestCrashWithTieringLosesNoAcknowledgedRecord(t *testing.T) {
 
 	counts := verify(t, s.addr(), topic, p.results)
 
-	cl, err := kgo.NewClient(kgo.SeedBrokers(s.addr()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl := newClient(t, s.addr())
 	defer cl.Close()
-	starts, err := kadm.NewClient(cl).ListStartOffsets(context.Background(), topic)
-	if err != nil {
-		t.Fatal(err)
-	}
-	starts.Each(func(o kadm.ListedOffset) {
+	listOffsets(t, cl, topic, (*kadm.Client).ListStartOffsets).Each(func(o kadm.ListedOffset) {
 		if o.Err != nil || o.Offset != 0 {
 			t.Errorf("partition %d: log start %d (%v), want 0: records were deleted", o.Partition, o.Offset, o.Err)
 		}
@@ -161,12 +151,8 @@ func TestCrashWithTieringLosesNoAcknowledgedRecord(t *testing.T) {
 	// Metadata snapshots must survive the kills too: a restore from the
 	// bucket starts from the newest one, so once produce stopped it must
 	// come to record every partition's end.
-	ends, err := kadm.NewClient(cl).ListEndOffsets(context.Background(), topic)
-	if err != nil {
-		t.Fatal(err)
-	}
 	want := map[int32]int64{}
-	ends.Each(func(o kadm.ListedOffset) { want[o.Partition] = o.Offset })
+	listOffsets(t, cl, topic, (*kadm.Client).ListEndOffsets).Each(func(o kadm.ListedOffset) { want[o.Partition] = o.Offset })
 	deadline = time.Now().Add(10 * time.Second)
 	for {
 		l, err := readSnapshotPointer(bucket)
@@ -213,16 +199,9 @@ func TestCrashWithTieringLosesNoAcknowledgedRecord(t *testing.T) {
 			t.Errorf("partition %d: restored %d records; want the %d below the recovery point, as they were", part, len(after[part]), end)
 		}
 	}
-	rcl, err := kgo.NewClient(kgo.SeedBrokers(s.addr()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	rcl := newClient(t, s.addr())
 	defer rcl.Close()
-	restoredEnds, err := kadm.NewClient(rcl).ListEndOffsets(context.Background(), topic)
-	if err != nil {
-		t.Fatal(err)
-	}
-	restoredEnds.Each(func(o kadm.ListedOffset) {
+	listOffsets(t, rcl, topic, (*kadm.Client).ListEndOffsets).Each(func(o kadm.ListedOffset) {
 		if o.Offset < want[o.Partition] {
 			t.Errorf("partition %d: the restored log ends at %d, below the %d offsets handed out before the crash", o.Partition, o.Offset, want[o.Partition])
 		}
@@ -238,10 +217,7 @@ func readPartitions(t *testing.T, addr, topic string, ends map[int32]int64) map[
 	for part := range ends {
 		offsets[part] = kgo.NewOffset().At(0)
 	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: offsets}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl := newClient(t, addr, kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: offsets}))
 	defer cl.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

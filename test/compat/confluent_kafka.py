@@ -29,19 +29,16 @@ the uncommitted tail.
 
 Exits non-zero with a message naming the first mismatch.
 """
-import os
 import sys
 
-# This file is named like the library it tests: keep its own directory off the
-# import path so "import confluent_kafka" finds the real package.
-_here = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _here]
+# This file is named like the library it tests: compatlib.unshadow keeps its
+# own directory off the import path so "import confluent_kafka" finds the real package.
+import compatlib
 
-import collections  # noqa: E402
-import logging  # noqa: E402
-import re  # noqa: E402
+compatlib.unshadow()
+
+import os  # noqa: E402
 import struct  # noqa: E402
-import subprocess  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 
@@ -49,61 +46,19 @@ from confluent_kafka import (OFFSET_BEGINNING, Consumer, KafkaError,  # noqa: E4
                              Producer, TopicPartition)
 from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
 
+from compatlib import Failure, check  # noqa: E402
+
 N = 200
 PARTITIONS = 2
 CODECS = ["none", "gzip", "snappy", "lz4", "zstd"]
 
 
-class Failure(Exception):
-    pass
-
-
-class RdLog(logging.Handler):
-    """Collects librdkafka log lines (instead of printing them to stderr) so a
-    failure can quote them once each, with a count."""
-
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.counts = collections.OrderedDict()
-
-    def emit(self, record):
-        # Drop the client instance name (rdkafka#consumer-3) so repeats collapse.
-        msg = re.sub(r"#(producer|consumer)-\d+", "", record.getMessage())
-        msg = re.sub(r"\[thrd:[^\]]*\]: ", "", msg)
-        self.counts[msg] = self.counts.get(msg, 0) + 1
-
-    def summary(self, limit=8):
-        lines = ["%dx %s" % (n, m) for m, n in list(self.counts.items())[:limit]]
-        return "; ".join(lines) if lines else "(librdkafka logged nothing)"
-
-    def clear(self):
-        self.counts.clear()
-
-
-RDLOG = RdLog()
-LOGGER = logging.getLogger("librdkafka")
-LOGGER.addHandler(RDLOG)
-LOGGER.setLevel(logging.DEBUG)
-LOGGER.propagate = False
-
-
-def check(cond, msg):
-    if not cond:
-        raise Failure(msg)
-
-
-def log(msg):
-    print("confluent-kafka: " + msg, flush=True)
+RDLOG, LOGGER = compatlib.librdkafka_log()
+log = compatlib.logger("confluent-kafka")
 
 
 def records(codec):
-    out = []
-    for i in range(N):
-        key = ("key-%03d" % i).encode()
-        value = ("%s value %d " % (codec, i) + "payload " * (i % 17 + 1)).encode()
-        headers = [("idx", str(i).encode()), ("codec", codec.encode())]
-        out.append((key, value, headers))
-    return out
+    return compatlib.keyed_records(codec, N, "codec")
 
 
 def create_topics(bootstrap, names):
@@ -283,16 +238,6 @@ def consume(bootstrap, topic, recs, sent):
 GROUP_PARTITIONS = 3
 
 
-def restart_server():
-    cmd = os.environ.get("CHRONIK_COMPAT_RESTART")
-    check(cmd, "CHRONIK_COMPAT_RESTART is not set (run through run.sh): cannot restart the server")
-    t0 = time.time()
-    r = subprocess.run([cmd], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
-    out = r.stdout.decode(errors="replace").strip().replace("\n", " | ")
-    check(r.returncode == 0, "restarting the server failed (exit %d): %s" % (r.returncode, out))
-    log("group: server restarted in %.1fs (%s)" % (time.time() - t0, out))
-
-
 def decode_assignment(b):
     """ConsumerProtocolAssignment: version int16, [topic string, [partition int32]], user data."""
     (_, n), pos = struct.unpack_from(">hi", b, 0), 6
@@ -407,7 +352,7 @@ def group_resume(bootstrap):
     check(g.state == "Empty" and not g.members, "list_groups(%s) after its only member closed: state %s, %d members, want Empty, 0"
           % (group, g.state, len(g.members)))
 
-    restart_server()
+    compatlib.restart_server(log)
 
     g = get_group(admin, group, "after the restart")
     check(g.state == "Empty" and not g.members, "after the restart, list_groups(%s): state %s, %d members, want Empty, 0"
@@ -451,16 +396,7 @@ def group_resume(bootstrap):
             check(offs == list(range(start, start + len(offs))),
                   "group %s: partition %d offsets are not contiguous from %d (%s): %s"
                   % (sess, p, start, "the committed offset" if sess != "session 1" else "the beginning", offs[:20]))
-    for p in range(GROUP_PARTITIONS):
-        for o in range(ends[p]):
-            n = len(seen.get((p, o), []))
-            check(n > 0, "GAP: partition %d offset %d was never consumed (committed %d, session 1 read to %d)"
-                  % (p, o, committed[p], tail_end[p]))
-            in_tail = committed[p] <= o < tail_end[p]
-            check(n == 1 or in_tail, "DUPLICATE: partition %d offset %d consumed %d times, but it is not in the uncommitted tail [%d, %d)"
-                  % (p, o, n, committed[p], tail_end[p]))
-            check(n == 2 or not in_tail, "partition %d offset %d is in the uncommitted tail [%d, %d) but was consumed %d time(s)"
-                  % (p, o, committed[p], tail_end[p], n))
+    compatlib.check_resumed(GROUP_PARTITIONS, ends, committed, tail_end, seen)
     check(final == ends, "group session 2: committed %s at the end, want the end offsets %s" % (final, ends))
     log("group: after the restart session 2 resumed at %s and read %d: all %d records, %d duplicates = the uncommitted tail, no gap"
         % (committed, len(s2), len(recs), sum(tail_end[p] - committed[p] for p in ends)))

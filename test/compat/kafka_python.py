@@ -30,7 +30,6 @@ delete_consumer_groups must remove the group and its offsets.
 Exits non-zero with a message naming the first mismatch.
 """
 import os
-import subprocess
 import sys
 import time
 import traceback
@@ -40,33 +39,19 @@ from kafka import errors as Errors
 from kafka.admin import NewTopic
 from kafka.codec import has_gzip, has_lz4, has_snappy, has_zstd
 
+import compatlib
+from compatlib import Failure, check
+
 N = 200
 PARTITIONS = 2
 
 
-class Failure(Exception):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise Failure(msg)
-
-
-def log(msg):
-    print("kafka-python: " + msg, flush=True)
+log = compatlib.logger("kafka-python")
 
 
 def records(label):
     """The records to send: (key, value, headers)."""
-    out = []
-    for i in range(N):
-        key = ("key-%03d" % i).encode()
-        # Compressible, and long enough that compression matters.
-        value = ("%s value %d " % (label, i) + "payload " * (i % 17 + 1)).encode()
-        headers = [("idx", str(i).encode()), ("label", label.encode())]
-        out.append((key, value, headers))
-    return out
+    return compatlib.keyed_records(label, N, "label")
 
 
 def create_topics(bootstrap, names):
@@ -217,16 +202,6 @@ def run_case(bootstrap, topic, codec, produce_version, consume_versions, with_he
 GROUP_PARTITIONS = 3
 
 
-def restart_server():
-    cmd = os.environ.get("CHRONIK_COMPAT_RESTART")
-    check(cmd, "CHRONIK_COMPAT_RESTART is not set (run through run.sh): cannot restart the server")
-    t0 = time.time()
-    r = subprocess.run([cmd], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
-    out = r.stdout.decode(errors="replace").strip().replace("\n", " | ")
-    check(r.returncode == 0, "restarting the server failed (exit %d): %s" % (r.returncode, out))
-    log("group: server restarted in %.1fs (%s)" % (time.time() - t0, out))
-
-
 def group_consumer(bootstrap, topic, group):
     c = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group, client_id="compat-kp-group",
                       enable_auto_commit=False, auto_offset_reset="earliest", max_poll_records=10,
@@ -327,7 +302,7 @@ def group_resume(bootstrap):
     finally:
         admin.close()
 
-    restart_server()
+    compatlib.restart_server(log)
 
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="compat-kp-admin", request_timeout_ms=30000)
     try:
@@ -372,18 +347,7 @@ def group_resume(bootstrap):
             check(offs == list(range(start, start + len(offs))),
                   "group %s: partition %d offsets are not contiguous from %d (%s): %s"
                   % (sess, p, start, "the committed offset" if start else "the beginning", offs[:20]))
-    for p in range(GROUP_PARTITIONS):
-        for o in range(ends[p]):
-            n = len(seen.get((p, o), []))
-            check(n > 0, "GAP: partition %d offset %d was never consumed (committed %d, session 1 read to %d)"
-                  % (p, o, committed[p], tail_end[p]))
-            in_tail = committed[p] <= o < tail_end[p]
-            check(n == 1 or in_tail,
-                  "DUPLICATE: partition %d offset %d consumed %d times, but it is not in the uncommitted tail [%d, %d)"
-                  % (p, o, n, committed[p], tail_end[p]))
-            check(n == 2 or not in_tail,
-                  "partition %d offset %d is in the uncommitted tail [%d, %d) but was consumed %d time(s)"
-                  % (p, o, committed[p], tail_end[p], n))
+    compatlib.check_resumed(GROUP_PARTITIONS, ends, committed, tail_end, seen)
     check(final == ends, "group session 2: committed %s at the end, want the end offsets %s" % (final, ends))
 
     # The group is empty again: delete it (DeleteGroups); its offsets go with it.

@@ -26,16 +26,9 @@ KG=25 # seconds a kcat -G session may take (joining waits for the initial rebala
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/compat-kcat.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
-log() { echo "kcat: $*"; }
-# fail <message> [stderr-file]: report, quoting librdkafka's log once per distinct line.
-fail() {
-  echo "kcat: FAIL: $1" >&2
-  if [ -n "${2:-}" ] && [ -s "$2" ]; then
-    echo "kcat:   kcat/librdkafka stderr (distinct lines, count):" >&2
-    sed -E 's/^%[0-9]\|[0-9.]+\|/%/; s/#(producer|consumer)-[0-9]+//' "$2" | sort | uniq -c | sort -rn | head -8 | sed 's/^/kcat:     /' >&2
-  fi
-  exit 1
-}
+NAME=kcat
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 
 # Common librdkafka settings: bounded waits so failures surface as errors.
 X=(-X message.timeout.ms=15000 -X socket.timeout.ms=15000 -X topic.metadata.refresh.interval.ms=1000)
@@ -283,19 +276,6 @@ if n3:
 print("kcat: group: session 1 read %d (per partition %s), session 2 after the restart resumed at the committed offsets and read %d, session 3 read 0: all %d records, no gap, no duplicate"
       % (n1, {p: len(v) for p, v in sorted(s1.items())}, sum(len(v) for v in s2.values()), len(sent)))
 PYEOF
-}
-
-passed=0
-failures=()
-case_() {
-  local name=$1
-  shift
-  # A subshell per case: fail() ends the case, not the script.
-  if ("$@"); then
-    passed=$((passed + 1))
-  else
-    failures+=("$name")
-  fi
 }
 
 for codec in none gzip snappy lz4 zstd; do

@@ -185,6 +185,29 @@ async function createTopic(topic, partitions, configEntries) {
   check(ok === true, `createTopics ${topic}: returned ${ok}, want true (created)`)
 }
 
+// newSubject creates the topic compat-sr-<kind> (2 partitions) and registers
+// schema as version 1 of its value subject.
+async function newSubject(kind, schema) {
+  const topic = `compat-sr-${kind}`
+  const subject = `${topic}-value`
+  await createTopic(topic, 2)
+  return { topic, subject, id1: await registerFirst(kind, subject, schema) }
+}
+
+// encodeAll encodes each value with schema id (kind and what name it in errors)
+// under the key `<tag>-<key(value)>`, and records in want what that key must
+// decode to; returns the messages to produce.
+async function encodeAll(kind, what, id, tag, values, key, want) {
+  const msgs = []
+  for (const v of values) {
+    const k = `${tag}-${key(v)}`
+    const value = await call(`${kind}: encode ${what} ${key(v)} with id ${id}`, () => registry.encode(id, v))
+    want.set(k, { id, value: v })
+    msgs.push({ key: k, value })
+  }
+  return msgs
+}
+
 async function produce(topic, messages) {
   const res = await call(`produce ${messages.length} records to ${topic}`, () => producer.send({ topic, acks: -1, messages }))
   for (const r of res) check(r.errorCode === 0, `produce to ${topic}: partition ${r.partition} errorCode ${r.errorCode}`)
@@ -292,10 +315,7 @@ const AVRO_V3 = { ...AVRO_V2, fields: [...AVRO_V2.fields, { name: 'priority', ty
 const avro = s => ({ type: SchemaType.AVRO, schema: JSON.stringify(s) })
 
 async function avroRoundTrip() {
-  const topic = 'compat-sr-avro'
-  const subject = `${topic}-value`
-  await createTopic(topic, 2)
-  const id1 = await registerFirst('avro', subject, avro(AVRO_V1))
+  const { topic, subject, id1 } = await newSubject('avro', avro(AVRO_V1))
   const orders = Array.from({ length: N }, (_, i) => ({
     id: 1000 + i,
     customer: `customer-${i}`,
@@ -305,13 +325,8 @@ async function avroRoundTrip() {
     coupon: i % 2 ? `C${i}` : null,
   }))
   const want = new Map()
-  const v1msgs = []
-  for (const o of orders) {
-    const value = await call(`avro: encode order ${o.id} with id ${id1}`, () => registry.encode(id1, o))
-    check(wireId(value) === id1, `avro: encode with id ${id1} wrote id ${wireId(value)}`)
-    want.set(`v1-${o.id}`, { id: id1, value: o })
-    v1msgs.push({ key: `v1-${o.id}`, value })
-  }
+  const v1msgs = await encodeAll('avro', 'order', id1, 'v1', orders, o => o.id, want)
+  for (const { value } of v1msgs) check(wireId(value) === id1, `avro: encode with id ${id1} wrote id ${wireId(value)}`)
   await produce(topic, v1msgs)
   log(`avro: version 1 registered with id ${id1}; ${N} records encoded and produced`)
 
@@ -321,14 +336,8 @@ async function avroRoundTrip() {
   e => e && e.name === 'ConfluentSchemaRegistryCompatibilityError' && /FULL != BACKWARD/.test(e.message),
   'ConfluentSchemaRegistryCompatibilityError "(FULL != BACKWARD)" (the library reads the level from GET /config/<subject>)')
 
-  const v2msgs = []
-  for (const o of orders.slice(0, N / 2)) {
-    const o2 = { ...o, id: o.id + 5000, channel: 'mobile' }
-    const value = await call(`avro: encode order ${o2.id} with id ${id2}`, () => registry.encode(id2, o2))
-    want.set(`v2-${o2.id}`, { id: id2, value: o2 })
-    v2msgs.push({ key: `v2-${o2.id}`, value })
-  }
-  await produce(topic, v2msgs)
+  const orders2 = orders.slice(0, N / 2).map(o => ({ ...o, id: o.id + 5000, channel: 'mobile' }))
+  await produce(topic, await encodeAll('avro', 'order', id2, 'v2', orders2, o => o.id, want))
 
   const got = await consume(topic, want.size)
   for (const { g, w, v } of await decodeAll('avro', got, want)) {
@@ -369,10 +378,7 @@ const JSON_V3 = { ...JSON_V2, properties: { ...JSON_V2.properties, priority: { t
 const jsonSchema = s => ({ type: SchemaType.JSON, schema: JSON.stringify(s) })
 
 async function jsonRoundTrip() {
-  const topic = 'compat-sr-json'
-  const subject = `${topic}-value`
-  await createTopic(topic, 2)
-  const id1 = await registerFirst('json', subject, jsonSchema(JSON_V1))
+  const { topic, subject, id1 } = await newSubject('json', jsonSchema(JSON_V1))
   // The schema a fresh client fetches by id must be the one registered: it refuses what version 1 forbids.
   await refused(`json: encode an invalid payment with id ${id1} (schema fetched from the registry)`, () => newRegistry().encode(id1, { id: 'x', payer: '' }),
     e => e && e.name === 'ConfluentSchemaRegistryValidationError', 'ConfluentSchemaRegistryValidationError')
@@ -384,24 +390,12 @@ async function jsonRoundTrip() {
     ...(i % 4 ? { lines: [`line ${i}`, 'x'] } : {}),
   }))
   const want = new Map()
-  const v1msgs = []
-  for (const p of payments) {
-    const value = await call(`json: encode payment ${p.id} with id ${id1}`, () => registry.encode(id1, p))
-    want.set(`v1-${p.id}`, { id: id1, value: p })
-    v1msgs.push({ key: `v1-${p.id}`, value })
-  }
-  await produce(topic, v1msgs)
+  await produce(topic, await encodeAll('json', 'payment', id1, 'v1', payments, p => p.id, want))
   log(`json: version 1 registered with id ${id1}; ${N} records encoded and produced`)
 
   const id2 = await evolve('json', subject, id1, jsonSchema(JSON_V2), jsonSchema(JSON_V3), 'a required property "priority" without a default')
-  const v2msgs = []
-  for (const p of payments.slice(0, N / 2)) {
-    const p2 = { ...p, id: p.id + 5000, note: `note ${p.id}` }
-    const value = await call(`json: encode payment ${p2.id} with id ${id2}`, () => registry.encode(id2, p2))
-    want.set(`v2-${p2.id}`, { id: id2, value: p2 })
-    v2msgs.push({ key: `v2-${p2.id}`, value })
-  }
-  await produce(topic, v2msgs)
+  const payments2 = payments.slice(0, N / 2).map(p => ({ ...p, id: p.id + 5000, note: `note ${p.id}` }))
+  await produce(topic, await encodeAll('json', 'payment', id2, 'v2', payments2, p => p.id, want))
 
   const got = await consume(topic, want.size)
   for (const { g, w, v } of await decodeAll('json', got, want)) {
@@ -438,31 +432,16 @@ const proto = s => ({ type: SchemaType.PROTOBUF, schema: s })
 const protoObject = m => (m && typeof m.toJSON === 'function' ? m.toJSON() : m)
 
 async function protobufRoundTrip() {
-  const topic = 'compat-sr-protobuf'
-  const subject = `${topic}-value`
-  await createTopic(topic, 2)
-  const id1 = await registerFirst('protobuf', subject, proto(PROTO_V1))
+  const { topic, subject, id1 } = await newSubject('protobuf', proto(PROTO_V1))
   // Every field non-default, so proto3 writes them all and toJSON shows them all.
   const readings = Array.from({ length: N }, (_, i) => ({ sensor: `s-${i}`, value: 20.5 + i / 4, seq: i + 1, tags: [`t${i}`, 'room'], ok: true }))
   const want = new Map()
-  const v1msgs = []
-  for (const r of readings) {
-    const value = await call(`protobuf: encode reading ${r.seq} with id ${id1}`, () => registry.encode(id1, r))
-    want.set(`v1-${r.seq}`, { id: id1, value: r })
-    v1msgs.push({ key: `v1-${r.seq}`, value })
-  }
-  await produce(topic, v1msgs)
+  await produce(topic, await encodeAll('protobuf', 'reading', id1, 'v1', readings, r => r.seq, want))
   log(`protobuf: version 1 registered with id ${id1}; ${N} records encoded and produced`)
 
   const id2 = await evolve('protobuf', subject, id1, proto(PROTO_V2), proto(PROTO_V3), 'field 2 "value" changed from double to string')
-  const v2msgs = []
-  for (const r of readings.slice(0, N / 2)) {
-    const r2 = { ...r, seq: r.seq + 5000, unit: 'celsius' }
-    const value = await call(`protobuf: encode reading ${r2.seq} with id ${id2}`, () => registry.encode(id2, r2))
-    want.set(`v2-${r2.seq}`, { id: id2, value: r2 })
-    v2msgs.push({ key: `v2-${r2.seq}`, value })
-  }
-  await produce(topic, v2msgs)
+  const readings2 = readings.slice(0, N / 2).map(r => ({ ...r, seq: r.seq + 5000, unit: 'celsius' }))
+  await produce(topic, await encodeAll('protobuf', 'reading', id2, 'v2', readings2, r => r.seq, want))
 
   const got = await consume(topic, want.size)
   for (const { g, w, v } of await decodeAll('protobuf', got, want)) {

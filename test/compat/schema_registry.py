@@ -43,18 +43,17 @@ Every call is bounded (registry requests by a requests timeout, Kafka calls by
 their own timeouts); exits non-zero with a message naming what was expected
 and what came back.
 """
-import os
 import sys
 
-# test/compat holds confluent_kafka.py: keep this directory off the import path
-# so "import confluent_kafka" finds the real package.
-_here = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _here]
+# test/compat holds confluent_kafka.py: compatlib.unshadow keeps this directory
+# off the import path so "import confluent_kafka" finds the real package.
+import compatlib
+
+compatlib.unshadow()
 
 import collections  # noqa: E402
 import json  # noqa: E402
-import logging  # noqa: E402
-import re  # noqa: E402
+import os  # noqa: E402
 import struct  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
@@ -71,6 +70,8 @@ from confluent_kafka.schema_registry.json_schema import (JSONDeserializer,  # no
                                                          JSONSerializer)
 from confluent_kafka.serialization import (StringDeserializer,  # noqa: E402
                                            StringSerializer)
+
+from compatlib import Failure, check  # noqa: E402
 
 HTTP_TIMEOUT = 10  # seconds, every registry request
 N1, N2 = 30, 10  # records of version 1 and version 2
@@ -100,40 +101,8 @@ V3 = dict(V2, properties=dict(V2["properties"], priority={"type": "integer"}),
 S1, S2, S3 = (json.dumps(v, indent=2) for v in (V1, V2, V3))
 
 
-class Failure(Exception):
-    pass
-
-
-class RdLog(logging.Handler):
-    """Keeps librdkafka's log lines (counted) so a failure can quote them."""
-
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.counts = collections.OrderedDict()
-
-    def emit(self, record):
-        msg = re.sub(r"#(producer|consumer)-\d+", "", record.getMessage())
-        self.counts[msg] = self.counts.get(msg, 0) + 1
-
-    def summary(self, limit=6):
-        lines = ["%dx %s" % (n, m) for m, n in list(self.counts.items())[:limit]]
-        return "; ".join(lines) if lines else "(librdkafka logged nothing)"
-
-
-RDLOG = RdLog()
-LOGGER = logging.getLogger("librdkafka")
-LOGGER.addHandler(RDLOG)
-LOGGER.setLevel(logging.DEBUG)
-LOGGER.propagate = False
-
-
-def check(cond, msg):
-    if not cond:
-        raise Failure(msg)
-
-
-def log(msg):
-    print("schema-registry-confluent-kafka: " + msg, flush=True)
+RDLOG, LOGGER = compatlib.librdkafka_log()
+log = compatlib.logger("schema-registry-confluent-kafka")
 
 
 def call(what, fn, *args, **kwargs):

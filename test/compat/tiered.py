@@ -52,16 +52,17 @@ Exits non-zero with "tiered: FAIL: <reason>" naming the first mismatch.
 """
 import collections
 import glob
-import logging
 import os
 import re
 import sys
 import time
 
 # Run as test/compat/tiered.py, this directory is on the import path, and
-# test/compat/confluent_kafka.py would shadow the real package: drop it.
-_here = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _here]
+# test/compat/confluent_kafka.py would shadow the real package: compatlib.unshadow drops it.
+import compatlib
+from compatlib import Failure, check
+
+compatlib.unshadow()
 
 SEGMENT_BYTES = 65536
 LOCAL_RETENTION = 131072
@@ -76,17 +77,7 @@ VALUE_BYTES = 500  # random bytes per value, written as 1000 hex digits
 Record = collections.namedtuple("Record", "offset timestamp key value headers")
 
 
-class Failure(Exception):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise Failure(msg)
-
-
-def log(msg):
-    print("tiered: " + msg, flush=True)
+log = compatlib.logger("tiered")
 
 
 def short(b, n=40):
@@ -395,31 +386,10 @@ def cmd_kafka_python(bootstrap, topic, work, kcat_out):
         consumer.close(autocommit=False)
 
 
-class RdLog(logging.Handler):
-    """librdkafka's log, kept to quote (once per distinct line) on failure."""
-
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.counts = collections.OrderedDict()
-
-    def emit(self, record):
-        msg = re.sub(r"#(producer|consumer)-\d+", "", record.getMessage())
-        msg = re.sub(r"\[thrd:[^\]]*\]: ", "", msg)
-        self.counts[msg] = self.counts.get(msg, 0) + 1
-
-    def summary(self, limit=8):
-        lines = ["%dx %s" % (n, m) for m, n in list(self.counts.items())[:limit]]
-        return "; ".join(lines) if lines else "(librdkafka logged nothing)"
-
-
 def cmd_confluent_kafka(bootstrap, topic, work, kcat_out):
     from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
-    rdlog = RdLog()
-    logger = logging.getLogger("librdkafka")
-    logger.addHandler(rdlog)
-    logger.setLevel(logging.DEBUG)
-    logger.propagate = False
+    rdlog, logger = compatlib.librdkafka_log()
     exp = expected(work)
     stamps = [r.timestamp for r in read_kcat(kcat_out)]
     consumer = Consumer({

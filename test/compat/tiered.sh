@@ -50,16 +50,9 @@ WAIT=60 # seconds the node may take to tier the topic (passes every 200ms)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/compat-tiered.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
-log() { echo "tiered: $*"; }
-# fail <message> [stderr-file]: report, quoting librdkafka's log once per distinct line.
-fail() {
-  echo "tiered: FAIL: $1" >&2
-  if [ -n "${2:-}" ] && [ -s "$2" ]; then
-    echo "tiered:   kcat/librdkafka stderr (distinct lines, count):" >&2
-    sed -E 's/^%[0-9]\|[0-9.]+\|/%/; s/#(producer|consumer)-[0-9]+//' "$2" | sort | uniq -c | sort -rn | head -8 | sed 's/^/tiered:     /' >&2
-  fi
-  exit 1
-}
+NAME=tiered
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 
 # Bounded waits inside librdkafka too, so failures surface as errors.
 X=(-X message.timeout.ms=15000 -X socket.timeout.ms=15000)
@@ -127,19 +120,6 @@ py kcat "$WORK" "$WORK/kcat.out"
 # their timestamps (kcat's read gives the timestamps): $WORK/times.txt.
 py pick "$WORK" "$WORK/kcat.out" "$LOCAL_START"
 [ -s "$WORK/times.txt" ] || fail "tiered.py pick wrote no timestamps"
-
-passed=0
-failures=()
-case_() {
-  local name=$1
-  shift
-  # A subshell per case: fail() ends the case, not the script.
-  if ("$@"); then
-    passed=$((passed + 1))
-  else
-    failures+=("$name")
-  fi
-}
 
 # Each line of times.txt: timestamp, offset, lowest acceptable answer (see
 # tiered.py pick: Chronik answers at batch granularity, Kafka the record).

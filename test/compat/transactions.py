@@ -12,12 +12,12 @@ Then an idempotent producer on the same node must still deliver.
 
 Exits non-zero with a message naming the first mismatch.
 """
-import os
 import sys
 import time
 
-_here = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _here]
+import compatlib
+
+compatlib.unshadow()
 
 from confluent_kafka import KafkaException, Producer  # noqa: E402
 

@@ -151,17 +151,10 @@ func TestGroupChurn(t *testing.T) {
 	// The survivors own every partition exactly once, as they see it ...
 	waitAssigned(t, partitions, survivors...)
 	// ... and as the broker sees it, once every expired member is gone.
-	deadline := time.Now().Add(45 * time.Second)
-	for {
+	waitUntil(t, 45*time.Second, 200*time.Millisecond, func() (bool, string) {
 		problem := describeChurn(t, n, group, partitions, survivors)
-		if problem == "" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the group did not converge: %s", problem)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return problem == "", "the group did not converge: " + problem
+	})
 	_, gen := survivors[0].cl.GroupMetadata()
 	t.Logf("seed %d: %d members over %v (%v); %d survive; converged at generation %d", seed, started, churnFor, counts, len(survivors), gen)
 }

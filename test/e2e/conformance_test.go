@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -320,16 +321,24 @@ func TestExtensionConfigsAnswerInvalidConfig(t *testing.T) {
 	}
 }
 
+// describeConfigsRequest is a DescribeConfigs request for the named resources of one type.
+func describeConfigsRequest(typ kmsg.ConfigResourceType, names ...string) *kmsg.DescribeConfigsRequest {
+	req := kmsg.NewPtrDescribeConfigsRequest()
+	for _, name := range names {
+		rr := kmsg.NewDescribeConfigsRequestResource()
+		rr.ResourceType, rr.ResourceName = typ, name
+		req.Resources = append(req.Resources, rr)
+	}
+	return req
+}
+
 // DescribeConfigs for this broker lists its settings under Kafka's names,
 // with the values it runs with, their sources, read-only flags, types and
 // documentation.
 func TestDescribeBrokerConfigs(t *testing.T) {
 	n := startNode(t, "", map[string]string{"CHRONIK_DEFAULT_PARTITIONS": "3", "CHRONIK_GROUP_MAX_SIZE": "50"})
-	req := kmsg.NewPtrDescribeConfigsRequest()
+	req := describeConfigsRequest(kmsg.ConfigResourceTypeBroker, "1")
 	req.IncludeSynonyms, req.IncludeDocumentation = true, true
-	rr := kmsg.NewDescribeConfigsRequestResource()
-	rr.ResourceType, rr.ResourceName = kmsg.ConfigResourceTypeBroker, "1"
-	req.Resources = append(req.Resources, rr)
 	resp, err := req.RequestWith(ctx(t), n.client())
 	if err != nil {
 		t.Fatal(err)
@@ -400,13 +409,8 @@ func TestDescribeBrokerConfigs(t *testing.T) {
 func TestDescribeConfigsRepeatedResources(t *testing.T) {
 	n := startNode(t, "", nil)
 	createTopic(t, n, "rep", 1, nil)
-	req := kmsg.NewPtrDescribeConfigsRequest()
+	req := describeConfigsRequest(kmsg.ConfigResourceTypeTopic, slices.Repeat([]string{"rep"}, 1000)...)
 	req.IncludeSynonyms, req.IncludeDocumentation = true, true
-	for range 1000 {
-		rr := kmsg.NewDescribeConfigsRequestResource()
-		rr.ResourceType, rr.ResourceName = kmsg.ConfigResourceTypeTopic, "rep"
-		req.Resources = append(req.Resources, rr)
-	}
 	resp, err := req.RequestWith(ctx(t), n.client())
 	if err != nil {
 		t.Fatal(err)
@@ -459,11 +463,8 @@ func TestTopicConfigSynonymsNameBrokerSettings(t *testing.T) {
 	}
 
 	// Every topic config carries its documentation when asked (v3+).
-	req := kmsg.NewPtrDescribeConfigsRequest()
+	req := describeConfigsRequest(kmsg.ConfigResourceTypeTopic, "syn")
 	req.IncludeDocumentation = true
-	rr := kmsg.NewDescribeConfigsRequestResource()
-	rr.ResourceType, rr.ResourceName = kmsg.ConfigResourceTypeTopic, "syn"
-	req.Resources = append(req.Resources, rr)
 	resp, err := req.RequestWith(ctx(t), n.client())
 	if err != nil {
 		t.Fatal(err)
@@ -493,12 +494,7 @@ func TestRefusalsCarryTheirMessage(t *testing.T) {
 		t.Errorf("altering the broker: %v %q", kerr.ErrorForCode(r.ErrorCode), deref(r.ErrorMessage))
 	}
 
-	describe := kmsg.NewPtrDescribeConfigsRequest()
-	for _, name := range []string{"7", "1"} {
-		dr := kmsg.NewDescribeConfigsRequestResource()
-		dr.ResourceType, dr.ResourceName = kmsg.ConfigResourceTypeBroker, name
-		describe.Resources = append(describe.Resources, dr)
-	}
+	describe := describeConfigsRequest(kmsg.ConfigResourceTypeBroker, "7", "1")
 	dr := kmsg.NewDescribeConfigsRequestResource()
 	dr.ResourceType, dr.ResourceName = 99, "x"
 	describe.Resources = append(describe.Resources, dr)

@@ -1,7 +1,7 @@
 package e2e
 
 import (
-	"strconv"
+	"fmt"
 	"testing"
 	"time"
 
@@ -57,20 +57,7 @@ func TestConsumerGroup848(t *testing.T) {
 				t.Fatalf("after everyone left, lag %d", lagged)
 			}
 
-			// Commits survive a restart: a new member resumes where the group stopped.
-			n.restart()
-			produceN(t, n, topic, 600, 60)
-			m4 := joinGroup(t, n, group, topic, opts...)
-			defer m4.leave()
-			waitConsumed(t, 60, m4)
-			time.Sleep(500 * time.Millisecond)
-			m4.mu.Lock()
-			defer m4.mu.Unlock()
-			for _, r := range m4.got {
-				if v, _ := strconv.Atoi(string(r.Value)); v < 600 {
-					t.Fatalf("record %d consumed again after restart: commits were lost", v)
-				}
-			}
+			resumesAfterRestart(t, n, group, topic, opts...)
 		})
 	}
 }
@@ -98,8 +85,7 @@ func TestConsumerGroup848RefusesClassicMembers(t *testing.T) {
 // with the assignor and members, every partition assigned exactly once.
 func waitConsumerGroup(t *testing.T, adm *kadm.Client, group, assignor string, members int, partitions int32) {
 	t.Helper()
-	deadline := time.Now().Add(45 * time.Second)
-	for {
+	waitUntil(t, 45*time.Second, 100*time.Millisecond, func() (bool, string) {
 		d, err := adm.DescribeConsumerGroups(ctx(t), group)
 		if err != nil {
 			t.Fatal(err)
@@ -113,18 +99,9 @@ func waitConsumerGroup(t *testing.T, adm *kadm.Client, group, assignor string, m
 				}
 			}
 		}
-		ok := g.Err == nil && g.State == "Stable" && g.AssignorName == assignor && len(g.Members) == members && int32(len(owned)) == partitions
-		for _, c := range owned {
-			ok = ok && c == 1
-		}
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("consumer group never settled: state %s assignor %s members %d owned %v err %v", g.State, g.AssignorName, len(g.Members), owned, g.Err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		ok := g.Err == nil && g.State == "Stable" && g.AssignorName == assignor && len(g.Members) == members && ownedOnce(owned, partitions)
+		return ok, fmt.Sprintf("consumer group never settled: state %s assignor %s members %d owned %v err %v", g.State, g.AssignorName, len(g.Members), owned, g.Err)
+	})
 }
 
 // committedLag is the sum over the topic's partitions of end offset minus

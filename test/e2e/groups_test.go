@@ -141,26 +141,25 @@ func (m *member) partitions() map[int32]bool {
 // waitAssigned waits until the live members own every partition exactly once.
 func waitAssigned(t *testing.T, partitions int32, members ...*member) {
 	t.Helper()
-	deadline := time.Now().Add(45 * time.Second)
-	for {
+	waitUntil(t, 45*time.Second, 100*time.Millisecond, func() (bool, string) {
 		owners := map[int32]int{}
 		for _, m := range members {
 			for p := range m.partitions() {
 				owners[p]++
 			}
 		}
-		ok := int32(len(owners)) == partitions
-		for _, c := range owners {
-			ok = ok && c == 1
-		}
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("partitions never owned exactly once by %d members: %v", len(members), owners)
-		}
-		time.Sleep(100 * time.Millisecond)
+		return ownedOnce(owners, partitions), fmt.Sprintf("partitions never owned exactly once by %d members: %v", len(members), owners)
+	})
+}
+
+// ownedOnce reports whether owners (owners per partition) has every one of
+// the partitions owned exactly once.
+func ownedOnce(owners map[int32]int, partitions int32) bool {
+	ok := int32(len(owners)) == partitions
+	for _, c := range owners {
+		ok = ok && c == 1
 	}
+	return ok
 }
 
 func produceN(t *testing.T, n *node, topic string, from, count int) {
@@ -211,29 +210,35 @@ func TestConsumerGroupRebalancesAndResumes(t *testing.T) {
 				t.Fatalf("after everyone left: state %s, lag %d, err %v", l.State, l.Lag.Total(), l.Error())
 			}
 
-			// Commits survive a restart: a new member resumes where the group stopped.
-			n.restart()
-			produceN(t, n, topic, 600, 60)
-			d := joinGroup(t, n, group, topic, balancer.opt)
-			defer d.leave()
-			waitConsumed(t, 60, d)
-			time.Sleep(500 * time.Millisecond)
-			d.mu.Lock()
-			defer d.mu.Unlock()
-			for _, r := range d.got {
-				if v, _ := strconv.Atoi(string(r.Value)); v < 600 {
-					t.Fatalf("record %d consumed again after restart: commits were lost", v)
-				}
-			}
+			resumesAfterRestart(t, n, group, topic, balancer.opt)
 		})
+	}
+}
+
+// resumesAfterRestart checks that the group's commits survive a restart: after
+// it, 60 more records (600 to 659) are produced, and a new member of the group
+// reads them without reading any record below 600 again.
+func resumesAfterRestart(t *testing.T, n *node, group, topic string, opts ...kgo.Opt) {
+	t.Helper()
+	n.restart()
+	produceN(t, n, topic, 600, 60)
+	m := joinGroup(t, n, group, topic, opts...)
+	defer m.leave()
+	waitConsumed(t, 60, m)
+	time.Sleep(500 * time.Millisecond)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range m.got {
+		if v, _ := strconv.Atoi(string(r.Value)); v < 600 {
+			t.Fatalf("record %d consumed again after restart: commits were lost", v)
+		}
 	}
 }
 
 // waitConsumed waits until the members together consumed at least want distinct records.
 func waitConsumed(t *testing.T, want int, members ...*member) {
 	t.Helper()
-	deadline := time.Now().Add(45 * time.Second)
-	for {
+	waitUntil(t, 45*time.Second, 100*time.Millisecond, func() (bool, string) {
 		seen := map[string]bool{}
 		for _, m := range members {
 			m.mu.Lock()
@@ -242,14 +247,8 @@ func waitConsumed(t *testing.T, want int, members ...*member) {
 			}
 			m.mu.Unlock()
 		}
-		if len(seen) >= want {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("consumed %d distinct records, want %d", len(seen), want)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return len(seen) >= want, fmt.Sprintf("consumed %d distinct records, want %d", len(seen), want)
+	})
 }
 
 func TestStaticMemberRejoinsWithoutRebalance(t *testing.T) {

@@ -126,6 +126,23 @@ func (n *node) admin() *kadm.Client {
 	return kadm.NewClient(n.client())
 }
 
+// waitUntil asks cond every interval until it holds; after timeout it fails
+// the test with cond's account of its last try.
+func waitUntil(t *testing.T, timeout, interval time.Duration, cond func() (ok bool, state string)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		ok, state := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(state)
+		}
+		time.Sleep(interval)
+	}
+}
+
 func ctx(t *testing.T) context.Context {
 	c, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)

@@ -479,8 +479,7 @@ func (l *claimLog) waitSettled(t *testing.T, what string, partitions int32, ms .
 // waitConsumed waits until want distinct records were consumed.
 func (l *claimLog) waitConsumed(t *testing.T, want int) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	waitUntil(t, 30*time.Second, 50*time.Millisecond, func() (bool, string) {
 		l.mu.Lock()
 		seen := map[int]bool{}
 		for _, r := range l.recs {
@@ -488,34 +487,24 @@ func (l *claimLog) waitConsumed(t *testing.T, want int) {
 		}
 		l.mu.Unlock()
 		if len(seen) >= want {
-			return
+			return true, ""
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("consumed %d distinct records, want %d; client errors: %s", len(seen), want, l.errors())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return false, fmt.Sprintf("consumed %d distinct records, want %d; client errors: %s", len(seen), want, l.errors())
+	})
 }
 
 // waitCommitted waits until the group's committed offsets reach the end of every partition.
 func (l *claimLog) waitCommitted(t *testing.T, n *node, group, topic string, partitions int32) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
+	waitUntil(t, 15*time.Second, 100*time.Millisecond, func() (bool, string) {
 		lag, err := n.admin().Lag(ctx(t), group)
 		if err != nil {
 			t.Fatal(err)
 		}
 		gl := lag[group]
 		done := gl.Error() == nil && len(gl.Lag[topic]) == int(partitions) && gl.Lag.Total() == 0
-		if done {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("committed offsets never reached the end: lag %d, err %v", gl.Lag.Total(), gl.Error())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return done, fmt.Sprintf("committed offsets never reached the end: lag %d, err %v", gl.Lag.Total(), gl.Error())
+	})
 }
 
 // checkGenerations: no partition claimed by two members in one generation.

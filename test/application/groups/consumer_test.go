@@ -3,33 +3,22 @@ package groups_test
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"testing"
 	"testing/synctest"
 	"time"
 
-	"github.com/chronik-stream/chronik/adapters/logstore/memlog"
 	"github.com/chronik-stream/chronik/adapters/metastore/memmeta"
 	"github.com/chronik-stream/chronik/application/groups"
 	"github.com/chronik-stream/chronik/domain/group"
 	"github.com/chronik-stream/chronik/domain/topic"
-	"github.com/chronik-stream/chronik/ports/clock"
 	"github.com/chronik-stream/chronik/ports/metastore"
 )
 
 func newConsumerService(t *testing.T, meta metastore.Store) *groups.Service {
 	t.Helper()
-	cfg := groups.Config{
-		Group:    group.Config{MinSessionTimeout: 6 * time.Second, MaxSessionTimeout: time.Minute},
+	return newService(t, meta, groups.Config{
 		Consumer: group.ConsumerConfig{SessionTimeout: 10 * time.Second, HeartbeatInterval: time.Second},
-	}
-	s, err := groups.New(context.Background(), cfg, testTopics, meta, memlog.New(), clock.System{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	return s
+	})
 }
 
 func heartbeat(t *testing.T, s *groups.Service, req group.ConsumerHeartbeat) group.ConsumerHeartbeatResult {

@@ -101,6 +101,11 @@ func (c *call[T]) answer(t *testing.T) (T, error) {
 	return c.res, c.err
 }
 
+// startJoin sends a JoinGroup for g to s without waiting for its answer.
+func startJoin(s *groups.Service, req group.JoinRequest) *call[group.JoinResult] {
+	return start(func() (group.JoinResult, error) { return s.Join(context.Background(), g, req) })
+}
+
 func mustJoin(t *testing.T, s *groups.Service, req group.JoinRequest) group.JoinResult {
 	t.Helper()
 	res, err := s.Join(context.Background(), g, req)
@@ -131,7 +136,7 @@ func stableGroup(t *testing.T, s *groups.Service) int32 {
 	ctx := context.Background()
 	mustJoin(t, s, joinReq("", "a"))
 	mustSync(t, s, group.SyncRequest{MemberID: "a", Generation: 1, Assignments: map[string][]byte{"a": []byte("A")}})
-	b := start(func() (group.JoinResult, error) { return s.Join(ctx, g, joinReq("", "b")) })
+	b := startJoin(s, joinReq("", "b"))
 	if !b.parked() {
 		t.Fatal("b's JoinGroup was answered before a rejoined")
 	}
@@ -200,11 +205,10 @@ func TestInitialRebalanceDelayTimer(t *testing.T) {
 		s := newService(t, memmeta.New(), groups.Config{Group: group.Config{
 			MinSessionTimeout: 6 * time.Second, MaxSessionTimeout: time.Minute, InitialRebalanceDelay: 3 * time.Second,
 		}})
-		ctx := context.Background()
 		t0 := time.Now()
-		a := start(func() (group.JoinResult, error) { return s.Join(ctx, g, joinReq("", "a")) })
+		a := startJoin(s, joinReq("", "a"))
 		time.Sleep(time.Second)
-		b := start(func() (group.JoinResult, error) { return s.Join(ctx, g, joinReq("", "b")) })
+		b := startJoin(s, joinReq("", "b"))
 		time.Sleep(1990 * time.Millisecond)
 		if !a.parked() || !b.parked() {
 			t.Fatal("a JoinGroup was answered before the initial rebalance delay")
@@ -258,7 +262,7 @@ func TestRebalanceTimeoutAnswersParkedJoins(t *testing.T) {
 		// never rejoins: the join phase ends with the 20s rebalance timeout.
 		req := joinReq("b", "b")
 		req.Protocols[0].Metadata = []byte("new")
-		b := start(func() (group.JoinResult, error) { return s.Join(ctx, g, req) })
+		b := startJoin(s, req)
 		for b.parked() {
 			time.Sleep(5 * time.Second)
 			_ = s.Heartbeat(ctx, g, "a", "", gen)
@@ -281,7 +285,7 @@ func TestLeaveAnswersParkedAndEmptiesGroup(t *testing.T) {
 		s := newService(t, memmeta.New(), groups.Config{})
 		ctx := context.Background()
 		stableGroup(t, s)
-		c := start(func() (group.JoinResult, error) { return s.Join(ctx, g, joinReq("", "c")) })
+		c := startJoin(s, joinReq("", "c"))
 		if !c.parked() {
 			t.Fatal("c's JoinGroup was answered at once")
 		}
@@ -307,13 +311,12 @@ func TestLeaveAnswersParkedAndEmptiesGroup(t *testing.T) {
 func TestDuplicateJoinSupersedesParkedOne(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := newService(t, memmeta.New(), groups.Config{})
-		ctx := context.Background()
 		gen := stableGroup(t, s)
-		first := start(func() (group.JoinResult, error) { return s.Join(ctx, g, joinReq("a", "a")) })
+		first := startJoin(s, joinReq("a", "a"))
 		if !first.parked() {
 			t.Fatal("the leader's rejoin was answered at once")
 		}
-		second := start(func() (group.JoinResult, error) { return s.Join(ctx, g, joinReq("a", "a")) })
+		second := startJoin(s, joinReq("a", "a"))
 		if r, _ := first.answer(t); !errors.Is(r.Err, group.ErrRebalanceInProgress) {
 			t.Fatalf("the superseded JoinGroup: %+v", r)
 		}
@@ -512,11 +515,11 @@ func TestCloseAnswersParkedRequests(t *testing.T) {
 		gen := stableGroup(t, s)
 		// A rebalance parks c's JoinGroup; b's SyncGroup parks after the
 		// next join phase, since a (the leader) does not sync.
-		c := start(func() (group.JoinResult, error) { return s.Join(ctx, g, joinReq("", "c")) })
+		c := startJoin(s, joinReq("", "c"))
 		if !c.parked() {
 			t.Fatal("c's JoinGroup was answered at once")
 		}
-		b := start(func() (group.JoinResult, error) { return s.Join(ctx, g, joinReq("b", "b")) })
+		b := startJoin(s, joinReq("b", "b"))
 		mustJoin(t, s, joinReq("a", "a"))
 		rb, _ := b.answer(t)
 		if rc, _ := c.answer(t); rc.Err != nil || rc.Generation != gen+1 || rb.Generation != gen+1 {

@@ -65,6 +65,18 @@ func openNode(t *testing.T, dir string, meta metastore.Store, bucket objstore.Bu
 	return n
 }
 
+// openPartition opens a node in a fresh directory over a new bucket, with tp
+// created with cfg; it returns the node and the bucket.
+func openPartition(t *testing.T, cfg logstore.PartitionConfig) (*node, *memstore.Store) {
+	t.Helper()
+	bucket := memstore.New()
+	n := openNode(t, t.TempDir(), memmeta.New(), bucket)
+	if err := n.tier.CreatePartition(context.Background(), tp, tid, cfg); err != nil {
+		t.Fatal(err)
+	}
+	return n, bucket
+}
+
 // produce appends batches of three ~100-byte records stamped ts and
 // returns each batch as stored (base offset set).
 func (n *node) produce(count int, ts int64) [][]byte {
@@ -152,12 +164,8 @@ func keys(t *testing.T, b objstore.Bucket, prefix string) []string {
 }
 
 func TestUploadDropLocalReadBack(t *testing.T) {
-	bucket := memstore.New()
-	n := openNode(t, t.TempDir(), memmeta.New(), bucket)
+	n, bucket := openPartition(t, smallSegments())
 	ctx := context.Background()
-	if err := n.tier.CreatePartition(ctx, tp, tid, smallSegments()); err != nil {
-		t.Fatal(err)
-	}
 	now := time.Now().UnixMilli()
 	want := bytes.Join(n.produce(200, now), nil)
 
@@ -207,14 +215,10 @@ func TestUploadDropLocalReadBack(t *testing.T) {
 }
 
 func TestRetentionDeletesRemoteObjects(t *testing.T) {
-	bucket := memstore.New()
-	n := openNode(t, t.TempDir(), memmeta.New(), bucket)
-	ctx := context.Background()
 	cfg := smallSegments()
 	cfg.LocalRetentionBytes = 4 << 10
-	if err := n.tier.CreatePartition(ctx, tp, tid, cfg); err != nil {
-		t.Fatal(err)
-	}
+	n, bucket := openPartition(t, cfg)
+	ctx := context.Background()
 	old := time.Now().Add(-48 * time.Hour).UnixMilli()
 	n.produce(100, old)
 	want := bytes.Join(n.produce(20, time.Now().UnixMilli()), nil)
@@ -240,14 +244,10 @@ func TestRetentionDeletesRemoteObjects(t *testing.T) {
 }
 
 func TestFailingStoreNeverBlocksAppends(t *testing.T) {
-	bucket := memstore.New()
-	n := openNode(t, t.TempDir(), memmeta.New(), bucket)
-	ctx := context.Background()
 	cfg := smallSegments()
 	cfg.LocalRetentionBytes = 0
-	if err := n.tier.CreatePartition(ctx, tp, tid, cfg); err != nil {
-		t.Fatal(err)
-	}
+	n, _ := openPartition(t, cfg)
+	ctx := context.Background()
 	n.produce(50, time.Now().UnixMilli())
 	for _, fault := range []objstoretest.Fault{objstoretest.Hang, objstoretest.Fail} {
 		n.bucket.Set(fault)
@@ -297,12 +297,8 @@ func TestFailingStoreNeverBlocksAppends(t *testing.T) {
 }
 
 func TestRestoreFromBucket(t *testing.T) {
-	bucket := memstore.New()
+	n, bucket := openPartition(t, smallSegments())
 	ctx := context.Background()
-	n := openNode(t, t.TempDir(), memmeta.New(), bucket)
-	if err := n.tier.CreatePartition(ctx, tp, tid, smallSegments()); err != nil {
-		t.Fatal(err)
-	}
 	if err := n.meta.Apply(ctx, metastore.Put([]byte("offset/g\x00orders\x000"), []byte("42"))); err != nil {
 		t.Fatal(err)
 	}
@@ -372,12 +368,8 @@ func TestRestoreRefusesUnreachableBucket(t *testing.T) {
 }
 
 func TestDeletePartitionDeletesRemote(t *testing.T) {
-	bucket := memstore.New()
-	n := openNode(t, t.TempDir(), memmeta.New(), bucket)
+	n, bucket := openPartition(t, smallSegments())
 	ctx := context.Background()
-	if err := n.tier.CreatePartition(ctx, tp, tid, smallSegments()); err != nil {
-		t.Fatal(err)
-	}
 	n.produce(60, time.Now().UnixMilli())
 	n.tier.Pass(ctx)
 	if len(keys(t, bucket, "tier/")) == 0 {
@@ -395,12 +387,8 @@ func TestDeletePartitionDeletesRemote(t *testing.T) {
 // TestDeleteRecordsAcrossTiers deletes records that are only remote, then
 // records that are in both tiers: neither comes back into view.
 func TestDeleteRecordsAcrossTiers(t *testing.T) {
-	bucket := memstore.New()
-	n := openNode(t, t.TempDir(), memmeta.New(), bucket)
+	n, _ := openPartition(t, smallSegments())
 	ctx := context.Background()
-	if err := n.tier.CreatePartition(ctx, tp, tid, smallSegments()); err != nil {
-		t.Fatal(err)
-	}
 	all := n.produce(150, time.Now().UnixMilli()) // 450 offsets
 	n.tier.Pass(ctx)                              // uploaded, all still local too
 
@@ -469,12 +457,8 @@ func TestSettingsSurviveARestart(t *testing.T) {
 // TestSnapshotsSkipAnOrphan: a crash between writing snapshot N and
 // pointing latest.json at it leaves N behind; later snapshots go past it.
 func TestSnapshotsSkipAnOrphan(t *testing.T) {
-	bucket := memstore.New()
-	n := openNode(t, t.TempDir(), memmeta.New(), bucket)
+	n, bucket := openPartition(t, smallSegments())
 	ctx := context.Background()
-	if err := n.tier.CreatePartition(ctx, tp, tid, smallSegments()); err != nil {
-		t.Fatal(err)
-	}
 	if err := n.tier.Snapshot(ctx); err != nil {
 		t.Fatal(err)
 	}
