@@ -1,0 +1,259 @@
+package sql
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/chronik-stream/chronik/domain/topic"
+	"github.com/chronik-stream/chronik/ports/clock"
+	"github.com/chronik-stream/chronik/ports/columnar"
+	"github.com/chronik-stream/chronik/ports/metastore"
+	"github.com/chronik-stream/chronik/ports/objstore"
+)
+
+// Defaults applied by New to zero Config fields.
+const (
+	DefaultHotMaxRecords = 100_000
+	DefaultHotMaxBytes   = 32 << 20
+	DefaultHotMaxAge     = 10 * time.Minute
+	DefaultNodeHotBytes  = 256 << 20
+	DefaultCacheBytes    = 1 << 30
+	DefaultCallTimeout   = 30 * time.Second
+	DefaultTimeout       = 30 * time.Second
+	DefaultMaxRows       = 10_000
+	DefaultMemoryBytes   = 512 << 20
+	DefaultThreads       = 2
+)
+
+// Config tunes the service.
+type Config struct {
+	CacheDir      string        // local Parquet files
+	CacheBytes    int64         // bound of the local files
+	HotMaxRecords int           // a partition's hot buffer is sealed at this many records
+	HotMaxBytes   int64         // ... or this many bytes
+	HotMaxAge     time.Duration // ... or when its oldest document waited this long
+	NodeHotBytes  int64         // all hot buffers together: past this, each Flush seals
+	CallTimeout   time.Duration // one object-store call
+	Limits        columnar.Limits
+}
+
+func (c Config) withDefaults() Config {
+	set := func(v *int64, d int64) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	set(&c.CacheBytes, DefaultCacheBytes)
+	set(&c.HotMaxBytes, DefaultHotMaxBytes)
+	set(&c.NodeHotBytes, DefaultNodeHotBytes)
+	set(&c.Limits.MemoryBytes, DefaultMemoryBytes)
+	if c.HotMaxRecords <= 0 {
+		c.HotMaxRecords = DefaultHotMaxRecords
+	}
+	if c.HotMaxAge <= 0 {
+		c.HotMaxAge = DefaultHotMaxAge
+	}
+	if c.CallTimeout <= 0 {
+		c.CallTimeout = DefaultCallTimeout
+	}
+	if c.Limits.Timeout <= 0 {
+		c.Limits.Timeout = DefaultTimeout
+	}
+	if c.Limits.MaxRows <= 0 {
+		c.Limits.MaxRows = DefaultMaxRows
+	}
+	if c.Limits.Threads <= 0 {
+		c.Limits.Threads = DefaultThreads
+	}
+	return c
+}
+
+// Topics finds topics by name.
+type Topics interface {
+	Get(name string) (topic.Topic, bool)
+	List() []topic.Topic
+}
+
+// Service is the columnar sink and the SQL queries over it.
+type Service struct {
+	cfg    Config
+	engine columnar.Engine
+	bucket objstore.Bucket
+	meta   metastore.Store
+	topics Topics
+	clk    clock.Clock
+	logger *slog.Logger
+	cache  *cache
+
+	hotBytes atomic.Int64 // every partition's hot buffer
+
+	mu     sync.Mutex
+	parts  map[partKey]*partition         // by topic id: a deleted topic's until Drop
+	byName map[topic.Partition]*partition // the one Open started last for the name
+}
+
+// New returns the service. The cache directory is created, and files in
+// it that no manifest lists are removed.
+func New(ctx context.Context, cfg Config, engine columnar.Engine, bucket objstore.Bucket, meta metastore.Store, topics Topics, clk clock.Clock, logger *slog.Logger) (*Service, error) {
+	cfg = cfg.withDefaults()
+	s := &Service{cfg: cfg, engine: engine, bucket: bucket, meta: meta, topics: topics, clk: clk, logger: logger, parts: map[partKey]*partition{}, byName: map[topic.Partition]*partition{}}
+	keep, err := s.manifestedFiles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if s.cache, err = openCache(cfg.CacheDir, cfg.CacheBytes, keep, logger); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Answer is a query's result with the offsets it covers.
+type Answer struct {
+	columnar.Result
+	// Watermarks holds, per table and partition, the next offset the
+	// answer covers: it saw every record below it and none at or past it.
+	Watermarks map[string]map[int32]int64
+	Took       time.Duration
+}
+
+// Query runs one read-only statement.
+func (s *Service) Query(ctx context.Context, sql string, params []any) (Answer, error) {
+	var a Answer
+	err := s.run(ctx, sql, &a, func(tables []columnar.Table) error {
+		var err error
+		a.Result, err = s.engine.Query(ctx, sql, params, tables, s.cfg.Limits)
+		return err
+	})
+	return a, err
+}
+
+// QueryArrow is Query writing the rows to w as an Arrow IPC stream; it
+// returns the watermarks.
+func (s *Service) QueryArrow(ctx context.Context, sql string, params []any, w io.Writer) (map[string]map[int32]int64, error) {
+	var a Answer
+	err := s.run(ctx, sql, &a, func(tables []columnar.Table) error {
+		return s.engine.QueryArrow(ctx, sql, params, tables, s.cfg.Limits, w)
+	})
+	return a.Watermarks, err
+}
+
+// Explain returns the engine's plan of a read-only query.
+func (s *Service) Explain(ctx context.Context, sql string) (Answer, error) {
+	plan, err := s.engine.Prepare(ctx, sql)
+	if err != nil {
+		return Answer{}, err
+	}
+	if plan.Kind != columnar.KindSelect {
+		return Answer{}, fmt.Errorf("%w: only a query can be explained", columnar.ErrInvalid)
+	}
+	return s.Query(ctx, "EXPLAIN "+sql, nil)
+}
+
+// Describe returns the columns of a topic's table.
+func (s *Service) Describe(ctx context.Context, name string) (Answer, error) {
+	return s.Query(ctx, "DESCRIBE "+QuoteIdent(name), nil)
+}
+
+// TableInfo names a queryable topic.
+type TableInfo struct {
+	Name       string `json:"name"`
+	Partitions int32  `json:"partitions"`
+}
+
+// Tables lists the topics with columnar.enabled=true, by name.
+func (s *Service) Tables() []TableInfo {
+	var out []TableInfo
+	for _, t := range s.topics.List() {
+		if s.Enabled(t) {
+			out = append(out, TableInfo{Name: t.Name, Partitions: t.Partitions})
+		}
+	}
+	slices.SortFunc(out, func(a, b TableInfo) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// QuoteIdent quotes a name for SQL: "a""b".
+func QuoteIdent(name string) string {
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+}
+
+// run prepares sql, snapshots the tables it reads with their files in the
+// cache, and calls query with them; a fills with watermarks and time.
+func (s *Service) run(ctx context.Context, sql string, a *Answer, query func([]columnar.Table) error) error {
+	start := s.clk.Now()
+	plan, err := s.engine.Prepare(ctx, sql)
+	if err != nil {
+		return err
+	}
+	names := plan.Tables
+	if plan.Kind == columnar.KindShow && len(names) == 0 {
+		for _, t := range s.Tables() {
+			names = append(names, t.Name)
+		}
+	}
+	tables := make([]columnar.Table, 0, len(names))
+	a.Watermarks = map[string]map[int32]int64{}
+	var pinned []*cached
+	defer func() { s.cache.unpin(pinned) }()
+	for _, name := range names {
+		t, ok := s.topics.Get(name)
+		if !ok || !s.Enabled(t) {
+			return fmt.Errorf("%w: table %q does not exist: tables are the topics with columnar.enabled=true (GET /_sql/tables lists them)", columnar.ErrInvalid, name)
+		}
+		table := columnar.Table{Name: t.Name}
+		marks := map[int32]int64{}
+		for n := range t.Partitions {
+			snap := s.snapshot(t, n)
+			marks[n] = snap.position
+			table.Hot = append(table.Hot, snap.hot...)
+			for _, f := range snap.files {
+				c, err := s.cache.pin(ctx, f, s.fetcher(f))
+				if err != nil {
+					return fmt.Errorf("reading table %q: %w", name, err)
+				}
+				pinned = append(pinned, c)
+				table.Files = append(table.Files, c.path)
+			}
+		}
+		tables = append(tables, table)
+		a.Watermarks[t.Name] = marks
+	}
+	if err := query(tables); err != nil {
+		return err
+	}
+	a.Took = s.clk.Now().Sub(start)
+	return nil
+}
+
+// fetcher returns how to get f's bytes from the bucket.
+func (s *Service) fetcher(f fileMeta) func(ctx context.Context) ([]byte, error) {
+	return func(ctx context.Context) ([]byte, error) {
+		ctx, cancel := context.WithTimeout(ctx, s.cfg.CallTimeout)
+		defer cancel()
+		b, err := s.bucket.Get(ctx, f.Key)
+		if errors.Is(err, objstore.ErrNotFound) {
+			return nil, fmt.Errorf("%w: a columnar file of offsets %d-%d is missing from the object store", ErrUnavailable, f.From, f.To)
+		}
+		if err != nil {
+			s.logger.Warn("sql: fetching a columnar file failed", "key", f.Key, "err", err)
+			return nil, fmt.Errorf("%w: the object store failed", ErrUnavailable)
+		}
+		return b, nil
+	}
+}
+
+// ErrUnavailable: a file the query needs could not be read from the object
+// store; a retry may succeed.
+var ErrUnavailable = errors.New("columnar data is unavailable")
+
+// Close releases nothing the service does not own; the engine, bucket and
+// metastore belong to the caller.
+func (s *Service) Close() error { return nil }
