@@ -36,12 +36,14 @@ func (s *Server) routes() {
 		u.GET("/metrics", echo.WrapHandler(s.svc.Metrics))
 	}
 	s.adminRoutes(u)
+	s.sqlRoutes(u)
 	reg.routes(u, regMW, unifiedWrites)
 
 	a := s.admin
 	a.Use(requireAPIKey(s.cfg.AdminKey))
 	a.GET("/admin/health", s.health)
 	s.adminRoutes(a)
+	s.sqlRoutes(a)
 	reg.routes(a, regMW, regMW)
 	// Go's profiler, for operators, behind the admin key only.
 	a.GET("/debug/pprof/*", echo.WrapHandler(http.HandlerFunc(pprof.Index)))

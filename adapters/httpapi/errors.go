@@ -9,9 +9,11 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/chronik-stream/chronik/application/sql"
 	"github.com/chronik-stream/chronik/domain/log"
 	"github.com/chronik-stream/chronik/domain/schema"
 	"github.com/chronik-stream/chronik/domain/topic"
+	"github.com/chronik-stream/chronik/ports/columnar"
 )
 
 // errorBody is the one shape of every error this adapter answers, the
@@ -72,6 +74,14 @@ var errorCodes = []errorMapping{
 	{log.ErrPoisoned, http.StatusInternalServerError, 50051},
 	{log.ErrClosed, http.StatusServiceUnavailable, 50350},
 	{log.ErrRemoteUnavailable, http.StatusServiceUnavailable, 50351},
+
+	{columnar.ErrInvalid, http.StatusBadRequest, 40060},
+	{columnar.ErrRefused, http.StatusForbidden, 40360},
+	{columnar.ErrTimeout, http.StatusRequestTimeout, 40860},
+	{columnar.ErrResources, http.StatusTooManyRequests, 42960},
+	{columnar.ErrClosed, http.StatusServiceUnavailable, 50360},
+	{sql.ErrBusy, http.StatusServiceUnavailable, 50361},
+	{sql.ErrUnavailable, http.StatusServiceUnavailable, 50362},
 
 	{context.DeadlineExceeded, http.StatusInternalServerError, 50002},
 	{context.Canceled, http.StatusInternalServerError, 50002},

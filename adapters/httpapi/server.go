@@ -17,6 +17,7 @@ import (
 	"github.com/chronik-stream/chronik/application/fetch"
 	"github.com/chronik-stream/chronik/application/groups"
 	"github.com/chronik-stream/chronik/application/registry"
+	"github.com/chronik-stream/chronik/application/sql"
 	"github.com/chronik-stream/chronik/application/tiering"
 	"github.com/chronik-stream/chronik/application/topics"
 )
@@ -93,6 +94,7 @@ type Services struct {
 	Groups   *groups.Service
 	Tiering  *tiering.Store
 	Registry *registry.Service
+	SQL      *sql.Service // nil: no /_sql routes
 	Metrics  http.Handler
 }
 

@@ -31,6 +31,7 @@ const (
 	DefaultMaxRows       = 10_000
 	DefaultMemoryBytes   = 512 << 20
 	DefaultThreads       = 2
+	DefaultMaxConcurrent = 2
 )
 
 // Config tunes the service.
@@ -43,6 +44,9 @@ type Config struct {
 	NodeHotBytes  int64         // all hot buffers together: past this, each Flush seals
 	CallTimeout   time.Duration // one object-store call
 	Limits        columnar.Limits
+	// MaxConcurrent queries run at once (each within Limits); more wait,
+	// up to Limits.Timeout, then get ErrBusy.
+	MaxConcurrent int
 }
 
 func (c Config) withDefaults() Config {
@@ -73,6 +77,9 @@ func (c Config) withDefaults() Config {
 	if c.Limits.Threads <= 0 {
 		c.Limits.Threads = DefaultThreads
 	}
+	if c.MaxConcurrent <= 0 {
+		c.MaxConcurrent = DefaultMaxConcurrent
+	}
 	return c
 }
 
@@ -92,6 +99,7 @@ type Service struct {
 	clk    clock.Clock
 	logger *slog.Logger
 	cache  *cache
+	slots  chan struct{} // one per query running
 
 	hotBytes atomic.Int64 // every partition's hot buffer
 
@@ -104,7 +112,7 @@ type Service struct {
 // it that no manifest lists are removed.
 func New(ctx context.Context, cfg Config, engine columnar.Engine, bucket objstore.Bucket, meta metastore.Store, topics Topics, clk clock.Clock, logger *slog.Logger) (*Service, error) {
 	cfg = cfg.withDefaults()
-	s := &Service{cfg: cfg, engine: engine, bucket: bucket, meta: meta, topics: topics, clk: clk, logger: logger, parts: map[partKey]*partition{}, byName: map[topic.Partition]*partition{}}
+	s := &Service{cfg: cfg, slots: make(chan struct{}, cfg.MaxConcurrent), engine: engine, bucket: bucket, meta: meta, topics: topics, clk: clk, logger: logger, parts: map[partKey]*partition{}, byName: map[topic.Partition]*partition{}}
 	keep, err := s.manifestedFiles(ctx)
 	if err != nil {
 		return nil, err
@@ -193,6 +201,16 @@ func (s *Service) run(ctx context.Context, sql string, a *Answer, query func([]c
 	if err != nil {
 		return err
 	}
+	wait := time.NewTimer(s.cfg.Limits.Timeout)
+	defer wait.Stop()
+	select {
+	case s.slots <- struct{}{}:
+		defer func() { <-s.slots }()
+	case <-wait.C:
+		return fmt.Errorf("%w: %d queries are running; try again", ErrBusy, s.cfg.MaxConcurrent)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	names := plan.Tables
 	if plan.Kind == columnar.KindShow && len(names) == 0 {
 		for _, t := range s.Tables() {
@@ -249,6 +267,9 @@ func (s *Service) fetcher(f fileMeta) func(ctx context.Context) ([]byte, error) 
 		return b, nil
 	}
 }
+
+// ErrBusy: the query waited its whole timeout for a slot.
+var ErrBusy = errors.New("too many queries")
 
 // ErrUnavailable: a file the query needs could not be read from the object
 // store; a retry may succeed.
