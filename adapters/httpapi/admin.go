@@ -92,6 +92,21 @@ type statusBody struct {
 	Groups        int          `json:"groups"`
 	Subjects      int          `json:"schema_subjects"`
 	Tiering       *tieringBody `json:"tiering,omitempty"`
+	Indexing      []indexBody  `json:"indexing,omitempty"`
+}
+
+// indexBody is one (sink, partition) of the indexing pipeline.
+type indexBody struct {
+	Sink          string  `json:"sink"`
+	Topic         string  `json:"topic"`
+	Partition     int32   `json:"partition"`
+	Indexed       int64   `json:"indexed_offset"`
+	Durable       int64   `json:"durable_offset"`
+	HighWatermark int64   `json:"high_watermark"`
+	LagRecords    int64   `json:"lag_records"`
+	LagSeconds    float64 `json:"lag_seconds"`
+	Skipped       int64   `json:"skipped_records"`
+	Undecodable   int64   `json:"undecodable_records"`
 }
 
 type tieringBody struct {
@@ -134,6 +149,13 @@ func (s *Server) status(c echo.Context) error {
 			UploadErrors: st.UploadErrors, DeletedObjects: st.DeletedObjects, RemoteReads: st.RemoteReads,
 			CacheHits: st.CacheHits, CacheMisses: st.CacheMisses, CacheBytes: st.CacheBytes,
 			Snapshots: st.Snapshots, SnapshotErrors: st.SnapshotErrors,
+		}
+	}
+	if s.svc.Indexing != nil {
+		for _, st := range s.svc.Indexing.Stats() {
+			b.Indexing = append(b.Indexing, indexBody{Sink: st.Sink, Topic: st.Partition.Topic, Partition: st.Partition.Index,
+				Indexed: st.Indexed, Durable: st.Durable, HighWatermark: st.HighWatermark, LagRecords: st.LagRecords,
+				LagSeconds: st.LagSeconds, Skipped: st.Skipped, Undecodable: st.Undecodable})
 		}
 	}
 	return c.JSON(http.StatusOK, b)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/chronik-stream/chronik/application/fetch"
 	"github.com/chronik-stream/chronik/application/groups"
+	"github.com/chronik-stream/chronik/application/indexing"
 	"github.com/chronik-stream/chronik/application/registry"
 	"github.com/chronik-stream/chronik/application/sql"
 	"github.com/chronik-stream/chronik/application/tiering"
@@ -94,7 +95,8 @@ type Services struct {
 	Groups   *groups.Service
 	Tiering  *tiering.Store
 	Registry *registry.Service
-	SQL      *sql.Service // nil: no /_sql routes
+	SQL      *sql.Service       // nil: no /_sql routes
+	Indexing *indexing.Pipeline // nil: no indexing section in /admin/status
 	Metrics  http.Handler
 }
 
