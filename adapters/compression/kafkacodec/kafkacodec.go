@@ -169,18 +169,20 @@ func (c *Codec) Inflate(dst, src []byte, codec int8, limit int) ([]byte, error) 
 // Concurrency 1 decodes synchronously: no goroutines, so a pooled decoder
 // the GC drops leaks nothing.
 //
-// Pools are kept per power of two at or above limit, so callers passing
-// many different limits make at most a few dozen pools; readLimited still
-// stops at limit itself. A limit that is a power of two (the default 64
-// MiB) is exact.
+// Pools are kept per power of two at or above limit, and at least zstd's
+// smallest window (1 KiB: the decoder counts every frame's window as at
+// least that, so a smaller bound would refuse the tiniest frame), so
+// callers passing many different limits make at most a few dozen pools;
+// readLimited still stops at limit itself. A limit that is a power of two
+// of 1 KiB or more (the default 64 MiB) is exact.
 func zstdPool(limit int) *sync.Pool {
-	key := poolLimit(limit)
+	key := max(poolLimit(limit), zstd.MinWindowSize)
 	if p, ok := zstdPools.Load(key); ok {
 		return p.(*sync.Pool)
 	}
 	p, _ := zstdPools.LoadOrStore(key, &sync.Pool{New: func() any {
 		d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
-			zstd.WithDecoderMaxMemory(uint64(max(key, 1))), zstd.WithDecoderMaxWindow(min(uint64(max(key, zstd.MinWindowSize)), zstdMaxWindow)))
+			zstd.WithDecoderMaxMemory(uint64(key)), zstd.WithDecoderMaxWindow(min(uint64(key), zstdMaxWindow)))
 		if err != nil {
 			panic(err) // the options are in range
 		}

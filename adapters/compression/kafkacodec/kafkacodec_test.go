@@ -168,3 +168,33 @@ func TestReadLimitedEdges(t *testing.T) {
 		t.Fatal("a reader's error was lost")
 	}
 }
+
+// TestZstdPoolsStayFewWhateverTheLimits: callers may pass any limit; the
+// decoder pools are kept per power of two, not per limit.
+func TestZstdPoolsStayFewWhateverTheLimits(t *testing.T) {
+	enc, err := zstd.NewWriter(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := enc.EncodeAll([]byte("a few bytes of zstd"), nil)
+	before := countPools()
+	for limit := 1000; limit < 6000; limit++ {
+		if _, err := kc.Inflate(nil, src, compression.Zstd, limit); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := countPools() - before; n > 4 {
+		t.Fatalf("5000 limits from 1000 to 5999 made %d new decoder pools, want at most 4 (1024, 2048, 4096, 8192)", n)
+	}
+	for limit, want := range map[int]int{-3: 1, 0: 1, 1: 1, 2: 2, 3: 4, 1000: 1024, 1024: 1024, 1025: 2048, 64 << 20: 64 << 20, 64<<20 + 1: 128 << 20} {
+		if got := poolLimit(limit); got != want {
+			t.Errorf("poolLimit(%d) = %d, want %d", limit, got, want)
+		}
+	}
+}
+
+func countPools() int {
+	n := 0
+	zstdPools.Range(func(any, any) bool { n++; return true })
+	return n
+}
