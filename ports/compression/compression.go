@@ -50,10 +50,15 @@ type Inflater interface {
 	//
 	// Errors: output of more than limit bytes is an error wrapping
 	// log.ErrTooLarge, returned once limit+1 bytes have come out (a
-	// format that declares its decoded size is refused before decoding);
+	// format that declares its decoded size is refused before decoding,
+	// and a frame that declares it needs more than about limit bytes of
+	// memory to decode, as a zstd window, may be refused whatever it
+	// holds);
 	// src that does not decompress with codec, and a codec id other than
-	// the five above, wrap record.ErrInvalidRecord. Messages name the
-	// codec and the sizes, never a file or a library's internals.
+	// the five above, wrap record.ErrInvalidRecord (an empty src may
+	// instead decompress to nothing: lz4 and zstd read it as no frames).
+	// A negative limit acts as 0. Messages name the codec and the sizes,
+	// never a file.
 	//
 	// Ownership: src is read during the call only and never kept or
 	// modified. The returned slice is the caller's: dst's first len(dst)
