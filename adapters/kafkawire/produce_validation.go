@@ -9,11 +9,12 @@ package kafkawire
 // timestamps within message.timestamp.before/after.max.ms, and, on topics
 // that validate against the schema registry, the schema ids.
 //
-// It lives here rather than in the produce use case because the codecs are
-// third-party (the use case may import only domain and ports) and the
-// legacy up-conversion and schema checks that need the decompressed
-// records are here too: one decompression per batch serves them all. The
-// pure checks are in domain/record.
+// It lives here rather than in the produce use case because the legacy
+// up-conversion and schema checks that need the decompressed records are
+// here too: one decompression per batch serves them all. Decompression
+// is the Server's compression.Decompressor (adapters/compression/kafkacodec
+// in a node), into one of its lent buffers. The pure checks are in
+// domain/record.
 
 import (
 	"fmt"
