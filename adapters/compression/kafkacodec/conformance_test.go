@@ -69,4 +69,13 @@ func TestBuffersLendAtMostSlots(t *testing.T) {
 			defer c.Release(c.Buffer())
 		}
 	})
+	c := newCodec(1)
+	b := c.Buffer()
+	c.Release(b)
+	defer func() {
+		if recover() == nil {
+			t.Fatal("a second Release of one buffer did not panic")
+		}
+	}()
+	c.Release(b)
 }

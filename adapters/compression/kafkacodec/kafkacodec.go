@@ -41,7 +41,7 @@ const (
 	// zstdMaxWindow bounds the history a zstd frame may ask for: 128 MiB
 	// is zstd's own default limit (windowLog 27) and what the Java client
 	// reads. A frame may not declare a window above the decompression
-	// limit either.
+	// limit either (rounded up to a power of two: see zstdPool).
 	zstdMaxWindow = 128 << 20
 )
 
@@ -53,8 +53,9 @@ var errTooLarge = fmt.Errorf("%w: records decompress to more than the broker acc
 var (
 	gzipReaders = sync.Pool{New: func() any { return new(gzipReader) }}
 	lz4Readers  = sync.Pool{New: func() any { return &lz4Reader{r: lz4.NewReader(nil)} }}
-	// zstdPools holds a pool of decoders per limit (in practice one: the
-	// node's setting, and the indexing pipeline's).
+	// zstdPools holds a pool of decoders per power of two of the limit
+	// (in practice one or two: the node's setting, and the indexing
+	// pipeline's).
 	zstdPools sync.Map // int -> *sync.Pool of *zstdReader
 )
 
@@ -93,12 +94,18 @@ func (c *Codec) Buffer() *[]byte {
 }
 
 // Release gives back a buffer from Buffer and its slot; buffers grown
-// past pooledBufferMax are left to the GC.
+// past pooledBufferMax are left to the GC. A Release with no buffer lent
+// is a broken invariant (a second Release of one buffer): it panics
+// rather than waiting forever.
 func (c *Codec) Release(b *[]byte) {
+	select {
+	case <-c.slots:
+	default:
+		panic("kafkacodec: Release of a buffer the Codec did not lend")
+	}
 	if cap(*b) <= pooledBufferMax {
 		c.buffers.Put(b)
 	}
-	<-c.slots
 }
 
 // Inflate appends the decompression of src with codec to dst and returns
