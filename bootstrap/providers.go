@@ -25,6 +25,7 @@ import (
 	"github.com/chronik-stream/chronik/application/topics"
 	"github.com/chronik-stream/chronik/domain/group"
 	"github.com/chronik-stream/chronik/ports/clock"
+	"github.com/chronik-stream/chronik/ports/compression"
 	"github.com/chronik-stream/chronik/ports/objstore"
 )
 
@@ -169,8 +170,8 @@ func kafkaConfig(c Config, metrics *prometheus.Registry) kafkawire.Config {
 	}
 }
 
-func provideKafka(cfg kafkawire.Config, svc kafkawire.Services, logger *slog.Logger) *kafkawire.Server {
-	return kafkawire.New(cfg, svc, logger.With("component", "kafka"))
+func provideKafka(cfg kafkawire.Config, svc kafkawire.Services, inflate compression.Decompressor, logger *slog.Logger) *kafkawire.Server {
+	return kafkawire.New(cfg, svc, inflate, logger.With("component", "kafka"))
 }
 
 func provideProduce(logs logStore, meta metastoreStore, clk clock.Clock, logger *slog.Logger) *produce.Service {

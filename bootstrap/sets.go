@@ -3,6 +3,7 @@ package bootstrap
 import (
 	"github.com/google/wire"
 
+	"github.com/chronik-stream/chronik/adapters/compression/kafkacodec"
 	"github.com/chronik-stream/chronik/adapters/kafkawire"
 	"github.com/chronik-stream/chronik/adapters/logstore/segmentlog"
 	"github.com/chronik-stream/chronik/adapters/metastore/pebblemeta"
@@ -10,6 +11,7 @@ import (
 	"github.com/chronik-stream/chronik/application/groups"
 	"github.com/chronik-stream/chronik/application/tiering"
 	"github.com/chronik-stream/chronik/application/topics"
+	"github.com/chronik-stream/chronik/ports/compression"
 	"github.com/chronik-stream/chronik/ports/logstore"
 	"github.com/chronik-stream/chronik/ports/metastore"
 )
@@ -34,6 +36,10 @@ var storageSet = wire.NewSet(
 var applicationSet = wire.NewSet(systemClock, topicsConfig, provideTopics, provideProduce, provideFetch, groupsConfig, provideGroups,
 	wire.Bind(new(groups.Topics), new(*topics.Service)))
 
+// compressionSet is the node's one bounded decompressor of record
+// batches, shared by everything that decompresses records.
+var compressionSet = wire.NewSet(kafkacodec.New, wire.Bind(new(compression.Decompressor), new(*kafkacodec.Codec)))
+
 // kafkaSet is the Kafka listener.
 var kafkaSet = wire.NewSet(kafkaConfig, wire.Struct(new(kafkawire.Services), "*"), provideKafka)
 
@@ -42,4 +48,4 @@ var httpSet = wire.NewSet(provideSchemaFormats, provideRegistry, provideMetricsR
 	provideAdminKey, httpConfig, provideHTTP)
 
 // nodeSet is a whole node.
-var nodeSet = wire.NewSet(storageSet, applicationSet, kafkaSet, httpSet, wire.Struct(new(Node), "*"))
+var nodeSet = wire.NewSet(storageSet, applicationSet, compressionSet, kafkaSet, httpSet, wire.Struct(new(Node), "*"))

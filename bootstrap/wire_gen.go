@@ -8,6 +8,7 @@ package bootstrap
 
 import (
 	"context"
+	"github.com/chronik-stream/chronik/adapters/compression/kafkacodec"
 	"github.com/chronik-stream/chronik/adapters/kafkawire"
 	"github.com/chronik-stream/chronik/adapters/logstore/segmentlog"
 	"github.com/chronik-stream/chronik/adapters/metastore/pebblemeta"
@@ -87,7 +88,8 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, func(
 		Groups:   groupsService,
 		Registry: registryService,
 	}
-	server := provideKafka(config, services, logger)
+	codec := kafkacodec.New()
+	server := provideKafka(config, services, codec, logger)
 	bootstrapAdminKey, err := provideAdminKey(cfg, logger)
 	if err != nil {
 		cleanup3()

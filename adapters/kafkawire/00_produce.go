@@ -59,7 +59,7 @@ func handleProduce(r *request, req *kmsg.ProduceRequest, resp *kmsg.ProduceRespo
 		t, known := svc.Topics.Get(rt.Topic)
 		var v batchValidator
 		if known && acksValid {
-			v = newBatchValidator(t, svc.schemaIDs, r.conn.srv.cfg.uncompressedLimit())
+			v = newBatchValidator(r.conn.srv.inflate, t, svc.schemaIDs, r.conn.srv.cfg.uncompressedLimit())
 			v.version = req.Version
 		}
 		for j, rp := range rt.Partitions {
@@ -127,7 +127,7 @@ func appendRecords(ctx context.Context, svc *produce.Service, t topic.Topic, par
 		if v.version >= 3 {
 			return produce.Result{}, nil, fmt.Errorf("%w: Produce v%d carries record batches of magic 2 only, these records have magic %d", record.ErrInvalidRecord, v.version, records[magicOffset])
 		}
-		converted, err := legacyToBatch(records, v.limit)
+		converted, err := legacyToBatch(v.inflate, records, v.limit)
 		if err != nil {
 			return produce.Result{}, nil, err
 		}

@@ -99,7 +99,7 @@ func handleFetch(r *request, req *kmsg.FetchRequest, resp *kmsg.FetchResponse) e
 	if anyError(resp) {
 		freq.MaxWait = 0 // an error answers at once, as in Kafka
 	}
-	conv := &downConverter{limit: r.conn.srv.cfg.uncompressedLimit()}
+	conv := &downConverter{inflate: r.conn.srv.inflate, limit: r.conn.srv.cfg.uncompressedLimit()}
 	mem := r.conn.srv.fetchMem
 	fill := func(out fetch.Outcome) {
 		r.ex.fetchHeld += out.Held // released by the writer once the response is written

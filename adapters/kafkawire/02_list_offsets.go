@@ -79,7 +79,7 @@ func firstRecordAt(r *request, p topic.Partition, base, batchTs, ts int64) (int6
 		return base, batchTs
 	}
 	offset, found := base, int64(-1)
-	err = eachRecord(h, b[:h.Size()], r.conn.srv.cfg.uncompressedLimit(), func(off, rts int64, _ *record.Record) bool {
+	err = eachRecord(r.conn.srv.inflate, h, b[:h.Size()], r.conn.srv.cfg.uncompressedLimit(), func(off, rts int64, _ *record.Record) bool {
 		if off >= o.LogStart && rts >= ts {
 			offset, found = off, rts
 			return false

@@ -43,7 +43,7 @@ func testServerWith(t testing.TB, cfg Config, logger *slog.Logger) *Server {
 	}
 	t.Cleanup(gs.Close)
 	svc := Services{Topics: ts, Produce: produce.New(logs, meta, clock.System{}, logger), Fetch: fetch.New(logs, nil), Groups: gs}
-	return New(cfg, svc, logger)
+	return New(cfg, svc, testCodec, logger)
 }
 
 // requestFrame encodes req as a client would, without the size prefix.

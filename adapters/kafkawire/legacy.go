@@ -48,7 +48,7 @@ package kafkawire
 // fetch may end in one. A batch that cannot be converted ends the set there,
 // so a consumer reads up to it and then gets CORRUPT_MESSAGE.
 //
-// Decompression is bounded (inflate.go): up-conversion refuses a message
+// Decompression is bounded (Server's compression.Decompressor): up-conversion refuses a message
 // set whose compressed messages decompress to more than the broker's
 // limit in total, or whose converted records would exceed it, with
 // MESSAGE_TOO_LARGE; down-conversion decompresses each batch within the
@@ -71,6 +71,7 @@ import (
 
 	"github.com/chronik-stream/chronik/domain/log"
 	"github.com/chronik-stream/chronik/domain/record"
+	"github.com/chronik-stream/chronik/ports/compression"
 )
 
 const (
@@ -81,13 +82,18 @@ const (
 	legacyMinSize   = 4 + 1 + 1 + 4 + 4
 	legacyTimestamp = 8
 
-	codecNone = 0
-	codecLZ4  = 3
-	codecZstd = 4
+	codecNone   = compression.None
+	codecGzip   = compression.Gzip
+	codecSnappy = compression.Snappy
+	codecLZ4    = compression.LZ4
+	codecZstd   = compression.Zstd
 
 	// batchOverhead is a v2 batch's Length minus its records.
 	batchOverhead = record.HeaderSize - record.LengthPrefix
 )
+
+// errUncompressedTooLarge wraps log.ErrTooLarge: MESSAGE_TOO_LARGE.
+var errUncompressedTooLarge = fmt.Errorf("%w: records decompress to more than the broker accepts", log.ErrTooLarge)
 
 var (
 	// compressors holds kgo's compressor per legacy codec (gzip, snappy,
@@ -124,21 +130,21 @@ func (m legacyMessage) codec() int8 { return m.attributes & record.AttrCodecMask
 // compressed messages decompress to more than limit bytes in all, or the
 // converted records would take more. Records are encoded as the set is
 // walked, so memory stays within a few times limit.
-func legacyToBatch(records []byte, limit int) ([]byte, error) {
+func legacyToBatch(dec compression.Decompressor, records []byte, limit int) ([]byte, error) {
 	var (
 		b        v2Builder
 		codec    int8
 		inflated int // bytes decompressed so far, across wrappers
 	)
 	b.limit = limit
-	buf := getBuffer()
-	defer putBuffer(buf)
+	buf := dec.Buffer()
+	defer dec.Release(buf)
 	err := readLegacySet(records, func(at int, m legacyMessage) error {
 		c := m.codec()
 		if c == codecNone {
 			return b.add(m)
 		}
-		inner, err := decompressLegacy((*buf)[:0], m, limit-inflated)
+		inner, err := decompressLegacy(dec, (*buf)[:0], m, limit-inflated)
 		if cap(inner) > cap(*buf) {
 			*buf = inner[:0]
 		}
@@ -236,7 +242,7 @@ func decodeLegacyMessage(raw []byte) (legacyMessage, error) {
 
 // decompressLegacy appends the inner message set of the compressed message
 // m to dst, refusing more than limit bytes.
-func decompressLegacy(dst []byte, m legacyMessage, limit int) ([]byte, error) {
+func decompressLegacy(dec compression.Inflater, dst []byte, m legacyMessage, limit int) ([]byte, error) {
 	c := m.codec()
 	switch {
 	case c == codecZstd:
@@ -248,28 +254,14 @@ func decompressLegacy(dst []byte, m legacyMessage, limit int) ([]byte, error) {
 	if c == codecLZ4 && m.magic == 0 {
 		src = fixLZ4HeaderChecksum(src)
 	}
-	out, err := decompress(dst, src, c, max(limit, 0))
+	out, err := dec.Inflate(dst, src, c, max(limit, 0))
 	switch {
 	case errors.Is(err, log.ErrTooLarge):
 		return out, err
 	case err != nil:
-		return out, fmt.Errorf("%w: cannot decompress %s message value (%d bytes): %v", record.ErrMalformed, codecName(c), len(m.value), err)
+		return out, fmt.Errorf("%w: cannot decompress %s message value (%d bytes): %v", record.ErrMalformed, compression.Name(c), len(m.value), err)
 	}
 	return out, nil
-}
-
-func codecName(c int8) string {
-	switch c {
-	case 1:
-		return "gzip"
-	case 2:
-		return "snappy"
-	case 3:
-		return "lz4"
-	case 4:
-		return "zstd"
-	}
-	return fmt.Sprintf("codec %d", c)
 }
 
 // v2Builder encodes legacy messages as the records of one v2 batch, with
@@ -406,11 +398,12 @@ func xxh32Short(b []byte) uint32 {
 // batch larger than the limit converts in parts over several fetches.
 // Each partition's set also stays within the partition's max bytes, except
 // that its first message is sent whole (as Fetch v3+ does for batches).
-// The zero value uses DefaultMaxUncompressedBatchBytes.
+// A zero limit is DefaultMaxUncompressedBatchBytes.
 type downConverter struct {
-	limit  int // bytes a batch may decompress to
-	budget int // bytes of converted sets per response (limit when 0)
-	used   int // bytes of converted sets handed out so far
+	inflate compression.Decompressor
+	limit   int // bytes a batch may decompress to
+	budget  int // bytes of converted sets per response (limit when 0)
+	used    int // bytes of converted sets handed out so far
 }
 
 // convert converts one partition's batches, skipping records before
@@ -444,7 +437,7 @@ func (d *downConverter) convert(batches []byte, fetchVersion int16, from int64, 
 		if maxBytes > 0 {
 			rm.soft = min(rm.hard, maxBytes-len(out))
 		}
-		next, full, err := appendLegacyBatch(out, h, batch, magic, from, d.limit, rm)
+		next, full, err := appendLegacyBatch(d.inflate, out, h, batch, magic, from, d.limit, rm)
 		if err != nil {
 			return fmt.Errorf("batch at offset %d: %w", h.BaseOffset, err)
 		}
@@ -475,8 +468,8 @@ var errConversionFull = errors.New("down-conversion budget spent")
 
 // batchesToLegacy converts one partition's batches from offset 0 with a
 // fresh downConverter of limit bytes.
-func batchesToLegacy(batches []byte, fetchVersion int16, limit int) ([]byte, error) {
-	d := downConverter{limit: limit}
+func batchesToLegacy(dec compression.Decompressor, batches []byte, fetchVersion int16, limit int) ([]byte, error) {
+	d := downConverter{inflate: dec, limit: limit}
 	return d.convert(batches, fetchVersion, 0, 0)
 }
 
@@ -492,14 +485,14 @@ type room struct {
 // before the message that would take the appended bytes past room (full).
 // The messages' size is summed first, so dst grows once. On error, dst's
 // contents are unchanged (the returned slice is nil).
-func appendLegacyBatch(dst []byte, h record.Header, batch []byte, magic int8, from int64, limit int, room room) (out []byte, full bool, err error) {
+func appendLegacyBatch(dec compression.Decompressor, dst []byte, h record.Header, batch []byte, magic int8, from int64, limit int, room room) (out []byte, full bool, err error) {
 	var attrs int8
 	if magic == 1 && h.Attributes&record.AttrLogAppendTime != 0 {
 		attrs = record.AttrLogAppendTime
 	}
-	buf := getBuffer()
-	defer putBuffer(buf)
-	data, err := batchRecords(h, batch, limit, buf)
+	buf := dec.Buffer()
+	defer dec.Release(buf)
+	data, err := batchRecords(dec, h, batch, limit, buf)
 	if err != nil {
 		return nil, false, err
 	}
@@ -551,10 +544,10 @@ func legacyMessageSize(magic int8, key, value []byte) int {
 // record, its offset and its timestamp (the batch's for LogAppendTime),
 // until fn returns false. Errors wrap record.ErrMalformed, or
 // log.ErrTooLarge for records that decompress to more than limit.
-func eachRecord(h record.Header, batch []byte, limit int, fn func(offset, ts int64, r *record.Record) bool) error {
-	buf := getBuffer()
-	defer putBuffer(buf)
-	data, err := batchRecords(h, batch, limit, buf)
+func eachRecord(dec compression.Decompressor, h record.Header, batch []byte, limit int, fn func(offset, ts int64, r *record.Record) bool) error {
+	buf := dec.Buffer()
+	defer dec.Release(buf)
+	data, err := batchRecords(dec, h, batch, limit, buf)
 	if err != nil {
 		return err
 	}
@@ -564,7 +557,7 @@ func eachRecord(h record.Header, batch []byte, limit int, fn func(offset, ts int
 // batchRecords returns the uncompressed records of the v2 batch,
 // decompressed within limit into buf if the batch is compressed. Errors
 // wrap record.ErrMalformed, or log.ErrTooLarge.
-func batchRecords(h record.Header, batch []byte, limit int, buf *[]byte) ([]byte, error) {
+func batchRecords(dec compression.Inflater, h record.Header, batch []byte, limit int, buf *[]byte) ([]byte, error) {
 	codec := h.Codec()
 	if codec > record.MaxCodec {
 		return nil, fmt.Errorf("%w: unknown compression codec %d", record.ErrMalformed, codec)
@@ -577,7 +570,7 @@ func batchRecords(h record.Header, batch []byte, limit int, buf *[]byte) ([]byte
 		return data, nil
 	}
 	var err error
-	*buf, err = decompress(*buf, data, codec, limit)
+	*buf, err = dec.Inflate(*buf, data, codec, limit)
 	switch {
 	case errors.Is(err, log.ErrTooLarge):
 		return nil, err

@@ -144,7 +144,7 @@ func TestLegacyToBatchRoundTrip(t *testing.T) {
 				if tc.codec != 0 {
 					set = wrapper(t, magic, tc.codec, tc.xerial, 2, 1005, set)
 				}
-				b, err := legacyToBatch(set, DefaultMaxUncompressedBatchBytes)
+				b, err := legacyToBatch(testCodec, set, DefaultMaxUncompressedBatchBytes)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -178,7 +178,7 @@ func TestLegacyToBatchRoundTrip(t *testing.T) {
 				// And back down, as the log would serve it at offset 100.
 				record.SetBaseOffset(b, 100)
 				for v := int16(0); v < 4; v++ {
-					out, err := batchesToLegacy(b, v, DefaultMaxUncompressedBatchBytes)
+					out, err := batchesToLegacy(testCodec, b, v, DefaultMaxUncompressedBatchBytes)
 					if err != nil {
 						t.Fatalf("fetch v%d: %v", v, err)
 					}
@@ -215,7 +215,7 @@ func TestLegacyToBatchMixedSet(t *testing.T) {
 	set := encodeLegacy(1, 0, 0, 1, []byte("a"), []byte("plain"))
 	set = append(set, wrapper(t, 1, 1, false, 2, 3, legacySet(1, []testMsg{{value: []byte("g1"), ts: 2}, {value: []byte("g2"), ts: 3}}))...)
 	set = append(set, wrapper(t, 1, 2, true, 3, 4, legacySet(1, []testMsg{{value: []byte("s1"), ts: 4}}))...)
-	b, err := legacyToBatch(set, DefaultMaxUncompressedBatchBytes)
+	b, err := legacyToBatch(testCodec, set, DefaultMaxUncompressedBatchBytes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +236,7 @@ func TestLegacyToBatchMixedSet(t *testing.T) {
 // timestamp, as Kafka's reader reports them.
 func TestLegacyToBatchLogAppendTimeWrapper(t *testing.T) {
 	inner := legacySet(1, []testMsg{{value: []byte("a"), ts: 1}, {value: []byte("b"), ts: 2}})
-	b, err := legacyToBatch(wrapper(t, 1, 1|record.AttrLogAppendTime, false, 1, 5000, inner), DefaultMaxUncompressedBatchBytes)
+	b, err := legacyToBatch(testCodec, wrapper(t, 1, 1|record.AttrLogAppendTime, false, 1, 5000, inner), DefaultMaxUncompressedBatchBytes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +263,7 @@ func TestLegacyLZ4Magic0HeaderChecksum(t *testing.T) {
 	}
 
 	set := encodeLegacy(0, 3, 2, 0, nil, broken)
-	b, err := legacyToBatch(set, DefaultMaxUncompressedBatchBytes)
+	b, err := legacyToBatch(testCodec, set, DefaultMaxUncompressedBatchBytes)
 	if err != nil {
 		t.Fatalf("magic 0: %v", err)
 	}
@@ -273,7 +273,7 @@ func TestLegacyLZ4Magic0HeaderChecksum(t *testing.T) {
 	if !bytes.Equal(set, encodeLegacy(0, 3, 2, 0, nil, broken)) {
 		t.Fatal("the request's bytes were modified")
 	}
-	if _, err := legacyToBatch(encodeLegacy(1, 3, 2, 0, nil, broken), DefaultMaxUncompressedBatchBytes); !errors.Is(err, record.ErrMalformed) {
+	if _, err := legacyToBatch(testCodec, encodeLegacy(1, 3, 2, 0, nil, broken), DefaultMaxUncompressedBatchBytes); !errors.Is(err, record.ErrMalformed) {
 		t.Fatalf("magic 1 with a bad lz4 header checksum: %v", err)
 	}
 }
@@ -332,7 +332,7 @@ func TestLegacyToBatchErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			b, err := legacyToBatch(tc.in, DefaultMaxUncompressedBatchBytes)
+			b, err := legacyToBatch(testCodec, tc.in, DefaultMaxUncompressedBatchBytes)
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("got %v (%d bytes), want %v", err, len(b), tc.want)
 			}
@@ -411,7 +411,7 @@ func TestBatchesToLegacy(t *testing.T) {
 	for v := int16(0); v < 4; v++ {
 		t.Run(fmt.Sprintf("fetch_v%d", v), func(t *testing.T) {
 			orig := slices.Clone(data)
-			out, err := batchesToLegacy(data, v, DefaultMaxUncompressedBatchBytes)
+			out, err := batchesToLegacy(testCodec, data, v, DefaultMaxUncompressedBatchBytes)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -456,20 +456,20 @@ func TestBatchesToLegacyEdges(t *testing.T) {
 	binary.BigEndian.PutUint32(badCodec[17:], record.Checksum(badCodec[21:]))
 
 	t.Run("control_only", func(t *testing.T) {
-		out, err := batchesToLegacy(control, 2, DefaultMaxUncompressedBatchBytes)
+		out, err := batchesToLegacy(testCodec, control, 2, DefaultMaxUncompressedBatchBytes)
 		if err != nil || out == nil || len(out) != 0 {
 			t.Fatalf("%v %v", out, err)
 		}
 	})
 	t.Run("partial_only", func(t *testing.T) {
-		out, err := batchesToLegacy(good[:len(good)-1], 2, DefaultMaxUncompressedBatchBytes)
+		out, err := batchesToLegacy(testCodec, good[:len(good)-1], 2, DefaultMaxUncompressedBatchBytes)
 		if err != nil || len(out) != 0 {
 			t.Fatalf("%v %v", out, err)
 		}
 	})
 	for name, bad := range map[string][]byte{"bad_records": broken, "bad_codec": badCodec} {
 		t.Run(name+"_after_good", func(t *testing.T) {
-			out, err := batchesToLegacy(slices.Concat(good, control, bad, good), 2, DefaultMaxUncompressedBatchBytes)
+			out, err := batchesToLegacy(testCodec, slices.Concat(good, control, bad, good), 2, DefaultMaxUncompressedBatchBytes)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -478,19 +478,19 @@ func TestBatchesToLegacyEdges(t *testing.T) {
 			}
 		})
 		t.Run(name+"_first", func(t *testing.T) {
-			if _, err := batchesToLegacy(bad, 2, DefaultMaxUncompressedBatchBytes); !errors.Is(err, record.ErrMalformed) {
+			if _, err := batchesToLegacy(testCodec, bad, 2, DefaultMaxUncompressedBatchBytes); !errors.Is(err, record.ErrMalformed) {
 				t.Fatalf("%v", err)
 			}
 		})
 	}
 	t.Run("not_v2", func(t *testing.T) {
 		set := encodeLegacy(1, 0, 0, 1, nil, bytes.Repeat([]byte("v"), 100))
-		if _, err := batchesToLegacy(set, 2, DefaultMaxUncompressedBatchBytes); !errors.Is(err, record.ErrMagic) {
+		if _, err := batchesToLegacy(testCodec, set, 2, DefaultMaxUncompressedBatchBytes); !errors.Is(err, record.ErrMagic) {
 			t.Fatalf("%v", err)
 		}
 	})
 	t.Run("fetch_v4_unchanged", func(t *testing.T) {
-		if out, err := batchesToLegacy(good, 4, DefaultMaxUncompressedBatchBytes); err != nil || !bytes.Equal(out, good) {
+		if out, err := batchesToLegacy(testCodec, good, 4, DefaultMaxUncompressedBatchBytes); err != nil || !bytes.Equal(out, good) {
 			t.Fatalf("%v", err)
 		}
 	})
@@ -565,7 +565,7 @@ func convertCleanly(t *testing.T, in []byte, convert func([]byte) ([]byte, error
 func checkLegacyToBatch(t *testing.T, in []byte) {
 	t.Helper()
 	b, ok := convertCleanly(t, in, func(in []byte) ([]byte, error) {
-		return legacyToBatch(in, DefaultMaxUncompressedBatchBytes)
+		return legacyToBatch(testCodec, in, DefaultMaxUncompressedBatchBytes)
 	})
 	if !ok {
 		return
@@ -586,7 +586,7 @@ func checkLegacyToBatch(t *testing.T, in []byte) {
 		t.Fatalf("an up-converted batch fails validation: %v", err)
 	}
 	// What was accepted must be served back to old clients.
-	out, err := batchesToLegacy(b, 3, DefaultMaxUncompressedBatchBytes)
+	out, err := batchesToLegacy(testCodec, b, 3, DefaultMaxUncompressedBatchBytes)
 	if err != nil {
 		t.Fatalf("down-converting an up-converted batch: %v", err)
 	}
@@ -605,7 +605,7 @@ func FuzzBatchesToLegacy(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte, version int16) {
 		version = min(max(version, 0), 3)
 		out, ok := convertCleanly(t, in, func(in []byte) ([]byte, error) {
-			return batchesToLegacy(in, version, DefaultMaxUncompressedBatchBytes)
+			return batchesToLegacy(testCodec, in, version, DefaultMaxUncompressedBatchBytes)
 		})
 		if !ok {
 			return
@@ -619,7 +619,7 @@ func FuzzBatchesToLegacy(f *testing.F) {
 		if len(msgs) == 0 {
 			return
 		}
-		b, err := legacyToBatch(out, DefaultMaxUncompressedBatchBytes)
+		b, err := legacyToBatch(testCodec, out, DefaultMaxUncompressedBatchBytes)
 		if err != nil {
 			t.Fatalf("up-converting a down-converted set: %v", err)
 		}

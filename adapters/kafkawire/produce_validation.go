@@ -9,11 +9,12 @@ package kafkawire
 // timestamps within message.timestamp.before/after.max.ms, and, on topics
 // that validate against the schema registry, the schema ids.
 //
-// It lives here rather than in the produce use case because the codecs are
-// third-party (the use case may import only domain and ports) and the
-// legacy up-conversion and schema checks that need the decompressed
-// records are here too: one decompression per batch serves them all. The
-// pure checks are in domain/record.
+// It lives here rather than in the produce use case because the legacy
+// up-conversion and schema checks that need the decompressed records are
+// here too: one decompression per batch serves them all. Decompression
+// is the Server's compression.Decompressor (adapters/compression/kafkacodec
+// in a node), into one of its lent buffers. The pure checks are in
+// domain/record.
 
 import (
 	"fmt"
@@ -27,6 +28,7 @@ import (
 	"github.com/chronik-stream/chronik/domain/log"
 	"github.com/chronik-stream/chronik/domain/record"
 	"github.com/chronik-stream/chronik/domain/topic"
+	"github.com/chronik-stream/chronik/ports/compression"
 )
 
 // Topic configs of the timestamp window (Kafka's names).
@@ -46,19 +48,20 @@ func (c Config) uncompressedLimit() int {
 
 // batchValidator checks the batches produced to one topic.
 type batchValidator struct {
-	rules  record.Rules
-	schema *schemaRule // nil when the topic does not validate schemas
-	limit  int         // bytes a batch may decompress to
-	max    int64       // the topic's max.message.bytes
+	inflate compression.Decompressor
+	rules   record.Rules
+	schema  *schemaRule // nil when the topic does not validate schemas
+	limit   int         // bytes a batch may decompress to
+	max     int64       // the topic's max.message.bytes
 	// version is the Produce request's version; zstd needs v7+. Zero
 	// (tests, legacy conversions) skips the check.
 	version int16
 }
 
-// newBatchValidator reads t's rules. lookup is called only for topics
-// that validate schemas.
-func newBatchValidator(t topic.Topic, lookup func() schemaIDs, limit int) batchValidator {
-	v := batchValidator{schema: schemaCheck(t, lookup), limit: limit, max: t.Int64(topic.MaxMessageBytes)}
+// newBatchValidator reads t's rules; batches decompress through dec.
+// lookup is called only for topics that validate schemas.
+func newBatchValidator(dec compression.Decompressor, t topic.Topic, lookup func() schemaIDs, limit int) batchValidator {
+	v := batchValidator{inflate: dec, schema: schemaCheck(t, lookup), limit: limit, max: t.Int64(topic.MaxMessageBytes)}
 	v.rules.LogAppendTime = t.LogAppendTime()
 	if p, _ := t.Value(topic.CleanupPolicy); strings.Contains(p, "compact") {
 		v.rules.RequireKeys = true
@@ -112,9 +115,9 @@ func (v *batchValidator) check(batch []byte) error {
 	}
 	data := batch[record.HeaderSize:]
 	if codec := h.Codec(); codec != codecNone {
-		buf := getBuffer()
-		defer putBuffer(buf)
-		if *buf, err = decompress(*buf, data, codec, v.limit); err != nil {
+		buf := v.inflate.Buffer()
+		defer v.inflate.Release(buf)
+		if *buf, err = v.inflate.Inflate(*buf, data, codec, v.limit); err != nil {
 			return err
 		}
 		data = *buf

@@ -17,11 +17,12 @@ import (
 	"github.com/chronik-stream/chronik/domain/log"
 	"github.com/chronik-stream/chronik/domain/record"
 	"github.com/chronik-stream/chronik/domain/topic"
+	"github.com/chronik-stream/chronik/ports/compression"
 )
 
 // openValidator validates as a plain topic does, within limit.
 func openValidator(limit int) batchValidator {
-	return newBatchValidator(topic.Topic{Name: "plain"}, nil, limit)
+	return newBatchValidator(testCodec, topic.Topic{Name: "plain"}, nil, limit)
 }
 
 // withCodec frames compressed record bytes as a batch of count records.
@@ -45,7 +46,7 @@ func TestBatchValidatorCompressedGarbage(t *testing.T) {
 	}
 	v := openValidator(DefaultMaxUncompressedBatchBytes)
 	for codec := int8(1); codec <= 4; codec++ {
-		t.Run(codecName(codec), func(t *testing.T) {
+		t.Run(compression.Name(codec), func(t *testing.T) {
 			if err := v.check(v2Batch(t, 0, int16(codec), 1, 6, good)); err != nil {
 				t.Fatalf("a good batch: %v", err)
 			}
@@ -70,12 +71,12 @@ func TestBatchValidatorCompressedGarbage(t *testing.T) {
 func TestBatchValidatorTopicRules(t *testing.T) {
 	keyless := v2Batch(t, 0, 0, 1, 1, []kmsg.Record{rec(0, 0, "", "v")})
 	compacted := topic.Topic{Name: "c", Configs: map[string]string{topic.CleanupPolicy: "delete,compact"}}
-	v := newBatchValidator(compacted, nil, DefaultMaxUncompressedBatchBytes)
+	v := newBatchValidator(testCodec, compacted, nil, DefaultMaxUncompressedBatchBytes)
 	if err := v.check(keyless); !errors.Is(err, record.ErrInvalidRecord) || errorCode(err) != 87 {
 		t.Fatalf("keyless record on a compacted topic: %v", err)
 	}
 	window := topic.Topic{Name: "w", Configs: map[string]string{timestampBeforeMax: "60000"}}
-	v = newBatchValidator(window, nil, DefaultMaxUncompressedBatchBytes)
+	v = newBatchValidator(testCodec, window, nil, DefaultMaxUncompressedBatchBytes)
 	if err := v.check(keyless); !errors.Is(err, record.ErrInvalidTimestamp) || errorCode(err) != 32 {
 		t.Fatalf("a timestamp of 1970 under a one-minute window: %v", err)
 	}
@@ -121,7 +122,7 @@ func TestBombsCostTheLimit(t *testing.T) {
 	validating := topic.Topic{Name: "v", Configs: map[string]string{valueSchemaValidation: "true"}}
 	for name, v := range map[string]batchValidator{
 		"plain":      openValidator(limit),
-		"validating": newBatchValidator(validating, func() schemaIDs { return func(int) bool { return true } }, limit),
+		"validating": newBatchValidator(testCodec, validating, func() schemaIDs { return func(int) bool { return true } }, limit),
 	} {
 		var err error
 		alloc := allocated(func() { err = v.check(batch) })
@@ -138,7 +139,7 @@ func TestBombsCostTheLimit(t *testing.T) {
 	// client (main: 7.2 GB and a 1 GB response for a Fetch v3).
 	var out []byte
 	var err error
-	alloc := allocated(func() { out, err = batchesToLegacy(batch, 3, limit) })
+	alloc := allocated(func() { out, err = batchesToLegacy(testCodec, batch, 3, limit) })
 	t.Logf("down-conversion: refused after allocating %d KiB: %v", alloc>>10, err)
 	if !errors.Is(err, log.ErrTooLarge) || len(out) != 0 || alloc > 4*limit {
 		t.Errorf("down-converting the bomb: %d bytes, %v, %d bytes allocated", len(out), err, alloc)
@@ -155,7 +156,7 @@ func TestBombsCostTheLimit(t *testing.T) {
 	msg = binary.BigEndian.AppendUint32(msg, math.MaxUint32)
 	msg = binary.BigEndian.AppendUint32(msg, value)
 	wrapper := encodeLegacy(1, codecGzip, 0, 1000, nil, gzipZeros(t, msg, value))
-	alloc = allocated(func() { _, err = legacyToBatch(wrapper, limit) })
+	alloc = allocated(func() { _, err = legacyToBatch(testCodec, wrapper, limit) })
 	t.Logf("legacy: %d-byte wrapper of 512 MiB refused after allocating %d KiB: %v", len(wrapper), alloc>>10, err)
 	if !errors.Is(err, log.ErrTooLarge) {
 		t.Errorf("legacy wrapper: %v, want log.ErrTooLarge", err)
@@ -193,10 +194,10 @@ func TestLegacyToBatchConvertedSizeBounded(t *testing.T) {
 	for i := range 300 {
 		set = append(set, encodeLegacy(1, 0, int64(i), 1000, nil, make([]byte, 1024))...)
 	}
-	if _, err := legacyToBatch(set, 256<<10); !errors.Is(err, log.ErrTooLarge) {
+	if _, err := legacyToBatch(testCodec, set, 256<<10); !errors.Is(err, log.ErrTooLarge) {
 		t.Fatalf("converted records over the limit: %v", err)
 	}
-	if _, err := legacyToBatch(set, 1<<20); err != nil {
+	if _, err := legacyToBatch(testCodec, set, 1<<20); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -217,7 +218,7 @@ func TestDownConverterBounds(t *testing.T) {
 	}
 
 	// A partition's max bytes: whole messages that fit, at least one.
-	d := downConverter{}
+	d := downConverter{inflate: testCodec}
 	out, err := d.convert(batch, 3, 0, 10*size+5)
 	if got := offsets(out); err != nil || len(got) != 10 || got[0] != 1000 || got[9] != 1009 {
 		t.Fatalf("max bytes of 10 messages: %v, err %v", got, err)
@@ -227,14 +228,14 @@ func TestDownConverterBounds(t *testing.T) {
 		t.Fatalf("max bytes below one message, from 1010: %v, err %v", got, err)
 	}
 	// Records before the fetch offset are skipped.
-	d = downConverter{}
+	d = downConverter{inflate: testCodec}
 	if out, err = d.convert(batch, 3, 1095, 0); len(offsets(out)) != 5 || err != nil {
 		t.Fatalf("from 1095: %v, err %v", offsets(out), err)
 	}
 
 	// The response's bound holds across partitions; a partition that
 	// finds it spent gets an empty set and fetches again.
-	d = downConverter{budget: 25 * size}
+	d = downConverter{inflate: testCodec, budget: 25 * size}
 	first, _ := d.convert(batch, 3, 0, 0)
 	second, _ := d.convert(batch, 3, 0, 0)
 	third, err := d.convert(batch, 3, 0, 0)
@@ -243,7 +244,7 @@ func TestDownConverterBounds(t *testing.T) {
 	}
 
 	// One message above the bound is refused, not sent empty forever.
-	d = downConverter{budget: size - 1}
+	d = downConverter{inflate: testCodec, budget: size - 1}
 	if _, err := d.convert(batch, 3, 0, 0); !errors.Is(err, log.ErrTooLarge) {
 		t.Fatalf("a message above the bound: %v", err)
 	}
@@ -267,7 +268,7 @@ func BenchmarkValidateProduced(b *testing.B) {
 		for i := range recs {
 			uncompressed += len(recs[i].AppendTo(nil))
 		}
-		b.Run(codecName(codec)+"/validate", func(b *testing.B) {
+		b.Run(compression.Name(codec)+"/validate", func(b *testing.B) {
 			v := openValidator(DefaultMaxUncompressedBatchBytes)
 			b.SetBytes(int64(uncompressed))
 			b.ReportAllocs()
@@ -277,7 +278,7 @@ func BenchmarkValidateProduced(b *testing.B) {
 				}
 			}
 		})
-		b.Run(codecName(codec)+"/main_crc_only", func(b *testing.B) {
+		b.Run(compression.Name(codec)+"/main_crc_only", func(b *testing.B) {
 			b.SetBytes(int64(uncompressed))
 			b.ReportAllocs()
 			for b.Loop() {
@@ -286,7 +287,7 @@ func BenchmarkValidateProduced(b *testing.B) {
 				}
 			}
 		})
-		b.Run(codecName(codec)+"/main_schema_walk", func(b *testing.B) {
+		b.Run(compression.Name(codec)+"/main_schema_walk", func(b *testing.B) {
 			dec := kgo.DefaultDecompressor()
 			b.SetBytes(int64(uncompressed))
 			b.ReportAllocs()
@@ -326,7 +327,7 @@ func FuzzBatchValidator(f *testing.F) {
 			binary.BigEndian.PutUint32(in[8:], uint32(len(in)-record.LengthPrefix))
 			binary.BigEndian.PutUint32(in[17:], record.Checksum(in[21:]))
 		}
-		v := newBatchValidator(topic.Topic{Name: "c", Configs: map[string]string{topic.CleanupPolicy: "compact"}}, nil, 1<<20)
+		v := newBatchValidator(testCodec, topic.Topic{Name: "c", Configs: map[string]string{topic.CleanupPolicy: "compact"}}, nil, 1<<20)
 		err := v.check(in)
 		if err != nil {
 			for _, e := range []error{record.ErrMalformed, record.ErrChecksum, record.ErrMagic, record.ErrInvalidRecord, record.ErrInvalidTimestamp, log.ErrTooLarge} {
@@ -337,7 +338,7 @@ func FuzzBatchValidator(f *testing.F) {
 			t.Fatalf("undocumented error: %v", err)
 		}
 		h, _ := record.ParseHeader(in)
-		out, err := batchesToLegacy(in, 3, 1<<20)
+		out, err := batchesToLegacy(testCodec, in, 3, 1<<20)
 		if err != nil {
 			t.Fatalf("an accepted batch does not down-convert: %v", err)
 		}

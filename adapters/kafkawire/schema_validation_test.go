@@ -46,6 +46,6 @@ func TestSchemaValidation(t *testing.T) {
 
 // validateWith is the produce validation of t's batches.
 func validateWith(t topic.Topic, lookup func() schemaIDs) func(batch []byte) error {
-	v := newBatchValidator(t, lookup, DefaultMaxUncompressedBatchBytes)
+	v := newBatchValidator(testCodec, t, lookup, DefaultMaxUncompressedBatchBytes)
 	return v.check
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/chronik-stream/chronik/application/produce"
 	"github.com/chronik-stream/chronik/application/registry"
 	"github.com/chronik-stream/chronik/application/topics"
+	"github.com/chronik-stream/chronik/ports/compression"
 )
 
 // Config is the listener's configuration.
@@ -82,6 +83,10 @@ const (
 	DefaultRequestReadTimeout  = 30 * time.Second
 	DefaultFetchMaxBytes       = 55 << 20 // Kafka's fetch.max.bytes
 	DefaultFetchMaxWait        = 30 * time.Second
+	// DefaultMaxUncompressedBatchBytes bounds what one compressed batch
+	// (or one legacy compressed message) may decompress to, and what one
+	// Fetch response's down-conversion may produce.
+	DefaultMaxUncompressedBatchBytes = 64 << 20
 )
 
 // Services are the application use cases the protocol calls.
@@ -107,6 +112,9 @@ type Server struct {
 	cfg    Config
 	svc    Services
 	logger *slog.Logger
+	// inflate decompresses records; its buffers bound how many
+	// decompressions are live at once across connections.
+	inflate compression.Decompressor
 
 	budget   *byteBudget
 	fetchMem *byteBudget // record bytes of fetch responses, from their read until written
@@ -123,8 +131,15 @@ type Server struct {
 	wg      sync.WaitGroup // accept loop and connections
 }
 
-// New builds a server; Start opens the listener.
-func New(cfg Config, svc Services, logger *slog.Logger) *Server {
+// New builds a server; Start opens the listener. Every decompression of
+// records (produce validation, schema validation, legacy conversions,
+// ListOffsets by timestamp) goes through inflate, within
+// cfg.MaxUncompressedBatchBytes, into its buffers; inflate must not be
+// nil.
+func New(cfg Config, svc Services, inflate compression.Decompressor, logger *slog.Logger) *Server {
+	if inflate == nil {
+		panic("kafkawire.New: nil compression.Decompressor")
+	}
 	if cfg.MaxRequestBytes <= 0 {
 		cfg.MaxRequestBytes = DefaultMaxRequestBytes
 	}
@@ -142,7 +157,7 @@ func New(cfg Config, svc Services, logger *slog.Logger) *Server {
 	orDefault(&cfg.FetchMaxWait, DefaultFetchMaxWait)
 	orDefault(&cfg.FetchResponseBytes, DefaultFetchResponseBytes)
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{cfg: cfg, svc: svc, logger: logger, budget: newByteBudget(cfg.InFlightBytes), fetchMem: newByteBudget(cfg.FetchResponseBytes), metrics: newMetrics(cfg.Metrics),
+	return &Server{cfg: cfg, svc: svc, inflate: inflate, logger: logger, budget: newByteBudget(cfg.InFlightBytes), fetchMem: newByteBudget(cfg.FetchResponseBytes), metrics: newMetrics(cfg.Metrics),
 		ctx: ctx, cancel: cancel, conns: make(map[*conn]struct{}), perAddr: make(map[string]int)}
 }
 

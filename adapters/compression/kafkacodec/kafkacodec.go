@@ -1,15 +1,17 @@
-package kafkawire
-
-// Bounded decompression: the one place the broker decompresses records,
-// for produce validation, schema validation, legacy up-conversion,
-// down-conversion and ListOffsets by timestamp. Every codec streams
-// through a limit, so a compression bomb costs at most the limit in
-// memory before it is refused, read into pooled chunks that the next
-// decompression reuses (snappy's decoded length is read from its header
-// and checked before anything is allocated; a zstd frame's declared size
-// and window are checked before its history is allocated). Readers and
-// zstd decoders are pooled; output buffers are pooled up to
-// pooledBufferMax, and at most len(inflateSlots) of them are live at once.
+// Package kafkacodec is the broker's one bounded decompressor of Kafka
+// record batches (ports/compression): gzip, snappy (raw, or the Java
+// client's xerial framing), lz4 frames and zstd, for produce validation,
+// schema validation, legacy up-conversion, down-conversion and ListOffsets
+// by timestamp in the Kafka adapter, and for the indexing pipeline.
+//
+// Every codec streams through a limit, so a compression bomb costs at most
+// the limit in memory before it is refused, read into pooled chunks that
+// the next decompression reuses (snappy's decoded length is read from its
+// header and checked before anything is allocated; a zstd frame's declared
+// size and window are checked before its history is allocated). Readers
+// and zstd decoders are pooled; output buffers (Buffer) are pooled up to
+// pooledBufferMax, and at most Codec.Slots of them are lent at once.
+package kafkacodec
 
 import (
 	"bytes"
@@ -17,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"runtime"
 	"slices"
 	"sync"
@@ -28,78 +31,101 @@ import (
 
 	"github.com/chronik-stream/chronik/domain/log"
 	"github.com/chronik-stream/chronik/domain/record"
+	"github.com/chronik-stream/chronik/ports/compression"
 )
 
-// DefaultMaxUncompressedBatchBytes bounds what one compressed batch (or
-// one legacy compressed message) may decompress to, and what one Fetch
-// response's down-conversion may produce.
-const DefaultMaxUncompressedBatchBytes = 64 << 20
-
 const (
-	codecGzip   = 1
-	codecSnappy = 2
-
-	// pooledBufferMax: larger decompression buffers are left to the GC
-	// rather than kept in the pool.
+	// pooledBufferMax: larger output buffers are left to the GC rather
+	// than kept in the pool.
 	pooledBufferMax = 4 << 20
 	// zstdMaxWindow bounds the history a zstd frame may ask for: 128 MiB
 	// is zstd's own default limit (windowLog 27) and what the Java client
 	// reads. A frame may not declare a window above the decompression
-	// limit either.
+	// limit either (rounded up to a power of two: see zstdPool).
 	zstdMaxWindow = 128 << 20
 )
 
-// errUncompressedTooLarge wraps log.ErrTooLarge: MESSAGE_TOO_LARGE.
-var errUncompressedTooLarge = fmt.Errorf("%w: records decompress to more than the broker accepts", log.ErrTooLarge)
+// errTooLarge wraps log.ErrTooLarge: MESSAGE_TOO_LARGE for a Kafka client.
+var errTooLarge = fmt.Errorf("%w: records decompress to more than the broker accepts", log.ErrTooLarge)
 
+// Reader pools, shared by every Codec: they hold no limit and no state
+// between calls.
 var (
 	gzipReaders = sync.Pool{New: func() any { return new(gzipReader) }}
 	lz4Readers  = sync.Pool{New: func() any { return &lz4Reader{r: lz4.NewReader(nil)} }}
-	// zstdPools holds a pool of decoders per limit (in practice one: the
-	// node's setting).
+	// zstdPools holds a pool of decoders per power of two of the limit
+	// (in practice one or two: the node's setting, and the indexing
+	// pipeline's).
 	zstdPools sync.Map // int -> *sync.Pool of *zstdReader
-	buffers   = sync.Pool{New: func() any { return new([]byte) }}
 )
 
-// inflateSlots bounds how many decompression buffers are live at once
-// across the node, so that concurrent bombs cost at most this many times
-// the limit. Decompression is CPU work: more slots than cores would add
-// memory, not throughput. A holder never waits for a second slot and does
-// no I/O while it holds one, so waiting cannot deadlock.
-var inflateSlots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
+// Codec is a compression.Decompressor. Its methods are safe for
+// concurrent use. The zero value is not usable: create one with New.
+type Codec struct {
+	// slots bounds how many buffers are lent at once, so that
+	// concurrent bombs cost at most this many times the limit.
+	slots   chan struct{}
+	buffers sync.Pool // of *[]byte
+}
 
-// getBuffer waits for a decompression slot and returns an empty pooled
-// buffer; give both back with putBuffer.
-func getBuffer() *[]byte {
-	inflateSlots <- struct{}{}
-	b := buffers.Get().(*[]byte)
+// Compile-time check that Codec is the port.
+var _ compression.Decompressor = (*Codec)(nil)
+
+// New returns a Codec that lends at most max(2, GOMAXPROCS) buffers at
+// once: decompression is CPU work, so more buffers than cores would add
+// memory, not throughput. A node builds one, so the bound is node-wide.
+func New() *Codec { return newCodec(max(2, runtime.GOMAXPROCS(0))) }
+
+func newCodec(slots int) *Codec {
+	return &Codec{slots: make(chan struct{}, slots), buffers: sync.Pool{New: func() any { return new([]byte) }}}
+}
+
+// Slots is the number of buffers the Codec lends at once.
+func (c *Codec) Slots() int { return cap(c.slots) }
+
+// Buffer waits for a free slot and returns an empty pooled buffer; give
+// it back with Release. A holder never waits for a second slot and does
+// no I/O while it holds one, so waiting cannot deadlock.
+func (c *Codec) Buffer() *[]byte {
+	c.slots <- struct{}{}
+	b := c.buffers.Get().(*[]byte)
 	*b = (*b)[:0]
 	return b
 }
 
-func putBuffer(b *[]byte) {
-	if cap(*b) <= pooledBufferMax {
-		buffers.Put(b)
+// Release gives back a buffer from Buffer and its slot; buffers grown
+// past pooledBufferMax are left to the GC. A Release with no buffer lent
+// is a broken invariant (a second Release of one buffer): it panics
+// rather than waiting forever.
+func (c *Codec) Release(b *[]byte) {
+	select {
+	case <-c.slots:
+	default:
+		panic("kafkacodec: Release of a buffer the Codec did not lend")
 	}
-	<-inflateSlots
+	if cap(*b) <= pooledBufferMax {
+		c.buffers.Put(b)
+	}
 }
 
-// decompress appends the decompression of src with codec to dst (a
-// buffer from getBuffer, so that the slots bound it) and
-// returns it. More than limit bytes of output is errUncompressedTooLarge;
-// data that does not decompress wraps record.ErrInvalidRecord.
-func decompress(dst, src []byte, codec int8, limit int) ([]byte, error) {
+// Inflate appends the decompression of src with codec to dst and returns
+// it (see compression.Inflater for the contract). More than limit bytes
+// of output wraps log.ErrTooLarge; data that does not decompress, or an
+// unknown codec, wraps record.ErrInvalidRecord. A dst from Buffer keeps
+// the output within the slots' bound; any other dst works too.
+func (c *Codec) Inflate(dst, src []byte, codec int8, limit int) ([]byte, error) {
+	limit = max(limit, 0)
 	var (
 		out []byte
 		err error
 	)
 	switch codec {
-	case codecNone:
+	case compression.None:
 		if len(src) > limit {
-			return dst, errUncompressedTooLarge
+			return dst, fmt.Errorf("%w (%d uncompressed bytes, more than %d)", errTooLarge, len(src), limit)
 		}
 		return append(dst, src...), nil
-	case codecGzip:
+	case compression.Gzip:
 		r := gzipReaders.Get().(*gzipReader)
 		r.src.Reset(src)
 		if err = r.r.Reset(&r.src); err == nil {
@@ -107,9 +133,9 @@ func decompress(dst, src []byte, codec int8, limit int) ([]byte, error) {
 		}
 		r.src.Reset(nil)
 		gzipReaders.Put(r)
-	case codecSnappy:
+	case compression.Snappy:
 		out, err = unsnappy(dst, src, limit)
-	case codecLZ4:
+	case compression.LZ4:
 		r := lz4Readers.Get().(*lz4Reader)
 		r.src.Reset(src)
 		r.r.Reset(&r.src)
@@ -117,7 +143,7 @@ func decompress(dst, src []byte, codec int8, limit int) ([]byte, error) {
 		r.r.Reset(nil)
 		r.src.Reset(nil)
 		lz4Readers.Put(r)
-	case codecZstd:
+	case compression.Zstd:
 		pool := zstdPool(limit)
 		d := pool.Get().(*zstdReader)
 		d.src.Reset(src)
@@ -128,16 +154,16 @@ func decompress(dst, src []byte, codec int8, limit int) ([]byte, error) {
 		d.src.Reset(nil)
 		pool.Put(d)
 		if errors.Is(err, zstd.ErrDecoderSizeExceeded) || errors.Is(err, zstd.ErrWindowSizeExceeded) {
-			err = errUncompressedTooLarge
+			err = errTooLarge
 		}
 	default:
 		return dst, fmt.Errorf("%w: unknown compression codec %d", record.ErrInvalidRecord, codec)
 	}
 	switch {
-	case errors.Is(err, errUncompressedTooLarge):
-		return dst, fmt.Errorf("%w (%s records of %d bytes decompress to more than %d)", errUncompressedTooLarge, codecName(codec), len(src), limit)
+	case errors.Is(err, errTooLarge):
+		return dst, fmt.Errorf("%w (%s records of %d bytes decompress to more than %d)", errTooLarge, compression.Name(codec), len(src), limit)
 	case err != nil:
-		return dst, fmt.Errorf("%w: %s records of %d bytes do not decompress: %v", record.ErrInvalidRecord, codecName(codec), len(src), err)
+		return dst, fmt.Errorf("%w: %s records of %d bytes do not decompress: %v", record.ErrInvalidRecord, compression.Name(codec), len(src), err)
 	}
 	return out, nil
 }
@@ -149,19 +175,40 @@ func decompress(dst, src []byte, codec int8, limit int) ([]byte, error) {
 // 359 MiB against 137 MiB for a 1 GiB bomb and a 64 MiB limit).
 // Concurrency 1 decodes synchronously: no goroutines, so a pooled decoder
 // the GC drops leaks nothing.
+//
+// Pools are kept per power of two at or above limit, and at least zstd's
+// smallest window (1 KiB: the decoder counts every frame's window as at
+// least that, so a smaller bound would refuse the tiniest frame), so
+// callers passing many different limits make at most a few dozen pools;
+// readLimited still stops at limit itself. A limit that is a power of two
+// of 1 KiB or more (the default 64 MiB) is exact.
 func zstdPool(limit int) *sync.Pool {
-	if p, ok := zstdPools.Load(limit); ok {
+	key := max(poolLimit(limit), zstd.MinWindowSize)
+	if p, ok := zstdPools.Load(key); ok {
 		return p.(*sync.Pool)
 	}
-	p, _ := zstdPools.LoadOrStore(limit, &sync.Pool{New: func() any {
+	p, _ := zstdPools.LoadOrStore(key, &sync.Pool{New: func() any {
 		d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
-			zstd.WithDecoderMaxMemory(uint64(max(limit, 1))), zstd.WithDecoderMaxWindow(min(uint64(max(limit, zstd.MinWindowSize)), zstdMaxWindow)))
+			zstd.WithDecoderMaxMemory(uint64(key)), zstd.WithDecoderMaxWindow(min(uint64(key), zstdMaxWindow)))
 		if err != nil {
 			panic(err) // the options are in range
 		}
 		return &zstdReader{d: d}
 	}})
 	return p.(*sync.Pool)
+}
+
+// poolLimit is the smallest power of two at or above limit (limit itself
+// when none fits in an int).
+func poolLimit(limit int) int {
+	if limit <= 1 {
+		return 1
+	}
+	n := 1 << bits.Len(uint(limit-1))
+	if n <= 0 {
+		return limit
+	}
+	return n
 }
 
 // Pooled readers keep the bytes.Reader they read from, so that a
@@ -195,7 +242,7 @@ func readLimited(dst []byte, r io.Reader, limit int) ([]byte, error) {
 		n, err := r.Read(room)
 		dst = dst[:len(dst)+n]
 		if len(dst)-start > limit {
-			return dst[:start], errUncompressedTooLarge
+			return dst[:start], errTooLarge
 		}
 		if err == io.EOF {
 			return dst, nil
@@ -232,14 +279,14 @@ func readLimited(dst []byte, r io.Reader, limit int) ([]byte, error) {
 		*c = (*c)[:n]
 		total += n
 		if total > limit {
-			return dst[:start], errUncompressedTooLarge
+			return dst[:start], errTooLarge
 		}
 		if !done && n < chunkSize { // the limit stopped the chunk short
 			var one [1]byte
 			for {
 				m, err := r.Read(one[:])
 				if m > 0 {
-					return dst[:start], errUncompressedTooLarge
+					return dst[:start], errTooLarge
 				}
 				if err == io.EOF {
 					break
@@ -277,7 +324,7 @@ func unsnappy(dst, src []byte, limit int) ([]byte, error) {
 			return dst, err
 		}
 		if n > limit {
-			return dst, errUncompressedTooLarge
+			return dst, errTooLarge
 		}
 		return snappyBlock(dst, src, n)
 	}
@@ -293,7 +340,7 @@ func unsnappy(dst, src []byte, limit int) ([]byte, error) {
 			return dst, err
 		}
 		if total += n; total > limit {
-			return dst, errUncompressedTooLarge
+			return dst, errTooLarge
 		}
 		rest = next
 	}
