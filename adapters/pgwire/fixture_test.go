@@ -126,7 +126,7 @@ func (f *fakeQuerier) Query(ctx context.Context, sql string, params []any) (colu
 	case s == "SELECT boom":
 		return columnar.Result{}, errors.New("open /var/lib/chronik/columnar/orders/0001.parquet: no such file")
 	}
-	return columnar.Result{}, fmt.Errorf("%w: Parser Error: syntax error at or near %q", columnar.ErrInvalid, strings.Fields(s+" x")[0])
+	return columnar.Result{}, fmt.Errorf("%w: Parser Error: syntax error at or near %q", columnar.ErrInvalid, strings.Fields(s + " x")[0])
 }
 
 func (f *fakeQuerier) lastParams() []any {
