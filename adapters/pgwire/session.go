@@ -478,6 +478,7 @@ func (c *conn) catalog(sql, n string) (*result, error) {
 var (
 	psqlPatternRE = regexp.MustCompile(`'\^\((.*?)\)\$'`)
 	aliasRE       = regexp.MustCompile(`as "([^"]+)"`)
+	relkindRE     = regexp.MustCompile(`relkind in \(([^)]*)\)`)
 )
 
 // listTables answers psql's \d and \dt (and \d+, \dt+ with a pattern):
@@ -501,7 +502,10 @@ func (c *conn) listTables(n string) (*result, error) {
 		match = re
 	}
 	// A listing of something else than tables (\dv, \di, \ds): none here.
-	wantTables := strings.Contains(n, "'r'") || strings.Contains(n, "'p'")
+	wantTables := true
+	if m := relkindRE.FindStringSubmatch(n); m != nil {
+		wantTables = strings.Contains(m[1], "'r'") || strings.Contains(m[1], "'p'")
+	}
 	tables, err := c.tables()
 	if err != nil {
 		return nil, err
