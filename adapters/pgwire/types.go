@@ -462,7 +462,9 @@ func decodeNumericBinary(b []byte) (any, error) {
 	weight := int(int16(binary.BigEndian.Uint16(b[2:])))
 	sign := binary.BigEndian.Uint16(b[4:])
 	dscale := int(binary.BigEndian.Uint16(b[6:]))
-	if len(b) != 8+2*n || dscale > 1000 || weight > 1000 || weight < -1000 {
+	// 1000 base-10000 digits: 4000 decimal digits, far more than any
+	// DECIMAL holds, and a bound on the work of reading it.
+	if len(b) != 8+2*n || n > 1000 || dscale > 1000 || weight > 1000 || weight < -1000 {
 		return nil, fmt.Errorf("binary numeric parameter is malformed")
 	}
 	if sign == 0xC000 {
