@@ -323,3 +323,45 @@ func TestConcurrentSessions(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestStartupVariants: encryption requests are answered 'N' and the
+// session goes on; a client asking for protocol 3.2 is told 3.0.
+func TestStartupVariants(t *testing.T) {
+	s := startServer(t, Config{}, newFake())
+	r := dialRaw(t, s)
+	for _, req := range []pgproto3.FrontendMessage{&pgproto3.GSSEncRequest{}, &pgproto3.SSLRequest{}} {
+		r.fe.Send(req)
+		r.fe.Flush()
+		b := make([]byte, 1)
+		if _, err := io.ReadFull(r.nc, b); err != nil || b[0] != 'N' {
+			t.Fatalf("%T answered %q, %v", req, b, err)
+		}
+	}
+	r.login()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := pgx.Connect(ctx, connString(s, "alice", "")+"&max_protocol_version=3.2")
+	if err != nil {
+		t.Fatalf("3.2 client: %v", err)
+	}
+	defer c.Close(ctx)
+	var n int
+	if err := c.QueryRow(ctx, "SELECT 1").Scan(&n); err != nil || n != 1 {
+		t.Errorf("3.2 client query: %v", err)
+	}
+	// The negotiation itself: 3.2 and an unknown protocol option.
+	r = dialRaw(t, s)
+	r.fe.Send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersion32, Parameters: map[string]string{"user": "x", "_pq_.compression": "on"}})
+	r.fe.Flush()
+	m, err := r.fe.Receive()
+	if npv, ok := m.(*pgproto3.NegotiateProtocolVersion); err != nil || !ok || npv.NewestMinorProtocol != 0 ||
+		len(npv.UnrecognizedOptions) != 1 || npv.UnrecognizedOptions[0] != "_pq_.compression" {
+		t.Errorf("first answer to a 3.2 startup: %#v, %v", m, err)
+	}
+	// A startup packet without a user.
+	r = dialRaw(t, s)
+	r.fe.Send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersionNumber, Parameters: map[string]string{"database": "x"}})
+	r.fe.Flush()
+	r.fatalThenClose("28000")
+}
