@@ -58,11 +58,14 @@
 //   - The probes drivers send: version(), current_database(),
 //     current_schema(), current_user, session_user, pg_backend_pid(),
 //     current_setting('name').
-//   - Catalog: psql's \d, \dt, \d+ (with or without a pattern) list the
-//     topics' tables (from the engine's SHOW TABLES) in the columns psql
-//     asks for. \d <table> is refused with a hint to run DESCRIBE
-//     <table>; every other query of pg_catalog or information_schema is
-//     refused with 0A000 and a hint (SHOW TABLES, DESCRIBE <topic>).
+//   - Catalog (catalog.go): psql's \d, \dt, \d+ (with or without a
+//     pattern) list the topics' tables (from the engine's SHOW TABLES) in
+//     the columns psql asks for; \d <table> and \d+ <table> show its
+//     columns (from the engine's DESCRIBE <table>, types under their
+//     Postgres names), the table having a stable made-up oid and no
+//     index, policy, publication or inheritance. Every other query of
+//     pg_catalog or information_schema is refused with 0A000 and a hint
+//     (SHOW TABLES, DESCRIBE <topic>).
 //
 // Everything else goes to the Querier, whose read-only rules apply.
 //

@@ -78,10 +78,21 @@ func TestPsql(t *testing.T) {
 			t.Errorf(`\dv: %q`, out)
 		}
 	})
-	t.Run("backslash_d_table_says_what_to_do", func(t *testing.T) {
-		_, errOut, ok := psql(t, s, "u", "pw", "-c", `\d orders`)
-		if ok || !strings.Contains(errOut, `DESCRIBE "orders"`) {
-			t.Errorf(`\d orders: ok=%v %s`, ok, errOut)
+	t.Run("backslash_d_table_describes_it", func(t *testing.T) {
+		out, errOut, ok := psql(t, s, "u", "pw", "-c", `\d orders`)
+		for _, want := range []string{`Table "public.orders"`, " _offset    | bigint ", " price      | numeric(10,2) ",
+			" addr       | json (struct(city varchar, zip integer)) ", " _timestamp | timestamp without time zone ", " note       | text "} {
+			if !ok || !strings.Contains(out, want) {
+				t.Errorf(`\d orders: ok=%v, no %q in:\n%s%s`, ok, want, out, errOut)
+			}
+		}
+		out, _, ok = psql(t, s, "u", "pw", "-c", `\d+ "order-events"`)
+		if !ok || !strings.Contains(out, `Table "public.order-events"`) || !strings.Contains(out, "| plain ") || strings.Contains(out, "???") {
+			t.Errorf(`\d+ "order-events": %s`, out)
+		}
+		_, errOut, ok = psql(t, s, "u", "pw", "-c", `\d nope`)
+		if ok || !strings.Contains(errOut, `Did not find any relation named "nope"`) {
+			t.Errorf(`\d nope: ok=%v %s`, ok, errOut)
 		}
 	})
 	t.Run("errors", func(t *testing.T) {

@@ -463,16 +463,11 @@ func (c *conn) catalog(sql, n string) (*result, error) {
 	if strings.Contains(n, "from pg_catalog.pg_class c left join pg_catalog.pg_namespace n") && strings.Contains(n, `as "Name"`) {
 		return c.listTables(n)
 	}
-	if strings.Contains(n, "from pg_catalog.pg_class c left join pg_catalog.pg_namespace n") && strings.Contains(n, "operator(pg_catalog.~)") {
-		name := "<topic>"
-		if m := psqlPatternRE.FindStringSubmatch(sql); m != nil {
-			name = m[1]
-		}
-		return nil, &sqlError{code: codeFeature, msg: fmt.Sprintf(`\d of one table is not supported here: run DESCRIBE "%s"`, name),
-			hint: `\d alone lists the tables; DESCRIBE <topic> shows a table's columns and types`}
+	if r, ok, err := c.describeTable(sql, n); ok {
+		return r, err
 	}
 	return nil, &sqlError{code: codeFeature, msg: "catalog queries (pg_catalog, information_schema) are not supported: this server runs SQL over topics",
-		hint: `SHOW TABLES lists the topics' tables, DESCRIBE <topic> shows a table's columns; in psql, \d lists the tables`}
+		hint: `SHOW TABLES lists the topics' tables, DESCRIBE <topic> shows a table's columns; in psql, \d and \d <topic>`}
 }
 
 var (
