@@ -39,21 +39,6 @@ func TestAuthMethods(t *testing.T) {
 	}
 }
 
-func TestParseUsers(t *testing.T) {
-	got, err := ParseUsers("ana:pw,bo:a:b")
-	if err != nil || got["ana"] != "pw" || got["bo"] != "a:b" || len(got) != 2 {
-		t.Errorf("ParseUsers = %v, %v", got, err)
-	}
-	for _, bad := range []string{"ana", ":pw", "ana:pw,"} {
-		if _, err := ParseUsers(bad); err == nil {
-			t.Errorf("ParseUsers(%q) accepted", bad)
-		}
-	}
-	if m, err := ParseUsers(""); err != nil || len(m) != 0 {
-		t.Errorf("empty list: %v %v", m, err)
-	}
-}
-
 // TestNoUsersLoopbackOnly: without users, a client from another address
 // is refused with a clear error (loopback clients are served by every
 // other test).

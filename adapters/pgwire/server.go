@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strings"
 	"sync"
 	"time"
 
@@ -29,8 +28,9 @@ type Querier interface {
 // Config is the listener's configuration; zero values take the defaults.
 type Config struct {
 	Addr string // host:port to listen on (bootstrap builds it from CHRONIK_PG_PORT)
-	// Users maps user names to passwords (CHRONIK_SQL_USERS). Empty: only
-	// loopback clients are accepted, as any user, without a password.
+	// Users maps user names to passwords (CHRONIK_SQL_USERS, read by
+	// bootstrap's parseUsers). Empty: only loopback clients are accepted,
+	// as any user, without a password.
 	Users map[string]string
 	Auth  string // AuthSCRAM (default), AuthMD5 or AuthPassword
 
@@ -118,23 +118,6 @@ func orDefault[T int | time.Duration](v *T, def T) {
 	if *v <= 0 {
 		*v = def
 	}
-}
-
-// ParseUsers reads a "user:password,user:password" list
-// (CHRONIK_SQL_USERS). A password may hold ':' but not ','.
-func ParseUsers(s string) (map[string]string, error) {
-	out := map[string]string{}
-	if s == "" {
-		return out, nil
-	}
-	for _, pair := range strings.Split(s, ",") {
-		u, p, ok := strings.Cut(pair, ":")
-		if !ok || u == "" {
-			return nil, fmt.Errorf("SQL users: %q is not user:password", pair)
-		}
-		out[u] = p
-	}
-	return out, nil
 }
 
 // Start listens and accepts connections in the background.
