@@ -182,6 +182,14 @@ func TestConnectionLimit(t *testing.T) {
 	if pgCode(err) != "53300" || !strings.Contains(err.Error(), "too many clients") {
 		t.Fatalf("third connection: %v", err)
 	}
+	// A client over the limit that says nothing does not hold Close up.
+	dialRaw(t, s)
+	time.Sleep(50 * time.Millisecond) // let the accept loop take it
+	start := time.Now()
+	s.Close()
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("Close took %s with a refused client pending", d)
+	}
 }
 
 func TestCancelRunningQuery(t *testing.T) {

@@ -118,10 +118,9 @@ func (c *conn) readFailed(err error) {
 	var ne net.Error
 	var tooBig *pgproto3.ExceededMaxBodyLenErr
 	switch {
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF) && !c.rd.waiting, errors.Is(err, net.ErrClosed):
-		if c.srv.ctx.Err() != nil {
-			return
-		}
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
+		// The client went away (pgproto3 reports every EOF as unexpected)
+		// or Close closed the connection: nobody to tell.
 		c.srv.logger.Debug("postgres session ended", "remote", c.remote.String(), "err", err)
 		return
 	case errors.As(err, &tooBig):
@@ -318,6 +317,10 @@ func (c *conn) simpleQuery(sql string) {
 // complete ends a statement's answer: its notice when the rows were cut
 // at the row limit, and its command tag.
 func (c *conn) complete(res *result) {
+	if res.empty {
+		c.be.Send(&pgproto3.EmptyQueryResponse{})
+		return
+	}
 	if res.truncated {
 		c.be.Send(&pgproto3.NoticeResponse{Severity: "WARNING", SeverityUnlocalized: "WARNING", Code: "01000",
 			Message: fmt.Sprintf("the result was cut at %d rows, the server's row limit for one query", len(res.rows))})

@@ -170,6 +170,14 @@ func TestPgxParameters(t *testing.T) {
 	if err := c.QueryRow(ctx, "SELECT 1").Scan(&n); err != nil || n != 1 {
 		t.Errorf("after errors: %d %v", n, err)
 	}
+	// An empty statement: EmptyQueryResponse, in both protocols.
+	res = pc.ExecParams(ctx, "  ;", nil, nil, nil, nil).Read()
+	if res.Err != nil || res.CommandTag.String() != "" {
+		t.Errorf("empty extended statement: %v %q", res.Err, res.CommandTag)
+	}
+	if _, err := pc.Exec(ctx, "-- nothing").ReadAll(); err != nil {
+		t.Errorf("empty simple query: %v", err)
+	}
 	// A simple query has no parameters.
 	_, err = c.Exec(ctx, "SELECT $1", pgx.QueryExecModeSimpleProtocol)
 	if err == nil {

@@ -55,7 +55,7 @@ const (
 	DefaultIdleTimeout     = 30 * time.Minute
 	DefaultReadTimeout     = 30 * time.Second
 	DefaultWriteTimeout    = 30 * time.Second
-	DefaultMaxMessageBytes = 4 << 20
+	DefaultMaxMessageBytes = 1 << 20
 	DefaultMaxStatements   = 256
 	DefaultServerVersion   = "15.0"
 	// refusers bounds the connections over MaxConnections still being
@@ -74,10 +74,10 @@ type Server struct {
 	ctx    context.Context // cancelled when Close begins: ends running queries
 	cancel context.CancelFunc
 
-	mu       sync.Mutex // guards ln, conns, refusing, closing, nextPID
+	mu       sync.Mutex // guards ln, conns, refusing, closing
 	ln       net.Listener
 	conns    map[uint32]*conn // by process id (BackendKeyData)
-	refusing int
+	refusing map[net.Conn]struct{}
 	closing  bool
 	wg       sync.WaitGroup // the accept loop and every connection's goroutine
 }
@@ -111,7 +111,7 @@ func New(cfg Config, q Querier, logger *slog.Logger) (*Server, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{cfg: cfg, q: q, logger: logger, users: newUsers(cfg.Users), ctx: ctx, cancel: cancel,
-		conns: make(map[uint32]*conn)}, nil
+		conns: make(map[uint32]*conn), refusing: make(map[net.Conn]struct{})}, nil
 }
 
 func orDefault[T int | time.Duration](v *T, def T) {
@@ -173,6 +173,9 @@ func (s *Server) Close() error {
 	for _, c := range s.conns {
 		c.nc.Close()
 	}
+	for nc := range s.refusing {
+		nc.Close()
+	}
 	s.mu.Unlock()
 	s.cancel()
 	s.wg.Wait()
@@ -205,12 +208,12 @@ func (s *Server) accept(ln net.Listener) {
 			return
 		}
 		if len(s.conns) >= s.cfg.MaxConnections {
-			if s.refusing >= refusers {
+			if len(s.refusing) >= refusers {
 				s.mu.Unlock()
 				nc.Close()
 				continue
 			}
-			s.refusing++
+			s.refusing[nc] = struct{}{}
 			s.wg.Add(1)
 			s.mu.Unlock()
 			go s.refuse(nc)
@@ -242,7 +245,7 @@ func (s *Server) refuse(nc net.Conn) {
 	defer s.wg.Done()
 	defer func() {
 		s.mu.Lock()
-		s.refusing--
+		delete(s.refusing, nc)
 		s.mu.Unlock()
 	}()
 	defer nc.Close()

@@ -18,6 +18,7 @@ type result struct {
 	rows      [][]any
 	truncated bool
 	tag       string   // "SELECT" gets its row count appended
+	empty     bool     // the statement was empty (EmptyQueryResponse)
 	pg        []pgType // the columns' wire types; from cols when nil
 }
 
@@ -178,6 +179,9 @@ func duration(v string) (string, error) {
 // under LIMIT 0.
 func (c *conn) run(sql string, params []any, dry bool) (*result, error) {
 	n := strings.TrimRight(normalize(sql), "; ")
+	if n == "" {
+		return &result{empty: true}, nil
+	}
 	word := firstWord(sql)
 	if c.tx == 'E' && word != "commit" && word != "rollback" && word != "abort" && word != "end" {
 		return nil, errorf(codeInFailedTx, "current transaction is aborted, commands ignored until end of transaction block")
@@ -281,7 +285,7 @@ func (c *conn) describe(st *statement) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	st.described = &result{cols: res.cols, pg: res.pg, tag: res.tag}
+	st.described = &result{cols: res.cols, pg: res.pg, tag: res.tag, empty: res.empty}
 	return st.described, nil
 }
 
