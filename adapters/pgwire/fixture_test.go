@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"strings"
 	"sync"
@@ -80,6 +81,15 @@ func (f *fakeQuerier) Query(ctx context.Context, sql string, params []any) (colu
 			r.Rows = append(r.Rows, []any{c.Name, c.Type, "YES", nil, nil, nil})
 		}
 		return r, nil
+	case s == "SELECT more_types":
+		return columnar.Result{
+			Columns: []columnar.Column{{Name: "i2", Type: "SMALLINT"}, {Name: "f4", Type: "FLOAT"}, {Name: "tz", Type: "TIMESTAMP WITH TIME ZONE"},
+				{Name: "t", Type: "TIME"}, {Name: "u8", Type: "UBIGINT"}, {Name: "h", Type: "HUGEINT"}, {Name: "ui", Type: "UINTEGER"},
+				{Name: "iv", Type: "INTERVAL"}, {Name: "m", Type: "MAP(VARCHAR, BIGINT)"}, {Name: "nan", Type: "DOUBLE"}, {Name: "d", Type: "DECIMAL(38,10)"}},
+			Rows: [][]any{{int64(-32768), 1.5, ts.In(time.FixedZone("x", 3600)), time.Date(1, 1, 1, 13, 14, 15, 500000000, time.UTC),
+				uint64(18446744073709551615), "-170141183460469231731687303715884105728", int64(4294967295),
+				"1 day 02:00:00", map[string]any{"k": int64(1)}, math.Inf(1), "0.0000000001"}},
+		}, nil
 	case s == "SELECT * FROM orders":
 		return ordersResult(), nil
 	case s == "SELECT 1":
