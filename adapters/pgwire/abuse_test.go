@@ -373,3 +373,40 @@ func TestStartupVariants(t *testing.T) {
 	r.fe.Flush()
 	r.fatalThenClose("28000")
 }
+
+func (s *Server) sessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+// TestClientThatDoesNotRead: a client that asks for a large result and
+// never reads it loses its session after the write timeout.
+func TestClientThatDoesNotRead(t *testing.T) {
+	f := newFake()
+	f.bigRows = 300_000 // ~40 MB of rows: more than the sockets buffer
+	s := startServer(t, Config{WriteTimeout: 200 * time.Millisecond}, f)
+	r := dialRaw(t, s)
+	r.login()
+	r.fe.Send(&pgproto3.Query{String: "SELECT big"})
+	r.fe.Flush()
+	deadline := time.Now().Add(10 * time.Second)
+	for s.sessions() > 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := s.sessions(); n != 0 {
+		t.Fatalf("%d sessions still open after the write timeout", n)
+	}
+	// What the client does get is whole messages, then the end: never a
+	// message cut short and followed by another.
+	for {
+		_, err := r.fe.Receive()
+		if err == nil {
+			continue
+		}
+		if !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) && !strings.Contains(err.Error(), "reset") {
+			t.Errorf("client read: %v", err)
+		}
+		break
+	}
+}

@@ -83,10 +83,16 @@ func newConn(s *Server, nc net.Conn) *conn {
 	return c
 }
 
-// flush writes what is buffered, within WriteTimeout.
+// flush writes what is buffered, within WriteTimeout. A write that
+// failed may have sent part of a message, after which nothing else can be
+// framed: the connection is closed, and the session ends at its next read.
 func (c *conn) flush() error {
 	c.nc.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteTimeout))
-	return c.be.Flush()
+	err := c.be.Flush()
+	if err != nil {
+		c.nc.Close()
+	}
+	return err
 }
 
 func (c *conn) serve() {
