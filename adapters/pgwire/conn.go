@@ -90,6 +90,7 @@ func (c *conn) flush() error {
 	c.nc.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteTimeout))
 	err := c.be.Flush()
 	if err != nil {
+		c.srv.met.closed("write_failed")
 		c.nc.Close()
 	}
 	return err
@@ -130,14 +131,18 @@ func (c *conn) readFailed(err error) {
 		c.srv.logger.Debug("postgres session ended", "remote", c.remote.String(), "err", err)
 		return
 	case errors.As(err, &tooBig):
+		c.srv.met.closed("too_large")
 		c.be.Send(fatal(codeProtocol, fmt.Sprintf("message of %d bytes is larger than the limit of %d bytes", tooBig.ActualBodyLen, tooBig.MaxExpectedBodyLen)))
 	case errors.As(err, &ne) && ne.Timeout():
 		if c.rd.waiting {
+			c.srv.met.closed("idle")
 			c.be.Send(fatal(codeIdleTimeout, fmt.Sprintf("terminating connection due to idle-session timeout (%s)", c.srv.cfg.IdleTimeout)))
 		} else {
+			c.srv.met.closed("read_timeout")
 			c.be.Send(fatal(codeProtocol, fmt.Sprintf("a message did not arrive whole within the read timeout (%s)", c.srv.cfg.ReadTimeout)))
 		}
 	default:
+		c.srv.met.closed("protocol_error")
 		c.be.Send(fatal(codeProtocol, "invalid message: "+err.Error()))
 	}
 	c.srv.logger.Debug("postgres session closed", "remote", c.remote.String(), "err", err)
@@ -154,8 +159,10 @@ func (c *conn) readStartup() (*pgproto3.StartupMessage, bool) {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
 				var ne net.Error
 				if errors.As(err, &ne) && ne.Timeout() {
+					c.srv.met.closed("startup_timeout")
 					c.be.Send(fatal(codeProtocol, fmt.Sprintf("startup did not complete within %s", c.srv.cfg.StartupTimeout)))
 				} else {
+					c.srv.met.closed("protocol_error")
 					c.be.Send(fatal(codeProtocol, "invalid startup packet: "+err.Error()))
 				}
 				_ = c.flush()
@@ -201,12 +208,14 @@ func (c *conn) startup(sm *pgproto3.StartupMessage) bool {
 	c.user = user
 	if len(c.srv.cfg.Users) == 0 {
 		if !isLoopback(c.remote) {
+			c.srv.met.closed("not_loopback")
 			c.be.Send(fatal(codeAuthSpec, "no SQL users are configured (CHRONIK_SQL_USERS), so only connections from this machine (loopback) are accepted"))
 			_ = c.flush()
 			c.srv.logger.Info("postgres connection refused: not loopback and no users configured", "remote", c.remote.String())
 			return false
 		}
 	} else if err := c.authenticate(user); err != nil {
+		c.srv.met.closed("auth_failed")
 		if errors.Is(err, errAuthFailed) {
 			c.be.Send(fatal(codeBadPassword, fmt.Sprintf("password authentication failed for user %q", user)))
 		} else {
@@ -272,6 +281,7 @@ func (c *conn) handle(msg pgproto3.FrontendMessage) bool {
 		}
 		return true
 	default:
+		c.srv.met.closed("protocol_error")
 		c.be.Send(fatal(codeProtocol, fmt.Sprintf("message %T is not supported by this server (no COPY, no function calls)", msg)))
 		_ = c.flush()
 		return false
@@ -563,11 +573,20 @@ func (c *conn) query(sql string, params []any) (*result, error) {
 	c.mu.Lock()
 	c.running, c.canceled = cancel, false
 	c.mu.Unlock()
+	start := time.Now()
 	r, err := c.srv.q.Query(ctx, sql, params)
 	c.mu.Lock()
 	c.running = nil
 	canceled := c.canceled
 	c.mu.Unlock()
+	switch {
+	case ctx.Err() != nil:
+		c.srv.met.query("canceled", time.Since(start))
+	case err != nil:
+		c.srv.met.query("error", time.Since(start))
+	default:
+		c.srv.met.query("ok", time.Since(start))
+	}
 	if err != nil || ctx.Err() != nil {
 		switch {
 		case c.srv.ctx.Err() != nil:

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/chronik-stream/chronik/ports/columnar"
 )
 
@@ -45,6 +47,9 @@ type Config struct {
 	MaxStatements int
 	// ServerVersion is reported as server_version and in version().
 	ServerVersion string
+	// Metrics receives the listener's Prometheus series; nil keeps them
+	// private.
+	Metrics prometheus.Registerer
 }
 
 // Defaults of Config.
@@ -70,6 +75,7 @@ type Server struct {
 	q      Querier
 	logger *slog.Logger
 	users  *users
+	met    *metrics
 
 	ctx    context.Context // cancelled when Close begins: ends running queries
 	cancel context.CancelFunc
@@ -110,7 +116,7 @@ func New(cfg Config, q Querier, logger *slog.Logger) (*Server, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{cfg: cfg, q: q, logger: logger, users: newUsers(cfg.Users), ctx: ctx, cancel: cancel,
+	return &Server{cfg: cfg, q: q, logger: logger, users: newUsers(cfg.Users), met: newMetrics(cfg.Metrics), ctx: ctx, cancel: cancel,
 		conns: make(map[uint32]*conn), refusing: make(map[net.Conn]struct{})}, nil
 }
 
@@ -208,6 +214,7 @@ func (s *Server) accept(ln net.Listener) {
 			return
 		}
 		if len(s.conns) >= s.cfg.MaxConnections {
+			s.met.closed("max_connections")
 			if len(s.refusing) >= refusers {
 				s.mu.Unlock()
 				nc.Close()
@@ -231,6 +238,8 @@ func (s *Server) accept(ln net.Listener) {
 		s.mu.Unlock()
 		go func() {
 			defer s.wg.Done()
+			s.met.connections.Inc()
+			defer s.met.connections.Dec()
 			c.serve()
 			s.mu.Lock()
 			delete(s.conns, c.pid)
