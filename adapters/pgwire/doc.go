@@ -63,9 +63,12 @@
 //     the columns psql asks for; \d <table> and \d+ <table> show its
 //     columns (from the engine's DESCRIBE <table>, types under their
 //     Postgres names), the table having a stable made-up oid and no
-//     index, policy, publication or inheritance. Every other query of
-//     pg_catalog or information_schema is refused with 0A000 and a hint
-//     (SHOW TABLES, DESCRIBE <topic>).
+//     index, policy, publication or inheritance. information_schema.tables
+//     and information_schema.columns read alone (no join, no aggregate)
+//     list the tables and their columns, filtered by equalities on
+//     table_name and table_schema only. Every other query of pg_catalog or
+//     information_schema is refused with 0A000 and a hint (SHOW TABLES,
+//     DESCRIBE <topic>).
 //
 // Everything else goes to the Querier, whose read-only rules apply.
 //

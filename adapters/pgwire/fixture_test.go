@@ -74,7 +74,7 @@ func (f *fakeQuerier) Query(ctx context.Context, sql string, params []any) (colu
 		}
 		return columnar.Result{Columns: []columnar.Column{{Name: "name", Type: "VARCHAR"}},
 			Rows: [][]any{{"orders"}, {"clicks"}, {"order-events"}}}, nil
-	case s == `DESCRIBE "orders"` || s == `DESCRIBE "order-events"`:
+	case s == `DESCRIBE "orders"` || s == `DESCRIBE "order-events"` || s == `DESCRIBE "clicks"`:
 		r := columnar.Result{Columns: []columnar.Column{{Name: "column_name", Type: "VARCHAR"}, {Name: "column_type", Type: "VARCHAR"},
 			{Name: "null", Type: "VARCHAR"}, {Name: "key", Type: "VARCHAR"}, {Name: "default", Type: "VARCHAR"}, {Name: "extra", Type: "VARCHAR"}}}
 		for _, c := range ordersResult().Columns {

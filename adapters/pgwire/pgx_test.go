@@ -201,7 +201,8 @@ func TestPgxErrors(t *testing.T) {
 		{"internal_hides_paths", "SELECT boom", "XX000", "internal error"},
 		{"engine_setting", "SET threads TO 64", "42501", "only session settings"},
 		{"fixed_setting", "SET client_encoding TO 'LATIN1'", "22023", "only UTF8"},
-		{"catalog", "SELECT * FROM information_schema.columns", "0A000", "catalog queries"},
+		{"catalog", "SELECT * FROM information_schema.routines", "0A000", "catalog queries"},
+		{"catalog_join", "SELECT t.table_name FROM information_schema.tables t JOIN information_schema.columns c USING (table_name)", "0A000", "catalog queries"},
 		{"pg_catalog", "SELECT proname FROM pg_catalog.pg_proc", "0A000", "catalog queries"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -296,5 +297,46 @@ func TestSessionStatements(t *testing.T) {
 	}
 	if rows.Err() != nil || count != 10000 {
 		t.Errorf("big: %d rows, %v", count, rows.Err())
+	}
+}
+
+// TestInformationSchema: the tables and columns views, as BI tools read
+// them.
+func TestInformationSchema(t *testing.T) {
+	s := startServer(t, Config{}, newFake())
+	c := connect(t, s, "alice", "")
+	ctx := context.Background()
+	rows, err := c.Query(ctx, `SELECT quote_ident(table_name) AS "table" FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || strings.Join(tables, ",") != "clicks,order-events,orders" {
+		t.Errorf("tables = %v, %v", tables, err)
+	}
+	rows, err = c.Query(ctx, "SELECT column_name, data_type, ordinal_position FROM information_schema.columns WHERE table_name = 'orders'", pgx.QueryExecModeSimpleProtocol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type col struct {
+		Name string `db:"column_name"`
+		Type string `db:"data_type"`
+		Pos  int32  `db:"ordinal_position"`
+	}
+	cols, err := pgx.CollectRows(rows, pgx.RowToStructByName[col])
+	if err != nil || len(cols) != 12 || cols[1] != (col{"_offset", "bigint", 2}) || cols[7] != (col{"price", "numeric(10,2)", 8}) {
+		t.Errorf("columns = %+v, %v", cols, err)
+	}
+	var n int
+	if err := c.QueryRow(ctx, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'other'").Scan(&n); err == nil {
+		t.Errorf("count(*) of information_schema answered %d: aggregates are not evaluated, so it must be refused", n)
+	}
+	var cnt int
+	rows, _ = c.Query(ctx, "SELECT * FROM information_schema.tables WHERE table_schema = 'other'")
+	for rows.Next() {
+		cnt++
+	}
+	if rows.Err() != nil || cnt != 0 {
+		t.Errorf("tables of schema other: %d, %v", cnt, rows.Err())
 	}
 }

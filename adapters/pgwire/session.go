@@ -470,6 +470,9 @@ func (c *conn) catalog(sql, n string) (*result, error) {
 	if r, ok, err := c.describeTable(sql, n); ok {
 		return r, err
 	}
+	if r, ok, err := c.informationSchema(n); ok {
+		return r, err
+	}
 	return nil, &sqlError{code: codeFeature, msg: "catalog queries (pg_catalog, information_schema) are not supported: this server runs SQL over topics",
 		hint: `SHOW TABLES lists the topics' tables, DESCRIBE <topic> shows a table's columns; in psql, \d and \d <topic>`}
 }
