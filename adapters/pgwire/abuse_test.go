@@ -410,3 +410,38 @@ func TestClientThatDoesNotRead(t *testing.T) {
 		break
 	}
 }
+
+// TestStartupSettings: settings from the startup packet and from options
+// (-c name=value) apply when valid; replication connections are refused.
+func TestStartupSettings(t *testing.T) {
+	s := startServer(t, Config{}, newFake())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cfg, err := pgx.ParseConfig(connString(s, "alice", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RuntimeParams["options"] = "-c statement_timeout=2s --search-path=public"
+	cfg.RuntimeParams["extra_float_digits"] = "2"
+	cfg.RuntimeParams["TimeZone"] = "Europe/Paris" // not taken: the session stays in UTC
+	cfg.RuntimeParams["application_name"] = "grafana"
+	c, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	for sql, want := range map[string]string{"SHOW statement_timeout": "2000ms", "SHOW search_path": "public",
+		"SHOW extra_float_digits": "2", "SHOW timezone": "UTC", "SHOW application_name": "grafana"} {
+		var got string
+		if err := c.QueryRow(ctx, sql).Scan(&got); err != nil || got != want {
+			t.Errorf("%s = %q, %v; want %q", sql, got, err, want)
+		}
+	}
+	if tz := c.PgConn().ParameterStatus("TimeZone"); tz != "UTC" {
+		t.Errorf("TimeZone reported %q", tz)
+	}
+	cfg.RuntimeParams = map[string]string{"replication": "database"}
+	if _, err := pgx.ConnectConfig(ctx, cfg); pgCode(err) != "0A000" {
+		t.Errorf("replication connection: %v", err)
+	}
+}

@@ -230,9 +230,12 @@ func (c *conn) startup(sm *pgproto3.StartupMessage) bool {
 		c.srv.logger.Info("postgres authentication failed", "remote", c.remote.String(), "user", user, "err", err)
 		return false
 	}
-	if app := sm.Parameters["application_name"]; app != "" {
-		c.settings["application_name"] = app
+	if r := strings.ToLower(sm.Parameters["replication"]); r != "" && r != "false" && r != "off" && r != "no" && r != "0" {
+		c.be.Send(fatal(codeFeature, "replication connections are not supported: this server answers SQL over topics"))
+		_ = c.flush()
+		return false
 	}
+	c.startupSettings(sm.Parameters)
 	c.be.Send(&pgproto3.AuthenticationOk{})
 	c.settings["session_authorization"] = user
 	for _, name := range reported {
@@ -241,6 +244,56 @@ func (c *conn) startup(sm *pgproto3.StartupMessage) bool {
 	c.be.Send(&pgproto3.BackendKeyData{ProcessID: c.pid, SecretKey: c.secret})
 	c.be.Send(&pgproto3.ReadyForQuery{TxStatus: c.tx})
 	return c.flush() == nil
+}
+
+// startupSettings applies the session settings a client sends in its
+// startup packet, directly (JDBC sends extra_float_digits, DateStyle,
+// TimeZone...) or in options as -c name=value (libpq's PGOPTIONS). Those
+// this server does not take, or with a value it does not accept, are
+// ignored: the ParameterStatus messages that follow tell the client the
+// values in force.
+func (c *conn) startupSettings(params map[string]string) {
+	pairs := map[string]string{}
+	for k, v := range params {
+		switch k {
+		case "user", "database", "options", "replication":
+		default:
+			pairs[strings.ToLower(k)] = v
+		}
+	}
+	fields := strings.Fields(params["options"])
+	for i := 0; i < len(fields); i++ {
+		f := fields[i]
+		switch {
+		case f == "-c" && i+1 < len(fields):
+			i++
+			f = fields[i]
+		case strings.HasPrefix(f, "-c"):
+			f = f[2:]
+		case strings.HasPrefix(f, "--"):
+			f = f[2:]
+		default:
+			continue
+		}
+		if k, v, ok := strings.Cut(f, "="); ok {
+			pairs[strings.ToLower(strings.ReplaceAll(k, "-", "_"))] = v
+		}
+	}
+	for k, v := range pairs {
+		s, ok := settings[k]
+		if !ok || s.fixed {
+			continue
+		}
+		if s.check != nil {
+			checked, err := s.check(v)
+			if err != nil {
+				c.srv.logger.Debug("postgres startup setting ignored", "name", k, "err", err)
+				continue
+			}
+			v = checked
+		}
+		c.settings[k] = v
+	}
 }
 
 func isLoopback(a net.Addr) bool {

@@ -47,6 +47,12 @@
 //     RELEASE: transaction status only (every statement is read-only);
 //     after an error in a transaction, statements fail with 25P02 until
 //     it ends, as in Postgres.
+//   - Startup: settings in the startup packet, or in its options as
+//     -c name=value (PGOPTIONS), apply when they are session settings with
+//     an accepted value and are ignored otherwise (the ParameterStatus
+//     messages tell the client what is in force); the database name is
+//     not checked (there is one catalog); replication connections are
+//     refused.
 //   - SET and RESET of session settings (application_name,
 //     extra_float_digits, search_path, statement_timeout, lock_timeout,
 //     client_min_messages, DateStyle ISO, TimeZone UTC, client_encoding
