@@ -146,6 +146,16 @@ func (f *fakeQuerier) Query(ctx context.Context, sql string, params []any) (colu
 	return columnar.Result{}, fmt.Errorf("%w: Parser Error: syntax error at or near %q", columnar.ErrInvalid, strings.Fields(s + " x")[0])
 }
 
+// query is the i-th query seen, counted from the end when negative.
+func (f *fakeQuerier) query(i int) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if i < 0 {
+		i += len(f.queries)
+	}
+	return f.queries[i]
+}
+
 func (f *fakeQuerier) lastParams() []any {
 	f.mu.Lock()
 	defer f.mu.Unlock()

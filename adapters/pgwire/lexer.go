@@ -154,7 +154,7 @@ func onlyComments(s string) bool {
 	return true
 }
 
-// stripComments drops leading comments and space.
+// stripLeading drops leading comments and space.
 func stripLeading(s string) string {
 	for {
 		s = strings.TrimLeftFunc(s, unicode.IsSpace)

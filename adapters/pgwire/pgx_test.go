@@ -126,13 +126,22 @@ func TestPgxParameters(t *testing.T) {
 		t.Errorf("querier got %#v", p)
 	}
 
-	// Typed placeholders (OIDs in Parse): binary int8, float8, bool,
-	// timestamp, bytea are decoded to Go values.
-	sd, err := c.Prepare(ctx, "typed", "SELECT $1::BIGINT, $2, $3, $4, $5")
+	// Describe of a prepared statement: its parameters are untyped (0)
+	// and its columns come from a LIMIT 0 run with NULL parameters.
+	sd, err := c.Prepare(ctx, "typed", "SELECT $1, $2")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = sd
+	if len(sd.ParamOIDs) != 2 || sd.ParamOIDs[0] != 0 || len(sd.Fields) != 2 || sd.Fields[0].DataTypeOID != oidText {
+		t.Errorf("described %v params, fields %+v", sd.ParamOIDs, sd.Fields)
+	}
+	// (The fake answers the wrapper by running the inner query: the
+	// wrapper is the next to last query it saw.)
+	if q := f.query(-2); !strings.HasSuffix(q, "\n) AS chronik_describe LIMIT 0") || f.lastParams()[0] != nil {
+		t.Errorf("describe ran %q with %v", q, f.lastParams())
+	}
+	// Typed placeholders (OIDs in Parse): binary int8, float8, bool,
+	// timestamp, bytea are decoded to Go values.
 	pc := c.PgConn()
 	res := pc.ExecParams(ctx, "SELECT $1, $2, $3, $4, $5", [][]byte{
 		{0, 0, 0, 0, 0, 0, 0, 7},
@@ -281,15 +290,14 @@ func TestSessionStatements(t *testing.T) {
 	if pc.TxStatus() != 'I' {
 		t.Errorf("tx status after rollback = %c", pc.TxStatus())
 	}
-	// Truncated results warn.
-	var notices []string
-	_ = notices
+	// A result cut at the row limit counts the rows sent (psql_test sees
+	// the warning).
 	rows, _ := c.Query(ctx, "SELECT truncated")
 	rows.Close()
 	if rows.CommandTag().String() != "SELECT 2" {
 		t.Errorf("tag = %q", rows.CommandTag())
 	}
-	// Big results stream, in pages when the client asks for them.
+	// Big results stream (flushed every 64 KiB).
 	var count int
 	rows, _ = c.Query(ctx, "SELECT big")
 	for rows.Next() {
