@@ -56,8 +56,10 @@
 //   - SET and RESET of session settings (application_name,
 //     extra_float_digits, search_path, statement_timeout, lock_timeout,
 //     client_min_messages, DateStyle ISO, TimeZone UTC, client_encoding
-//     UTF8, ...). statement_timeout is honoured (57014). SET of anything
-//     else — the engine's settings — is refused with 42501.
+//     UTF8, ...): they are kept and shown, and only statement_timeout
+//     changes what happens (57014 past it); floats are always sent in
+//     their shortest exact form, as with extra_float_digits > 0. SET of
+//     anything else — the engine's settings — is refused with 42501.
 //   - SHOW of those settings (and SHOW ALL); other SHOWs (SHOW TABLES,
 //     SHOW <topic>) go to the engine.
 //   - DISCARD ALL, DEALLOCATE.

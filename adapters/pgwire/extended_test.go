@@ -177,3 +177,29 @@ func TestPortalPaging(t *testing.T) {
 		t.Errorf("error then batch: %q", got)
 	}
 }
+
+// TestDescribedTypesHold: a client decodes an execution's rows by the
+// types Describe gave for the statement, so those types are kept even if
+// the engine types a column differently once parameters are bound.
+func TestDescribedTypesHold(t *testing.T) {
+	s := startServer(t, Config{}, newFake())
+	c := connect(t, s, "alice", "")
+	ctx := context.Background()
+	pc := c.PgConn()
+	// $1 declared int8: described with a NULL parameter, the column is
+	// untyped (text); executed, the engine returns a BIGINT.
+	sd, err := pc.Prepare(ctx, "p", "SELECT $1", []uint32{oidInt8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sd.Fields[0].DataTypeOID != oidText {
+		t.Fatalf("described as OID %d", sd.Fields[0].DataTypeOID)
+	}
+	res := pc.ExecPrepared(ctx, "p", [][]byte{[]byte("7")}, nil, []int16{1}).Read()
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if got := string(res.Rows[0][0]); got != "7" {
+		t.Errorf("row sent as %q, not as the described text", got)
+	}
+}
