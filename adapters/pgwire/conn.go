@@ -474,8 +474,8 @@ func (c *conn) extended(msg pgproto3.FrontendMessage) error {
 			c.stmtText -= len(old.sql)
 			delete(c.stmts, m.Name)
 		}
-		if len(c.stmts)+len(c.portals) >= c.srv.cfg.MaxStatements || c.stmtText+len(sql) > 4*c.srv.cfg.MaxMessageBytes {
-			return errorf(codeProgramLimit, fmt.Sprintf("too many prepared statements and portals in this session (at most %d, of %d bytes of SQL in all): close some", c.srv.cfg.MaxStatements, 4*c.srv.cfg.MaxMessageBytes))
+		if len(c.stmts) >= c.srv.cfg.MaxStatements || c.stmtText+len(sql) > 4*c.srv.cfg.MaxMessageBytes {
+			return errorf(codeProgramLimit, fmt.Sprintf("too many prepared statements in this session (at most %d, of %d bytes of SQL in all): close some", c.srv.cfg.MaxStatements, 4*c.srv.cfg.MaxMessageBytes))
 		}
 		c.stmts[m.Name] = &statement{sql: sql, paramOIDs: oids}
 		c.stmtText += len(sql)
@@ -509,8 +509,8 @@ func (c *conn) extended(msg pgproto3.FrontendMessage) error {
 				return errorf(codeProtocol, fmt.Sprintf("unsupported format code: %d", f))
 			}
 		}
-		if _, exists := c.portals[m.DestinationPortal]; !exists && len(c.stmts)+len(c.portals) >= c.srv.cfg.MaxStatements {
-			return errorf(codeProgramLimit, fmt.Sprintf("too many prepared statements and portals in this session (at most %d): close some", c.srv.cfg.MaxStatements))
+		if _, exists := c.portals[m.DestinationPortal]; !exists && len(c.portals) >= c.srv.cfg.MaxPortals {
+			return errorf(codeProgramLimit, fmt.Sprintf("too many open portals in this session (at most %d, each holding its result): close some", c.srv.cfg.MaxPortals))
 		}
 		c.portals[m.DestinationPortal] = &portal{stmt: st, params: params, formats: append([]int16(nil), m.ResultFormatCodes...)}
 		c.be.Send(&pgproto3.BindComplete{})

@@ -33,10 +33,11 @@
 // once its first bytes came. Writes have WriteTimeout. At most
 // MaxConnections sessions are open; more are told 53300 after their
 // startup packet (at most 16 at a time, the rest closed at once). A
-// session holds at most MaxStatements prepared statements and portals
-// together, and at most 4 × MaxMessageBytes of their SQL; results are
-// bounded by the engine's row limit (columnar.Limits.MaxRows), and rows
-// are flushed every 64 KiB as they are encoded.
+// session holds at most MaxStatements prepared statements, of at most
+// 4 × MaxMessageBytes of SQL in all, and MaxPortals open portals, each
+// holding its result; results are bounded by the engine's row limit
+// (columnar.Limits.MaxRows), and rows are flushed every 64 KiB as they
+// are encoded.
 //
 // # What is answered here, and what goes to the engine
 //

@@ -203,3 +203,65 @@ func TestDescribedTypesHold(t *testing.T) {
 		t.Errorf("row sent as %q, not as the described text", got)
 	}
 }
+
+// TestSessionBounds: prepared statements and open portals are bounded
+// per session.
+func TestSessionBounds(t *testing.T) {
+	s := startServer(t, Config{MaxStatements: 3, MaxPortals: 2}, newFake())
+	r := dialRaw(t, s)
+	r.login()
+	codes := func() []string {
+		var out []string
+		r.until(func(m pgproto3.BackendMessage) bool {
+			switch m := m.(type) {
+			case *pgproto3.ErrorResponse:
+				out = append(out, m.Code)
+			case *pgproto3.ParseComplete:
+				out = append(out, "parse")
+			case *pgproto3.BindComplete:
+				out = append(out, "bind")
+			case *pgproto3.CloseComplete:
+				out = append(out, "close")
+			case *pgproto3.ReadyForQuery:
+				return true
+			}
+			return false
+		})
+		return out
+	}
+	for _, name := range []string{"a", "b", "c"} {
+		r.fe.Send(&pgproto3.Parse{Name: name, Query: "SELECT 1"})
+	}
+	r.fe.Send(&pgproto3.Sync{})
+	r.fe.Send(&pgproto3.Parse{Name: "d", Query: "SELECT 1"})
+	r.fe.Send(&pgproto3.Sync{})
+	r.fe.Flush()
+	if got := strings.Join(codes(), " "); got != "parse parse parse" {
+		t.Errorf("three statements: %s", got)
+	}
+	if got := strings.Join(codes(), " "); got != "54000" {
+		t.Errorf("fourth statement: %s", got)
+	}
+	// In a transaction portals outlive Sync; the third is refused.
+	r.fe.Send(&pgproto3.Query{String: "BEGIN"})
+	r.fe.Flush()
+	codes()
+	r.fe.Send(&pgproto3.Bind{DestinationPortal: "p1", PreparedStatement: "a"})
+	r.fe.Send(&pgproto3.Bind{DestinationPortal: "p2", PreparedStatement: "a"})
+	r.fe.Send(&pgproto3.Sync{})
+	r.fe.Send(&pgproto3.Bind{DestinationPortal: "p3", PreparedStatement: "a"})
+	r.fe.Send(&pgproto3.Sync{})
+	r.fe.Send(&pgproto3.Close{ObjectType: 'P', Name: "p1"})
+	r.fe.Send(&pgproto3.Bind{DestinationPortal: "p3", PreparedStatement: "a"})
+	r.fe.Send(&pgproto3.Sync{})
+	r.fe.Flush()
+	if got := strings.Join(codes(), " "); got != "bind bind" {
+		t.Errorf("two portals: %s", got)
+	}
+	if got := strings.Join(codes(), " "); got != "54000" {
+		t.Errorf("third portal: %s", got)
+	}
+	if got := strings.Join(codes(), " "); got != "close bind" {
+		t.Errorf("after closing one: %s", got)
+	}
+}

@@ -42,9 +42,12 @@ type Config struct {
 	ReadTimeout     time.Duration // a message's bytes must all arrive within this once it began
 	WriteTimeout    time.Duration // a client must take an answer's bytes within this
 	MaxMessageBytes int           // larger messages close the session (08P01)
-	// MaxStatements bounds a session's prepared statements and portals
-	// together; a portal holds its query's result until closed or Sync.
+	// MaxStatements bounds a session's prepared statements.
 	MaxStatements int
+	// MaxPortals bounds a session's open portals: each holds its query's
+	// whole result (up to the engine's row limit) until it is closed, or
+	// until Sync outside a transaction.
+	MaxPortals int
 	// ServerVersion is reported as server_version and in version().
 	ServerVersion string
 	// Metrics receives the listener's Prometheus series; nil keeps them
@@ -62,6 +65,7 @@ const (
 	DefaultWriteTimeout    = 30 * time.Second
 	DefaultMaxMessageBytes = 1 << 20
 	DefaultMaxStatements   = 256
+	DefaultMaxPortals      = 8
 	DefaultServerVersion   = "15.0"
 	// refusers bounds the connections over MaxConnections still being
 	// told so; beyond it they are closed without a word.
@@ -109,6 +113,7 @@ func New(cfg Config, q Querier, logger *slog.Logger) (*Server, error) {
 	orDefault(&cfg.WriteTimeout, DefaultWriteTimeout)
 	orDefault(&cfg.MaxMessageBytes, DefaultMaxMessageBytes)
 	orDefault(&cfg.MaxStatements, DefaultMaxStatements)
+	orDefault(&cfg.MaxPortals, DefaultMaxPortals)
 	if cfg.ServerVersion == "" {
 		cfg.ServerVersion = DefaultServerVersion
 	}
