@@ -445,3 +445,25 @@ func TestStartupSettings(t *testing.T) {
 		t.Errorf("replication connection: %v", err)
 	}
 }
+
+// TestTerminateEndsSession: a client's Terminate closes its session.
+func TestTerminateEndsSession(t *testing.T) {
+	s := startServer(t, Config{}, newFake())
+	r := dialRaw(t, s)
+	r.login()
+	if s.sessions() != 1 {
+		t.Fatalf("%d sessions", s.sessions())
+	}
+	r.fe.Send(&pgproto3.Terminate{})
+	r.fe.Flush()
+	if _, err := r.fe.Receive(); err == nil {
+		t.Fatal("the server answered a Terminate")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for s.sessions() > 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if s.sessions() != 0 {
+		t.Error("session still open after Terminate")
+	}
+}
