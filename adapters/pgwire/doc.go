@@ -94,13 +94,17 @@
 // Parameters declared with a type in Parse (or in Bind's binary form) are
 // decoded to int64, float64, bool, []byte, time.Time or, for numeric, a
 // decimal string; untyped ones ($1 with OID 0, as pgx sends them) reach
-// the Querier as the client's text, so the SQL casts them where the type
-// matters ($1::BIGINT).
+// the Querier as the client's text. DuckDB casts such a string where the
+// statement fixes the parameter's type (_offset = $1, price > $1, LIMIT
+// $1) and refuses it where it cannot tell ($1 + 1 needs $1::BIGINT).
 //
 // Describe of a prepared statement must give the result's columns before
 // any parameter is bound: the statement is run as SELECT * FROM (...)
-// LIMIT 0 with NULL parameters, which reads no rows, and the types it
-// gives are then used for every execution of the statement. Describe of a
+// LIMIT 0 with NULL parameters, which reads no rows (DuckDB accepts the
+// wrapper around SELECT, WITH, FROM-first, VALUES and set operations),
+// and the types it gives are then used for every execution of the
+// statement; a column of parameters alone is untyped there (SQLNULL) and
+// travels as text. Other statements (SHOW, DESCRIBE, EXPLAIN) are run. Describe of a
 // portal runs the query and keeps its result for Execute, which may page
 // through it (PortalSuspended).
 package pgwire
