@@ -113,6 +113,8 @@ func TestTypeOf(t *testing.T) {
 		"TIMESTAMP": oidTimestamp, "TIMESTAMP_MS": oidTimestamp, "TIMESTAMP WITH TIME ZONE": oidTimestamptz,
 		"BIGINT[]": oidJSON, "STRUCT(a BIGINT, b VARCHAR)": oidJSON, "MAP(VARCHAR, BIGINT)": oidJSON,
 		"JSON": oidJSON, "INTERVAL": oidText, "UUID": oidText, `"NULL"`: oidText,
+		// As duckdb-go v2.20000.0 names them (DatabaseTypeName).
+		"SQLNULL": oidText, `STRUCT("a" INTEGER)`: oidJSON, "INTEGER[]": oidJSON, "DECIMAL(10,2)": oidNumeric,
 	} {
 		if got := typeOf(duck).oid; got != oid {
 			t.Errorf("%s → OID %d, want %d", duck, got, oid)
