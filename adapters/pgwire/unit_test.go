@@ -1,9 +1,11 @@
 package pgwire
 
 import (
+	"context"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"net"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -177,4 +179,48 @@ func TestEveryColumnarErrorIsMapped(t *testing.T) {
 	if found == 0 {
 		t.Fatal("no exported errors found in ports/columnar: is the path right?")
 	}
+}
+
+// FuzzRun feeds any statement to a session's own handlers (transactions,
+// SET, SHOW, probes, the catalog answers) over the fake engine: no panic,
+// and every answer is either an error or a result whose rows fit its
+// columns.
+func FuzzRun(f *testing.F) {
+	for _, s := range []string{"SET a TO 'b'", "SHOW ALL", "select current_setting('x')", "BEGIN", "DEALLOCATE ALL",
+		`SELECT c.relchecks FROM pg_catalog.pg_class c WHERE c.oid = '1'`,
+		`SELECT a.attname FROM pg_catalog.pg_attribute a WHERE a.attrelid = '16385'`,
+		`SELECT c.oid, n.nspname, c.relname FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relname OPERATOR(pg_catalog.~) '^(o.*)$'`,
+		"SELECT quote_ident(table_name) FROM information_schema.tables WHERE table_name = 'orders'",
+		"select x, (y, z) from information_schema.columns where table_schema = 'public'"} {
+		f.Add(s, false)
+	}
+	srv, err := New(Config{}, catalogOnly{newFake()}, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, sql string, dry bool) {
+		a, b := net.Pipe()
+		defer a.Close()
+		defer b.Close()
+		c := newConn(srv, a)
+		res, err := c.run(sql, nil, dry)
+		if err != nil {
+			return
+		}
+		for _, row := range res.rows {
+			if len(row) > len(res.cols) {
+				t.Fatalf("%q: a row of %d values for %d columns", sql, len(row), len(res.cols))
+			}
+		}
+	})
+}
+
+// catalogOnly passes the fake engine only what the catalog answers ask.
+type catalogOnly struct{ f *fakeQuerier }
+
+func (q catalogOnly) Query(ctx context.Context, sql string, params []any) (columnar.Result, error) {
+	if sql == "SHOW TABLES" || strings.HasPrefix(sql, "DESCRIBE ") {
+		return q.f.Query(ctx, sql, params)
+	}
+	return columnar.Result{}, columnar.ErrInvalid
 }
