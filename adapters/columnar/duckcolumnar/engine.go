@@ -399,7 +399,8 @@ func (e *Engine) setLimits(ctx context.Context, conn *sql.Conn, lim columnar.Lim
 // makeView makes table t the temporary view named t.Name on conn: its
 // files read by column name (union_by_name), and its hot documents copied
 // into a temporary table (an Arrow view scans only once, and a query may
-// read a table twice), the two put together by name.
+// read a table twice; Arrow's timestamp[ms] is TIMESTAMP_MS in DuckDB, cast
+// to TIMESTAMP as Parquet files read), the two put together by name.
 func (e *Engine) makeView(ctx context.Context, conn *sql.Conn, t *columnar.Table) error {
 	var parts []string
 	if len(t.Files) > 0 {
@@ -443,7 +444,8 @@ func (e *Engine) makeView(ctx context.Context, conn *sql.Conn, t *columnar.Table
 			rr.Release()
 			return fmt.Errorf("table %q: hot rows: %w", t.Name, err)
 		}
-		_, err = conn.ExecContext(ctx, "CREATE TEMP TABLE "+quoteIdent(hot)+" AS SELECT * FROM "+quoteIdent(arrowName))
+		_, err = conn.ExecContext(ctx, "CREATE TEMP TABLE "+quoteIdent(hot)+
+			" AS SELECT * REPLACE (CAST(_timestamp AS TIMESTAMP) AS _timestamp) FROM "+quoteIdent(arrowName))
 		if _, derr := conn.ExecContext(context.WithoutCancel(ctx), "DROP VIEW IF EXISTS "+quoteIdent(arrowName)); derr != nil && err == nil {
 			err = derr
 		}

@@ -307,26 +307,30 @@ func TestQuerySchemaEvolutionAcrossFilesAndHot(t *testing.T) {
 		{Partition: 1, Offset: 1, Kind: document.Raw, Value: []byte("plain text")},
 	}
 	tables := []columnar.Table{{Name: "my.orders-v1", Files: []string{f1, f2}, Hot: hot}}
-	res := q(t, e, `SELECT _partition, _offset, id, amount, country, meta.a, meta.b, value, _key FROM "my.orders-v1" ORDER BY _partition, _offset`, tables)
-	wantCols := []columnar.Column{{Name: "_partition", Type: "INTEGER"}, {Name: "_offset", Type: "BIGINT"}, {Name: "id", Type: "VARCHAR"}, {Name: "amount", Type: "DOUBLE"},
+	res := q(t, e, `SELECT _partition, _offset, _timestamp, id, amount, country, meta.a, meta.b, value, _key FROM "my.orders-v1" ORDER BY _partition, _offset`, tables)
+	wantCols := []columnar.Column{{Name: "_partition", Type: "INTEGER"}, {Name: "_offset", Type: "BIGINT"}, {Name: "_timestamp", Type: "TIMESTAMP"}, {Name: "id", Type: "VARCHAR"}, {Name: "amount", Type: "DOUBLE"},
 		{Name: "country", Type: "VARCHAR"}, {Name: "a", Type: "BIGINT"}, {Name: "b", Type: "VARCHAR"}, {Name: "value", Type: "BLOB"}, {Name: "_key", Type: "BLOB"}}
 	if !reflect.DeepEqual(res.Columns, wantCols) {
 		t.Fatalf("columns %v, want %v", res.Columns, wantCols)
 	}
+	t0 := int64(1_700_000_000_000)
 	want := [][]any{
-		{int64(0), int64(0), "1", 10.0, nil, int64(1), nil, nil, []byte("k0")},
-		{int64(0), int64(1), "2", 20.0, nil, int64(2), nil, nil, []byte("k1")},
-		{int64(0), int64(2), "3", 30.5, "fr", int64(3), "x", nil, []byte("k2")},
-		{int64(0), int64(3), nil, nil, nil, nil, nil, []byte{0xff, 0x00}, []byte{0xff}},
-		{int64(1), int64(0), "four", nil, "de", nil, nil, nil, []byte("k0")},
-		{int64(1), int64(1), nil, nil, nil, nil, nil, []byte("plain text"), nil},
+		{int64(0), int64(0), ts(t0), "1", 10.0, nil, int64(1), nil, nil, []byte("k0")},
+		{int64(0), int64(1), ts(t0 + 1), "2", 20.0, nil, int64(2), nil, nil, []byte("k1")},
+		{int64(0), int64(2), ts(t0 + 2), "3", 30.5, "fr", int64(3), "x", nil, []byte("k2")},
+		{int64(0), int64(3), ts(0), nil, nil, nil, nil, nil, []byte{0xff, 0x00}, []byte{0xff}},
+		{int64(1), int64(0), ts(t0), "four", nil, "de", nil, nil, nil, []byte("k0")},
+		{int64(1), int64(1), ts(0), nil, nil, nil, nil, nil, []byte("plain text"), nil},
 	}
 	if !reflect.DeepEqual(res.Rows, want) {
 		t.Fatalf("rows\n got %v\nwant %v", res.Rows, want)
 	}
 	// A table with neither files nor hot rows has the five columns.
-	res = q(t, e, `DESCRIBE empty`, []columnar.Table{{Name: "empty"}})
-	if len(res.Rows) != 5 {
+	// Names resolve ignoring case, as DuckDB's do.
+	res = q(t, e, `SELECT column_name, column_type FROM (DESCRIBE Empty)`, []columnar.Table{{Name: "empty"}})
+	wantDesc := [][]any{{"_partition", "INTEGER"}, {"_offset", "BIGINT"}, {"_timestamp", "TIMESTAMP"}, {"_key", "VARCHAR"},
+		{"_headers", `STRUCT("key" VARCHAR, "value" BLOB)[]`}}
+	if !reflect.DeepEqual(res.Rows, wantDesc) {
 		t.Fatalf("DESCRIBE empty: %v", res.Rows)
 	}
 }
