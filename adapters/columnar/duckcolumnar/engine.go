@@ -163,43 +163,40 @@ func (e *Engine) WriteParquet(ctx context.Context, w io.Writer, docs []document.
 // Query implements columnar.Engine.
 func (e *Engine) Query(ctx context.Context, query string, params []any, tables []columnar.Table, lim columnar.Limits) (columnar.Result, error) {
 	var res columnar.Result
-	err := e.run(ctx, query, params, tables, lim, func(ctx context.Context, conn *sql.Conn, text string, lim columnar.Limits) error {
-		rows, err := conn.QueryContext(ctx, text, params...)
+	err := e.run(ctx, query, params, tables, lim, func(ctx context.Context, _ driver.Conn, st *duckdb.Stmt, _ string, lim columnar.Limits) error {
+		rows, err := st.QueryContext(ctx, namedArgs(params))
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
-		names, err := rows.Columns()
-		if err != nil {
-			return err
-		}
-		types, err := rows.ColumnTypes()
-		if err != nil {
-			return err
-		}
+		names := rows.Columns()
+		typed, _ := rows.(driver.RowsColumnTypeDatabaseTypeName)
 		for i, n := range names {
-			res.Columns = append(res.Columns, columnar.Column{Name: n, Type: types[i].DatabaseTypeName()})
-		}
-		vals := make([]any, len(names))
-		ptrs := make([]any, len(names))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		for rows.Next() {
-			if len(res.Rows) >= lim.MaxRows {
-				res.Truncated = true
-				break
+			c := columnar.Column{Name: n}
+			if typed != nil {
+				c.Type = typed.ColumnTypeDatabaseTypeName(i)
 			}
-			if err := rows.Scan(ptrs...); err != nil {
+			res.Columns = append(res.Columns, c)
+		}
+		dest := make([]driver.Value, len(names))
+		for {
+			err := rows.Next(dest)
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
 				return err
 			}
-			row := make([]any, len(vals))
-			for i, v := range vals {
+			if len(res.Rows) == lim.MaxRows {
+				res.Truncated = true
+				return nil
+			}
+			row := make([]any, len(dest))
+			for i, v := range dest {
 				row[i] = normalize(v)
 			}
 			res.Rows = append(res.Rows, row)
 		}
-		return rows.Err()
 	})
 	if err != nil {
 		return columnar.Result{}, err
@@ -207,12 +204,20 @@ func (e *Engine) Query(ctx context.Context, query string, params []any, tables [
 	return res, nil
 }
 
+func namedArgs(params []any) []driver.NamedValue {
+	args := make([]driver.NamedValue, len(params))
+	for i, p := range params {
+		args[i] = driver.NamedValue{Ordinal: i + 1, Value: p}
+	}
+	return args
+}
+
 // QueryArrow implements columnar.Engine. It writes at most Limits.MaxRows
 // rows; the stream does not say whether there were more.
 func (e *Engine) QueryArrow(ctx context.Context, query string, params []any, tables []columnar.Table, lim columnar.Limits, w io.Writer) error {
-	return e.run(ctx, query, params, tables, lim, func(ctx context.Context, conn *sql.Conn, text string, lim columnar.Limits) error {
-		return conn.Raw(func(dc any) error {
-			rr, err := arrowQuery(ctx, dc.(driver.Conn), text, params)
+	return e.run(ctx, query, params, tables, lim, func(ctx context.Context, dc driver.Conn, _ *duckdb.Stmt, text string, lim columnar.Limits) error {
+		{
+			rr, err := arrowQuery(ctx, dc, text, params)
 			if err != nil {
 				return err
 			}
@@ -236,12 +241,13 @@ func (e *Engine) QueryArrow(ctx context.Context, query string, params []any, tab
 				return err
 			}
 			return iw.Close()
-		})
+		}
 	})
 }
 
-// runFunc runs text on conn, where the query's tables are views.
-type runFunc func(ctx context.Context, conn *sql.Conn, text string, lim columnar.Limits) error
+// runFunc runs text, prepared as st, on conn, where the query's tables
+// are views.
+type runFunc func(ctx context.Context, conn driver.Conn, st *duckdb.Stmt, text string, lim columnar.Limits) error
 
 // run checks query again, sets the limits, makes the tables views on a
 // fresh connection, runs fn and translates its error.
@@ -316,7 +322,7 @@ func (e *Engine) runConn(ctx context.Context, query string, params []any, tables
 		if len(names) > 0 {
 			text = "SELECT unnest([" + strings.Join(names, ", ") + "]) AS name"
 		}
-		return fn(ctx, conn, text, lim)
+		return runChecked(ctx, conn, []string{text}, lim, fn)
 	}
 	if err := e.setLimits(ctx, conn, lim); err != nil {
 		return err
@@ -326,46 +332,64 @@ func (e *Engine) runConn(ctx context.Context, query string, params []any, tables
 			return err
 		}
 	}
-	// DuckDB's own parser and binder must agree that this reads only.
-	if err := checkStatementType(ctx, conn, query); err != nil {
-		return err
-	}
-	text := query
+	texts := []string{query}
 	if p.plan.Kind == columnar.KindSelect {
-		// Stop DuckDB at MaxRows+1 rows rather than materialize them all.
+		// Stop DuckDB at MaxRows+1 rows rather than materialize them all;
+		// when the wrapped text does not prepare (a trailing comment after
+		// a semicolon), run the query as written.
 		wrapped := "SELECT * FROM (\n" + strings.TrimRight(strings.TrimSpace(query), "; \t\r\n") + "\n) LIMIT " + strconv.Itoa(lim.MaxRows+1)
-		if checkStatementType(ctx, conn, wrapped) == nil {
-			text = wrapped
-		}
+		texts = []string{wrapped, query}
 	}
-	return fn(ctx, conn, text, lim)
+	return runChecked(ctx, conn, texts, lim, fn)
 }
 
-// checkStatementType prepares text and checks DuckDB's statement type.
-func checkStatementType(ctx context.Context, conn *sql.Conn, text string) error {
+// runChecked prepares the first of texts that prepares, checks that
+// DuckDB's own parser and binder see a statement that only reads, and
+// runs it with fn. The error is the last text's.
+func runChecked(ctx context.Context, conn *sql.Conn, texts []string, lim columnar.Limits, fn runFunc) error {
 	return conn.Raw(func(dc any) error {
-		pc, ok := dc.(driver.ConnPrepareContext)
+		c, ok := dc.(driver.Conn)
 		if !ok {
-			return errors.New("duckcolumnar: driver cannot prepare")
+			return errors.New("duckcolumnar: not a driver connection")
 		}
-		st, err := pc.PrepareContext(ctx, text)
-		if err != nil {
-			return err
+		var err error
+		for _, text := range texts {
+			var st *duckdb.Stmt
+			st, err = prepareChecked(ctx, c, text)
+			if err != nil {
+				continue
+			}
+			defer st.Close()
+			return fn(ctx, c, st, text, lim)
 		}
-		defer st.Close()
-		ds, ok := st.(*duckdb.Stmt)
-		if !ok {
-			return errors.New("duckcolumnar: not a duckdb statement")
-		}
-		typ, err := ds.StatementType()
-		if err != nil {
-			return err
-		}
-		if typ != duckdb.STATEMENT_TYPE_SELECT && typ != duckdb.STATEMENT_TYPE_EXPLAIN {
-			return fmt.Errorf("%w: only SELECT, WITH, EXPLAIN, DESCRIBE and SHOW statements run here", columnar.ErrRefused)
-		}
-		return nil
+		return err
 	})
+}
+
+// prepareChecked prepares text and checks DuckDB's statement type.
+func prepareChecked(ctx context.Context, c driver.Conn, text string) (*duckdb.Stmt, error) {
+	pc, ok := c.(driver.ConnPrepareContext)
+	if !ok {
+		return nil, errors.New("duckcolumnar: driver cannot prepare")
+	}
+	st, err := pc.PrepareContext(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	ds, ok := st.(*duckdb.Stmt)
+	if !ok {
+		st.Close()
+		return nil, errors.New("duckcolumnar: not a duckdb statement")
+	}
+	typ, err := ds.StatementType()
+	if err == nil && typ != duckdb.STATEMENT_TYPE_SELECT && typ != duckdb.STATEMENT_TYPE_EXPLAIN {
+		err = fmt.Errorf("%w: only SELECT, WITH, EXPLAIN, DESCRIBE and SHOW statements run here", columnar.ErrRefused)
+	}
+	if err != nil {
+		ds.Close()
+		return nil, err
+	}
+	return ds, nil
 }
 
 // setLimits applies lim's memory and threads. DuckDB has them per
