@@ -59,7 +59,10 @@ type Engine struct {
 	memory  int64 // memory_limit in force
 	threads int   // threads in force
 	running sync.WaitGroup
-	seq     atomic.Uint64 // names the Arrow views of hot rows
+	// stop is cancelled by Close: running queries are interrupted.
+	stop       context.Context
+	stopCancel context.CancelFunc
+	seq        atomic.Uint64 // names the Arrow views of hot rows
 }
 
 var _ columnar.Engine = (*Engine)(nil)
@@ -79,6 +82,7 @@ func New(cfg Config) (*Engine, error) {
 		cfg.MaxSQLBytes = DefaultMaxSQLBytes
 	}
 	e := &Engine{cfg: cfg}
+	e.stop, e.stopCancel = context.WithCancel(context.Background())
 	for _, d := range cfg.Dirs {
 		abs, err := filepath.Abs(d)
 		if err != nil {
@@ -113,7 +117,8 @@ func New(cfg Config) (*Engine, error) {
 	return e, nil
 }
 
-// Close waits for running calls and closes the database. Idempotent.
+// Close interrupts running queries (they return ErrClosed), waits for
+// them and closes the database. Idempotent.
 func (e *Engine) Close() error {
 	e.mu.Lock()
 	if e.closed {
@@ -122,6 +127,7 @@ func (e *Engine) Close() error {
 	}
 	e.closed = true
 	e.mu.Unlock()
+	e.stopCancel()
 	e.running.Wait()
 	return e.db.Close()
 }
@@ -264,12 +270,15 @@ func (e *Engine) run(ctx context.Context, query string, params []any, tables []c
 	}
 	qctx, cancel := context.WithTimeout(ctx, lim.Timeout)
 	defer cancel()
+	defer context.AfterFunc(e.stop, cancel)()
 	scrub := e.scrubber(tables)
 	err := e.runConn(qctx, query, params, tables, lim, fn)
 	if err == nil {
 		return nil
 	}
 	switch {
+	case e.stop.Err() != nil:
+		return columnar.ErrClosed
 	case ctx.Err() != nil:
 		return ctx.Err()
 	case qctx.Err() != nil:

@@ -516,3 +516,30 @@ func TestQueryConcurrent(t *testing.T) {
 		t.Fatalf("after close: %v", err)
 	}
 }
+
+func TestCloseInterruptsQueries(t *testing.T) {
+	e, dir := newEngine(t)
+	docs := make([]document.Document, 1000)
+	for i := range docs {
+		docs[i] = jsonDoc(0, int64(i), obj("n", int64(i)))
+	}
+	f := writeFile(t, e, dir, "t.parquet", docs, "zstd")
+	tables := []columnar.Table{{Name: "t", Files: []string{f}}}
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.Query(context.Background(), "SELECT count(*) FROM t a, t b, t c, t d WHERE (a.n * b.n + c.n * d.n) % 1000003 = 7", nil, tables,
+			columnar.Limits{Timeout: time.Minute})
+		done <- err
+	}()
+	time.Sleep(300 * time.Millisecond) // let it start; the test holds either way
+	start := time.Now()
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; !errors.Is(err, columnar.ErrClosed) {
+		t.Fatalf("query: %v, want ErrClosed", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("Close took %v", d)
+	}
+}
