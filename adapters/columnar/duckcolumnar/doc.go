@@ -1,0 +1,92 @@
+// Package duckcolumnar is the columnar.Engine of DuckDB
+// (github.com/duckdb/duckdb-go/v2) and Arrow (arrow-go v18): it writes a
+// partition's documents as Parquet files (pqarrow) and runs read-only SQL
+// over tables made of such files and of hot documents.
+//
+// It needs the duckdb_arrow build tag (go build -tags duckdb_arrow): without
+// it duckdb-go has no Arrow interface and New returns an error saying so.
+//
+// # Documents as rows
+//
+// A file's (or a query's hot rows') schema is inferred from its own
+// documents, in the order fields first appear:
+//
+//	_partition  INTEGER
+//	_offset     BIGINT
+//	_timestamp  TIMESTAMP (ms, no time zone)
+//	_key        VARCHAR when every key of the file is valid UTF-8, else BLOB
+//	_headers    STRUCT(key VARCHAR, value BLOB)[]: in order, duplicates kept
+//	<field>...  one column per top-level field of JSON and Schema documents
+//	value       the value of a Raw document: VARCHAR when valid UTF-8, else BLOB
+//
+// A Raw document counts as an object with one field, value: a JSON field
+// named value and Raw values share that column.
+//
+// Field types: bool BOOLEAN, integer BIGINT, other number DOUBLE, string
+// VARCHAR, bytes BLOB, list LIST of its elements' type, object STRUCT of
+// its fields (the same rules inside). Conflicts widen: nulls take the
+// other type; BIGINT and DOUBLE give DOUBLE; BLOB and anything give BLOB
+// (strings as their bytes, other values as JSON text); any other mix
+// (a scalar and an object, a list and a string, ...) gives VARCHAR holding
+// strings as they are and other values as JSON text (fields in their
+// order, bytes base64). A column of nulls only, or an object without
+// fields, is VARCHAR. Lists and objects nested deeper than 32 levels are
+// VARCHAR (JSON text). Strings that are not valid UTF-8 have each bad
+// byte replaced by U+FFFD.
+//
+// Names: DuckDB resolves names ignoring case, so names are unique ignoring
+// case. A field whose name equals, ignoring case, one of the five _
+// columns or a field that came before it in the file (or in its object)
+// is renamed <name>_2 (or _3, ... the first free): {"_offset": 1} gives a
+// column _offset_2, {"Name":1,"name":2} gives Name and name_2. The empty
+// name becomes "_". Which field keeps the name follows the file's order,
+// so two files may disagree; columns are matched by name.
+//
+// # Files and hot rows read together
+//
+// A table is a temporary view, per query, over
+//
+//	read_parquet([files], union_by_name = true) UNION ALL BY NAME <hot rows>
+//
+// so columns are matched by name, a column missing in a file is NULL
+// there, and DuckDB widens types across files the same way as inside one
+// (BIGINT and DOUBLE to DOUBLE, anything and VARCHAR to VARCHAR, VARCHAR
+// and BLOB to BLOB: a _key or value that is text in one file and bytes in
+// another is BLOB; STRUCTs are merged by field name). The hot documents
+// go to DuckDB as an Arrow stream, copied into a temporary table (an
+// Arrow view scans once; a query may read its table twice).
+//
+// # Read only
+//
+// Prepare parses with DuckDB's parser (json_serialize_sql, which parses
+// without binding) and walks the tree: one statement; SELECT (WITH,
+// VALUES, set operations, SUMMARIZE), DESCRIBE, SHOW <table> or SHOW
+// TABLES; EXPLAIN [ANALYZE] of such a SELECT. Refused (ErrRefused): every
+// other statement kind, any table function (read_csv, read_parquet,
+// glob, query, duckdb_settings, ...), and the scalar functions that
+// build a value of a size an argument chooses (repeat, lpad, rpad, printf,
+// format, bar, range, generate_series, list_resize, array_resize: DuckDB
+// allocates those outside its memory limit) or read settings
+// (current_setting, getvariable). Qualified names (schema.table) are
+// ErrInvalid: a topic is a table named as the topic, quoted when it has a
+// dot. Query prepares again, names only the tables it was given, and
+// checks DuckDB's own statement type (SELECT or EXPLAIN) before running.
+//
+// The database is in memory; extensions are neither installed nor loaded
+// automatically, external access is off, and only Config.Dirs may be read
+// (allowed_directories); nothing spills to disk.
+//
+// # Limits
+//
+// Each query runs on a fresh connection (closed after, with its views)
+// under a context with Limits.Timeout: DuckDB is interrupted (ErrTimeout).
+// A SELECT runs as SELECT * FROM (<query>) LIMIT MaxRows+1, so DuckDB
+// stops early; Result.Truncated says there were more. MemoryBytes and
+// Threads are DuckDB's memory_limit and threads, which are per database:
+// the engine sets them when a query asks for values other than those in
+// force (callers pass the same settings every time). A query past the
+// memory limit fails with ErrResources and its memory is freed.
+//
+// Errors carry DuckDB's message with the machine's paths replaced by
+// <file n of table t> and <dir>.
+package duckcolumnar

@@ -1,0 +1,318 @@
+package duckcolumnar
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/chronik-stream/chronik/ports/columnar"
+)
+
+// deniedFunctions are scalar functions a query may not call: the first
+// ones build a value whose size an argument chooses (DuckDB allocates such
+// strings and lists outside its memory limit, so SELECT repeat('x', 1e12)
+// could take the process down), the last ones read the engine's settings
+// and variables.
+var deniedFunctions = map[string]bool{
+	"repeat": true, "lpad": true, "rpad": true, "printf": true, "format": true,
+	"bar": true, "range": true, "generate_series": true, "list_resize": true,
+	"array_resize":    true,
+	"current_setting": true, "getvariable": true,
+}
+
+// parsed is one statement as DuckDB's parser sees it.
+type parsed struct {
+	plan columnar.Plan
+	// inner is the SELECT an EXPLAIN explains ("" otherwise).
+	inner string
+}
+
+// serialized is json_serialize_sql's answer.
+type serialized struct {
+	Error      bool              `json:"error"`
+	ErrorType  string            `json:"error_type"`
+	Message    string            `json:"error_message"`
+	Statements []json.RawMessage `json:"statements"`
+}
+
+// prepare parses sql with DuckDB's parser (json_serialize_sql, which
+// parses without binding, so tables need not exist) and checks it.
+func prepare(ctx context.Context, conn *sql.Conn, query string, maxBytes int) (parsed, error) {
+	if len(query) > maxBytes {
+		return parsed{}, fmt.Errorf("%w: the statement is %d bytes; at most %d run here", columnar.ErrInvalid, len(query), maxBytes)
+	}
+	if strings.IndexByte(query, 0) >= 0 {
+		return parsed{}, fmt.Errorf("%w: the statement contains a NUL byte", columnar.ErrInvalid)
+	}
+	ser, err := serialize(ctx, conn, query)
+	if err != nil {
+		return parsed{}, err
+	}
+	if ser.Error {
+		if ser.ErrorType != "not implemented" {
+			return parsed{}, fmt.Errorf("%w: %s", columnar.ErrInvalid, ser.Message)
+		}
+		// It parsed but is not a SELECT. The only such kind that runs is
+		// EXPLAIN [ANALYZE] <select>: peel the keyword and parse the rest.
+		rest, ok := peelExplain(query)
+		if !ok {
+			return parsed{}, fmt.Errorf("%w: only SELECT, WITH, EXPLAIN, DESCRIBE and SHOW statements run here", columnar.ErrRefused)
+		}
+		p, err := prepare(ctx, conn, rest, maxBytes)
+		if err != nil {
+			return parsed{}, err
+		}
+		if p.inner != "" || p.plan.Kind != columnar.KindSelect {
+			return parsed{}, fmt.Errorf("%w: EXPLAIN runs only over a SELECT", columnar.ErrRefused)
+		}
+		p.plan.Kind = columnar.KindExplain
+		p.inner = rest
+		return p, nil
+	}
+	switch len(ser.Statements) {
+	case 0:
+		return parsed{}, fmt.Errorf("%w: no statement", columnar.ErrInvalid)
+	case 1:
+	default:
+		return parsed{}, fmt.Errorf("%w: %d statements; one runs at a time", columnar.ErrRefused, len(ser.Statements))
+	}
+	dec := json.NewDecoder(bytes.NewReader(ser.Statements[0]))
+	dec.UseNumber()
+	var stmt map[string]any
+	if err := dec.Decode(&stmt); err != nil {
+		return parsed{}, fmt.Errorf("%w: the parser's tree: %v", columnar.ErrInvalid, err)
+	}
+	node, _ := stmt["node"].(map[string]any)
+	w := walker{seen: make(map[string]bool)}
+	if err := w.walk(node, nil); err != nil {
+		return parsed{}, err
+	}
+	// The tables in the order the statement names them.
+	order := make([]int, len(w.tables))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(w.at[a], w.at[b]) })
+	var tables []string
+	for _, i := range order {
+		tables = append(tables, w.tables[i])
+	}
+	kind := columnar.KindSelect
+	if from, ok := node["from_table"].(map[string]any); ok && str(node, "type") == "SELECT_NODE" && str(from, "type") == "SHOW_REF" {
+		switch str(from, "show_type") {
+		case "DESCRIBE":
+			kind = columnar.KindDescribe
+		case "SHOW", "SHOW_SPECIAL":
+			kind = columnar.KindShow
+		}
+	}
+	return parsed{plan: columnar.Plan{Kind: kind, Tables: tables}}, nil
+}
+
+func serialize(ctx context.Context, conn *sql.Conn, query string) (serialized, error) {
+	var out string
+	if err := conn.QueryRowContext(ctx, "SELECT CAST(json_serialize_sql($1::VARCHAR) AS VARCHAR)", query).Scan(&out); err != nil {
+		if ctx.Err() != nil {
+			return serialized{}, ctx.Err()
+		}
+		return serialized{}, fmt.Errorf("duckcolumnar: parse: %w", err)
+	}
+	var ser serialized
+	if err := json.Unmarshal([]byte(out), &ser); err != nil {
+		return serialized{}, fmt.Errorf("%w: the parser's tree: %v", columnar.ErrInvalid, err)
+	}
+	return ser, nil
+}
+
+// peelExplain returns what follows a leading EXPLAIN [ANALYZE] (or
+// EXPLAIN (options)) keyword, skipping white space and comments. The rest
+// is then parsed by DuckDB; Query checks the statement type DuckDB gives
+// the whole statement too.
+func peelExplain(q string) (string, bool) {
+	q = skipSpace(q)
+	if !hasWord(q, "explain") {
+		return "", false
+	}
+	q = skipSpace(q[len("explain"):])
+	if hasWord(q, "analyze") {
+		q = skipSpace(q[len("analyze"):])
+	} else if strings.HasPrefix(q, "(") {
+		end := strings.IndexByte(q, ')')
+		if end < 0 {
+			return "", false
+		}
+		q = skipSpace(q[end+1:])
+	}
+	return q, q != ""
+}
+
+func hasWord(q, w string) bool {
+	if len(q) < len(w) || !strings.EqualFold(q[:len(w)], w) {
+		return false
+	}
+	if len(q) == len(w) {
+		return true
+	}
+	c := q[len(w)]
+	return !(c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z')
+}
+
+func skipSpace(q string) string {
+	for {
+		q = strings.TrimLeft(q, " \t\r\n\f\v")
+		switch {
+		case strings.HasPrefix(q, "--"):
+			i := strings.IndexByte(q, '\n')
+			if i < 0 {
+				return ""
+			}
+			q = q[i+1:]
+		case strings.HasPrefix(q, "/*"):
+			i := strings.Index(q, "*/")
+			if i < 0 {
+				return ""
+			}
+			q = q[i+2:]
+		default:
+			return q
+		}
+	}
+}
+
+// walker collects the tables a parsed statement reads and refuses what
+// must not run.
+type walker struct {
+	tables []string
+	at     []uint64 // where each table is named in the statement
+	seen   map[string]bool
+}
+
+func str(m map[string]any, k string) string {
+	s, _ := m[k].(string)
+	return s
+}
+
+// walk visits v; ctes are the common table expressions in scope
+// (lower-cased), which are not tables.
+func (w *walker) walk(v any, ctes []string) error {
+	switch x := v.(type) {
+	case []any:
+		for _, e := range x {
+			if err := w.walk(e, ctes); err != nil {
+				return err
+			}
+		}
+		return nil
+	case map[string]any:
+		return w.walkObject(x, ctes)
+	}
+	return nil
+}
+
+func (w *walker) walkObject(m map[string]any, ctes []string) error {
+	// A node with common table expressions: each sees those before it
+	// (and itself when recursive); the rest of the node sees all.
+	if cm, ok := m["cte_map"].(map[string]any); ok {
+		entries, _ := cm["map"].([]any)
+		scope := ctes
+		for _, e := range entries {
+			em, _ := e.(map[string]any)
+			name := strings.ToLower(str(em, "key"))
+			inner := append(scope[:len(scope):len(scope)], name)
+			if err := w.walk(em["value"], inner); err != nil {
+				return err
+			}
+			scope = inner
+		}
+		ctes = scope
+	}
+	switch str(m, "type") {
+	case "TABLE_FUNCTION":
+		name := "a table function"
+		if fn, ok := m["function"].(map[string]any); ok && str(fn, "function_name") != "" {
+			name = "table function " + str(fn, "function_name")
+		}
+		return fmt.Errorf("%w: %s reads outside the topics' tables", columnar.ErrRefused, name)
+	case "BASE_TABLE":
+		if str(m, "schema_name") != "" || str(m, "catalog_name") != "" {
+			return fmt.Errorf("%w: %q is a qualified name; a topic is a table named as the topic (quote a name with a dot: \"my.topic\")",
+				columnar.ErrInvalid, qualified(m))
+		}
+		w.addTable(str(m, "table_name"), location(m), ctes)
+	case "SHOW_REF":
+		name := str(m, "table_name")
+		switch {
+		case name == "":
+		case str(m, "show_type") == "SHOW_SPECIAL":
+			if strings.ToLower(strings.Trim(name, `"`)) != "tables" {
+				return fmt.Errorf("%w: SHOW %s", columnar.ErrRefused, strings.Trim(name, `"`))
+			}
+		default:
+			if str(m, "schema_name") != "" || str(m, "catalog_name") != "" {
+				return fmt.Errorf("%w: %q is a qualified name; a topic is a table named as the topic", columnar.ErrInvalid, qualified(m))
+			}
+			w.addTable(name, location(m), ctes)
+		}
+	}
+	if str(m, "class") == "FUNCTION" {
+		name := strings.ToLower(str(m, "function_name"))
+		if deniedFunctions[name] {
+			return fmt.Errorf("%w: function %s is not allowed here", columnar.ErrRefused, name)
+		}
+	}
+	// Sorted, so the tables come out in a stable order.
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if k == "cte_map" {
+			continue
+		}
+		if err := w.walk(m[k], ctes); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func qualified(m map[string]any) string {
+	var parts []string
+	for _, k := range []string{"catalog_name", "schema_name", "table_name"} {
+		if s := str(m, k); s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, ".")
+}
+
+// location is where node m starts in the statement (MaxUint64 unknown).
+func location(m map[string]any) uint64 {
+	n, _ := m["query_location"].(json.Number)
+	u, err := strconv.ParseUint(string(n), 10, 64)
+	if err != nil {
+		return math.MaxUint64
+	}
+	return u
+}
+
+func (w *walker) addTable(name string, at uint64, ctes []string) {
+	lower := strings.ToLower(name)
+	for _, c := range ctes {
+		if c == lower {
+			return
+		}
+	}
+	if !w.seen[name] {
+		w.seen[name] = true
+		w.tables = append(w.tables, name)
+		w.at = append(w.at, at)
+		return
+	}
+	i := slices.Index(w.tables, name)
+	w.at[i] = min(w.at[i], at)
+}
