@@ -6,6 +6,8 @@ VERSION ?= 0.1.0-dev
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -X github.com/chronik-stream/chronik/bootstrap.Version=$(VERSION) -X github.com/chronik-stream/chronik/bootstrap.Commit=$(COMMIT)
 FUZZTIME ?= 10s
+# DuckDB's Arrow interface (hot rows in SQL answers) is behind a build tag.
+export GOFLAGS += -tags=duckdb_arrow
 
 .PHONY: help build run test test-deps unit e2e compat chaos fuzz fuzz-short bench generate check-generate lint clean
 

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -86,6 +87,9 @@ type Config struct {
 	// Storage bounds and file modes; see storage.go.
 	Storage
 
+	// The indexing pipeline, SQL and the Postgres listener; see query.go.
+	Query
+
 	walRotationBytes int64
 	maxRequestBytes  int64
 	maxUncompressed  int64
@@ -145,6 +149,7 @@ func Defaults() Config {
 			SchemaRegistryBodyBudget:  sizeString(httpapi.DefaultRegistryBodyBudget),
 		},
 		Storage: defaultStorage(),
+		Query:   defaultQuery(),
 	}
 }
 
@@ -284,7 +289,7 @@ func LoadConfig(args []string, getenv func(string) string) (Config, error) {
 			problems = append(problems, fmt.Sprintf("config file %s: unknown keys %v", path, extra))
 		}
 	}
-	for _, ev := range append(append(append(envVars, objectStoreVars...), httpVars...), storageVars...) {
+	for _, ev := range slices.Concat(envVars, objectStoreVars, httpVars, storageVars, queryVars) {
 		if v, ok := lookup(getenv, ev.name); ok {
 			if err := ev.set(&cfg, v); err != nil {
 				problems = append(problems, fmt.Sprintf("%s: %v", ev.name, err))
@@ -406,6 +411,7 @@ func (c *Config) validate() []string {
 	problems = append(problems, c.ObjectStore.validate()...)
 	problems = append(problems, c.validateHTTP()...)
 	problems = append(problems, c.Storage.validate()...)
+	problems = append(problems, c.Query.validate()...)
 	if c.tierObjectBytes, err = ParseSize(c.TierObjectSize); err != nil || c.tierObjectBytes < 64<<10 || c.tierObjectBytes > 1<<30 {
 		problems = append(problems, fmt.Sprintf("CHRONIK_TIER_OBJECT_SIZE %q must be a size between 64KB and 1GB", c.TierObjectSize))
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/chronik-stream/chronik/adapters/logstore/segmentlog"
 	"github.com/chronik-stream/chronik/application/groups"
+	"github.com/chronik-stream/chronik/application/indexing"
 	"github.com/chronik-stream/chronik/application/tiering"
 )
 
@@ -32,8 +33,8 @@ type nodeMetrics struct{}
 
 // provideNodeMetrics registers the collector that reads the WAL, tiering
 // and group statistics at scrape time.
-func provideNodeMetrics(reg *prometheus.Registry, logs *segmentlog.Store, tier *tiering.Store, g *groups.Service) nodeMetrics {
-	reg.MustRegister(&nodeCollector{logs: logs, tier: tier, groups: g})
+func provideNodeMetrics(reg *prometheus.Registry, logs *segmentlog.Store, tier *tiering.Store, g *groups.Service, index *indexing.Pipeline) nodeMetrics {
+	reg.MustRegister(&nodeCollector{logs: logs, tier: tier, groups: g, index: index})
 	return nodeMetrics{}
 }
 
@@ -47,6 +48,7 @@ type nodeCollector struct {
 	logs   *segmentlog.Store
 	tier   *tiering.Store
 	groups *groups.Service
+	index  *indexing.Pipeline
 }
 
 func desc(name, help string, labels ...string) *prometheus.Desc {
@@ -75,12 +77,17 @@ var (
 	tierSnapshotFails = desc("chronik_metadata_snapshot_errors_total", "Failed metadata snapshot attempts.")
 	groupsByState     = desc("chronik_consumer_groups", "Consumer groups, by state.", "state")
 	groupLag          = desc("chronik_consumer_group_lag", "Records between a group's committed offset and the high watermark.", "group", "topic", "partition")
+	indexLagRecords   = desc("chronik_indexing_lag_records", "Records of a partition not yet indexed by a sink (high watermark minus the sink's position).", "sink", "topic", "partition")
+	indexLagSeconds   = desc("chronik_indexing_lag_seconds", "When a sink lags: how long ago the newest record it has was written (0 without a lag).", "sink", "topic", "partition")
+	indexDurable      = desc("chronik_indexing_durable_offset", "A sink's saved watermark: every offset below it is durable in the sink.", "sink", "topic", "partition")
+	indexSkipped      = desc("chronik_indexing_skipped_records_total", "Records a sink never got: deleted by retention before they were indexed, or in batches that cannot be read.", "sink", "topic", "partition")
+	indexUndecodable  = desc("chronik_indexing_undecodable_records_total", "Values framed with a schema id that could not be decoded (indexed whole).", "topic", "partition")
 )
 
 func (c *nodeCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{walAppends, walCommits, walBytes, walCommitSeconds, walCommitBatches, walCommitBytes, segmentsRolled,
 		segmentFilesOpen, segmentFileOpens, tierUploaded, tierObjects, tierLag, tierErrors, tierDeleted, tierRemoteReads, tierCacheLookups, tierCacheBytes, tierSnapshots, tierSnapshotFails,
-		groupsByState, groupLag} {
+		groupsByState, groupLag, indexLagRecords, indexLagSeconds, indexDurable, indexSkipped, indexUndecodable} {
 		ch <- d
 	}
 }
@@ -134,5 +141,18 @@ func (c *nodeCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for state, n := range states {
 		gauge(groupsByState, float64(n), state)
+	}
+
+	undecodable := map[[2]string]int64{}
+	for _, st := range c.index.Stats() {
+		n := strconv.Itoa(int(st.Partition.Index))
+		gauge(indexLagRecords, float64(st.LagRecords), st.Sink, st.Partition.Topic, n)
+		gauge(indexLagSeconds, st.LagSeconds, st.Sink, st.Partition.Topic, n)
+		gauge(indexDurable, float64(st.Durable), st.Sink, st.Partition.Topic, n)
+		counter(indexSkipped, st.Skipped, st.Sink, st.Partition.Topic, n)
+		undecodable[[2]string{st.Partition.Topic, n}] = st.Undecodable
+	}
+	for k, v := range undecodable {
+		counter(indexUndecodable, v, k[0], k[1])
 	}
 }

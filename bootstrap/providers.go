@@ -17,10 +17,13 @@ import (
 	"github.com/chronik-stream/chronik/adapters/kafkawire"
 	"github.com/chronik-stream/chronik/adapters/logstore/segmentlog"
 	"github.com/chronik-stream/chronik/adapters/metastore/pebblemeta"
+	"github.com/chronik-stream/chronik/adapters/pgwire"
 	"github.com/chronik-stream/chronik/application/fetch"
 	"github.com/chronik-stream/chronik/application/groups"
+	"github.com/chronik-stream/chronik/application/indexing"
 	"github.com/chronik-stream/chronik/application/produce"
 	"github.com/chronik-stream/chronik/application/registry"
+	"github.com/chronik-stream/chronik/application/sql"
 	"github.com/chronik-stream/chronik/application/tiering"
 	"github.com/chronik-stream/chronik/application/topics"
 	"github.com/chronik-stream/chronik/domain/group"
@@ -40,6 +43,11 @@ type Node struct {
 	// they serve.
 	HTTP     *httpapi.Server
 	Registry *registry.Service
+	// Indexing feeds SQL (the columnar sink); PG is the Postgres listener
+	// (nil when off).
+	Indexing *indexing.Pipeline
+	SQL      *sql.Service
+	PG       *pgwire.Server
 	Config   Config
 	Logger   *slog.Logger
 
@@ -61,14 +69,22 @@ func (n *Node) Start() error {
 		_ = n.Kafka.Close()
 		return fmt.Errorf("%w (ports: CHRONIK_UNIFIED_API_PORT, CHRONIK_ADMIN_API_PORT)", err)
 	}
+	if n.PG != nil {
+		if err := n.PG.Start(); err != nil {
+			_ = n.HTTP.Close()
+			_ = n.Kafka.Close()
+			return fmt.Errorf("postgres listener: %w (port: CHRONIK_PG_PORT; 0 turns it off)", err)
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	n.stopBackground = cancel
 	n.backgroundDone = make(chan struct{})
 	go func() {
 		defer close(n.backgroundDone)
 		var wg sync.WaitGroup
-		wg.Add(4)
+		wg.Add(5)
 		go func() { defer wg.Done(); n.Produce.Run(ctx) }()
+		go func() { defer wg.Done(); n.Indexing.Run(ctx) }()
 		go func() { defer wg.Done(); n.Groups.Run(ctx) }()
 		go func() { defer wg.Done(); n.Tiering.Run(ctx) }()
 		go func() { defer wg.Done(); n.Tiering.RunSnapshots(ctx) }()
@@ -86,8 +102,12 @@ func (n *Node) Start() error {
 // cleanup, after Stop.
 func (n *Node) Stop() error {
 	httpErr := n.HTTP.Close()
+	var pgErr error
+	if n.PG != nil {
+		pgErr = n.PG.Close()
+	}
 	n.Groups.Close() // answers parked JoinGroup/SyncGroup requests
-	err := errors.Join(n.Kafka.Close(), httpErr)
+	err := errors.Join(n.Kafka.Close(), httpErr, pgErr)
 	if n.stopBackground != nil {
 		n.stopBackground()
 		<-n.backgroundDone

@@ -3,14 +3,17 @@ package bootstrap
 import (
 	"github.com/google/wire"
 
+	"github.com/chronik-stream/chronik/adapters/columnar/duckcolumnar"
 	"github.com/chronik-stream/chronik/adapters/compression/kafkacodec"
 	"github.com/chronik-stream/chronik/adapters/kafkawire"
 	"github.com/chronik-stream/chronik/adapters/logstore/segmentlog"
 	"github.com/chronik-stream/chronik/adapters/metastore/pebblemeta"
 	"github.com/chronik-stream/chronik/application/fetch"
 	"github.com/chronik-stream/chronik/application/groups"
+	"github.com/chronik-stream/chronik/application/indexing"
 	"github.com/chronik-stream/chronik/application/tiering"
 	"github.com/chronik-stream/chronik/application/topics"
+	"github.com/chronik-stream/chronik/ports/columnar"
 	"github.com/chronik-stream/chronik/ports/compression"
 	"github.com/chronik-stream/chronik/ports/logstore"
 	"github.com/chronik-stream/chronik/ports/metastore"
@@ -38,7 +41,13 @@ var applicationSet = wire.NewSet(systemClock, topicsConfig, provideTopics, provi
 
 // compressionSet is the node's one bounded decompressor of record
 // batches, shared by everything that decompresses records.
-var compressionSet = wire.NewSet(kafkacodec.New, wire.Bind(new(compression.Decompressor), new(*kafkacodec.Codec)))
+var compressionSet = wire.NewSet(kafkacodec.New, wire.Bind(new(compression.Decompressor), new(*kafkacodec.Codec)),
+	wire.Bind(new(indexing.Inflater), new(*kafkacodec.Codec)))
+
+// querySet is the indexing pipeline, SQL over topics (DuckDB) and the
+// Postgres listener.
+var querySet = wire.NewSet(sqlConfig, provideEngine, wire.Bind(new(columnar.Engine), new(*duckcolumnar.Engine)), provideSQL,
+	indexingConfig, noSchemas, provideIndexing, providePG)
 
 // kafkaSet is the Kafka listener.
 var kafkaSet = wire.NewSet(kafkaConfig, wire.Struct(new(kafkawire.Services), "*"), provideKafka)
@@ -48,4 +57,4 @@ var httpSet = wire.NewSet(provideSchemaFormats, provideRegistry, provideMetricsR
 	provideAdminKey, httpConfig, provideHTTP)
 
 // nodeSet is a whole node.
-var nodeSet = wire.NewSet(storageSet, applicationSet, compressionSet, kafkaSet, httpSet, wire.Struct(new(Node), "*"))
+var nodeSet = wire.NewSet(storageSet, applicationSet, compressionSet, querySet, kafkaSet, httpSet, wire.Struct(new(Node), "*"))

@@ -98,10 +98,38 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, func(
 		return nil, nil, err
 	}
 	httpapiConfig := httpConfig(cfg, bootstrapAdminKey, server)
-	bootstrapNodeMetrics := provideNodeMetrics(registry, segmentlogStore, tieringStore, groupsService)
-	metricsHandler := provideMetricsHandler(registry, bootstrapNodeMetrics)
-	httpapiServer, err := provideHTTP(httpapiConfig, service, fetchService, groupsService, tieringStore, registryService, metricsHandler, logger)
+	config5 := sqlConfig(cfg)
+	engine, cleanup4, err := provideEngine(config5)
 	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	sqlService, err := provideSQL(ctx, config5, engine, bucket, trackedMeta, service, clock, logger)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	config6 := indexingConfig(cfg)
+	schemas := noSchemas()
+	pipeline := provideIndexing(config6, tieringStore, service, trackedMeta, codec, schemas, sqlService, clock, logger)
+	bootstrapNodeMetrics := provideNodeMetrics(registry, segmentlogStore, tieringStore, groupsService, pipeline)
+	metricsHandler := provideMetricsHandler(registry, bootstrapNodeMetrics)
+	httpapiServer, err := provideHTTP(httpapiConfig, service, fetchService, groupsService, tieringStore, registryService, sqlService, pipeline, metricsHandler, logger)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	pgwireServer, err := providePG(cfg, sqlService, registry, logger)
+	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -115,10 +143,14 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, func(
 		Tiering:  tieringStore,
 		HTTP:     httpapiServer,
 		Registry: registryService,
+		Indexing: pipeline,
+		SQL:      sqlService,
+		PG:       pgwireServer,
 		Config:   cfg,
 		Logger:   logger,
 	}
 	return node, func() {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()

@@ -136,7 +136,7 @@ run_chronik() {
 	port=$("$bench" free-port)
 	mkdir -p "$data"
 	echo "run.sh: round $round: starting chronik-server on 127.0.0.1:$port (WAL profile $wal_profile), data in $data" >&2
-	CHRONIK_BIND_ADDR=127.0.0.1 CHRONIK_KAFKA_PORT=$port CHRONIK_UNIFIED_API_PORT=0 CHRONIK_ADMIN_API_PORT=0 CHRONIK_ADVERTISED_ADDR=127.0.0.1 \
+	CHRONIK_BIND_ADDR=127.0.0.1 CHRONIK_KAFKA_PORT=$port CHRONIK_UNIFIED_API_PORT=0 CHRONIK_ADMIN_API_PORT=0 CHRONIK_PG_PORT=0 CHRONIK_ADVERTISED_ADDR=127.0.0.1 \
 		CHRONIK_LOG_LEVEL=${CHRONIK_LOG_LEVEL:-warn} CHRONIK_WAL_PROFILE=$wal_profile \
 		bin/chronik-server start --data-dir "$data" >"$log" 2>&1 &
 	broker_pid=$!

@@ -145,7 +145,7 @@ func (s *server) start() {
 	cmd.Env = append(os.Environ(),
 		"CHRONIK_BIND_ADDR=127.0.0.1",
 		"CHRONIK_KAFKA_PORT="+strconv.Itoa(s.port),
-		"CHRONIK_UNIFIED_API_PORT=0", "CHRONIK_ADMIN_API_PORT=0", // no fixed HTTP ports to collide on
+		"CHRONIK_UNIFIED_API_PORT=0", "CHRONIK_ADMIN_API_PORT=0", "CHRONIK_PG_PORT=0", // no fixed ports to collide on
 		"CHRONIK_ADVERTISED_ADDR=127.0.0.1",
 		"CHRONIK_WAL_PROFILE=low",
 		"CHRONIK_WAL_ROTATION_SIZE="+s.walRotation,

@@ -51,6 +51,7 @@ func (n *node) start() {
 		// HTTP APIs on free ports, so that nodes run side by side.
 		"CHRONIK_UNIFIED_API_PORT": "0",
 		"CHRONIK_ADMIN_API_PORT":   "0",
+		"CHRONIK_PG_PORT":          "0",
 	}
 	for k, v := range n.env {
 		vars[k] = v
