@@ -82,17 +82,19 @@ func TestDecodeEveryType(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inner := func(z string, a int64) document.Object { return document.Object{{"z", z}, {"a", a}} }
+	inner := func(z string, a int64) document.Object {
+		return document.Object{{Name: "z", Value: z}, {Name: "a", Value: a}}
+	}
 	want := document.Object{
-		{"n", nil}, {"b", true}, {"i", int64(-7)}, {"l", int64(math.MaxInt64)}, {"f", 1.5}, {"d", -2.25},
-		{"s", "héllo"}, {"y", []byte{0, 1, 0xff}}, {"fx", []byte{9, 8}}, {"e", "GREEN"},
-		{"a", []any{int64(3), int64(-1), int64(2)}}, {"empty", []any{}},
-		{"m", document.Object{{"alpha", "a"}, {"mid", "m"}, {"zeta", "z"}}},
-		{"r", inner("zz", 1)},
-		{"un", nil}, {"us", "set"}, {"ur", inner("u", 2)},
-		{"ts", int64(1700000000123)}, {"tu", int64(1700000000123456)}, {"date", int64(19000)},
-		{"uuid", "123e4567-e89b-12d3-a456-426614174000"},
-		{"dec", "123.45"}, {"decneg", "-0.005"}, {"decfix", "-300"},
+		{Name: "n", Value: nil}, {Name: "b", Value: true}, {Name: "i", Value: int64(-7)}, {Name: "l", Value: int64(math.MaxInt64)}, {Name: "f", Value: 1.5}, {Name: "d", Value: -2.25},
+		{Name: "s", Value: "héllo"}, {Name: "y", Value: []byte{0, 1, 0xff}}, {Name: "fx", Value: []byte{9, 8}}, {Name: "e", Value: "GREEN"},
+		{Name: "a", Value: []any{int64(3), int64(-1), int64(2)}}, {Name: "empty", Value: []any{}},
+		{Name: "m", Value: document.Object{{Name: "alpha", Value: "a"}, {Name: "mid", Value: "m"}, {Name: "zeta", Value: "z"}}},
+		{Name: "r", Value: inner("zz", 1)},
+		{Name: "un", Value: nil}, {Name: "us", Value: "set"}, {Name: "ur", Value: inner("u", 2)},
+		{Name: "ts", Value: int64(1700000000123)}, {Name: "tu", Value: int64(1700000000123456)}, {Name: "date", Value: int64(19000)},
+		{Name: "uuid", Value: "123e4567-e89b-12d3-a456-426614174000"},
+		{Name: "dec", Value: "123.45"}, {Name: "decneg", Value: "-0.005"}, {Name: "decfix", Value: "-300"},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got  %#v\nwant %#v", got, want)
@@ -108,7 +110,7 @@ func TestDecodeEvolution(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (document.Object{{"id", int64(1)}, {"name", "ann"}}); !reflect.DeepEqual(got1, want) {
+	if want := (document.Object{{Name: "id", Value: int64(1)}, {Name: "name", Value: "ann"}}); !reflect.DeepEqual(got1, want) {
 		t.Fatalf("v1: got %v, want %v", got1, want)
 	}
 	p2 := marshal(t, v2, map[string]any{"id": int64(2), "email": map[string]any{"string": "b@x"}, "name": "bob"})
@@ -116,7 +118,7 @@ func TestDecodeEvolution(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (document.Object{{"id", int64(2)}, {"email", "b@x"}, {"name", "bob"}}); !reflect.DeepEqual(got2, want) {
+	if want := (document.Object{{Name: "id", Value: int64(2)}, {Name: "email", Value: "b@x"}, {Name: "name", Value: "bob"}}); !reflect.DeepEqual(got2, want) {
 		t.Fatalf("v2: got %v, want %v", got2, want)
 	}
 	// v2's payload read with v1 is a mismatch, caught here by the bytes
@@ -132,11 +134,11 @@ func TestDecodeTopLevel(t *testing.T) {
 		in           any
 		want         document.Object
 	}{
-		{"string", `"string"`, "x", document.Object{{"value", "x"}}},
-		{"array", `{"type":"array","items":"int"}`, []int32{1}, document.Object{{"value", []any{int64(1)}}}},
-		{"map", `{"type":"map","values":"int"}`, map[string]any{"b": 1, "a": 2}, document.Object{{"a", int64(2)}, {"b", int64(1)}}},
-		{"union_record", `["null",{"type":"record","name":"R","fields":[{"name":"x","type":"int"}]}]`, map[string]any{"R": map[string]any{"x": 5}}, document.Object{{"x", int64(5)}}},
-		{"union_null", `["null","int"]`, nil, document.Object{{"value", nil}}},
+		{"string", `"string"`, "x", document.Object{{Name: "value", Value: "x"}}},
+		{"array", `{"type":"array","items":"int"}`, []int32{1}, document.Object{{Name: "value", Value: []any{int64(1)}}}},
+		{"map", `{"type":"map","values":"int"}`, map[string]any{"b": 1, "a": 2}, document.Object{{Name: "a", Value: int64(2)}, {Name: "b", Value: int64(1)}}},
+		{"union_record", `["null",{"type":"record","name":"R","fields":[{"name":"x","type":"int"}]}]`, map[string]any{"R": map[string]any{"x": 5}}, document.Object{{Name: "x", Value: int64(5)}}},
+		{"union_null", `["null","int"]`, nil, document.Object{{Name: "value", Value: nil}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got, err := schemaformattest.DecodeKeepsPromises(t, decoderOf(t, c.schema), marshal(t, c.schema, c.in))
@@ -155,7 +157,7 @@ func TestDecodeReference(t *testing.T) {
 	ref := schemaformat.Ref{Name: "pay.Status", Text: `{"type":"enum","name":"Status","namespace":"pay","symbols":["OK","KO"]}`}
 	text := `{"type":"record","name":"Payment","namespace":"pay","fields":[{"name":"status","type":"pay.Status"}]}`
 	got, err := decoderOf(t, text, ref).Decode([]byte{2})
-	if err != nil || !reflect.DeepEqual(got, document.Object{{"status", "KO"}}) {
+	if err != nil || !reflect.DeepEqual(got, document.Object{{Name: "status", Value: "KO"}}) {
 		t.Fatalf("got %v, %v", got, err)
 	}
 }
@@ -164,7 +166,7 @@ func TestDecodeMapKeyTwiceKeepsTheLast(t *testing.T) {
 	// Two blocks of one entry each: "k" → 1, then "k" → 2, "a" → 3.
 	payload := []byte{2, 2, 'k', 2, 4, 2, 'k', 4, 2, 'a', 6, 0}
 	got, err := decoderOf(t, `{"type":"map","values":"int"}`).Decode(payload)
-	if err != nil || !reflect.DeepEqual(got, document.Object{{"a", int64(3)}, {"k", int64(2)}}) {
+	if err != nil || !reflect.DeepEqual(got, document.Object{{Name: "a", Value: int64(3)}, {Name: "k", Value: int64(2)}}) {
 		t.Fatalf("got %v, %v", got, err)
 	}
 }
@@ -172,7 +174,7 @@ func TestDecodeMapKeyTwiceKeepsTheLast(t *testing.T) {
 func TestDecodeNegativeBlockCount(t *testing.T) {
 	// A block of -2 items with its byte size (2), then the end.
 	got, err := decoderOf(t, `{"type":"array","items":"int"}`).Decode([]byte{3, 4, 2, 4, 0})
-	if err != nil || !reflect.DeepEqual(got, document.Object{{"value", []any{int64(1), int64(2)}}}) {
+	if err != nil || !reflect.DeepEqual(got, document.Object{{Name: "value", Value: []any{int64(1), int64(2)}}}) {
 		t.Fatalf("got %v, %v", got, err)
 	}
 }
