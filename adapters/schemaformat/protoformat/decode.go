@@ -47,7 +47,7 @@ func (p *parsed) Decode(payload []byte) (obj document.Object, err error) {
 		Resolver: (*protoregistry.Types)(nil),
 	}
 	if err := opts.Unmarshal(rest, m); err != nil {
-		return nil, fmt.Errorf("%w: the Protobuf payload does not match message %s: %v", document.ErrUndecodable, md.FullName(), strings.TrimPrefix(err.Error(), "proto: "))
+		return nil, fmt.Errorf("%w: the Protobuf payload does not match message %s: %v", document.ErrUndecodable, md.FullName(), protoMessage(err))
 	}
 	c := protoConverter{budget: len(payload) + schemaformat.MaxZeroWidthValues}
 	v, err := c.message(m, 0)
@@ -287,4 +287,11 @@ func (c *protoConverter) wellKnown(m protoreflect.Message, depth int) (v any, ok
 		return v, true, err
 	}
 	return nil, false, nil
+}
+
+// protoMessage is err's text without protobuf-go's "proto:" prefix (whose
+// space it spells as U+0020 or U+00A0 at random).
+func protoMessage(err error) string {
+	msg, _ := strings.CutPrefix(err.Error(), "proto:")
+	return strings.TrimLeft(msg, " \u00a0")
 }

@@ -248,7 +248,7 @@ func TestDecodeRefusesWhatDoesNotMatch(t *testing.T) {
 		{"count_beyond_payload", p, []byte{0x7e}, "a count of 63 indexes"},
 		{"count_huge", p, protowire.AppendVarint(nil, protowire.EncodeZigZag(1<<40)), "out of range"},
 		{"indexes_truncated", p, []byte{4, 2, 0x80}, "the payload ends"},
-		{"garbage_body", p, []byte{2, 2, 0xff, 0xff, 0xff}, "does not match message shop.Order"},
+		{"garbage_body", p, []byte{2, 2, 0xff, 0xff, 0xff}, "does not match message shop.Order: cannot parse invalid wire-format data"},
 		{"length_of_2gb", p, append([]byte{2, 2, 0x72}, protowire.AppendVarint(nil, 2<<30)...), "does not match message shop.Order"},
 		{"invalid_utf8_proto3", p, []byte{2, 2, 0x72, 1, 0xff}, "does not match"},
 		{"invalid_utf8_proto2", p2, []byte{0, 0x0a, 1, 0xff}, "not valid UTF-8"},
