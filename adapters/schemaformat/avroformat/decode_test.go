@@ -274,3 +274,26 @@ func FuzzDecode(f *testing.F) {
 		schemaformattest.DecodeKeepsPromises(t, decoders[int(which)%len(decoders)], payload)
 	})
 }
+
+// BenchmarkDecode decodes a record of ten fields of common types.
+func BenchmarkDecode(b *testing.B) {
+	text := `{"type":"record","name":"Order","fields":[
+		{"name":"id","type":"long"},{"name":"customer","type":"string"},{"name":"amount","type":"double"},
+		{"name":"qty","type":"int"},{"name":"paid","type":"boolean"},{"name":"note","type":["null","string"]},
+		{"name":"tags","type":{"type":"array","items":"string"}},{"name":"attrs","type":{"type":"map","values":"string"}},
+		{"name":"ts","type":{"type":"long","logicalType":"timestamp-millis"}},
+		{"name":"status","type":{"type":"enum","name":"S","symbols":["NEW","PAID"]}}]}`
+	payload := marshal(b, text, map[string]any{
+		"id": int64(123456789), "customer": "customer-0042", "amount": 99.5, "qty": int32(3), "paid": true,
+		"note": map[string]any{"string": "leave at the door"}, "tags": []string{"a", "bb", "ccc"},
+		"attrs": map[string]any{"k1": "v1", "k2": "v2"}, "ts": int64(1700000000000), "status": "PAID",
+	})
+	d := decoderOf(b, text)
+	b.SetBytes(int64(len(payload)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := d.Decode(payload); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -72,3 +72,16 @@ func FuzzDecode(f *testing.F) {
 		schemaformattest.DecodeKeepsPromises(t, d, payload)
 	})
 }
+
+// BenchmarkDecode decodes an object of ten fields of common types.
+func BenchmarkDecode(b *testing.B) {
+	d := decoderOf(b, userSchema)
+	payload := []byte(`{"id":123456789,"customer":"customer-0042","amount":99.5,"qty":3,"paid":true,"note":"leave at the door","tags":["a","bb","ccc"],"attrs":{"k1":"v1","k2":"v2"},"ts":1700000000000,"status":"PAID"}`)
+	b.SetBytes(int64(len(payload)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := d.Decode(payload); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

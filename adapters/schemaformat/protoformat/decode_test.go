@@ -290,3 +290,24 @@ func FuzzDecode(f *testing.F) {
 		schemaformattest.DecodeKeepsPromises(t, d, payload)
 	})
 }
+
+// BenchmarkDecode decodes a message of ten fields of common types.
+func BenchmarkDecode(b *testing.B) {
+	p := parseProto(b, `syntax = "proto3";
+import "google/protobuf/timestamp.proto";
+message Order {
+  enum S { NEW = 0; PAID = 1; }
+  int64 id = 1; string customer = 2; double amount = 3; int32 qty = 4; bool paid = 5;
+  optional string note = 6; repeated string tags = 7; map<string, string> attrs = 8;
+  google.protobuf.Timestamp ts = 9; S status = 10;
+}`)
+	payload := encode(b, p, []int{0}, `{"id":"123456789","customer":"customer-0042","amount":99.5,"qty":3,"paid":true,
+		"note":"leave at the door","tags":["a","bb","ccc"],"attrs":{"k1":"v1","k2":"v2"},"ts":"2023-11-14T22:13:20Z","status":"PAID"}`)
+	b.SetBytes(int64(len(payload)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := p.Decode(payload); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
