@@ -75,6 +75,18 @@
 // would change the schema), "syntax = \"proto2\"" stays, and options set in
 // several statements are not merged. Normalizing twice changes nothing.
 //
+// # Decoding
+//
+// A parsed schema is a schemaformat.Decoder (decode.go): the payload's
+// message indexes (Confluent's zigzag varints, at most MaxDepth of them)
+// pick a message of the compiled file (top-level messages in declaration
+// order, then nested ones; a map field's entry type counts among the
+// nested ones, as in protoc's descriptors), which google.golang.org/
+// protobuf's dynamicpb decodes (unknown fields and extensions dropped,
+// proto2 required fields may be missing, nesting bounded by
+// document.MaxDepth); the message is then turned into document values
+// with the port's mapping.
+//
 // # Compatibility
 //
 // CanRead runs Confluent's SchemaDiff on the compiled descriptors:
