@@ -65,21 +65,28 @@ func (s *Service) decoder(ctx context.Context, id int) (schemaformat.Decoder, er
 	}
 	s.dmu.Unlock()
 	if !ok {
-		e.dec, e.err = s.buildDecoder(id)
-		close(e.done)
-		if e.err != nil && isUnknown(e.err) {
-			s.dmu.Lock()
-			if s.decoders[id] == e {
-				delete(s.decoders, id)
-			}
-			s.dmu.Unlock()
-		}
+		s.fill(id, e)
 	}
 	select {
 	case <-e.done:
 		return e.dec, e.err
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	}
+}
+
+// fill builds e, the new entry of id, and forgets it again if id is
+// unknown. e is ready (done closed) however the build ends.
+func (s *Service) fill(id int, e *decoderEntry) {
+	defer close(e.done)
+	e.err = fmt.Errorf("%w: schema %d: building its decoder failed", document.ErrUndecodable, id) // if the build panics
+	e.dec, e.err = s.buildDecoder(id)
+	if e.err != nil && isUnknown(e.err) {
+		s.dmu.Lock()
+		if s.decoders[id] == e {
+			delete(s.decoders, id)
+		}
+		s.dmu.Unlock()
 	}
 }
 
