@@ -69,10 +69,14 @@ func (s *Service) decoder(ctx context.Context, id int) (schemaformat.Decoder, er
 	}
 	select {
 	case <-e.done:
-		return e.dec, e.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	default:
+		select {
+		case <-e.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
+	return e.dec, e.err
 }
 
 // fill builds e, the new entry of id, and forgets it again if id is

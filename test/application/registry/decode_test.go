@@ -208,6 +208,12 @@ func TestDecodeWaitHonoursContext(t *testing.T) {
 	if err := <-first; err != nil {
 		t.Fatalf("the parsing caller: %v", err)
 	}
+	// A decoder ready needs no waiting: a done context does not matter.
+	for range 20 {
+		if _, err := s.Decode(cctx, int32(id), []byte{0}); err != nil {
+			t.Fatalf("a ready decoder with a cancelled context: %v", err)
+		}
+	}
 }
 
 // gatedReal is avroformat whose parses wait, while closed, until opened.
