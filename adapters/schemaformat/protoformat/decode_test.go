@@ -357,6 +357,8 @@ func TestDecodeMatchesOracle(t *testing.T) {
 		{"unknown_enum_number", cat(tag(13, protowire.VarintType), protowire.AppendVarint(nil, uint64(0xffffffffffffffff)), tag(14, protowire.BytesType), lenPrefixed([]byte{7, 1})), true},
 		{"group_twice_merges", cat(tag(5, protowire.StartGroupType), tag(6, protowire.VarintType), []byte{1}, tag(5, protowire.EndGroupType), tag(5, protowire.StartGroupType), tag(7, protowire.Fixed32Type), []byte{1, 0, 0, 0}, tag(5, protowire.EndGroupType)), true},
 		{"unknown_group", cat(tag(99, protowire.StartGroupType), tag(1, protowire.VarintType), []byte{1}, tag(99, protowire.EndGroupType), q), true},
+		{"oneof_dropped_message_malformed", cat(tag(10, protowire.BytesType), lenPrefixed([]byte{0x12, 5, 'a'}), tag(11, protowire.VarintType), []byte{1}, q), false},
+		{"merged_occurrence_malformed", cat(tag(1, protowire.BytesType), lenPrefixed([]byte{0x30}), tag(1, protowire.BytesType), lenPrefixed([]byte{0x30}), q), false},
 		{"end_group_alone", tag(5, protowire.EndGroupType), false},
 		{"group_end_mismatch", cat(tag(5, protowire.StartGroupType), tag(6, protowire.EndGroupType)), false},
 		{"field_number_zero", []byte{0x02, 0x00}, false},

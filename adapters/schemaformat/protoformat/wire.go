@@ -156,9 +156,18 @@ func (w *wireDecoder) field(fd protoreflect.FieldDescriptor, slots []slot, typ p
 	if od := fd.ContainingOneof(); od != nil && !od.IsSynthetic() {
 		members := od.Fields()
 		for i := range members.Len() {
-			if m := members.Get(i); m != fd {
-				slots[m.Index()] = slot{}
+			m := members.Get(i)
+			if m == fd {
+				continue
 			}
+			if o := &slots[m.Index()]; o.set && isMessage(m.Kind()) {
+				// Decoded only to be dropped: protobuf-go would have
+				// refused the payload had it been malformed.
+				if _, err := w.message(m.Message(), o.raw, depth+1); err != nil {
+					return 0, fmt.Errorf("field %s: %w", m.FullName(), err)
+				}
+			}
+			slots[m.Index()] = slot{}
 		}
 	}
 	if isMessage(fd.Kind()) {
