@@ -245,13 +245,6 @@ func (c *protoConverter) wellKnown(m protoreflect.Message, depth int) (v any, ok
 	return nil, false, nil
 }
 
-// protoMessage is err's text without protobuf-go's "proto:" prefix (whose
-// space it spells as U+0020 or U+00A0 at random).
-func protoMessage(err error) string {
-	msg, _ := strings.CutPrefix(err.Error(), "proto:")
-	return strings.TrimLeft(msg, " \u00a0")
-}
-
 var errOracleFailed = errors.New("dynamicpb panicked")
 
 // sameAsOracle checks that the wire decoder and the oracle agree on
