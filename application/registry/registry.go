@@ -87,6 +87,9 @@ type Service struct {
 
 	pmu    sync.Mutex // guards parsed, a cache filled without holding mu
 	parsed map[int]schemaformat.Parsed
+
+	dmu      sync.Mutex // guards decoders (see Decode); never held with mu or pmu
+	decoders map[int]*decoderEntry
 }
 
 // version is one entry of a subject, in the order registered.
@@ -104,7 +107,7 @@ func New(ctx context.Context, meta metastore.Store, formats []schemaformat.Parse
 		levels: setting[schema.Level]{key: keyConfig, fallback: schema.DefaultLevel, notSet: schema.ErrSubjectLevelNotSet, values: map[string]schema.Level{}},
 		modes:  setting[schema.Mode]{key: keyMode, fallback: schema.ReadWrite, notSet: schema.ErrSubjectModeNotSet, values: map[string]schema.Mode{}},
 		nextID: firstID,
-		parsed: map[int]schemaformat.Parsed{},
+		parsed: map[int]schemaformat.Parsed{}, decoders: map[int]*decoderEntry{},
 	}
 	for _, f := range formats {
 		s.formats[f.Type()] = f

@@ -120,6 +120,18 @@
 // full name; [] after it for array items, {} for map values), or "top
 // level", or "schema[]" and the like below a top-level array or map.
 //
+// # Decoding
+//
+// A parsed schema is a schemaformat.Decoder (decode.go): it reads a binary
+// Avro value of the schema (the writer's; no resolution) by walking the
+// parsed nodes itself, not through hamba/avro, so that records keep their
+// field order, unions give the branch's value unwrapped, and every length
+// and block count is checked against the bytes left (and the port's value
+// budget) before anything is allocated. The value mapping is the port's;
+// a decimal is written as text with its scale, other logical types keep
+// their underlying value. The value must take the whole payload: bytes
+// left after it are an error.
+//
 // # Where this package departs from Confluent
 //
 //   - Names are checked by the Avro specification's ASCII rule; Avro Java

@@ -64,6 +64,12 @@
 //	{"type":"object","required":["b","a"],"properties":{"b":{},"a":{"enum":[2,1]}}}
 //	→ {"properties":{"a":{"enum":[1,2]},"b":{}},"required":["a","b"],"type":"object"}
 //
+// # Decoding
+//
+// A parsed schema is a schemaformat.Decoder (decode.go) whose payload is
+// JSON text: one JSON object, decoded as it is by
+// document.ParseJSONObject, not validated against the schema.
+//
 // # Compatibility
 //
 // CanRead(writer) on reader p runs Confluent's SchemaDiff.compare with

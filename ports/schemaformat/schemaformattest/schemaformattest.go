@@ -54,6 +54,13 @@ func Run(t *testing.T, p schemaformat.Parser, ex Examples) {
 			if r := s.CanRead(otherFormat{}); len(r) != 1 {
 				t.Fatalf("CanRead(a schema of another format) = %q, want one reason", r)
 			}
+			d, ok := s.(schemaformat.Decoder)
+			if !ok {
+				t.Fatalf("%T is not a schemaformat.Decoder", s)
+			}
+			for _, payload := range garbage {
+				DecodeKeepsPromises(t, d, payload)
+			}
 		})
 	}
 	for _, e := range ex.Invalid {
@@ -86,6 +93,13 @@ func Run(t *testing.T, p schemaformat.Parser, ex Examples) {
 			}
 		})
 	}
+}
+
+// garbage are payloads every schema's decoder must survive (decoding or
+// refusing them as the port says).
+var garbage = [][]byte{
+	nil, {0}, {0, 0}, {2, 2, 2, 2}, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+	[]byte(`{"a":1}`), []byte("\x00\x0a\x05hello"), {1, 0x80, 0x80, 0x80, 0x80, 0x08},
 }
 
 // otherFormat is a parsed schema of a format no Parser knows.
