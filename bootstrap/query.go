@@ -195,10 +195,6 @@ func provideEngine(c sql.Config) (*duckcolumnar.Engine, func(), error) {
 	return e, func() { _ = e.Close() }, nil
 }
 
-// noSchemas leaves values framed with a schema id whole until the
-// registry decodes them.
-func noSchemas() indexing.Schemas { return nil }
-
 // sqlQuerier is the SQL service as the Postgres listener asks for it.
 type sqlQuerier struct{ svc *sql.Service }
 

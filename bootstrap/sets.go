@@ -11,6 +11,7 @@ import (
 	"github.com/chronik-stream/chronik/application/fetch"
 	"github.com/chronik-stream/chronik/application/groups"
 	"github.com/chronik-stream/chronik/application/indexing"
+	"github.com/chronik-stream/chronik/application/registry"
 	"github.com/chronik-stream/chronik/application/tiering"
 	"github.com/chronik-stream/chronik/application/topics"
 	"github.com/chronik-stream/chronik/ports/columnar"
@@ -47,7 +48,7 @@ var compressionSet = wire.NewSet(kafkacodec.New, wire.Bind(new(compression.Decom
 // querySet is the indexing pipeline, SQL over topics (DuckDB) and the
 // Postgres listener.
 var querySet = wire.NewSet(sqlConfig, provideEngine, wire.Bind(new(columnar.Engine), new(*duckcolumnar.Engine)), provideSQL,
-	indexingConfig, noSchemas, provideIndexing, providePG)
+	indexingConfig, provideIndexing, providePG)
 
 // kafkaSet is the Kafka listener.
 var kafkaSet = wire.NewSet(kafkaConfig, wire.Struct(new(kafkawire.Services), "*"), provideKafka)
@@ -57,4 +58,7 @@ var httpSet = wire.NewSet(provideSchemaFormats, provideRegistry, provideMetricsR
 	provideAdminKey, httpConfig, provideHTTP)
 
 // nodeSet is a whole node.
-var nodeSet = wire.NewSet(storageSet, applicationSet, compressionSet, querySet, kafkaSet, httpSet, wire.Struct(new(Node), "*"))
+var nodeSet = wire.NewSet(storageSet, applicationSet, compressionSet, querySet, kafkaSet, httpSet, wire.Struct(new(Node), "*"),
+	// The registry decodes values framed with a schema id for the
+	// indexing pipeline.
+	wire.Bind(new(indexing.Schemas), new(*registry.Service)))

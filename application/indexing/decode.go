@@ -50,6 +50,9 @@ func (p *Pipeline) decode(ctx context.Context, pt *part, data []byte, from int64
 			}
 			c.docs = append(c.docs, p.document(ctx, pt, h, r, offset))
 		}
+		if err := ctx.Err(); err != nil {
+			return err // stopping: a decode may have failed for it, not for the value
+		}
 		if err := it.Err(); err != nil {
 			p.unreadable(pt, h, from, err)
 		}
@@ -101,6 +104,9 @@ func (p *Pipeline) decodeValue(ctx context.Context, pt *part, d *document.Docume
 		if err == nil {
 			d.Kind, d.Fields, d.SchemaID = document.Schema, fields, id
 			return
+		}
+		if ctx.Err() != nil {
+			return // decode gives up the chunk (see decode); nothing to count
 		}
 		pt.undecodable++
 		p.warnOnce(pt.tp, d.Offset, err)
