@@ -262,6 +262,13 @@ func (e *Engine) run(ctx context.Context, query string, params []any, tables []c
 		return err
 	}
 	defer e.leave()
+	for i, p := range params {
+		switch p.(type) {
+		case nil, bool, int64, int, int32, float64, string, []byte, time.Time:
+		default:
+			return fmt.Errorf("%w: param %d is a %T; params are null, booleans, numbers, strings, bytes or times", columnar.ErrInvalid, i+1, p)
+		}
+	}
 	if lim.Timeout <= 0 {
 		lim.Timeout = DefaultTimeout
 	}
@@ -331,7 +338,7 @@ func (e *Engine) runConn(ctx context.Context, query string, params []any, tables
 		if len(names) > 0 {
 			text = "SELECT unnest([" + strings.Join(names, ", ") + "]) AS name"
 		}
-		return runChecked(ctx, conn, []string{text}, lim, fn)
+		return runChecked(ctx, conn, []string{text}, len(params), lim, fn)
 	}
 	if err := e.setLimits(ctx, conn, lim); err != nil {
 		return err
@@ -349,13 +356,13 @@ func (e *Engine) runConn(ctx context.Context, query string, params []any, tables
 		wrapped := "SELECT * FROM (\n" + strings.TrimRight(strings.TrimSpace(query), "; \t\r\n") + "\n) LIMIT " + strconv.Itoa(lim.MaxRows+1)
 		texts = []string{wrapped, query}
 	}
-	return runChecked(ctx, conn, texts, lim, fn)
+	return runChecked(ctx, conn, texts, len(params), lim, fn)
 }
 
 // runChecked prepares the first of texts that prepares, checks that
 // DuckDB's own parser and binder see a statement that only reads, and
 // runs it with fn. The error is the last text's.
-func runChecked(ctx context.Context, conn *sql.Conn, texts []string, lim columnar.Limits, fn runFunc) error {
+func runChecked(ctx context.Context, conn *sql.Conn, texts []string, nparams int, lim columnar.Limits, fn runFunc) error {
 	return conn.Raw(func(dc any) error {
 		c, ok := dc.(driver.Conn)
 		if !ok {
@@ -369,6 +376,9 @@ func runChecked(ctx context.Context, conn *sql.Conn, texts []string, lim columna
 				continue
 			}
 			defer st.Close()
+			if n := st.NumInput(); n != nparams {
+				return fmt.Errorf("%w: the statement has %d placeholders and %d params were given", columnar.ErrInvalid, n, nparams)
+			}
 			return fn(ctx, c, st, text, lim)
 		}
 		return err
