@@ -52,7 +52,13 @@
 // there, and DuckDB widens types across files the same way as inside one
 // (BIGINT and DOUBLE to DOUBLE, anything and VARCHAR to VARCHAR, VARCHAR
 // and BLOB to BLOB: a _key or value that is text in one file and bytes in
-// another is BLOB; STRUCTs are merged by field name). The hot documents
+// another is BLOB; STRUCTs are merged by field name). DuckDB cannot put
+// every pair together (a STRUCT in one file and a VARCHAR or a LIST in
+// another, a BLOB and a number): the engine reads each file's schema
+// (the footer, cached by path, size and time) and a top-level column
+// whose shapes conflict anywhere inside is read as VARCHAR from every
+// source, JSON text (to_json) where it is not VARCHAR already; such files
+// are read one by one, the others together. The hot documents
 // go to DuckDB as an Arrow stream, copied into a temporary table (an
 // Arrow view scans once; a query may read its table twice).
 //

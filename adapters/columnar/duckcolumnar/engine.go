@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -63,6 +64,7 @@ type Engine struct {
 	stop       context.Context
 	stopCancel context.CancelFunc
 	seq        atomic.Uint64 // names the Arrow views of hot rows
+	schemas    schemaCache   // the files' schemas, by path, size and time
 }
 
 var _ columnar.Engine = (*Engine)(nil)
@@ -445,28 +447,50 @@ func (e *Engine) setLimits(ctx context.Context, conn *sql.Conn, lim columnar.Lim
 // read a table twice; Arrow's timestamp[ms] is TIMESTAMP_MS in DuckDB, cast
 // to TIMESTAMP as Parquet files read), the two put together by name.
 func (e *Engine) makeView(ctx context.Context, conn *sql.Conn, t *columnar.Table) error {
-	var parts []string
-	if len(t.Files) > 0 {
-		paths := make([]string, len(t.Files))
-		for j, f := range t.Files {
-			p, err := e.allowed(f)
-			if err != nil {
-				return fmt.Errorf("table %q: %w", t.Name, err)
-			}
-			paths[j] = p
+	paths := make([]string, len(t.Files))
+	schemas := make([]*arrow.Schema, 0, len(t.Files)+1)
+	for j, f := range t.Files {
+		p, err := e.allowed(f)
+		if err != nil {
+			return fmt.Errorf("table %q: %w", t.Name, err)
 		}
-		parts = append(parts, "SELECT * FROM read_parquet("+listLiteral(paths)+", union_by_name = true)")
+		paths[j] = p
+		sch, err := e.schemas.schema(p)
+		if err != nil {
+			return fmt.Errorf("table %q: %w", t.Name, err)
+		}
+		schemas = append(schemas, sch)
 	}
+	var hotSchema *tableSchema
 	if len(t.Hot) > 0 || len(t.Files) == 0 {
+		s, err := inferSchema(t.Hot)
+		if err != nil {
+			return fmt.Errorf("table %q: %w", t.Name, err)
+		}
+		hotSchema = s
+		schemas = append(schemas, s.arrow)
+	}
+	conflict := conflicts(schemas)
+	// Files without a conflicting column are read together by name; the
+	// others one by one, their conflicting columns as text.
+	var parts, plain []string
+	for j, p := range paths {
+		if r := replaceText(schemas[j], conflict); r != "" {
+			parts = append(parts, "SELECT *"+r+" FROM read_parquet("+listLiteral([]string{p})+")")
+		} else {
+			plain = append(plain, p)
+		}
+	}
+	if len(plain) > 0 {
+		parts = append([]string{"SELECT * FROM read_parquet(" + listLiteral(plain) + ", union_by_name = true)"}, parts...)
+	}
+	if hotSchema != nil {
 		// duckdb-go registers an Arrow view in the database, not in the
 		// connection: its name is unique, and it is dropped as soon as
 		// its rows are copied.
 		n := strconv.FormatUint(e.seq.Add(1), 10)
 		hot, arrowName := "chronik hot "+n, "chronik arrow "+n
-		s, err := inferSchema(t.Hot)
-		if err != nil {
-			return fmt.Errorf("table %q: %w", t.Name, err)
-		}
+		s := hotSchema
 		recs, err := s.records(memory.DefaultAllocator, t.Hot)
 		if err != nil {
 			return fmt.Errorf("table %q: %w", t.Name, err)
@@ -497,7 +521,7 @@ func (e *Engine) makeView(ctx context.Context, conn *sql.Conn, t *columnar.Table
 		if err != nil {
 			return fmt.Errorf("table %q: hot rows: %w", t.Name, err)
 		}
-		parts = append(parts, "SELECT * FROM "+quoteIdent(hot))
+		parts = append(parts, "SELECT *"+replaceText(s.arrow, conflict)+" FROM "+quoteIdent(hot))
 	}
 	view := "CREATE TEMP VIEW " + quoteIdent(t.Name) + " AS " + strings.Join(parts, " UNION ALL BY NAME ")
 	_, err := conn.ExecContext(ctx, view)

@@ -543,3 +543,34 @@ func TestCloseInterruptsQueries(t *testing.T) {
 		t.Fatalf("Close took %v", d)
 	}
 }
+
+// A column that is an object in one file and a scalar or a list in
+// another (or in the hot rows) is read as VARCHAR: JSON text where it was
+// not text. Columns that go together keep DuckDB's widening.
+func TestQueryConflictingShapesAcrossFiles(t *testing.T) {
+	e, dir := newEngine(t)
+	f1 := writeFile(t, e, dir, "1.parquet", []document.Document{jsonDoc(0, 0, obj("o", obj("a", int64(1)), "l", []any{int64(1)}, "b", true, "s", obj("x", int64(1))))}, "zstd")
+	f2 := writeFile(t, e, dir, "2.parquet", []document.Document{jsonDoc(0, 1, obj("o", "text", "l", int64(5), "b", int64(3), "s", obj("y", "z")))}, "zstd")
+	f3 := writeFile(t, e, dir, "3.parquet", []document.Document{jsonDoc(0, 2, obj("s", obj("x", obj("deep", true))))}, "zstd")
+	hot := []document.Document{jsonDoc(0, 3, obj("o", []any{"h"}, "l", []any{int64(2)}))}
+	tables := []columnar.Table{{Name: "t", Files: []string{f1, f2, f3}, Hot: hot}}
+	res := q(t, e, "SELECT o, l, b, s FROM t ORDER BY _offset", tables)
+	wantCols := []columnar.Column{{Name: "o", Type: "VARCHAR"}, {Name: "l", Type: "VARCHAR"}, {Name: "b", Type: "BIGINT"}, {Name: "s", Type: "VARCHAR"}}
+	if !reflect.DeepEqual(res.Columns, wantCols) {
+		t.Fatalf("columns %v, want %v", res.Columns, wantCols)
+	}
+	want := [][]any{
+		{`{"a":1}`, "[1]", int64(1), `{"x":1}`},
+		{"text", "5", int64(3), `{"y":"z"}`},
+		{nil, nil, nil, `{"x":{"deep":true}}`},
+		{`["h"]`, "[2]", nil, nil},
+	}
+	if !reflect.DeepEqual(res.Rows, want) {
+		t.Fatalf("rows\n got %#v\nwant %#v", res.Rows, want)
+	}
+	// Files that agree stay typed: f1 and f2 alone keep s a STRUCT.
+	res = q(t, e, "SELECT s.x, s.y FROM t ORDER BY _offset", []columnar.Table{{Name: "t", Files: []string{f1}, Hot: []document.Document{jsonDoc(0, 1, obj("s", obj("y", "z")))}}})
+	if !reflect.DeepEqual(res.Rows, [][]any{{int64(1), nil}, {nil, "z"}}) {
+		t.Fatalf("rows %v", res.Rows)
+	}
+}
