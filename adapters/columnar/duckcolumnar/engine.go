@@ -171,7 +171,7 @@ func (e *Engine) WriteParquet(ctx context.Context, w io.Writer, docs []document.
 // Query implements columnar.Engine.
 func (e *Engine) Query(ctx context.Context, query string, params []any, tables []columnar.Table, lim columnar.Limits) (columnar.Result, error) {
 	var res columnar.Result
-	err := e.run(ctx, query, params, tables, lim, func(ctx context.Context, _ driver.Conn, st *duckdb.Stmt, _ string, lim columnar.Limits) error {
+	err := e.run(ctx, query, params, tables, lim, func(ctx context.Context, _ driver.Conn, st *duckdb.Stmt, _ string, lim columnar.Limits, scrub *strings.Replacer) error {
 		rows, err := st.QueryContext(ctx, namedArgs(params))
 		if err != nil {
 			return err
@@ -202,6 +202,9 @@ func (e *Engine) Query(ctx context.Context, query string, params []any, tables [
 			row := make([]any, len(dest))
 			for i, v := range dest {
 				row[i] = normalize(v)
+				if s, ok := row[i].(string); ok && scrub != nil {
+					row[i] = scrub.Replace(s)
+				}
 			}
 			res.Rows = append(res.Rows, row)
 		}
@@ -223,7 +226,10 @@ func namedArgs(params []any) []driver.NamedValue {
 // QueryArrow implements columnar.Engine. It writes at most Limits.MaxRows
 // rows; the stream does not say whether there were more.
 func (e *Engine) QueryArrow(ctx context.Context, query string, params []any, tables []columnar.Table, lim columnar.Limits, w io.Writer) error {
-	return e.run(ctx, query, params, tables, lim, func(ctx context.Context, dc driver.Conn, _ *duckdb.Stmt, text string, lim columnar.Limits) error {
+	return e.run(ctx, query, params, tables, lim, func(ctx context.Context, dc driver.Conn, _ *duckdb.Stmt, text string, lim columnar.Limits, scrub *strings.Replacer) error {
+		if scrub != nil {
+			return fmt.Errorf("%w: EXPLAIN answers come as rows, not as an Arrow stream", columnar.ErrInvalid)
+		}
 		{
 			rr, err := arrowQuery(ctx, dc, text, params)
 			if err != nil {
@@ -254,8 +260,9 @@ func (e *Engine) QueryArrow(ctx context.Context, query string, params []any, tab
 }
 
 // runFunc runs text, prepared as st, on conn, where the query's tables
-// are views.
-type runFunc func(ctx context.Context, conn driver.Conn, st *duckdb.Stmt, text string, lim columnar.Limits) error
+// are views. scrub is set for EXPLAIN, whose rows name the files: every
+// string of the answer goes through it.
+type runFunc func(ctx context.Context, conn driver.Conn, st *duckdb.Stmt, text string, lim columnar.Limits, scrub *strings.Replacer) error
 
 // run checks query again, sets the limits, makes the tables views on a
 // fresh connection, runs fn and translates its error.
@@ -281,7 +288,7 @@ func (e *Engine) run(ctx context.Context, query string, params []any, tables []c
 	defer cancel()
 	defer context.AfterFunc(e.stop, cancel)()
 	scrub := e.scrubber(tables)
-	err := e.runConn(qctx, query, params, tables, lim, fn)
+	err := e.runConn(qctx, query, params, tables, lim, scrub, fn)
 	if err == nil {
 		return nil
 	}
@@ -296,7 +303,7 @@ func (e *Engine) run(ctx context.Context, query string, params []any, tables []c
 	return translate(err, scrub)
 }
 
-func (e *Engine) runConn(ctx context.Context, query string, params []any, tables []columnar.Table, lim columnar.Limits, fn runFunc) error {
+func (e *Engine) runConn(ctx context.Context, query string, params []any, tables []columnar.Table, lim columnar.Limits, scrub *strings.Replacer, fn runFunc) error {
 	conn, err := e.db.Conn(ctx)
 	if err != nil {
 		return err
@@ -340,7 +347,7 @@ func (e *Engine) runConn(ctx context.Context, query string, params []any, tables
 		if len(names) > 0 {
 			text = "SELECT unnest([" + strings.Join(names, ", ") + "]) AS name"
 		}
-		return runChecked(ctx, conn, []string{text}, len(params), lim, fn)
+		return runChecked(ctx, conn, []string{text}, len(params), lim, nil, fn)
 	}
 	if err := e.setLimits(ctx, conn, lim); err != nil {
 		return err
@@ -358,13 +365,16 @@ func (e *Engine) runConn(ctx context.Context, query string, params []any, tables
 		wrapped := "SELECT * FROM (\n" + strings.TrimRight(strings.TrimSpace(query), "; \t\r\n") + "\n) LIMIT " + strconv.Itoa(lim.MaxRows+1)
 		texts = []string{wrapped, query}
 	}
-	return runChecked(ctx, conn, texts, len(params), lim, fn)
+	if p.plan.Kind != columnar.KindExplain {
+		scrub = nil
+	}
+	return runChecked(ctx, conn, texts, len(params), lim, scrub, fn)
 }
 
 // runChecked prepares the first of texts that prepares, checks that
 // DuckDB's own parser and binder see a statement that only reads, and
 // runs it with fn. The error is the last text's.
-func runChecked(ctx context.Context, conn *sql.Conn, texts []string, nparams int, lim columnar.Limits, fn runFunc) error {
+func runChecked(ctx context.Context, conn *sql.Conn, texts []string, nparams int, lim columnar.Limits, scrub *strings.Replacer, fn runFunc) error {
 	return conn.Raw(func(dc any) error {
 		c, ok := dc.(driver.Conn)
 		if !ok {
@@ -381,7 +391,7 @@ func runChecked(ctx context.Context, conn *sql.Conn, texts []string, nparams int
 			if n := st.NumInput(); n != nparams {
 				return fmt.Errorf("%w: the statement has %d placeholders and %d params were given", columnar.ErrInvalid, n, nparams)
 			}
-			return fn(ctx, c, st, text, lim)
+			return fn(ctx, c, st, text, lim, scrub)
 		}
 		return err
 	})

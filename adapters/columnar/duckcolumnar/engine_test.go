@@ -382,9 +382,13 @@ func TestQueryJoinAggregatesParams(t *testing.T) {
 	if _, err := e.Query(context.Background(), "SELECT no_such_column FROM orders", nil, tables, columnar.Limits{}); !errors.Is(err, columnar.ErrInvalid) {
 		t.Fatalf("unknown column: %v", err)
 	}
-	// EXPLAIN and SHOW TABLES run.
+	// EXPLAIN and SHOW TABLES run; EXPLAIN ANALYZE names no file.
 	if res := q(t, e, "EXPLAIN SELECT count(*) FROM orders", tables); len(res.Rows) == 0 {
 		t.Fatal("EXPLAIN gave no rows")
+	}
+	res = q(t, e, "EXPLAIN ANALYZE SELECT count(*) FROM orders", tables)
+	if text := fmt.Sprint(res.Rows); len(res.Rows) == 0 || strings.Contains(text, dir) || !strings.Contains(text, "<file 0 of table orders>") {
+		t.Fatalf("EXPLAIN ANALYZE: %s", text)
 	}
 	if res := q(t, e, "SHOW TABLES", tables); !reflect.DeepEqual(res.Rows, [][]any{{"orders"}, {"users"}}) {
 		t.Fatalf("SHOW TABLES: %v", res.Rows)
