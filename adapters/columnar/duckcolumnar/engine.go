@@ -104,6 +104,8 @@ func New(cfg Config) (*Engine, error) {
 	e.db.SetMaxIdleConns(0)
 	setup := []string{
 		"SET GLOBAL temp_directory = ''",
+		// Sealed files never change: their footers are read once.
+		"SET GLOBAL parquet_metadata_cache = true",
 		"SET GLOBAL allowed_directories = " + listLiteral(e.dirs),
 		"SET GLOBAL enable_external_access = false",
 		"SET GLOBAL memory_limit = '" + strconv.FormatInt(cfg.MemoryBytes, 10) + "B'",
