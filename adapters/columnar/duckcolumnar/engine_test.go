@@ -578,3 +578,33 @@ func TestQueryConflictingShapesAcrossFiles(t *testing.T) {
 		t.Fatalf("rows %v", res.Rows)
 	}
 }
+
+// More rows than one Arrow batch (and Parquet row group): every row is
+// there, in a file read directly by DuckDB and as hot rows.
+func TestManyRowsAcrossBatches(t *testing.T) {
+	e, dir := newEngine(t)
+	n := batchRows*2 + 123
+	docs := make([]document.Document, n)
+	var sum int64
+	for i := range docs {
+		docs[i] = jsonDoc(int32(i%3), int64(i), obj("n", int64(i)))
+		sum += int64(i)
+	}
+	path := writeFile(t, e, dir, "many.parquet", docs, "snappy")
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var count, total, distinct int64
+	if err := db.QueryRow("SELECT count(*), sum(n), count(DISTINCT _offset) FROM read_parquet("+quoteString(path)+")").Scan(&count, &total, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if count != int64(n) || total != sum || distinct != int64(n) {
+		t.Fatalf("file: count %d sum %d distinct %d, want %d %d %d", count, total, distinct, n, sum, n)
+	}
+	res := q(t, e, "SELECT count(*), sum(n), count(DISTINCT _offset) FROM t", []columnar.Table{{Name: "t", Hot: docs}})
+	if res.Rows[0][0] != int64(n) || fmt.Sprint(res.Rows[0][1]) != fmt.Sprint(sum) || res.Rows[0][2] != int64(n) {
+		t.Fatalf("hot: %v, want %d %d %d", res.Rows, n, sum, n)
+	}
+}
