@@ -94,5 +94,14 @@
 // memory limit fails with ErrResources and its memory is freed.
 //
 // Errors carry DuckDB's message with the machine's paths replaced by
-// <file n of table t> and <dir>.
+// <file n of table t> and <dir>; so do the rows of EXPLAIN (ANALYZE), which
+// name the files (QueryArrow refuses EXPLAIN).
+//
+// # Files
+//
+// A Table's Files must be absolute paths inside Config.Dirs, without glob
+// characters (* ? [ {), each a whole Parquet file. DuckDB caches footers
+// (parquet_metadata_cache, checked against the file's modification time)
+// and so does the engine (by path, size and time): a file is written once
+// under its name; a file with other contents goes under another name.
 package duckcolumnar

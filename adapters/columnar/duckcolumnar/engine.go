@@ -541,8 +541,12 @@ func (e *Engine) makeView(ctx context.Context, conn *sql.Conn, t *columnar.Table
 }
 
 // allowed returns path cleaned when it lies in one of the engine's
-// directories.
+// directories and has no glob characters.
 func (e *Engine) allowed(path string) (string, error) {
+	if strings.ContainsAny(path, "*?[{") {
+		// read_parquet would take it for a glob.
+		return "", errors.New("duckcolumnar: a file's path has glob characters (* ? [ {)")
+	}
 	if filepath.IsAbs(path) {
 		clean := filepath.Clean(path)
 		for _, d := range e.dirs {

@@ -469,6 +469,12 @@ func TestQueryLimits(t *testing.T) {
 			t.Fatalf("err %v", err)
 		}
 	})
+	t.Run("glob_in_path", func(t *testing.T) {
+		_, err := e.Query(context.Background(), "SELECT * FROM x", nil, []columnar.Table{{Name: "x", Files: []string{filepath.Join(dir, "*.parquet")}}}, columnar.Limits{})
+		if err == nil || strings.Contains(err.Error(), dir) {
+			t.Fatalf("err %v", err)
+		}
+	})
 	t.Run("no_paths_in_errors", func(t *testing.T) {
 		bad := filepath.Join(dir, "bad.parquet")
 		os.WriteFile(bad, []byte("not parquet at all"), 0o600)
