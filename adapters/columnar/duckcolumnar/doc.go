@@ -28,8 +28,8 @@
 //	              (zstd, snappy, lz4 = LZ4_RAW, none)
 //	row group 1   the next 65536 rows (a group also ends after 128 MiB of
 //	              keys and values) ...
-//	footer        the schema (Arrow's, as pqarrow stores it), row groups'
-//	              statistics; created_by "chronik"
+//	footer        the Parquet schema and the row groups' statistics;
+//	              created_by "chronik"
 //	PAR1
 //
 // A Raw document counts as an object with one field, value: a JSON field
