@@ -390,6 +390,12 @@ func TestQueryJoinAggregatesParams(t *testing.T) {
 	if text := fmt.Sprint(res.Rows); len(res.Rows) == 0 || strings.Contains(text, dir) || !strings.Contains(text, "<file 0 of table orders>") {
 		t.Fatalf("EXPLAIN ANALYZE: %s", text)
 	}
+	if res := q(t, e, "SHOW users", tables); len(res.Rows) != 7 {
+		t.Fatalf("SHOW users: %v", res.Rows)
+	}
+	if res := q(t, e, "SUMMARIZE users", tables); len(res.Rows) != 7 {
+		t.Fatalf("SUMMARIZE users: %v", res.Rows)
+	}
 	if res := q(t, e, "SHOW TABLES", tables); !reflect.DeepEqual(res.Rows, [][]any{{"orders"}, {"users"}}) {
 		t.Fatalf("SHOW TABLES: %v", res.Rows)
 	}
