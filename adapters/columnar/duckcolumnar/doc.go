@@ -19,6 +19,19 @@
 //	<field>...  one column per top-level field of JSON and Schema documents
 //	value       the value of a Raw document: VARCHAR when valid UTF-8, else BLOB
 //
+// A file written by WriteParquet:
+//
+//	PAR1
+//	row group 0   rows [0, 65536) of the documents, in the order given:
+//	              one column chunk per column above (STRUCTs and LISTs as
+//	              Parquet groups), pages compressed with FileOptions.Compression
+//	              (zstd, snappy, lz4 = LZ4_RAW, none)
+//	row group 1   the next 65536 rows (a group also ends after 128 MiB of
+//	              keys and values) ...
+//	footer        the Parquet schema and the row groups' statistics;
+//	              created_by "chronik"
+//	PAR1
+//
 // A Raw document counts as an object with one field, value: a JSON field
 // named value and Raw values share that column.
 //
@@ -52,7 +65,13 @@
 // there, and DuckDB widens types across files the same way as inside one
 // (BIGINT and DOUBLE to DOUBLE, anything and VARCHAR to VARCHAR, VARCHAR
 // and BLOB to BLOB: a _key or value that is text in one file and bytes in
-// another is BLOB; STRUCTs are merged by field name). The hot documents
+// another is BLOB; STRUCTs are merged by field name). DuckDB cannot put
+// every pair together (a STRUCT in one file and a VARCHAR or a LIST in
+// another, a BLOB and a number): the engine reads each file's schema
+// (the footer, cached by path, size and time) and a top-level column
+// whose shapes conflict anywhere inside is read as VARCHAR from every
+// source, JSON text (to_json) where it is not VARCHAR already; such files
+// are read one by one, the others together. The hot documents
 // go to DuckDB as an Arrow stream, copied into a temporary table (an
 // Arrow view scans once; a query may read its table twice).
 //
@@ -85,8 +104,32 @@
 // Threads are DuckDB's memory_limit and threads, which are per database:
 // the engine sets them when a query asks for values other than those in
 // force (callers pass the same settings every time). A query past the
-// memory limit fails with ErrResources and its memory is freed.
+// memory limit fails with ErrResources and its memory is freed. Zero
+// limits take DefaultTimeout (30 s), DefaultMaxRows (10,000) and Config's
+// memory (DefaultMemoryBytes, 512 MiB) and threads (DefaultThreads, 2);
+// a statement is at most Config.MaxSQLBytes (DefaultMaxSQLBytes, 1 MiB).
+// Params are nil, bool, int, int32, int64, float64, string, []byte or
+// time.Time, as many as the statement has placeholders ($1 or ?).
+// Close interrupts running queries (ErrClosed).
+//
+// The memory limit bounds DuckDB's buffer manager (hash tables, sorts,
+// materialized results, the hot rows' temporary tables), not every
+// string a function builds inside one vector: that is why the functions
+// above that build values of any size are refused. Hot rows cost about
+// 1.3 s of CPU per million documents on every query (Arrow conversion
+// and the copy), and their temporary table counts against the limit.
+//
+// SHOW TABLES answers the names of the tables Query was given.
 //
 // Errors carry DuckDB's message with the machine's paths replaced by
-// <file n of table t> and <dir>.
+// <file n of table t> and <dir>; so do the rows of EXPLAIN (ANALYZE), which
+// name the files (QueryArrow refuses EXPLAIN).
+//
+// # Files
+//
+// A Table's Files must be absolute paths inside Config.Dirs, without glob
+// characters (* ? [ {), each a whole Parquet file. DuckDB caches footers
+// (parquet_metadata_cache, checked against the file's modification time)
+// and so does the engine (by path, size and time): a file is written once
+// under its name; a file with other contents goes under another name.
 package duckcolumnar

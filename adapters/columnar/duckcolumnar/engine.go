@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -63,6 +64,7 @@ type Engine struct {
 	stop       context.Context
 	stopCancel context.CancelFunc
 	seq        atomic.Uint64 // names the Arrow views of hot rows
+	schemas    schemaCache   // the files' schemas, by path, size and time
 }
 
 var _ columnar.Engine = (*Engine)(nil)
@@ -102,6 +104,8 @@ func New(cfg Config) (*Engine, error) {
 	e.db.SetMaxIdleConns(0)
 	setup := []string{
 		"SET GLOBAL temp_directory = ''",
+		// Sealed files never change: their footers are read once.
+		"SET GLOBAL parquet_metadata_cache = true",
 		"SET GLOBAL allowed_directories = " + listLiteral(e.dirs),
 		"SET GLOBAL enable_external_access = false",
 		"SET GLOBAL memory_limit = '" + strconv.FormatInt(cfg.MemoryBytes, 10) + "B'",
@@ -169,7 +173,7 @@ func (e *Engine) WriteParquet(ctx context.Context, w io.Writer, docs []document.
 // Query implements columnar.Engine.
 func (e *Engine) Query(ctx context.Context, query string, params []any, tables []columnar.Table, lim columnar.Limits) (columnar.Result, error) {
 	var res columnar.Result
-	err := e.run(ctx, query, params, tables, lim, func(ctx context.Context, _ driver.Conn, st *duckdb.Stmt, _ string, lim columnar.Limits) error {
+	err := e.run(ctx, query, params, tables, lim, func(ctx context.Context, _ driver.Conn, st *duckdb.Stmt, _ string, lim columnar.Limits, scrub *strings.Replacer) error {
 		rows, err := st.QueryContext(ctx, namedArgs(params))
 		if err != nil {
 			return err
@@ -200,6 +204,9 @@ func (e *Engine) Query(ctx context.Context, query string, params []any, tables [
 			row := make([]any, len(dest))
 			for i, v := range dest {
 				row[i] = normalize(v)
+				if s, ok := row[i].(string); ok && scrub != nil {
+					row[i] = scrub.Replace(s)
+				}
 			}
 			res.Rows = append(res.Rows, row)
 		}
@@ -221,7 +228,10 @@ func namedArgs(params []any) []driver.NamedValue {
 // QueryArrow implements columnar.Engine. It writes at most Limits.MaxRows
 // rows; the stream does not say whether there were more.
 func (e *Engine) QueryArrow(ctx context.Context, query string, params []any, tables []columnar.Table, lim columnar.Limits, w io.Writer) error {
-	return e.run(ctx, query, params, tables, lim, func(ctx context.Context, dc driver.Conn, _ *duckdb.Stmt, text string, lim columnar.Limits) error {
+	return e.run(ctx, query, params, tables, lim, func(ctx context.Context, dc driver.Conn, _ *duckdb.Stmt, text string, lim columnar.Limits, scrub *strings.Replacer) error {
+		if scrub != nil {
+			return fmt.Errorf("%w: EXPLAIN answers come as rows, not as an Arrow stream", columnar.ErrInvalid)
+		}
 		{
 			rr, err := arrowQuery(ctx, dc, text, params)
 			if err != nil {
@@ -252,8 +262,9 @@ func (e *Engine) QueryArrow(ctx context.Context, query string, params []any, tab
 }
 
 // runFunc runs text, prepared as st, on conn, where the query's tables
-// are views.
-type runFunc func(ctx context.Context, conn driver.Conn, st *duckdb.Stmt, text string, lim columnar.Limits) error
+// are views. scrub is set for EXPLAIN, whose rows name the files: every
+// string of the answer goes through it.
+type runFunc func(ctx context.Context, conn driver.Conn, st *duckdb.Stmt, text string, lim columnar.Limits, scrub *strings.Replacer) error
 
 // run checks query again, sets the limits, makes the tables views on a
 // fresh connection, runs fn and translates its error.
@@ -262,6 +273,13 @@ func (e *Engine) run(ctx context.Context, query string, params []any, tables []c
 		return err
 	}
 	defer e.leave()
+	for i, p := range params {
+		switch p.(type) {
+		case nil, bool, int64, int, int32, float64, string, []byte, time.Time:
+		default:
+			return fmt.Errorf("%w: param %d is a %T; params are null, booleans, numbers, strings, bytes or times", columnar.ErrInvalid, i+1, p)
+		}
+	}
 	if lim.Timeout <= 0 {
 		lim.Timeout = DefaultTimeout
 	}
@@ -272,7 +290,7 @@ func (e *Engine) run(ctx context.Context, query string, params []any, tables []c
 	defer cancel()
 	defer context.AfterFunc(e.stop, cancel)()
 	scrub := e.scrubber(tables)
-	err := e.runConn(qctx, query, params, tables, lim, fn)
+	err := e.runConn(qctx, query, params, tables, lim, scrub, fn)
 	if err == nil {
 		return nil
 	}
@@ -287,7 +305,7 @@ func (e *Engine) run(ctx context.Context, query string, params []any, tables []c
 	return translate(err, scrub)
 }
 
-func (e *Engine) runConn(ctx context.Context, query string, params []any, tables []columnar.Table, lim columnar.Limits, fn runFunc) error {
+func (e *Engine) runConn(ctx context.Context, query string, params []any, tables []columnar.Table, lim columnar.Limits, scrub *strings.Replacer, fn runFunc) error {
 	conn, err := e.db.Conn(ctx)
 	if err != nil {
 		return err
@@ -331,7 +349,7 @@ func (e *Engine) runConn(ctx context.Context, query string, params []any, tables
 		if len(names) > 0 {
 			text = "SELECT unnest([" + strings.Join(names, ", ") + "]) AS name"
 		}
-		return runChecked(ctx, conn, []string{text}, lim, fn)
+		return runChecked(ctx, conn, []string{text}, len(params), lim, nil, fn)
 	}
 	if err := e.setLimits(ctx, conn, lim); err != nil {
 		return err
@@ -349,13 +367,16 @@ func (e *Engine) runConn(ctx context.Context, query string, params []any, tables
 		wrapped := "SELECT * FROM (\n" + strings.TrimRight(strings.TrimSpace(query), "; \t\r\n") + "\n) LIMIT " + strconv.Itoa(lim.MaxRows+1)
 		texts = []string{wrapped, query}
 	}
-	return runChecked(ctx, conn, texts, lim, fn)
+	if p.plan.Kind != columnar.KindExplain {
+		scrub = nil
+	}
+	return runChecked(ctx, conn, texts, len(params), lim, scrub, fn)
 }
 
 // runChecked prepares the first of texts that prepares, checks that
 // DuckDB's own parser and binder see a statement that only reads, and
 // runs it with fn. The error is the last text's.
-func runChecked(ctx context.Context, conn *sql.Conn, texts []string, lim columnar.Limits, fn runFunc) error {
+func runChecked(ctx context.Context, conn *sql.Conn, texts []string, nparams int, lim columnar.Limits, scrub *strings.Replacer, fn runFunc) error {
 	return conn.Raw(func(dc any) error {
 		c, ok := dc.(driver.Conn)
 		if !ok {
@@ -369,7 +390,10 @@ func runChecked(ctx context.Context, conn *sql.Conn, texts []string, lim columna
 				continue
 			}
 			defer st.Close()
-			return fn(ctx, c, st, text, lim)
+			if n := st.NumInput(); n != nparams {
+				return fmt.Errorf("%w: the statement has %d placeholders and %d params were given", columnar.ErrInvalid, n, nparams)
+			}
+			return fn(ctx, c, st, text, lim, scrub)
 		}
 		return err
 	})
@@ -435,28 +459,50 @@ func (e *Engine) setLimits(ctx context.Context, conn *sql.Conn, lim columnar.Lim
 // read a table twice; Arrow's timestamp[ms] is TIMESTAMP_MS in DuckDB, cast
 // to TIMESTAMP as Parquet files read), the two put together by name.
 func (e *Engine) makeView(ctx context.Context, conn *sql.Conn, t *columnar.Table) error {
-	var parts []string
-	if len(t.Files) > 0 {
-		paths := make([]string, len(t.Files))
-		for j, f := range t.Files {
-			p, err := e.allowed(f)
-			if err != nil {
-				return fmt.Errorf("table %q: %w", t.Name, err)
-			}
-			paths[j] = p
+	paths := make([]string, len(t.Files))
+	schemas := make([]*arrow.Schema, 0, len(t.Files)+1)
+	for j, f := range t.Files {
+		p, err := e.allowed(f)
+		if err != nil {
+			return fmt.Errorf("table %q: %w", t.Name, err)
 		}
-		parts = append(parts, "SELECT * FROM read_parquet("+listLiteral(paths)+", union_by_name = true)")
+		paths[j] = p
+		sch, err := e.schemas.schema(p)
+		if err != nil {
+			return fmt.Errorf("table %q: %w", t.Name, err)
+		}
+		schemas = append(schemas, sch)
 	}
+	var hotSchema *tableSchema
 	if len(t.Hot) > 0 || len(t.Files) == 0 {
+		s, err := inferSchema(t.Hot)
+		if err != nil {
+			return fmt.Errorf("table %q: %w", t.Name, err)
+		}
+		hotSchema = s
+		schemas = append(schemas, s.arrow)
+	}
+	conflict := conflicts(schemas)
+	// Files without a conflicting column are read together by name; the
+	// others one by one, their conflicting columns as text.
+	var parts, plain []string
+	for j, p := range paths {
+		if r := replaceText(schemas[j], conflict); r != "" {
+			parts = append(parts, "SELECT *"+r+" FROM read_parquet("+listLiteral([]string{p})+")")
+		} else {
+			plain = append(plain, p)
+		}
+	}
+	if len(plain) > 0 {
+		parts = append([]string{"SELECT * FROM read_parquet(" + listLiteral(plain) + ", union_by_name = true)"}, parts...)
+	}
+	if hotSchema != nil {
 		// duckdb-go registers an Arrow view in the database, not in the
 		// connection: its name is unique, and it is dropped as soon as
 		// its rows are copied.
 		n := strconv.FormatUint(e.seq.Add(1), 10)
 		hot, arrowName := "chronik hot "+n, "chronik arrow "+n
-		s, err := inferSchema(t.Hot)
-		if err != nil {
-			return fmt.Errorf("table %q: %w", t.Name, err)
-		}
+		s := hotSchema
 		recs, err := s.records(memory.DefaultAllocator, t.Hot)
 		if err != nil {
 			return fmt.Errorf("table %q: %w", t.Name, err)
@@ -487,7 +533,7 @@ func (e *Engine) makeView(ctx context.Context, conn *sql.Conn, t *columnar.Table
 		if err != nil {
 			return fmt.Errorf("table %q: hot rows: %w", t.Name, err)
 		}
-		parts = append(parts, "SELECT * FROM "+quoteIdent(hot))
+		parts = append(parts, "SELECT *"+replaceText(s.arrow, conflict)+" FROM "+quoteIdent(hot))
 	}
 	view := "CREATE TEMP VIEW " + quoteIdent(t.Name) + " AS " + strings.Join(parts, " UNION ALL BY NAME ")
 	_, err := conn.ExecContext(ctx, view)
@@ -495,8 +541,12 @@ func (e *Engine) makeView(ctx context.Context, conn *sql.Conn, t *columnar.Table
 }
 
 // allowed returns path cleaned when it lies in one of the engine's
-// directories.
+// directories and has no glob characters.
 func (e *Engine) allowed(path string) (string, error) {
+	if strings.ContainsAny(path, "*?[{") {
+		// read_parquet would take it for a glob.
+		return "", errors.New("duckcolumnar: a file's path has glob characters (* ? [ {)")
+	}
 	if filepath.IsAbs(path) {
 		clean := filepath.Clean(path)
 		for _, d := range e.dirs {

@@ -382,9 +382,19 @@ func TestQueryJoinAggregatesParams(t *testing.T) {
 	if _, err := e.Query(context.Background(), "SELECT no_such_column FROM orders", nil, tables, columnar.Limits{}); !errors.Is(err, columnar.ErrInvalid) {
 		t.Fatalf("unknown column: %v", err)
 	}
-	// EXPLAIN and SHOW TABLES run.
+	// EXPLAIN and SHOW TABLES run; EXPLAIN ANALYZE names no file.
 	if res := q(t, e, "EXPLAIN SELECT count(*) FROM orders", tables); len(res.Rows) == 0 {
 		t.Fatal("EXPLAIN gave no rows")
+	}
+	res = q(t, e, "EXPLAIN ANALYZE SELECT count(*) FROM orders", tables)
+	if text := fmt.Sprint(res.Rows); len(res.Rows) == 0 || strings.Contains(text, dir) || !strings.Contains(text, "<file 0 of table orders>") {
+		t.Fatalf("EXPLAIN ANALYZE: %s", text)
+	}
+	if res := q(t, e, "SHOW users", tables); len(res.Rows) != 7 {
+		t.Fatalf("SHOW users: %v", res.Rows)
+	}
+	if res := q(t, e, "SUMMARIZE users", tables); len(res.Rows) != 7 {
+		t.Fatalf("SUMMARIZE users: %v", res.Rows)
 	}
 	if res := q(t, e, "SHOW TABLES", tables); !reflect.DeepEqual(res.Rows, [][]any{{"orders"}, {"users"}}) {
 		t.Fatalf("SHOW TABLES: %v", res.Rows)
@@ -465,6 +475,12 @@ func TestQueryLimits(t *testing.T) {
 			t.Fatalf("err %v", err)
 		}
 	})
+	t.Run("glob_in_path", func(t *testing.T) {
+		_, err := e.Query(context.Background(), "SELECT * FROM x", nil, []columnar.Table{{Name: "x", Files: []string{filepath.Join(dir, "*.parquet")}}}, columnar.Limits{})
+		if err == nil || strings.Contains(err.Error(), dir) {
+			t.Fatalf("err %v", err)
+		}
+	})
 	t.Run("no_paths_in_errors", func(t *testing.T) {
 		bad := filepath.Join(dir, "bad.parquet")
 		os.WriteFile(bad, []byte("not parquet at all"), 0o600)
@@ -541,5 +557,66 @@ func TestCloseInterruptsQueries(t *testing.T) {
 	}
 	if d := time.Since(start); d > 10*time.Second {
 		t.Fatalf("Close took %v", d)
+	}
+}
+
+// A column that is an object in one file and a scalar or a list in
+// another (or in the hot rows) is read as VARCHAR: JSON text where it was
+// not text. Columns that go together keep DuckDB's widening.
+func TestQueryConflictingShapesAcrossFiles(t *testing.T) {
+	e, dir := newEngine(t)
+	f1 := writeFile(t, e, dir, "1.parquet", []document.Document{jsonDoc(0, 0, obj("o", obj("a", int64(1)), "l", []any{int64(1)}, "b", true, "s", obj("x", int64(1))))}, "zstd")
+	f2 := writeFile(t, e, dir, "2.parquet", []document.Document{jsonDoc(0, 1, obj("o", "text", "l", int64(5), "b", int64(3), "s", obj("y", "z")))}, "zstd")
+	f3 := writeFile(t, e, dir, "3.parquet", []document.Document{jsonDoc(0, 2, obj("s", obj("x", obj("deep", true))))}, "zstd")
+	hot := []document.Document{jsonDoc(0, 3, obj("o", []any{"h"}, "l", []any{int64(2)}))}
+	tables := []columnar.Table{{Name: "t", Files: []string{f1, f2, f3}, Hot: hot}}
+	res := q(t, e, "SELECT o, l, b, s FROM t ORDER BY _offset", tables)
+	wantCols := []columnar.Column{{Name: "o", Type: "VARCHAR"}, {Name: "l", Type: "VARCHAR"}, {Name: "b", Type: "BIGINT"}, {Name: "s", Type: "VARCHAR"}}
+	if !reflect.DeepEqual(res.Columns, wantCols) {
+		t.Fatalf("columns %v, want %v", res.Columns, wantCols)
+	}
+	want := [][]any{
+		{`{"a":1}`, "[1]", int64(1), `{"x":1}`},
+		{"text", "5", int64(3), `{"y":"z"}`},
+		{nil, nil, nil, `{"x":{"deep":true}}`},
+		{`["h"]`, "[2]", nil, nil},
+	}
+	if !reflect.DeepEqual(res.Rows, want) {
+		t.Fatalf("rows\n got %#v\nwant %#v", res.Rows, want)
+	}
+	// Files that agree stay typed: f1 and f2 alone keep s a STRUCT.
+	res = q(t, e, "SELECT s.x, s.y FROM t ORDER BY _offset", []columnar.Table{{Name: "t", Files: []string{f1}, Hot: []document.Document{jsonDoc(0, 1, obj("s", obj("y", "z")))}}})
+	if !reflect.DeepEqual(res.Rows, [][]any{{int64(1), nil}, {nil, "z"}}) {
+		t.Fatalf("rows %v", res.Rows)
+	}
+}
+
+// More rows than one Arrow batch (and Parquet row group): every row is
+// there, in a file read directly by DuckDB and as hot rows.
+func TestManyRowsAcrossBatches(t *testing.T) {
+	e, dir := newEngine(t)
+	n := batchRows*2 + 123
+	docs := make([]document.Document, n)
+	var sum int64
+	for i := range docs {
+		docs[i] = jsonDoc(int32(i%3), int64(i), obj("n", int64(i)))
+		sum += int64(i)
+	}
+	path := writeFile(t, e, dir, "many.parquet", docs, "snappy")
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var count, total, distinct int64
+	if err := db.QueryRow("SELECT count(*), sum(n), count(DISTINCT _offset) FROM read_parquet("+quoteString(path)+")").Scan(&count, &total, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if count != int64(n) || total != sum || distinct != int64(n) {
+		t.Fatalf("file: count %d sum %d distinct %d, want %d %d %d", count, total, distinct, n, sum, n)
+	}
+	res := q(t, e, "SELECT count(*), sum(n), count(DISTINCT _offset) FROM t", []columnar.Table{{Name: "t", Hot: docs}})
+	if res.Rows[0][0] != int64(n) || fmt.Sprint(res.Rows[0][1]) != fmt.Sprint(sum) || res.Rows[0][2] != int64(n) {
+		t.Fatalf("hot: %v, want %d %d %d", res.Rows, n, sum, n)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
@@ -43,7 +44,7 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 }
 
 // writeParquet writes docs as one Parquet file: one row group per batch
-// of at most batchRows rows.
+// of at most batchRows rows, each converted and written in turn.
 func writeParquet(ctx context.Context, w io.Writer, docs []document.Document, opt columnar.FileOptions) (columnar.FileInfo, error) {
 	if len(docs) == 0 {
 		return columnar.FileInfo{}, fmt.Errorf("duckcolumnar: a Parquet file needs at least one document")
@@ -57,15 +58,6 @@ func writeParquet(ctx context.Context, w io.Writer, docs []document.Document, op
 		return columnar.FileInfo{}, err
 	}
 	mem := memory.NewGoAllocator()
-	recs, err := s.records(mem, docs)
-	if err != nil {
-		return columnar.FileInfo{}, err
-	}
-	defer func() {
-		for _, r := range recs {
-			r.Release()
-		}
-	}()
 	cw := &countingWriter{w: w}
 	props := parquet.NewWriterProperties(
 		parquet.WithCompression(c),
@@ -77,15 +69,18 @@ func writeParquet(ctx context.Context, w io.Writer, docs []document.Document, op
 	if err != nil {
 		return columnar.FileInfo{}, fmt.Errorf("duckcolumnar: parquet writer: %w", err)
 	}
-	for _, r := range recs {
+	err = s.eachBatch(mem, docs, func(r arrow.RecordBatch) error {
 		if err := ctx.Err(); err != nil {
-			fw.Close()
-			return columnar.FileInfo{}, err
+			return err
 		}
 		if err := fw.Write(r); err != nil {
-			fw.Close()
-			return columnar.FileInfo{}, fmt.Errorf("duckcolumnar: write parquet: %w", err)
+			return fmt.Errorf("duckcolumnar: write parquet: %w", err)
 		}
+		return nil
+	})
+	if err != nil {
+		fw.Close()
+		return columnar.FileInfo{}, err
 	}
 	if err := fw.Close(); err != nil {
 		return columnar.FileInfo{}, fmt.Errorf("duckcolumnar: write parquet: %w", err)

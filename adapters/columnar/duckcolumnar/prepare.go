@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/chronik-stream/chronik/ports/columnar"
 )
@@ -48,6 +49,9 @@ type serialized struct {
 func prepare(ctx context.Context, conn *sql.Conn, query string, maxBytes int) (parsed, error) {
 	if len(query) > maxBytes {
 		return parsed{}, fmt.Errorf("%w: the statement is %d bytes; at most %d run here", columnar.ErrInvalid, len(query), maxBytes)
+	}
+	if !utf8.ValidString(query) {
+		return parsed{}, fmt.Errorf("%w: the statement is not valid UTF-8", columnar.ErrInvalid)
 	}
 	if strings.IndexByte(query, 0) >= 0 {
 		return parsed{}, fmt.Errorf("%w: the statement contains a NUL byte", columnar.ErrInvalid)

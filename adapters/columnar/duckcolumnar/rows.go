@@ -320,17 +320,33 @@ func inferSchema(docs []document.Document) (*tableSchema, error) {
 
 // records converts docs to Arrow record batches of schema s. The caller
 // releases them.
-func (s *tableSchema) records(mem memory.Allocator, docs []document.Document) (recs []arrow.RecordBatch, err error) {
+func (s *tableSchema) records(mem memory.Allocator, docs []document.Document) ([]arrow.RecordBatch, error) {
+	var recs []arrow.RecordBatch
+	err := s.eachBatch(mem, docs, func(r arrow.RecordBatch) error {
+		r.Retain()
+		recs = append(recs, r)
+		return nil
+	})
+	if err != nil {
+		for _, r := range recs {
+			r.Release()
+		}
+		return nil, err
+	}
+	return recs, nil
+}
+
+// eachBatch converts docs to Arrow record batches of schema s, one at a
+// time: emit gets each (released after it returns), so no more than one
+// batch is held.
+func (s *tableSchema) eachBatch(mem memory.Allocator, docs []document.Document, emit func(arrow.RecordBatch) error) error {
 	b := array.NewRecordBuilder(mem, s.arrow)
 	defer b.Release()
-	defer func() {
-		if err != nil {
-			for _, r := range recs {
-				r.Release()
-			}
-			recs = nil
-		}
-	}()
+	flush := func() error {
+		r := b.NewRecordBatch()
+		defer r.Release()
+		return emit(r)
+	}
 	slots := make([]any, len(s.values.cols))
 	rows, bytes := 0, 0
 	for i := range docs {
@@ -366,14 +382,16 @@ func (s *tableSchema) records(mem memory.Allocator, docs []document.Document) (r
 		rows++
 		bytes += len(d.Key) + len(d.Value)
 		if rows >= batchRows || bytes >= batchBytes {
-			recs = append(recs, b.NewRecordBatch())
+			if err := flush(); err != nil {
+				return err
+			}
 			rows, bytes = 0, 0
 		}
 	}
-	if rows > 0 || len(recs) == 0 {
-		recs = append(recs, b.NewRecordBatch())
+	if rows > 0 || len(docs) == 0 {
+		return flush()
 	}
-	return recs, nil
+	return nil
 }
 
 // appendValue appends v, which t was inferred to hold, to b.
