@@ -53,6 +53,7 @@ type Node struct {
 
 	stopBackground context.CancelFunc `wire:"-"`
 	backgroundDone chan struct{}      `wire:"-"`
+	indexingDone   chan struct{}      `wire:"-"`
 }
 
 // Start opens the Kafka listener, then the HTTP APIs, and the background
@@ -76,15 +77,22 @@ func (n *Node) Start() error {
 			return fmt.Errorf("postgres listener: %w (port: CHRONIK_PG_PORT; 0 turns it off)", err)
 		}
 	}
+	// The indexing pipeline stops first: its last seals and watermarks
+	// are metastore writes that the final metadata snapshot must hold.
 	ctx, cancel := context.WithCancel(context.Background())
-	n.stopBackground = cancel
+	indexCtx, stopIndexing := context.WithCancel(context.Background())
+	n.stopBackground = func() { stopIndexing(); <-n.indexingDone; cancel() }
+	n.indexingDone = make(chan struct{})
 	n.backgroundDone = make(chan struct{})
+	go func() {
+		defer close(n.indexingDone)
+		n.Indexing.Run(indexCtx)
+	}()
 	go func() {
 		defer close(n.backgroundDone)
 		var wg sync.WaitGroup
-		wg.Add(5)
+		wg.Add(4)
 		go func() { defer wg.Done(); n.Produce.Run(ctx) }()
-		go func() { defer wg.Done(); n.Indexing.Run(ctx) }()
 		go func() { defer wg.Done(); n.Groups.Run(ctx) }()
 		go func() { defer wg.Done(); n.Tiering.Run(ctx) }()
 		go func() { defer wg.Done(); n.Tiering.RunSnapshots(ctx) }()
