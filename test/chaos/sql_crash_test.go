@@ -1,0 +1,132 @@
+package chaos
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// TestSQLCrashKeepsEveryRecordOnce kills the node with SIGKILL while it
+// produces to a columnar topic and the indexing pipeline seals Parquet
+// files (small hot buffers seal every few hundred records), restarts it,
+// and in the end checks that SQL holds every record of the log once per
+// partition: as many rows as offsets, no offset twice, none missing.
+func TestSQLCrashKeepsEveryRecordOnce(t *testing.T) {
+	httpPort := freePort(t)
+	s := newServer(t, t.TempDir(), "1MB",
+		"CHRONIK_UNIFIED_API_PORT="+strconv.Itoa(httpPort),
+		"CHRONIK_HOT_BUFFER_MAX_RECORDS=250",
+		"CHRONIK_HOT_BUFFER_REFRESH_MS=50")
+	cl := newClient(t, s.addr())
+	adm := kadm.NewClient(cl)
+	ctx := context.Background()
+	if _, err := adm.CreateTopic(ctx, 3, 1, map[string]*string{"columnar.enabled": kadm.StringPtr("true")}, "events"); err != nil {
+		t.Fatal(err)
+	}
+	rounds := max(3, kills()/5)
+	sent := 0
+	for round := range rounds {
+		cl := newClient(t, s.addr(), kgo.DefaultProduceTopic("events"), kgo.RecordRetries(3))
+		var wg sync.WaitGroup
+		stop := make(chan struct{})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				v := fmt.Appendf(nil, `{"round":%d,"i":%d,"pad":"%0100d"}`, round, i, i)
+				cl.Produce(ctx, &kgo.Record{Value: v}, func(*kgo.Record, error) {})
+				if i%200 == 199 {
+					time.Sleep(5 * time.Millisecond)
+				}
+			}
+		}()
+		time.Sleep(time.Duration(300+rand.IntN(700)) * time.Millisecond)
+		s.kill()
+		close(stop)
+		wg.Wait()
+		cl.Close()
+		s.start()
+		sent++
+	}
+	t.Logf("%d kills", sent)
+
+	// Every record the log holds, once, in SQL.
+	ends := listOffsets(t, newClient(t, s.addr()), "events", (*kadm.Client).ListEndOffsets)
+	starts := listOffsets(t, newClient(t, s.addr()), "events", (*kadm.Client).ListStartOffsets)
+	want := map[string][2]int64{}
+	ends.Each(func(o kadm.ListedOffset) {
+		st, _ := starts.Lookup("events", o.Partition)
+		want[strconv.Itoa(int(o.Partition))] = [2]int64{st.Offset, o.Offset}
+	})
+	query := `SELECT _partition, COUNT(*), COUNT(DISTINCT _offset), MIN(_offset), MAX(_offset) FROM events GROUP BY _partition ORDER BY _partition`
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		rows, marks := sqlRows(t, httpPort, query)
+		done := len(rows) == len(want)
+		for _, r := range rows {
+			p := fmt.Sprint(r[0])
+			w := want[p]
+			count, distinct := fmt.Sprint(r[1]), fmt.Sprint(r[2])
+			if count != distinct {
+				t.Fatalf("partition %s: %s rows but %s distinct offsets: a record is in SQL twice", p, count, distinct)
+			}
+			if marks[p] != w[1] || count != fmt.Sprint(w[1]-w[0]) {
+				done = false
+			}
+		}
+		if done {
+			for _, r := range rows {
+				w := want[fmt.Sprint(r[0])]
+				if fmt.Sprint(r[3]) != fmt.Sprint(w[0]) || fmt.Sprint(r[4]) != fmt.Sprint(w[1]-1) {
+					t.Fatalf("partition %v: offsets %v-%v, log %d-%d", r[0], r[3], r[4], w[0], w[1]-1)
+				}
+			}
+			t.Logf("SQL holds the log once: %v", rows)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("SQL answers %v with watermarks %v; the log is %v", rows, marks, want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// sqlRows runs a query on the node's unified API and returns its rows and
+// the watermarks of the table events.
+func sqlRows(t *testing.T, port int, query string) ([][]any, map[string]int64) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"query": query})
+	resp, err := http.Post("http://127.0.0.1:"+strconv.Itoa(port)+"/_sql", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s: HTTP %d %s", query, resp.StatusCode, raw)
+	}
+	var a struct {
+		Rows       [][]any                     `json:"rows"`
+		Watermarks map[string]map[string]int64 `json:"watermarks"`
+	}
+	if err := json.Unmarshal(raw, &a); err != nil {
+		t.Fatal(err)
+	}
+	return a.Rows, a.Watermarks["events"]
+}
