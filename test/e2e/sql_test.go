@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/hamba/avro/v2"
 	"github.com/jackc/pgx/v5"
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -201,6 +202,62 @@ func TestSQLOverTopics(t *testing.T) {
 	}
 	if status, _, raw := n.sql("SELECT * FROM nosuchtopic"); status != http.StatusBadRequest || !strings.Contains(raw, "nosuchtopic") {
 		t.Errorf("unknown table: HTTP %d %s, want 400 naming it", status, raw)
+	}
+
+	// The other routes and formats.
+	base := n.unifiedURL()
+	get := func(path string) string {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: HTTP %d %s", path, resp.StatusCode, b)
+		}
+		return string(b)
+	}
+	if body := get("/_sql/tables"); !strings.Contains(body, `{"name":"customers","partitions":1}`) || !strings.Contains(body, `{"name":"orders","partitions":3}`) {
+		t.Errorf("/_sql/tables: %s", body)
+	}
+	if body := get("/_sql/describe/orders"); !strings.Contains(body, `"coupon"`) || !strings.Contains(body, `"_offset"`) {
+		t.Errorf("/_sql/describe/orders: %s", body)
+	}
+	post := func(path, accept, query string) (*http.Response, []byte) {
+		req, _ := http.NewRequest(http.MethodPost, base+path, strings.NewReader(`{"query": "`+query+`"}`))
+		if accept != "" {
+			req.Header.Set("Accept", accept)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("POST %s %s: HTTP %d %s", path, query, resp.StatusCode, b)
+		}
+		return resp, b
+	}
+	if _, b := post("/_sql/explain", "", "SELECT COUNT(*) FROM orders"); !strings.Contains(string(b), "rows") || strings.Contains(string(b), n.dir) {
+		t.Errorf("explain: %.300s", b)
+	}
+	if resp, b := post("/_sql?format=csv", "", "SELECT id, status FROM orders WHERE id < 3 ORDER BY id"); string(b) != "id,status\n0,new\n1,paid\n2,shipped\n" || resp.Header.Get("X-Chronik-Watermarks") == "" {
+		t.Errorf("CSV: %q, watermarks %q", b, resp.Header.Get("X-Chronik-Watermarks"))
+	}
+	resp, b := post("/_sql", "application/vnd.apache.arrow.stream", "SELECT id FROM orders")
+	rd, err := ipc.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("Arrow stream (%s): %v", resp.Header.Get("Content-Type"), err)
+	}
+	arrowRows := 0
+	for rd.Next() {
+		arrowRows += int(rd.RecordBatch().NumRows())
+	}
+	rd.Release()
+	if arrowRows != 2000 {
+		t.Errorf("Arrow stream: %d rows, want 2000", arrowRows)
 	}
 
 	// The same answers after a restart (from the Parquet files).
