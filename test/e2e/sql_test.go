@@ -429,3 +429,81 @@ func freeTCPPort(t *testing.T) int {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
 }
+
+// TestSQLBadInputKeepsKafkaServing: a query past its timeout, one past the
+// row limit and a value that is not what its schema says each get their
+// answer, while the node keeps serving Kafka.
+func TestSQLBadInputKeepsKafkaServing(t *testing.T) {
+	n := startNode(t, "", map[string]string{
+		"CHRONIK_SQL_TIMEOUT_MS":        "300",
+		"CHRONIK_SQL_MAX_ROWS":          "100",
+		"CHRONIK_HOT_BUFFER_REFRESH_MS": "100",
+	})
+	c := ctx(t)
+	createTopic(t, n, "events", 1, map[string]*string{"columnar.enabled": kadm.StringPtr("true")})
+	cl := n.client(kgo.DefaultProduceTopic("events"))
+	var recs []*kgo.Record
+	for i := range 3000 {
+		recs = append(recs, &kgo.Record{Value: fmt.Appendf(nil, `{"i":%d}`, i)})
+	}
+	// A value framed with a registered Avro schema's id whose payload is
+	// not Avro of that schema.
+	registered, err := registryClient(t, n).CreateSchema(c, "events-value", sr.Schema{Schema: `{"type":"record","name":"E","fields":[{"name":"s","type":"string"}]}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := append([]byte{0, 0, 0, 0, byte(registered.ID)}, 0x7f, 0xff, 0xff)
+	recs = append(recs, &kgo.Record{Value: bad})
+	if err := cl.ProduceSync(c, recs...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	n.waitForCount("events", 3001)
+
+	a := n.sqlOK("SELECT i FROM events")
+	if len(a.Rows) != 100 || !a.Truncated {
+		t.Errorf("row limit: %d rows, truncated %v", len(a.Rows), a.Truncated)
+	}
+	start := time.Now()
+	status, _, raw := n.sql("SELECT COUNT(*) FROM events a, events b, events c WHERE (a.i * 7 + b.i * 13 + c.i) % 1000003 = 17")
+	if status != http.StatusRequestTimeout || time.Since(start) > 10*time.Second {
+		t.Errorf("runaway query: HTTP %d after %v: %s", status, time.Since(start), raw)
+	}
+	a = n.sqlOK("SELECT COUNT(*) FROM events WHERE i IS NULL")
+	if a.Rows[0][0] != float64(1) {
+		t.Errorf("the undecodable value is not indexed whole: %v", a.Rows)
+	}
+	resp, err := http.Get(n.unifiedURL() + "/admin/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct {
+		Indexing []struct {
+			Topic       string `json:"topic"`
+			Undecodable int64  `json:"undecodable_records"`
+			LagRecords  int64  `json:"lag_records"`
+		} `json:"indexing"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&st)
+	resp.Body.Close()
+	if len(st.Indexing) != 1 || st.Indexing[0].Undecodable != 1 || st.Indexing[0].LagRecords != 0 {
+		t.Errorf("/admin/status indexing: %+v", st.Indexing)
+	}
+	// Kafka still serves: a round trip after all of it.
+	if err := cl.ProduceSync(c, &kgo.Record{Value: []byte(`{"i":-5}`)}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	consumeFromValue(t, n, "events", 3001, []byte(`{"i":-5}`))
+}
+
+// consumeFromValue reads the record at offset of partition 0 and checks its value.
+func consumeFromValue(t *testing.T, n *node, topicName string, offset int64, want []byte) {
+	t.Helper()
+	cl := n.client(kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topicName: {0: kgo.NewOffset().At(offset)}}))
+	fs := cl.PollFetches(ctx(t))
+	if err := fs.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if recs := fs.Records(); len(recs) == 0 || !bytes.Equal(recs[0].Value, want) {
+		t.Fatalf("record %d: %v", offset, recs)
+	}
+}
