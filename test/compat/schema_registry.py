@@ -245,9 +245,31 @@ def read_all(consumer, topic, want, what):
     return got
 
 
+def sql_over_serialized(url, sent):
+    """The topic is columnar: its JSONSerializer values, framed with two
+    schema ids, are queried with SQL as typed columns."""
+    query = ("SELECT COUNT(*), COUNT(carrier), SUM(weight_kg), COUNT(*) FILTER (WHERE fragile) "
+             "FROM \"%s\"" % TOPIC)
+    want = [len(sent), sum(1 for _, (version, _) in sent.items() if version == 2),
+            sum(v["weight_kg"] for _, (_, v) in sent.items()),
+            sum(1 for _, (_, v) in sent.items() if v.get("fragile"))]
+    deadline = time.time() + 30
+    while True:
+        r = requests.post(url + "/_sql", json={"query": query}, timeout=10)
+        check(r.status_code == 200, "POST /_sql: HTTP %d %s" % (r.status_code, r.text))
+        row = r.json()["rows"][0]
+        if row[0] == want[0] or time.time() > deadline:
+            break
+        time.sleep(0.1)
+    check(row[:2] == want[:2] and abs(row[2] - want[2]) < 1e-9 and row[3] == want[3],
+          "SQL over the serialized topic: %s, want %s" % (row, want))
+    log("SQL: %d records of two schema versions as typed columns (COUNT(carrier) %d, SUM(weight_kg) %s, "
+        "fragile %d), watermarks %s" % (row[0], row[1], row[2], row[3], r.json()["watermarks"]))
+
+
 def round_trip(bootstrap, url):
     client = new_client(url)
-    create_topic(bootstrap, TOPIC, PARTITIONS)
+    create_topic(bootstrap, TOPIC, PARTITIONS, {"columnar.enabled": "true"})
     sent = collections.OrderedDict()
     for i in range(1, N1 + 1):
         sent["v1-%d" % i] = (1, shipment(i))
@@ -352,6 +374,7 @@ def round_trip(bootstrap, url):
               "%s: get_schema(%d) is not version %d: %s" % (key, sid, version, fetched[sid].schema_str))
     log("DeserializingConsumer read all %d records back equal (version 1 ones valid under version 2); "
         "each carries magic byte 0 and its version's id" % len(got))
+    sql_over_serialized(url, sent)
 
     # Deleting subjects: SCRATCH soft (a second soft delete is refused), SCRATCH2
     # permanently (1.7.0's permanent=True deletes softly, then permanently).
