@@ -153,10 +153,22 @@ func (s *Server) sqlDescribe(c echo.Context) error {
 }
 
 func toJSON(a sql.Answer) answerJSON {
+	// 128-bit integers (SUM of a BIGINT is one) come as text; those that
+	// fit 64 bits go out as numbers.
+	huge := make([]bool, len(a.Columns))
+	for j, col := range a.Columns {
+		huge[j] = col.Type == "HUGEINT" || col.Type == "UHUGEINT"
+	}
 	rows := make([][]any, len(a.Rows))
 	for i, r := range a.Rows {
 		rows[i] = make([]any, len(r))
 		for j, v := range r {
+			if s, ok := v.(string); ok && j < len(huge) && huge[j] {
+				if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+					rows[i][j] = n
+					continue
+				}
+			}
 			rows[i][j] = jsonValue(v)
 		}
 	}

@@ -384,8 +384,8 @@ func TestSQLOverRegistryTopicsAndPostgres(t *testing.T) {
 	}
 	n.waitForCount("payments", 30)
 	a := n.sqlOK("SELECT COUNT(amount), SUM(amount), SUM(id), MAX(note) FROM payments")
-	// SUM of a BIGINT is a HUGEINT, which JSON answers carry as a string.
-	if a.Rows[0][0] != float64(10) || a.Rows[0][1] != total || fmt.Sprint(a.Rows[0][2]) != "435" || a.Rows[0][3] != "n9" {
+	// SUM of a BIGINT is a HUGEINT, a number in JSON answers when it fits 64 bits.
+	if a.Rows[0][0] != float64(10) || a.Rows[0][1] != total || a.Rows[0][2] != float64(435) || a.Rows[0][3] != "n9" {
 		t.Fatalf("typed columns across two schema versions: %#v %v", a.Rows, a.Columns)
 	}
 
