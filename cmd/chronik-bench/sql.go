@@ -313,7 +313,7 @@ func runSQL(cfg sqlConfig) *SQLResults {
 // increasing id, a group key of 100 values, a number in [0, 1e6) and
 // padding.
 func jsonRecord(id int64, size int) []byte {
-	v := (id * 7919) % 1_000_000
+	v := (id % 1_000_000 * 7919) % 1_000_000
 	b := fmt.Appendf(make([]byte, 0, size), `{"id":%d,"k":"k%02d","v":%d,"pad":"`, id, id%100, v)
 	for len(b) < size-2 {
 		b = append(b, 'a'+byte((id+int64(len(b)))%26))
@@ -950,16 +950,13 @@ func recordID(v []byte) (int64, bool) {
 	if !bytes.HasPrefix(v, []byte(prefix)) {
 		return 0, false
 	}
-	var id int64
-	digits := 0
-	for _, c := range v[len(prefix):] {
-		if c < '0' || c > '9' || digits == 18 {
-			break
-		}
-		id = id*10 + int64(c-'0')
-		digits++
+	digits := v[len(prefix):]
+	n := 0
+	for n < len(digits) && n < 20 && digits[n] >= '0' && digits[n] <= '9' {
+		n++
 	}
-	return id, digits > 0
+	id, err := strconv.ParseInt(string(digits[:n]), 10, 64)
+	return id, err == nil
 }
 
 // covers reports whether an answer's max ids reach every partition's last
