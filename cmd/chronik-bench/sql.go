@@ -166,7 +166,7 @@ func sqlCmd(args []string) error {
 	dataDir := fs.String("data-dir", "", "the node's data directory (its columnar/ Parquet copies are read; required for the query comparison)")
 	pid := fs.Int("broker-pid", 0, "broker process id (0: not watched)")
 	parts := fs.Int("partitions", 2, "partitions of every topic")
-	produceMB := fs.Float64("produce-mb", 100, "MB of record values produced to each of the plain and columnar topics")
+	produceMB := fs.Float64("produce-mb", 100, "MB of record values produced without columnar, and as many with (each in two topics)")
 	rows := fs.Int64("rows", 10_000_000, "records produced before columnar is turned on, then queried")
 	freshMBps := fs.Float64("fresh-mbps", 10, "produce rate of the freshness run, MB/s")
 	freshFor := fs.Duration("fresh-for", 20*time.Second, "how long the freshness run produces")
@@ -397,29 +397,44 @@ func produceN(cfg sqlConfig, topic string, first, n int64, rate float64, onAck f
 	return d, ctx.Err()
 }
 
+// sqlProduceCompare produces to topics without and with columnar in the
+// order plain, columnar, columnar, plain, so that neither side gets all of
+// the first topic's warm-up or of the machine's drift; each side's rate is
+// its records over its total time.
 func sqlProduceCompare(cfg sqlConfig, adm *kadm.Client) (*SQLProduce, error) {
-	n := int64(cfg.produceMB * 1e6 / float64(cfg.recordBytes))
-	p := &SQLProduce{Records: n}
-	for _, side := range []struct {
-		topic    string
-		columnar bool
-		mbps     *float64
-		rps      *float64
-	}{
-		{"sqlbench_plain", false, &p.PlainMBps, &p.PlainRecsPerSec},
-		{"sqlbench_columnar", true, &p.ColumnarMBps, &p.ColumnarRecsPerS},
-	} {
-		if err := sqlCreateTopic(cfg.ctx, adm, side.topic, cfg.parts, side.columnar); err != nil {
+	n := int64(cfg.produceMB * 1e6 / float64(cfg.recordBytes) / 2)
+	p := &SQLProduce{Records: 2 * n}
+	var took [2]time.Duration
+	for i, columnar := range []bool{false, true, true, false} {
+		side := 0
+		if columnar {
+			side = 1
+		}
+		topic := fmt.Sprintf("sqlbench_plain_%d", i)
+		if columnar {
+			topic = fmt.Sprintf("sqlbench_columnar_%d", i)
+		}
+		if err := sqlCreateTopic(cfg.ctx, adm, topic, cfg.parts, columnar); err != nil {
 			return nil, err
 		}
-		d, err := produceN(cfg, side.topic, 0, n, 0, nil)
+		d, err := produceN(cfg, topic, 0, n, 0, nil)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", side.topic, err)
+			return nil, fmt.Errorf("%s: %w", topic, err)
 		}
-		// The warm-up record is not timed.
-		*side.rps = rate(float64(n-1), d)
-		*side.mbps = *side.rps * float64(cfg.recordBytes) / 1e6
+		took[side] += d
+		logf("sql: %s: %.1f MB/s", topic, rate(float64((n-1)*int64(cfg.recordBytes))/1e6, d))
+		if columnar {
+			// The pipeline's work on this topic is not left to the next one.
+			if err := cfg.waitIndexed(topic, n, false); err != nil {
+				return nil, err
+			}
+		}
 	}
+	// The warm-up record of each topic is not timed.
+	p.PlainRecsPerSec = rate(float64(2*(n-1)), took[0])
+	p.ColumnarRecsPerS = rate(float64(2*(n-1)), took[1])
+	p.PlainMBps = p.PlainRecsPerSec * float64(cfg.recordBytes) / 1e6
+	p.ColumnarMBps = p.ColumnarRecsPerS * float64(cfg.recordBytes) / 1e6
 	return p, nil
 }
 
@@ -485,6 +500,32 @@ func caughtUp(es []indexEntry, parts int, want int64, sealed bool) bool {
 	return hw >= want
 }
 
+// waitIndexed polls /admin/status every 20 ms until the topic's records
+// (want in all) are indexed, or with sealed saved in Parquet too, for at
+// most cfg.sealWait.
+func (cfg sqlConfig) waitIndexed(topic string, want int64, sealed bool) error {
+	deadline := time.Now().Add(cfg.sealWait)
+	for {
+		es, err := cfg.indexing(cfg.ctx, topic)
+		if err != nil {
+			return err
+		}
+		if caughtUp(es, cfg.parts, want, sealed) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			what := "indexed"
+			if sealed {
+				what = "sealed into Parquet (is CHRONIK_HOT_BUFFER_MAX_AGE_MS small?)"
+			}
+			return fmt.Errorf("%s: not every record %s after %s: %+v", topic, what, cfg.sealWait, es)
+		}
+		if err := sleep(cfg.ctx, 20*time.Millisecond); err != nil {
+			return err
+		}
+	}
+}
+
 // sqlAnswer is the JSON answer of POST /_sql.
 type sqlAnswer struct {
 	Columns    []struct{ Name, Type string } `json:"columns"`
@@ -540,23 +581,10 @@ func sqlCatchUp(cfg sqlConfig, adm *kadm.Client, topic string) (*SQLCatchUp, err
 		return nil, fmt.Errorf("turning columnar.enabled on: %w", err)
 	}
 	start := time.Now()
-	deadline := start.Add(cfg.sealWait)
-	for {
-		es, err := cfg.indexing(ctx, topic)
-		if err != nil {
-			return nil, err
-		}
-		if caughtUp(es, cfg.parts, cfg.rows, false) {
-			c.LagZeroSeconds = time.Since(start).Seconds()
-			break
-		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("indexing lag not 0 after %s: %+v", cfg.sealWait, es)
-		}
-		if err := sleep(ctx, 20*time.Millisecond); err != nil {
-			return nil, err
-		}
+	if err := cfg.waitIndexed(topic, cfg.rows, false); err != nil {
+		return nil, err
 	}
+	c.LagZeroSeconds = time.Since(start).Seconds()
 	c.RecordsPerSec = rate(float64(c.Records), time.Duration(c.LagZeroSeconds*float64(time.Second)))
 	a, err := cfg.query(ctx, "SELECT COUNT(*) FROM "+topic)
 	if err != nil {
@@ -635,21 +663,8 @@ func sqlQueries(cfg sqlConfig, adm *kadm.Client, topic string, set *SQLSettings)
 	ctx := cfg.ctx
 	// 1. Every record sealed into Parquet on the node.
 	start := time.Now()
-	deadline := start.Add(cfg.sealWait)
-	for {
-		es, err := cfg.indexing(ctx, topic)
-		if err != nil {
-			return nil, err
-		}
-		if caughtUp(es, cfg.parts, cfg.rows, true) {
-			break
-		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("not every record sealed after %s (is CHRONIK_HOT_BUFFER_MAX_AGE_MS small?): %+v", cfg.sealWait, es)
-		}
-		if err := sleep(ctx, 100*time.Millisecond); err != nil {
-			return nil, err
-		}
+	if err := cfg.waitIndexed(topic, cfg.rows, true); err != nil {
+		return nil, err
 	}
 	set.SealWaitSeconds = time.Since(start).Seconds()
 	// 2. The topic's local Parquet copies, merged into one file.

@@ -6,6 +6,10 @@
 # stops it, then does the same with kfake (a separate `chronik-bench kfake`
 # process with disk persistence and fsync on). With BENCH_ROUNDS > 1 it
 # repeats that, so both brokers see the shared machine at similar moments.
+# Then (unless BENCH_SQL=0) it starts one more chronik-server, with its
+# unified HTTP API on a free port, for `chronik-bench sql`: produce with and
+# without columnar.enabled, the indexing pipeline's catch-up, queries through
+# /_sql against DuckDB on one Parquet file, and freshness from ack to SQL.
 # Finally it prints a comparison table (medians over the rounds) and writes
 # docs/BENCHMARKS.md.
 #
@@ -22,7 +26,7 @@
 #                         average to drop below nproc (default 60; 0 does not wait)
 #   BENCH_SQL             1 (default) runs the SQL section on its own node after the rounds; 0 skips it
 #   BENCH_SQL_ROWS        records produced before columnar is turned on, then queried (default 10000000)
-#   BENCH_SQL_PRODUCE_MB  MB produced with and without columnar (default 200)
+#   BENCH_SQL_PRODUCE_MB  MB produced with columnar, and as many without (default 400)
 #   BENCH_SQL_FRESH_FOR   how long the 10 MB/s freshness run produces (default 20s)
 #   BENCH_SQL_PARTITIONS  partitions of the SQL topics (default 2)
 #   BENCH_RESULTS_DIR     if set, copy each round's JSON results there
@@ -43,7 +47,7 @@ BENCH_OUT=${BENCH_OUT:-docs/BENCHMARKS.md}
 BENCH_QUIET_WAIT=${BENCH_QUIET_WAIT:-60}
 BENCH_SQL=${BENCH_SQL:-1}
 BENCH_SQL_ROWS=${BENCH_SQL_ROWS:-10000000}
-BENCH_SQL_PRODUCE_MB=${BENCH_SQL_PRODUCE_MB:-200}
+BENCH_SQL_PRODUCE_MB=${BENCH_SQL_PRODUCE_MB:-400}
 BENCH_SQL_FRESH_FOR=${BENCH_SQL_FRESH_FOR:-20s}
 BENCH_SQL_PARTITIONS=${BENCH_SQL_PARTITIONS:-2}
 
