@@ -684,7 +684,7 @@ func sqlQueries(cfg sqlConfig, adm *kadm.Client, topic string, set *SQLSettings)
 		return nil, fmt.Errorf("no Parquet file of %s under %s", topic, filepath.Join(cfg.dataDir, "columnar"))
 	}
 	set.ParquetFiles, set.ParquetBytes = len(files), size
-	db, err := sql.Open("duckdb", fmt.Sprintf("?threads=%d", cfg.threads))
+	db, err := sql.Open("duckdb", fmt.Sprintf("?threads=%d&autoinstall_known_extensions=false&autoload_known_extensions=false", cfg.threads))
 	if err != nil {
 		return nil, err
 	}
