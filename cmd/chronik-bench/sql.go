@@ -113,8 +113,13 @@ type SQLQuery struct {
 	DirectMs   []float64 `json:"direct_ms"`
 	ChronikMed float64   `json:"chronik_median_ms"`
 	DirectMed  float64   `json:"direct_median_ms"`
-	Same       bool      `json:"same_answer"`
-	Error      string    `json:"error,omitempty"`
+	// The same query by DuckDB straight over the node's Parquet files (as
+	// many as it sealed): how much of the gap is the number of files.
+	Files    string    `json:"files_sql"`
+	FilesMs  []float64 `json:"files_ms"`
+	FilesMed float64   `json:"files_median_ms"`
+	Same     bool      `json:"same_answer"`
+	Error    string    `json:"error,omitempty"`
 }
 
 // Ratio is Chronik's median over DuckDB's.
@@ -292,8 +297,8 @@ func runSQL(cfg sqlConfig) *SQLResults {
 				fail("query "+q.Name, errors.New(q.Error))
 				continue
 			}
-			logf("sql: %s: /_sql %.1f ms, DuckDB on one file %.1f ms (%.2fx), same answer %v",
-				q.Name, q.ChronikMed, q.DirectMed, q.Ratio(), q.Same)
+			logf("sql: %s: /_sql %.1f ms, DuckDB on one file %.1f ms (%.2fx), DuckDB on the node's files %.1f ms, same answer %v",
+				q.Name, q.ChronikMed, q.DirectMed, q.Ratio(), q.FilesMed, q.Same)
 		}
 	}
 	if cfg.only["freshness"] {
@@ -710,10 +715,13 @@ func sqlQueries(cfg sqlConfig, adm *kadm.Client, topic string, set *SQLSettings)
 	if _, err := db.ExecContext(ctx, fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM read_parquet('%s')", topic, strings.ReplaceAll(one, "'", "''"))); err != nil {
 		return nil, err
 	}
+	if _, err := db.ExecContext(ctx, fmt.Sprintf("CREATE VIEW %s_files AS SELECT * FROM read_parquet([%s], union_by_name=true)", topic, strings.Join(quoted, ","))); err != nil {
+		return nil, err
+	}
 	// 3. Each query: one warm-up on each side, then runs alternating.
 	var out []SQLQuery
 	for _, bq := range benchQueries {
-		q := SQLQuery{Name: bq.name, Chronik: fmt.Sprintf(bq.sql, topic), Direct: fmt.Sprintf(bq.sql, topic)}
+		q := SQLQuery{Name: bq.name, Chronik: fmt.Sprintf(bq.sql, topic), Direct: fmt.Sprintf(bq.sql, topic), Files: fmt.Sprintf(bq.sql, topic+"_files")}
 		if err := timeQuery(cfg, db, &q); err != nil {
 			q.Error = err.Error()
 		}
@@ -739,17 +747,35 @@ func timeQuery(cfg sqlConfig, db *sql.DB, q *SQLQuery) error {
 			return fmt.Errorf("DuckDB on one file: %w", err)
 		}
 		dms := msSince(t0)
+		t0 = time.Now()
+		frows, err := directRows(ctx, db, q.Files)
+		if err != nil {
+			return fmt.Errorf("DuckDB on the node's files: %w", err)
+		}
+		fms := msSince(t0)
 		if i == 0 {
-			q.Same = sameRows(a.Rows, rows)
+			q.Same = sameRows(a.Rows, rows) && sameRows(stringsToAny(frows), rows)
 			continue
 		}
 		q.ChronikMs, q.TookMs, q.DirectMs = append(q.ChronikMs, cms), append(q.TookMs, a.TookMs), append(q.DirectMs, dms)
+		q.FilesMs = append(q.FilesMs, fms)
 	}
-	q.ChronikMed, q.DirectMed = median(q.ChronikMs), median(q.DirectMs)
+	q.ChronikMed, q.DirectMed, q.FilesMed = median(q.ChronikMs), median(q.DirectMs), median(q.FilesMs)
 	if !q.Same {
-		return errors.New("/_sql and DuckDB on one file answered differently")
+		return errors.New("/_sql, DuckDB on one file and DuckDB on the node's files answered differently")
 	}
 	return nil
+}
+
+func stringsToAny(rows [][]string) [][]any {
+	out := make([][]any, len(rows))
+	for i, r := range rows {
+		out[i] = make([]any, len(r))
+		for j, v := range r {
+			out[i][j] = v
+		}
+	}
+	return out
 }
 
 func msSince(t time.Time) float64 { return float64(time.Since(t)) / float64(time.Millisecond) }

@@ -132,7 +132,7 @@ func goodSQLResults() *SQLResults {
 		Produce:  &SQLProduce{Records: 10, PlainMBps: 100, ColumnarMBps: 85},
 		CatchUp:  &SQLCatchUp{Records: 1000, Count: 1000, LagZeroSeconds: 0.004, RecordsPerSec: 250_000},
 		Queries: []SQLQuery{
-			{Name: "COUNT(*)", Chronik: "SELECT 1", ChronikMed: 14, DirectMed: 10, Same: true, TookMs: []float64{12}},
+			{Name: "COUNT(*)", Chronik: "SELECT 1", ChronikMed: 14, DirectMed: 10, Same: true, TookMs: []float64{12}, FilesMed: 13},
 			{Name: "GROUP BY", Chronik: "SELECT 2", ChronikMed: 20, DirectMed: 20, Same: true, TookMs: []float64{18}},
 		},
 		Freshness: &SQLFreshness{TargetMBps: 10, AchievedMBps: 10, Samples: 100, Delay: Percentiles{P50: 200, P99: 900, Max: 950}},
@@ -210,7 +210,7 @@ func TestReportSQLSection(t *testing.T) {
 		"| ack to visible in SQL: p99 < 1000 ms at 10.0 MB/s | **not met** |",
 		"2 samples never seen",
 		"| queries over 1000 rows within 1.5× of DuckDB on one Parquet file | **met** |",
-		"| COUNT(*) | `SELECT 1` | 14.0 | 12.0 | 10.0 | 1.40× | true |",
+		"| COUNT(*) | `SELECT 1` | 14.0 | 12.0 | 10.0 | 1.40× | true | 13.0 |",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q:\n%s", want, md)
