@@ -8,10 +8,12 @@
 //	chronik-bench run    --brokers HOST:PORT --broker-pid PID --name NAME --out FILE.json [flags]
 //	chronik-bench kfake  --port PORT --data-dir DIR
 //	chronik-bench wait   --brokers HOST:PORT [--timeout 60s]
-//	chronik-bench report --chronik A.json --kfake B.json --out docs/BENCHMARKS.md [flags]
+//	chronik-bench sql    --brokers HOST:PORT --http HOST:PORT --data-dir DIR --out sql.json [flags]
+//	chronik-bench report --chronik A.json --kfake B.json [--sql sql.json] --out docs/BENCHMARKS.md [flags]
 //	chronik-bench free-port
 //
-// It imports the standard library and franz-go only, never this module's
+// It imports the standard library, franz-go and DuckDB (to read Parquet
+// files directly, for the SQL comparison) only, never this module's
 // packages: it must measure any broker from the outside.
 package main
 
@@ -25,6 +27,7 @@ const usage = `usage:
   chronik-bench run       produce then consume a fixed volume and measure (see run -h)
   chronik-bench kfake     run franz-go's kfake as a durable single-broker process (see kfake -h)
   chronik-bench wait      wait until a broker answers ApiVersions
+  chronik-bench sql       SQL over topics: produce with columnar, catch-up, freshness, queries vs DuckDB (see sql -h)
   chronik-bench report    turn two run results into a comparison table and docs/BENCHMARKS.md
   chronik-bench free-port print a free TCP port on 127.0.0.1
 `
@@ -46,6 +49,8 @@ func dispatch(args []string) int {
 		err = kfakeCmd(args[1:])
 	case "wait":
 		err = waitCmd(args[1:])
+	case "sql":
+		err = sqlCmd(args[1:])
 	case "report":
 		err = reportCmd(args[1:])
 	case "free-port":

@@ -131,7 +131,11 @@ func medianInto(dst reflect.Value, srcs []reflect.Value) {
 	}
 }
 
+// median of vs (sorted in a copy); 0 for none.
 func median(vs []float64) float64 {
+	if len(vs) == 0 {
+		return 0
+	}
 	s := slices.Clone(vs)
 	slices.Sort(s)
 	n := len(s)

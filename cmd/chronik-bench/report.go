@@ -26,6 +26,7 @@ func reportCmd(args []string) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	chronikPath := fs.String("chronik", "", "comma-separated results JSON of the Chronik rounds (required)")
 	kfakePath := fs.String("kfake", "", "comma-separated results JSON of the kfake rounds (required)")
+	sqlPath := fs.String("sql", "", "results JSON of `chronik-bench sql` (optional: adds the SQL section)")
 	out := fs.String("out", "", "write the Markdown report here (e.g. docs/BENCHMARKS.md)")
 	var m machine
 	fs.StringVar(&m.nproc, "nproc", "", "number of CPUs (nproc)")
@@ -57,14 +58,24 @@ func reportCmd(args []string) error {
 			*x.into = append(*x.into, r)
 		}
 	}
+	var sr *SQLResults
+	if *sqlPath != "" {
+		var err error
+		if sr, err = readSQLResults(*sqlPath); err != nil {
+			return err
+		}
+	}
 	c, k := mergeRounds(cr), mergeRounds(kr)
 	targets := evaluate(c, k, m)
 	printText(os.Stdout, c, k, targets)
+	if sr != nil {
+		printSQLText(os.Stdout, sr)
+	}
 	if *out == "" {
 		return nil
 	}
 	var b strings.Builder
-	writeMarkdown(&b, c, k, cr, kr, m, targets)
+	writeMarkdown(&b, c, k, cr, kr, m, targets, sr)
 	if err := os.WriteFile(*out, []byte(b.String()), 0o644); err != nil {
 		return fmt.Errorf("writing %s: %w", *out, err)
 	}
@@ -306,7 +317,7 @@ func halfCell(h *HalfPeak) string {
 	return fmt.Sprintf("%s / %s / %s", num(h.Latency.P50), num(h.Latency.P99), num(h.Latency.P999))
 }
 
-func writeMarkdown(w *strings.Builder, c, k *Results, cr, kr []*Results, m machine, targets []target) {
+func writeMarkdown(w *strings.Builder, c, k *Results, cr, kr []*Results, m machine, targets []target, sr *SQLResults) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
 	s := c.Settings
 	if s.MBPerScenario == 0 {
@@ -443,6 +454,9 @@ func writeMarkdown(w *strings.Builder, c, k *Results, cr, kr []*Results, m machi
 	}
 	if len(errs) > 0 {
 		p("## Errors\n\n%s\n\n", strings.Join(errs, "\n"))
+	}
+	if sr != nil {
+		writeSQLMarkdown(w, sr)
 	}
 
 	p("## Notes\n\n")

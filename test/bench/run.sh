@@ -6,6 +6,10 @@
 # stops it, then does the same with kfake (a separate `chronik-bench kfake`
 # process with disk persistence and fsync on). With BENCH_ROUNDS > 1 it
 # repeats that, so both brokers see the shared machine at similar moments.
+# Then (unless BENCH_SQL=0) it starts one more chronik-server, with its
+# unified HTTP API on a free port, for `chronik-bench sql`: produce with and
+# without columnar.enabled, the indexing pipeline's catch-up, queries through
+# /_sql against DuckDB on one Parquet file, and freshness from ack to SQL.
 # Finally it prints a comparison table (medians over the rounds) and writes
 # docs/BENCHMARKS.md.
 #
@@ -20,6 +24,11 @@
 #   BENCH_OUT             report path (default docs/BENCHMARKS.md)
 #   BENCH_QUIET_WAIT      seconds to wait, before each broker's run, for the 1-minute load
 #                         average to drop below nproc (default 60; 0 does not wait)
+#   BENCH_SQL             1 (default) runs the SQL section on its own node after the rounds; 0 skips it
+#   BENCH_SQL_ROWS        records produced before columnar is turned on, then queried (default 10000000)
+#   BENCH_SQL_PRODUCE_MB  MB produced with columnar, and as many without (default 400)
+#   BENCH_SQL_FRESH_FOR   how long the 10 MB/s freshness run produces (default 20s)
+#   BENCH_SQL_PARTITIONS  partitions of the SQL topics (default 2)
 #   BENCH_RESULTS_DIR     if set, copy each round's JSON results there
 #   BENCH_KEEP=1          keep the temporary directory (data, logs, JSON results)
 #   BENCH_NO_BUILD=1      use the binaries already in bin/
@@ -36,6 +45,11 @@ BENCH_PARTITIONS=${BENCH_PARTITIONS:-1,16}
 BENCH_LINGER=${BENCH_LINGER:-5ms}
 BENCH_OUT=${BENCH_OUT:-docs/BENCHMARKS.md}
 BENCH_QUIET_WAIT=${BENCH_QUIET_WAIT:-60}
+BENCH_SQL=${BENCH_SQL:-1}
+BENCH_SQL_ROWS=${BENCH_SQL_ROWS:-10000000}
+BENCH_SQL_PRODUCE_MB=${BENCH_SQL_PRODUCE_MB:-400}
+BENCH_SQL_FRESH_FOR=${BENCH_SQL_FRESH_FOR:-20s}
+BENCH_SQL_PARTITIONS=${BENCH_SQL_PARTITIONS:-2}
 
 # The WAL profile decides the latency target: p99 at half peak <= window + 5 ms.
 if [[ -n "${CHRONIK_WAL_PROFILE:-}" ]]; then
@@ -188,13 +202,57 @@ for round in $(seq 1 "$BENCH_ROUNDS"); do
 	kfake_results+="${kfake_results:+,}$work/kfake-$round.json"
 done
 
+# run_sql: SQL over topics on one more fresh node, with its unified API on a
+# known port. Its hot buffers seal after 2 s, so that the query comparison
+# finds every record in Parquet soon after the catch-up.
+sql_hot_age=2000
+run_sql() {
+	local port http data=$work/sql-data log=$work/sql.log
+	port=$("$bench" free-port)
+	http=$("$bench" free-port)
+	mkdir -p "$data"
+	echo "run.sh: SQL: starting chronik-server on 127.0.0.1:$port (HTTP $http), data in $data" >&2
+	CHRONIK_BIND_ADDR=127.0.0.1 CHRONIK_KAFKA_PORT=$port CHRONIK_UNIFIED_API_PORT=$http CHRONIK_ADMIN_API_PORT=0 CHRONIK_PG_PORT=0 \
+		CHRONIK_ADVERTISED_ADDR=127.0.0.1 CHRONIK_LOG_LEVEL=${CHRONIK_LOG_LEVEL:-warn} CHRONIK_WAL_PROFILE=$wal_profile \
+		CHRONIK_HOT_BUFFER_MAX_AGE_MS=$sql_hot_age CHRONIK_COLUMNAR_CACHE_SIZE=${CHRONIK_COLUMNAR_CACHE_SIZE:-16GB} \
+		bin/chronik-server start --data-dir "$data" >"$log" 2>&1 &
+	broker_pid=$!
+	local ok=0
+	if "$bench" wait --brokers "127.0.0.1:$port" --timeout 60s; then
+		"$bench" sql --brokers "127.0.0.1:$port" --http "127.0.0.1:$http" --data-dir "$data" --broker-pid "$broker_pid" \
+			--partitions "$BENCH_SQL_PARTITIONS" --rows "$BENCH_SQL_ROWS" --produce-mb "$BENCH_SQL_PRODUCE_MB" \
+			--fresh-for "$BENCH_SQL_FRESH_FOR" --hot-max-age-ms "$sql_hot_age" --work-dir "$work" \
+			--out "$work/sql.json" || ok=1
+	else
+		ok=1
+	fi
+	if ! kill -0 "$broker_pid" 2>/dev/null; then
+		echo "run.sh: chronik-server exited during the SQL run" >&2
+		ok=1
+	fi
+	stop_broker
+	if [[ $ok != 0 || -s "$log" ]]; then
+		echo "run.sh: chronik-server log (last 30 lines):" >&2
+		tail -n 30 "$log" >&2 || true
+	fi
+	[[ "${BENCH_KEEP:-}" == 1 ]] || rm -rf "$data" "$work/one.parquet"
+	return $ok
+}
+
+sql_flag=()
+if [[ "$BENCH_SQL" == 1 ]]; then
+	wait_quiet
+	run_sql || status=1
+	sql_flag=(--sql "$work/sql.json")
+fi
+
 # Report.
 if [[ -n "${BENCH_RESULTS_DIR:-}" ]]; then
 	mkdir -p "$BENCH_RESULTS_DIR"
 	cp "$work"/*.json "$BENCH_RESULTS_DIR"/ 2>/dev/null || true
 fi
 mkdir -p "$(dirname "$BENCH_OUT")"
-"$bench" report --chronik "$chronik_results" --kfake "$kfake_results" --out "$BENCH_OUT" \
+"$bench" report --chronik "$chronik_results" --kfake "$kfake_results" "${sql_flag[@]}" --out "$BENCH_OUT" \
 	--nproc "$(nproc)" \
 	--cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')" \
 	--mem "$(free -h | awk '/^Mem:/ {print $2 " total, " $7 " available"}')" \
