@@ -488,6 +488,27 @@ func TestSQLBadInputKeepsKafkaServing(t *testing.T) {
 	if len(st.Indexing) != 1 || st.Indexing[0].Undecodable != 1 || st.Indexing[0].LagRecords != 0 {
 		t.Errorf("/admin/status indexing: %+v", st.Indexing)
 	}
+	// Bodies: too large, not JSON, no query, a parameter of no SQL type.
+	for _, tc := range []struct {
+		body   string
+		status int
+	}{
+		{`{"query": "SELECT 1 -- ` + strings.Repeat("x", 2<<20) + `"}`, http.StatusRequestEntityTooLarge},
+		{strings.Repeat("[", 100000), http.StatusBadRequest},
+		{`{"params": [1]}`, http.StatusBadRequest},
+		{`{"query": "SELECT $1", "params": [{"a": 1}]}`, http.StatusBadRequest},
+	} {
+		resp, err := http.Post(n.unifiedURL()+"/_sql", "application/json", strings.NewReader(tc.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status {
+			t.Errorf("body %.40q: HTTP %d %s, want %d", tc.body, resp.StatusCode, b, tc.status)
+		}
+	}
+
 	// Kafka still serves: a round trip after all of it.
 	if err := cl.ProduceSync(c, &kgo.Record{Value: []byte(`{"i":-5}`)}).FirstErr(); err != nil {
 		t.Fatal(err)
