@@ -19,7 +19,7 @@ type DocValues interface {
 	// listed.
 	Values(path string) []FieldValue
 	// MatchesFilter reports whether the document matches the i-th query
-	// of AggFilters.
+	// of AggFilterQueries.
 	MatchesFilter(i int) bool
 }
 
