@@ -115,7 +115,10 @@ var extensions = map[string]spec{
 	"columnar.compression":  {def: "zstd", kind: kindString, valid: oneOf("zstd", "snappy", "lz4", "none"), doc: "Compression of columnar files: zstd, snappy, lz4 or none."},
 	"columnar.partitioning": {def: "daily", kind: kindString, valid: oneOf("none", "hourly", "daily"), doc: "Time partitioning of columnar files: none, hourly or daily."},
 
-	"search.enabled": {def: "false", kind: kindBool, doc: "Whether records are indexed for full-text search."},
+	"search.enabled":  {def: "false", kind: kindBool, doc: "Whether records are indexed for full-text search."},
+	"search.fields":   {def: "", kind: kindString, valid: searchFields, doc: "Comma-separated fields of the value to index (dotted paths; a path indexes what is under it); empty for all."},
+	"search.mapping":  {def: "", kind: kindString, valid: searchMapping, doc: `Field types overriding the dynamic mapping, as JSON: {"field": {"type": "keyword"}, "body": {"type": "text", "analyzer": "english"}}.`},
+	"search.analyzer": {def: "standard", kind: kindString, valid: oneOf(SearchAnalyzers...), doc: "Analyzer of text fields without one in search.mapping."},
 
 	"vector.enabled":            {def: "false", kind: kindBool, doc: "Whether records are embedded and indexed for vector search."},
 	"vector.embedding.provider": {def: "openai", kind: kindString, valid: oneOf("openai", "external", "local"), doc: "Where embeddings come from: openai, external or local."},
