@@ -89,6 +89,7 @@ type Config struct {
 
 	// The indexing pipeline, SQL and the Postgres listener; see query.go.
 	Query
+	Search
 
 	walRotationBytes int64
 	maxRequestBytes  int64
@@ -150,6 +151,7 @@ func Defaults() Config {
 		},
 		Storage: defaultStorage(),
 		Query:   defaultQuery(),
+		Search:  defaultSearch(),
 	}
 }
 
@@ -289,7 +291,7 @@ func LoadConfig(args []string, getenv func(string) string) (Config, error) {
 			problems = append(problems, fmt.Sprintf("config file %s: unknown keys %v", path, extra))
 		}
 	}
-	for _, ev := range slices.Concat(envVars, objectStoreVars, httpVars, storageVars, queryVars) {
+	for _, ev := range slices.Concat(envVars, objectStoreVars, httpVars, storageVars, queryVars, searchVars) {
 		if v, ok := lookup(getenv, ev.name); ok {
 			if err := ev.set(&cfg, v); err != nil {
 				problems = append(problems, fmt.Sprintf("%s: %v", ev.name, err))
@@ -412,6 +414,7 @@ func (c *Config) validate() []string {
 	problems = append(problems, c.validateHTTP()...)
 	problems = append(problems, c.Storage.validate()...)
 	problems = append(problems, c.Query.validate()...)
+	problems = append(problems, c.Search.validate()...)
 	if c.tierObjectBytes, err = ParseSize(c.TierObjectSize); err != nil || c.tierObjectBytes < 64<<10 || c.tierObjectBytes > 1<<30 {
 		problems = append(problems, fmt.Sprintf("CHRONIK_TIER_OBJECT_SIZE %q must be a size between 64KB and 1GB", c.TierObjectSize))
 	}
