@@ -173,7 +173,7 @@ func (p *aggParser) parseFilters(a *search.Aggregation, n *node, depth int, path
 		return parsingErr(n.at, "[%s] aggregation [%s] must be an object", owner, a.Name)
 	}
 	var err *Error
-	keyedSet := false
+	keyedSet, keyed := false, false
 	for _, m := range n.obj {
 		switch m.key {
 		case "filters":
@@ -203,11 +203,10 @@ func (p *aggParser) parseFilters(a *search.Aggregation, n *node, depth int, path
 				return xContentErr(m.at, "[%s] failed to parse field [filters]", owner)
 			}
 		case "keyed":
-			var k bool
-			if k, err = asBool(owner, m.key, m.val); err != nil {
+			if keyed, err = asBool(owner, m.key, m.val); err != nil {
 				return err
 			}
-			a.Keyed, keyedSet = k, true
+			keyedSet = true
 		case "other_bucket":
 			if err = requireBool(owner, m, false); err != nil {
 				return err
@@ -216,8 +215,11 @@ func (p *aggParser) parseFilters(a *search.Aggregation, n *node, depth int, path
 			return xContentErr(m.at, "[%s] unknown field [%s]", owner, snippet(m.key))
 		}
 	}
-	if keyedSet && p.anonymous[path] {
+	switch {
+	case p.anonymous[path]:
 		a.Keyed = false
+	case keyedSet:
+		a.Keyed = keyed
 	}
 	if a.Filters == nil {
 		return illegalArg("[filters] cannot be null")
