@@ -102,9 +102,9 @@ func (p *aggParser) parseAgg(m member, depth int, path string) (search.Aggregati
 			}
 			subs = f.val
 		case "meta":
-			if f.val.kind != kObject {
-				return a, parsingErr(f.at, "Expected [START_OBJECT] under [meta], but got a [%s] in [%s]", f.val.tokenName(), m.key)
-			}
+			// Elasticsearch echoes meta in the answer; Chronik's model
+			// does not keep it, so it is refused rather than dropped.
+			return a, parsingErr(f.at, "[meta] of aggregation [%s] is not supported", snippet(m.key))
 		default:
 			if typ != "" {
 				return a, parsingErr(f.at, "Found two aggregation type definitions in [%s]: [%s] and [%s]", m.key, typ, snippet(f.key))

@@ -107,6 +107,7 @@ func TestRefusals(t *testing.T) {
 		{"unsupported_agg", `{"aggs":{"x":{"composite":{}}}}`, "", TypeParsing, TypeParsing, "aggregation type [composite] is not supported"},
 		{"agg_unknown_option", `{"aggs":{"x":{"terms":{"field":"a","foo":1}}}}`, "", TypeXContentParse, TypeXContentParse, "[terms] unknown field [foo]"},
 		{"agg_two_types", `{"aggs":{"x":{"terms":{"field":"a"},"avg":{"field":"b"}}}}`, "", TypeParsing, TypeParsing, "Found two aggregation type definitions in [x]: [terms] and [avg]"},
+		{"agg_meta", `{"aggs":{"x":{"avg":{"field":"b"},"meta":{"k":1}}}}`, "", TypeParsing, TypeParsing, "[meta] of aggregation [x] is not supported"},
 		{"agg_no_type", `{"aggs":{"x":{}}}`, "", TypeParsing, TypeParsing, "Missing definition for aggregation [x]"},
 		{"agg_bad_name", `{"aggs":{"a>b":{"avg":{"field":"b"}}}}`, "", TypeParsing, TypeParsing, "Invalid aggregation name [a>b]"},
 		{"agg_subs_on_metric", `{"aggs":{"x":{"avg":{"field":"a"},"aggs":{"y":{"max":{"field":"b"}}}}}}`, "", "aggregation_initialization_exception", "aggregation_initialization_exception", "Aggregator [x] of type [avg] cannot accept sub-aggregations"},
