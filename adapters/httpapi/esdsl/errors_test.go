@@ -192,7 +192,7 @@ func TestDeepNestingRefusedFast(t *testing.T) {
 			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
 				t.Fatalf("allocated %d bytes for a %d-byte body", alloc, len(body))
 			}
-			t.Logf("%s: %d bytes refused in %v: %s", name, len(body), took, err.Reason)
+			t.Logf("%s: %d bytes refused in %v, %d bytes allocated: %s", name, len(body), took, after.TotalAlloc-before.TotalAlloc, err.Reason)
 		})
 	}
 }

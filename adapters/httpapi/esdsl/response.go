@@ -3,6 +3,7 @@ package esdsl
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -22,22 +23,84 @@ type kv struct {
 
 func (o ordered) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, e := range o {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, _ := json.Marshal(e.k)
-		b.Write(k)
-		b.WriteByte(':')
-		v, err := json.Marshal(e.v)
-		if err != nil {
-			return nil, err
-		}
-		b.Write(v)
+	if err := encode(&b, o); err != nil {
+		return nil, err
 	}
-	b.WriteByte('}')
 	return b.Bytes(), nil
+}
+
+// encode appends v's JSON to b, walking the containers this package
+// builds itself (json.Marshal would re-validate and compact every
+// nested level, costing the depth times the size).
+func encode(b *bytes.Buffer, v any) error {
+	switch x := v.(type) {
+	case ordered:
+		b.WriteByte('{')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			encodeString(b, e.k)
+			b.WriteByte(':')
+			if err := encode(b, e.v); err != nil {
+				return err
+			}
+		}
+		b.WriteByte('}')
+	case []any:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if err := encode(b, e); err != nil {
+				return err
+			}
+		}
+		b.WriteByte(']')
+	case json.RawMessage:
+		if !json.Valid(x) {
+			return errors.New("esdsl: a document's _source is not valid JSON")
+		}
+		b.Write(x)
+	case string:
+		encodeString(b, x)
+	case nil:
+		b.WriteString("null")
+	case bool:
+		b.WriteString(strconv.FormatBool(x))
+	case int:
+		b.WriteString(strconv.Itoa(x))
+	case int32:
+		b.WriteString(strconv.FormatInt(int64(x), 10))
+	case int64:
+		b.WriteString(strconv.FormatInt(x, 10))
+	default:
+		out, err := json.Marshal(x)
+		if err != nil {
+			return err
+		}
+		b.Write(out)
+	}
+	return nil
+}
+
+func encodeString(b *bytes.Buffer, s string) {
+	simple := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 || c == '<' || c == '>' || c == '&' {
+			simple = false
+			break
+		}
+	}
+	if simple {
+		b.WriteByte('"')
+		b.WriteString(s)
+		b.WriteByte('"')
+		return
+	}
+	out, _ := json.Marshal(s)
+	b.Write(out)
 }
 
 // num is a float for JSON: null when NaN or infinite.
@@ -108,9 +171,13 @@ func WriteSearch(res *search.Result, req *SearchRequest, opt ResponseOptions) ([
 }
 
 func finish(v any, pretty bool) ([]byte, error) {
-	b, err := json.Marshal(v)
-	if err != nil || !pretty {
-		return b, err
+	var buf bytes.Buffer
+	if err := encode(&buf, v); err != nil {
+		return nil, err
+	}
+	b := buf.Bytes()
+	if !pretty {
+		return b, nil
 	}
 	var out bytes.Buffer
 	if err := json.Indent(&out, b, "", "  "); err != nil {
