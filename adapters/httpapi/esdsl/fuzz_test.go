@@ -1,8 +1,11 @@
 package esdsl
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/url"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -43,6 +46,63 @@ func FuzzParseSearch(f *testing.F) {
 		}
 		if d := time.Since(start); d > time.Second {
 			t.Fatalf("%d bytes took %v", len(body), d)
+		}
+	})
+}
+
+// asGo turns a node into what encoding/json (with UseNumber) decodes.
+func asGo(n *node) any {
+	switch n.kind {
+	case kObject:
+		m := make(map[string]any, len(n.obj))
+		for _, e := range n.obj {
+			m[e.key] = asGo(e.val)
+		}
+		return m
+	case kArray:
+		a := make([]any, 0, len(n.arr))
+		for _, e := range n.arr {
+			a = append(a, asGo(e))
+		}
+		return a
+	case kString:
+		return n.s
+	case kNumber:
+		return json.Number(n.s)
+	case kBool:
+		return n.b
+	}
+	return nil
+}
+
+// FuzzJSONReader: the reader accepts what encoding/json accepts (but
+// nesting past MaxJSONDepth and duplicate keys) and reads the same
+// values.
+func FuzzJSONReader(f *testing.F) {
+	for _, s := range []string{`{"a":[1,-2.5e3,true,null,"x\u00e9\ud83d\ude00\n"]}`, `"\ud800"`, `"\xff\xfe"`, `[]`, `{}`, ` 0 `,
+		`{"a":1,"a":2}`, `[1,]`, `{"a" 1}`, `01`, `1.`, `"\u12"`, `tru`, "\"a\tb\""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		n, err := parseJSON(data)
+		valid := json.Valid(data)
+		if err == nil && !valid {
+			t.Fatalf("accepted invalid JSON %q", data)
+		}
+		if err != nil {
+			if valid && !strings.Contains(err.Reason, "Duplicate field") && !strings.Contains(err.Reason, "nesting depth") {
+				t.Fatalf("refused valid JSON %q: %v", data, err)
+			}
+			return
+		}
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.UseNumber()
+		var want any
+		if err := dec.Decode(&want); err != nil {
+			t.Fatalf("encoding/json: %v", err)
+		}
+		if got := asGo(n); !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q read as %#v, encoding/json reads %#v", data, got, want)
 		}
 	})
 }

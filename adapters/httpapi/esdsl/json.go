@@ -1,11 +1,10 @@
 package esdsl
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"io"
+	"strconv"
 	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // MaxJSONDepth bounds the nesting of a request body's JSON (arrays and
@@ -87,15 +86,21 @@ func (li lineIndex) at(off int) pos {
 	return pos{line: lo + 1, col: off - li.starts[lo] + 1}
 }
 
-// reader decodes one JSON value token by token, bounding the depth
-// before anything deeper is read, so a body of 10,000 nested arrays is
-// refused after MaxJSONDepth tokens.
+// reader scans one JSON value byte by byte into a tree, bounding the
+// depth before anything deeper is read, so a body of 10,000 nested
+// arrays is refused after MaxJSONDepth levels. It accepts exactly what
+// encoding/json accepts (checked by FuzzJSONReader), and unescapes
+// strings as it does (invalid UTF-8 becomes U+FFFD).
 type reader struct {
 	src []byte
-	dec *json.Decoder
+	i   int
 	li  lineIndex
 	// base is the offset of src within a larger input (NDJSON lines).
 	base int
+	// slab hands out nodes in blocks, a fraction of the allocations of
+	// one per value.
+	slab []node
+	sb   []byte
 }
 
 // parseJSON reads body as one JSON value (nothing but spaces after it).
@@ -104,14 +109,15 @@ func parseJSON(body []byte) (*node, *Error) {
 }
 
 func parseJSONAt(body []byte, li lineIndex, base int) (*node, *Error) {
-	r := &reader{src: body, dec: json.NewDecoder(bytes.NewReader(body)), li: li, base: base}
-	r.dec.UseNumber()
+	r := &reader{src: body, li: li, base: base}
+	r.space()
 	n, err := r.value(0)
 	if err != nil {
 		return nil, err
 	}
-	if _, terr := r.dec.Token(); terr != io.EOF {
-		return nil, xContentErr(r.posAt(int(r.dec.InputOffset())), "Unexpected content after the end of the request body")
+	r.space()
+	if r.i < len(r.src) {
+		return nil, xContentErr(r.posAt(r.i), "Unexpected content after the end of the request body")
 	}
 	return n, nil
 }
@@ -120,116 +126,339 @@ func (r *reader) posAt(off int) pos {
 	return r.li.at(r.base + off)
 }
 
-// start is where the token that ended at the decoder's offset began.
-func (r *reader) start(tok json.Token) pos {
-	end := int(r.dec.InputOffset())
-	switch t := tok.(type) {
-	case json.Delim:
-		return r.posAt(end - 1)
-	case string:
-		i := end - 2
-		for i > 0 && !(r.src[i] == '"' && r.src[i-1] != '\\') {
-			i--
-		}
-		return r.posAt(i)
-	case json.Number:
-		return r.posAt(end - len(t))
-	case bool:
-		if t {
-			return r.posAt(end - 4)
-		}
-		return r.posAt(end - 5)
+func (r *reader) newNode(k kind, at pos) *node {
+	if len(r.slab) == 0 {
+		r.slab = make([]node, 64)
 	}
-	return r.posAt(end - 4)
+	n := &r.slab[0]
+	r.slab = r.slab[1:]
+	n.kind, n.at = k, at
+	return n
 }
 
-func (r *reader) syntax(err error) *Error {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return xContentErr(r.posAt(int(se.Offset)), "%s", se.Error())
+func (r *reader) space() {
+	for r.i < len(r.src) {
+		switch r.src[r.i] {
+		case ' ', '\t', '\n', '\r':
+			r.i++
+		default:
+			return
+		}
 	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+}
+
+// unexpected reports the byte at the reader (or the end) as Go's
+// encoding/json words it.
+func (r *reader) unexpected(context string) *Error {
+	if r.i >= len(r.src) {
 		return xContentErr(r.posAt(len(r.src)), "Unexpected end-of-input")
 	}
-	return xContentErr(r.posAt(int(r.dec.InputOffset())), "%s", err.Error())
+	c := r.src[r.i]
+	q := strconv.QuoteRune(rune(c))
+	if c >= 0x80 {
+		q = "0x" + strconv.FormatUint(uint64(c), 16)
+	}
+	return xContentErr(r.posAt(r.i), "invalid character %s %s", q, context)
 }
 
 func (r *reader) value(depth int) (*node, *Error) {
-	tok, err := r.dec.Token()
-	if err != nil {
-		return nil, r.syntax(err)
+	if r.i >= len(r.src) {
+		return nil, r.unexpected("")
 	}
-	return r.valueFrom(tok, depth)
-}
-
-func (r *reader) valueFrom(tok json.Token, depth int) (*node, *Error) {
-	at := r.start(tok)
-	switch t := tok.(type) {
-	case nil:
-		return &node{kind: kNull, at: at}, nil
-	case bool:
-		return &node{kind: kBool, at: at, b: t}, nil
-	case json.Number:
-		return &node{kind: kNumber, at: at, s: string(t)}, nil
-	case string:
-		return &node{kind: kString, at: at, s: t}, nil
-	case json.Delim:
+	at := r.posAt(r.i)
+	switch c := r.src[r.i]; {
+	case c == '{' || c == '[':
 		if depth+1 > MaxJSONDepth {
 			return nil, xContentErr(at, "Document nesting depth (%d) exceeds the maximum allowed (%d)", depth+1, MaxJSONDepth)
 		}
-		if t == '[' {
-			n := &node{kind: kArray, at: at}
-			for r.dec.More() {
-				v, err := r.value(depth + 1)
-				if err != nil {
-					return nil, err
-				}
-				n.arr = append(n.arr, v)
-			}
-			if _, err := r.dec.Token(); err != nil {
-				return nil, r.syntax(err)
-			}
-			return n, nil
+		if c == '[' {
+			return r.array(at, depth+1)
 		}
-		n := &node{kind: kObject, at: at}
-		var seen map[string]bool
-		for r.dec.More() {
-			kt, err := r.dec.Token()
-			if err != nil {
-				return nil, r.syntax(err)
+		return r.object(at, depth+1)
+	case c == '"':
+		s, err := r.str()
+		if err != nil {
+			return nil, err
+		}
+		n := r.newNode(kString, at)
+		n.s = s
+		return n, nil
+	case c == '-' || (c >= '0' && c <= '9'):
+		return r.number(at)
+	case c == 't':
+		return r.literal(at, "true", kBool, true)
+	case c == 'f':
+		return r.literal(at, "false", kBool, false)
+	case c == 'n':
+		return r.literal(at, "null", kNull, false)
+	}
+	return nil, r.unexpected("looking for beginning of value")
+}
+
+func (r *reader) literal(at pos, word string, k kind, b bool) (*node, *Error) {
+	for j := 0; j < len(word); j++ {
+		if r.i >= len(r.src) || r.src[r.i] != word[j] {
+			return nil, r.unexpected("in literal " + word)
+		}
+		r.i++
+	}
+	n := r.newNode(k, at)
+	n.b = b
+	return n, nil
+}
+
+func (r *reader) number(at pos) (*node, *Error) {
+	start := r.i
+	digits := func() int {
+		n := 0
+		for r.i < len(r.src) && r.src[r.i] >= '0' && r.src[r.i] <= '9' {
+			r.i++
+			n++
+		}
+		return n
+	}
+	if r.src[r.i] == '-' {
+		r.i++
+	}
+	if r.i < len(r.src) && r.src[r.i] == '0' {
+		r.i++
+	} else if digits() == 0 {
+		return nil, r.unexpected("in numeric literal")
+	}
+	if r.i < len(r.src) && r.src[r.i] == '.' {
+		r.i++
+		if digits() == 0 {
+			return nil, r.unexpected("after decimal point in numeric literal")
+		}
+	}
+	if r.i < len(r.src) && (r.src[r.i] == 'e' || r.src[r.i] == 'E') {
+		r.i++
+		if r.i < len(r.src) && (r.src[r.i] == '+' || r.src[r.i] == '-') {
+			r.i++
+		}
+		if digits() == 0 {
+			return nil, r.unexpected("in exponent of numeric literal")
+		}
+	}
+	n := r.newNode(kNumber, at)
+	n.s = string(r.src[start:r.i])
+	return n, nil
+}
+
+// str reads a string at the reader's opening quote.
+func (r *reader) str() (string, *Error) {
+	r.i++ // "
+	start := r.i
+	// Fast path: no escapes, ASCII or valid UTF-8.
+	for r.i < len(r.src) {
+		c := r.src[r.i]
+		if c == '"' {
+			s := r.src[start:r.i]
+			r.i++
+			if utf8.Valid(s) {
+				return string(s), nil
 			}
-			key, _ := kt.(string)
-			kat := r.start(kt)
-			if len(n.obj) >= 8 {
-				if seen == nil {
-					seen = make(map[string]bool, 16)
-					for _, m := range n.obj {
-						seen[m.key] = true
+			return validUTF8(s), nil
+		}
+		if c == '\\' || c < 0x20 {
+			break
+		}
+		r.i++
+	}
+	b := append(r.sb[:0], r.src[start:r.i]...)
+	for {
+		if r.i >= len(r.src) {
+			return "", r.unexpected("in string literal")
+		}
+		c := r.src[r.i]
+		switch {
+		case c == '"':
+			r.i++
+			r.sb = b
+			if utf8.Valid(b) {
+				return string(b), nil
+			}
+			return validUTF8(b), nil
+		case c < 0x20:
+			return "", r.unexpected("in string literal")
+		case c == '\\':
+			r.i++
+			if r.i >= len(r.src) {
+				return "", r.unexpected("in string escape code")
+			}
+			e := r.src[r.i]
+			r.i++
+			switch e {
+			case '"', '\\', '/':
+				b = append(b, e)
+			case 'b':
+				b = append(b, '\b')
+			case 'f':
+				b = append(b, '\f')
+			case 'n':
+				b = append(b, '\n')
+			case 'r':
+				b = append(b, '\r')
+			case 't':
+				b = append(b, '\t')
+			case 'u':
+				cp, ok := r.hex4()
+				if !ok {
+					return "", r.unexpected("in \\u hexadecimal character escape")
+				}
+				if utf16.IsSurrogate(cp) {
+					// A pair makes one rune; a lone half is U+FFFD.
+					save := r.i
+					if r.i+1 < len(r.src) && r.src[r.i] == '\\' && r.src[r.i+1] == 'u' {
+						r.i += 2
+						if lo, ok := r.hex4(); ok {
+							if dec := utf16.DecodeRune(cp, lo); dec != utf8.RuneError {
+								b = utf8.AppendRune(b, dec)
+								continue
+							}
+						}
 					}
+					r.i = save
+					cp = utf8.RuneError
 				}
-				if seen[key] {
-					return nil, xContentErr(kat, "Duplicate field '%s'", key)
-				}
-				seen[key] = true
-			} else {
-				for _, m := range n.obj {
-					if m.key == key {
-						return nil, xContentErr(kat, "Duplicate field '%s'", key)
-					}
-				}
+				b = utf8.AppendRune(b, cp)
+			default:
+				r.i--
+				return "", r.unexpected("in string escape code")
 			}
-			v, verr := r.value(depth + 1)
-			if verr != nil {
-				return nil, verr
-			}
-			n.obj = append(n.obj, member{key: key, at: kat, val: v})
+		default:
+			b = append(b, c)
+			r.i++
 		}
-		if _, err := r.dec.Token(); err != nil {
-			return nil, r.syntax(err)
+	}
+}
+
+// validUTF8 replaces each byte that is not UTF-8 with U+FFFD, as
+// encoding/json does.
+func validUTF8(b []byte) string {
+	out := make([]byte, 0, len(b)+8)
+	for len(b) > 0 {
+		c, size := utf8.DecodeRune(b)
+		out = utf8.AppendRune(out, c)
+		b = b[size:]
+	}
+	return string(out)
+}
+
+func (r *reader) hex4() (rune, bool) {
+	if r.i+4 > len(r.src) {
+		return 0, false
+	}
+	var v rune
+	for _, c := range r.src[r.i : r.i+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			v = v<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			v = v<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			v = v<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
 		}
+	}
+	r.i += 4
+	return v, true
+}
+
+func (r *reader) array(at pos, depth int) (*node, *Error) {
+	n := r.newNode(kArray, at)
+	r.i++ // [
+	r.space()
+	if r.i < len(r.src) && r.src[r.i] == ']' {
+		r.i++
 		return n, nil
 	}
-	return nil, xContentErr(at, "unexpected token")
+	for {
+		r.space()
+		v, err := r.value(depth)
+		if err != nil {
+			return nil, err
+		}
+		n.arr = append(n.arr, v)
+		r.space()
+		if r.i >= len(r.src) {
+			return nil, r.unexpected("")
+		}
+		switch r.src[r.i] {
+		case ',':
+			r.i++
+		case ']':
+			r.i++
+			return n, nil
+		default:
+			return nil, r.unexpected("after array element")
+		}
+	}
+}
+
+func (r *reader) object(at pos, depth int) (*node, *Error) {
+	n := r.newNode(kObject, at)
+	r.i++ // {
+	r.space()
+	if r.i < len(r.src) && r.src[r.i] == '}' {
+		r.i++
+		return n, nil
+	}
+	var seen map[string]bool
+	for {
+		r.space()
+		if r.i >= len(r.src) || r.src[r.i] != '"' {
+			return nil, r.unexpected("looking for beginning of object key string")
+		}
+		kat := r.posAt(r.i)
+		key, err := r.str()
+		if err != nil {
+			return nil, err
+		}
+		if len(n.obj) >= 8 {
+			if seen == nil {
+				seen = make(map[string]bool, 16)
+				for _, m := range n.obj {
+					seen[m.key] = true
+				}
+			}
+			if seen[key] {
+				return nil, xContentErr(kat, "Duplicate field '%s'", snippet(key))
+			}
+			seen[key] = true
+		} else {
+			for _, m := range n.obj {
+				if m.key == key {
+					return nil, xContentErr(kat, "Duplicate field '%s'", snippet(key))
+				}
+			}
+		}
+		r.space()
+		if r.i >= len(r.src) || r.src[r.i] != ':' {
+			return nil, r.unexpected("after object key")
+		}
+		r.i++
+		r.space()
+		v, verr := r.value(depth)
+		if verr != nil {
+			return nil, verr
+		}
+		n.obj = append(n.obj, member{key: key, at: kat, val: v})
+		r.space()
+		if r.i >= len(r.src) {
+			return nil, r.unexpected("")
+		}
+		switch r.src[r.i] {
+		case ',':
+			r.i++
+		case '}':
+			r.i++
+			return n, nil
+		default:
+			return nil, r.unexpected("after object key:value pair")
+		}
+	}
 }
 
 // get returns the member named key of an object.
