@@ -9,11 +9,16 @@
 //	ParseCount(body, params, opt)   _count: {"query": ...} and q=...
 //	ParseMsearch(body, params, opt) _msearch: NDJSON header/body pairs
 //
-// A body is read token by token (encoding/json's Decoder) into an
-// ordered tree, its nesting bounded (MaxJSONDepth, 1000, as Jackson's
-// limit in Elasticsearch 8) before anything deeper is read, so 10,000
-// levels of [ or {"bool":{"must": are refused after the first thousand
-// tokens, in bounded memory. Duplicate keys are refused. Compound
+// A body is scanned byte by byte into an ordered tree (json.go; it
+// accepts what encoding/json accepts and reads the same values, which
+// FuzzJSONReader checks), its nesting bounded (MaxJSONDepth, 1000, as
+// Jackson's limit in Elasticsearch 8) before anything deeper is read,
+// so 10,000 levels of [ or {"bool":{"must": are refused after the first
+// thousand, in bounded memory. Duplicate keys are refused, as
+// Elasticsearch's strict duplicate detection does. The tree costs about
+// 15 times the body's size at most (a terms query of 65,536 values,
+// 0.9 MB, takes 13.5 MB and 45 ms), so the HTTP handler must bound the
+// body's size before calling a reader. Compound
 // queries (bool, constant_score) and aggregations nest at most
 // search.MaxQueryDepth levels; a request holds at most MaxAggregations
 // aggregations, a terms query MaxTermsCount values, an _msearch
