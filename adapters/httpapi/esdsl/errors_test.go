@@ -196,3 +196,26 @@ func TestDeepNestingRefusedFast(t *testing.T) {
 		})
 	}
 }
+
+// TestErrorPositions: line and column count from 1 in a pretty-printed
+// body, for each kind of error that has a place, and in the second
+// line of an _msearch body.
+func TestErrorPositions(t *testing.T) {
+	body := "{\n  \"query\": {\n    \"foo\": {}\n  }\n}"
+	_, err := ParseSearch([]byte(body), nil, Options{})
+	if err.Line != 3 || err.Col != 5 {
+		t.Fatalf("unknown query at %d:%d, want 3:5", err.Line, err.Col)
+	}
+	_, err = ParseSearch([]byte("{\n  \"size\": 1,\n  \"size\": 2\n}"), nil, Options{})
+	if !strings.HasPrefix(err.Reason, "[3:3] Duplicate field 'size'") {
+		t.Fatalf("duplicate: %q", err.Reason)
+	}
+	_, err = ParseSearch([]byte("{\n  \"query\": {\"match_all\": {}}\n  \"size\": 1\n}"), nil, Options{})
+	if !strings.HasPrefix(err.Reason, "[3:3] invalid character '\"' after object key:value pair") {
+		t.Fatalf("syntax: %q", err.Reason)
+	}
+	_, err = ParseMsearch([]byte("{}\n{\"query\":{\"match_all\":{}}}\n{}\n{\"query\": {\"bar\": {}}}\n"), nil, Options{})
+	if err.Line != 4 || err.Col != 12 {
+		t.Fatalf("msearch unknown query at %d:%d, want 4:12", err.Line, err.Col)
+	}
+}
