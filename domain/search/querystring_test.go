@@ -250,3 +250,46 @@ func TestParseSimpleFlags(t *testing.T) {
 		t.Fatalf("unknown flag: %v", err)
 	}
 }
+
+// TestQueryStringReferenceExamples parses every example of the query
+// string syntax in Elasticsearch's reference, and checks the ones whose
+// reading is not obvious.
+func TestQueryStringReferenceExamples(t *testing.T) {
+	examples := []string{
+		`status:active`, `title:(quick OR brown)`, `author:"John Smith"`, `first\ name:Alice`, `book.\*:(quick OR brown)`,
+		`_exists_:title`, `qu?ck bro*`, `name:/joh?n(ath[oa]n)/`, `quikc~ brwn~ foks~`, `quikc~1`, `"fox quick"~5`,
+		`date:[2012-01-01 TO 2012-12-31]`, `count:[1 TO 5]`, `tag:{alpha TO omega}`, `count:[10 TO *]`, `date:{* TO 2012-01-01}`,
+		`count:[1 TO 5}`, `age:>10`, `age:>=10`, `age:<10`, `age:<=10`, `age:(>=10 AND <20)`, `age:(+>=10 +<20)`,
+		`quick^2 fox`, `"john smith"^2   (foo bar)^4`, `quick brown +fox -news`,
+		`((quick AND fox) OR (brown AND fox) OR fox) AND NOT news`, `\(1\+1\)\=2`, `(content:this OR name:this) AND (content:that OR name:that)`,
+	}
+	for _, q := range examples {
+		if _, err := ParseQueryString(q, QueryStringOptions{DefaultField: "content"}); err != nil {
+			t.Errorf("%s: %v", q, err)
+		}
+	}
+	checks := []struct {
+		q    string
+		want Query
+	}{
+		{`book.\*:(quick OR brown)`, Bool{Should: []Query{MultiMatch{Fields: []string{"book.*"}, Text: "quick"}, MultiMatch{Fields: []string{"book.*"}, Text: "brown"}}}},
+		{`age:(>=10 AND <20)`, Bool{Must: []Query{Range{Field: "age", GTE: "10"}, Range{Field: "age", LT: "20"}}}},
+		{`age:(+>=10 +<20)`, Bool{Must: []Query{Range{Field: "age", GTE: "10"}, Range{Field: "age", LT: "20"}}}},
+		{`\(1\+1\)\=2`, Match{Field: "content", Text: "(1+1)=2"}},
+		{`quick brown +fox -news`, Bool{Must: []Query{m("content", "fox")}, Should: []Query{m("content", "quick"), m("content", "brown")}, MustNot: []Query{m("content", "news")}}},
+		{`((quick AND fox) OR (brown AND fox) OR fox) AND NOT news`, Bool{
+			Must: []Query{Bool{Should: []Query{
+				Bool{Must: []Query{m("content", "quick"), m("content", "fox")}},
+				Bool{Must: []Query{m("content", "brown"), m("content", "fox")}},
+				m("content", "fox"),
+			}}},
+			MustNot: []Query{m("content", "news")},
+		}},
+	}
+	for _, c := range checks {
+		got, err := ParseQueryString(c.q, QueryStringOptions{DefaultField: "content"})
+		if err != nil || !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s\n got %#v (%v)\nwant %#v", c.q, got, err, c.want)
+		}
+	}
+}
