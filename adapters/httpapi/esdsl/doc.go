@@ -69,6 +69,8 @@
 //	WriteSearch(result, req, opt)   {"took","timed_out","_shards","hits","aggregations","_kafka"}
 //	WriteCount(n, shards, pretty)   {"count","_shards"}
 //	WriteMsearch(answers, req, took) {"took","responses":[... "status": 200 | {"error":...,"status":N}]}
+//	WriteDoc(index, p, off, src, found, pretty) GET /{index}/_doc/{id}
+//	WriteMapping(mappings, pretty)  GET /{index}/_mapping: dotted paths as nested properties
 //
 // Hits carry _index (the topic), _id ("<partition>-<offset>"), _score,
 // _source, sort and highlight, and the record's coordinates as
