@@ -17,6 +17,7 @@ require (
 	github.com/bufbuild/protocompile v0.14.1
 	github.com/cockroachdb/pebble/v2 v2.1.7
 	github.com/duckdb/duckdb-go/v2 v2.20000.0
+	github.com/elastic/go-elasticsearch/v8 v8.19.7
 	github.com/fsouza/fake-gcs-server v1.56.1
 	github.com/google/wire v0.7.0
 	github.com/googleapis/gax-go/v2 v2.26.2
@@ -42,6 +43,7 @@ require (
 	github.com/andybalholm/brotli v1.2.3 // indirect
 	github.com/apache/thrift v0.24.0 // indirect
 	github.com/duckdb/duckdb-go-bindings v0.20000.0 // indirect
+	github.com/elastic/elastic-transport-go/v8 v8.9.0 // indirect
 	github.com/jackc/pgpassfile v1.0.0 // indirect
 	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
 	go.duckdb.org/libduckdb/darwin-amd64 v0.20000.0 // indirect

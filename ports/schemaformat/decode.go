@@ -43,7 +43,9 @@ import "github.com/chronik-stream/chronik/domain/document"
 // Protobuf: Confluent's message indexes (a zigzag varint count, then that
 // many zigzag varints; a single 0 byte is [0]) naming the message type
 // (the path of indexes from the file's top-level messages, in declaration
-// order, down its nested ones), then the message's binary encoding.
+// order, down its nested ones; the entry types of map fields are not
+// messages here, as in Confluent's deserializer), then the message's
+// binary encoding.
 //
 //	int32, sint32, sfixed32, int64, sint64, sfixed64, uint32, fixed32 → int64
 //	uint64, fixed64 → int64, or float64 above math.MaxInt64

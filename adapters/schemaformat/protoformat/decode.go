@@ -36,7 +36,8 @@ func (p *parsed) Decode(payload []byte) (obj document.Object, err error) {
 // messageOf reads the message indexes at the head of b (a zigzag varint
 // count, then that many zigzag varint indexes; a count of 0 stands for
 // the single index 0) and returns the message type they name and the
-// bytes after them.
+// bytes after them. The indexes count declared messages only: see
+// declaredMessage.
 func (p *parsed) messageOf(b []byte) (protoreflect.MessageDescriptor, []byte, error) {
 	next := func() (int64, error) {
 		v, n := protowire.ConsumeVarint(b)
@@ -65,11 +66,36 @@ func (p *parsed) messageOf(b []byte) (protoreflect.MessageDescriptor, []byte, er
 	msgs := p.file.Messages()
 	var md protoreflect.MessageDescriptor
 	for i, idx := range path {
-		if idx < 0 || idx >= int64(msgs.Len()) {
+		if md = declaredMessage(msgs, idx); md == nil {
 			return nil, nil, fmt.Errorf("message index %d (at position %d) names no message of the schema", idx, i)
 		}
-		md = msgs.Get(int(idx))
 		msgs = md.Messages()
 	}
 	return md, b, nil
+}
+
+// declaredMessage is the message at index idx of msgs, counting only the
+// messages the schema declares: not the entry types the compiler adds for
+// map fields. Confluent's deserializer counts the messages of the schema
+// text as its parser sees them, where a map field is a field and no
+// message, and its serializers skip entries when they normalize. The
+// entries must not count here: besides, the schema is compiled from its
+// canonical text, which prints fields before nested messages, so every
+// entry would come first and shift the index of each nested message of a
+// message with a map field. nil when no message has index idx.
+func declaredMessage(msgs protoreflect.MessageDescriptors, idx int64) protoreflect.MessageDescriptor {
+	if idx < 0 {
+		return nil
+	}
+	for i := range msgs.Len() {
+		md := msgs.Get(i)
+		if md.IsMapEntry() {
+			continue
+		}
+		if idx == 0 {
+			return md
+		}
+		idx--
+	}
+	return nil
 }

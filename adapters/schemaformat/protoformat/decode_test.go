@@ -59,6 +59,10 @@ func parseProto(t testing.TB, text string, refs ...schemaformat.Ref) *parsed {
 // encode writes the message of p named by index from its protojson text
 // with protobuf-go, and frames it as franz-go's sr serde does, returning
 // what follows the magic byte and the id: the indexes and the message.
+// index walks p's compiled descriptors, map entries included, which is
+// Confluent's count only where no map field comes before a nested message
+// (so in the schemas it is used with; see
+// TestDecodeMessageIndexesSkipMapEntries).
 func encode(t testing.TB, p *parsed, index []int, jsonText string) []byte {
 	t.Helper()
 	md := p.file.Messages().Get(index[0])
@@ -188,6 +192,75 @@ func TestDecodeMessageIndexes(t *testing.T) {
 	}
 	if got := encode(t, p, []int{0}, `{}`); !bytes.Equal(got, []byte{0}) {
 		t.Fatalf("sr writes [0] as %x, want one 0 byte", got)
+	}
+}
+
+// Message indexes count the messages the schema declares, not the entry
+// types the compiler adds for map fields, as Confluent's deserializer
+// does: Line is [1, 0] and Tail [1, 1] however the map fields sit, in the
+// text as written and in the canonical text the registry keeps (which
+// prints fields, maps included, before nested messages, so that counting
+// entries read [1, 0] as CountersEntry: the e2e Protobuf test's lines came
+// out as key and value columns).
+func TestDecodeMessageIndexesSkipMapEntries(t *testing.T) {
+	const text = `syntax = "proto3";
+message A { string x = 1; }
+message Order {
+  message Line { string sku = 1; int32 qty = 2; }
+  map<string, int64> counters = 1;
+  message Tail {
+    map<int32, string> names = 1;
+    message Deep { bool ok = 1; }
+    int64 n = 2;
+  }
+  string id = 2;
+}`
+	written := parseProto(t, text)
+	canonical := parseProto(t, written.Canonical())
+	if ms := canonical.file.Messages().Get(1).Messages(); !ms.Get(0).IsMapEntry() {
+		t.Fatalf("the canonical text no longer puts the map entry first (%s): this test no longer covers that", ms.Get(0).Name())
+	}
+	frame := func(index []int, body []byte) []byte {
+		var h sr.ConfluentHeader
+		framed, err := h.AppendEncode(nil, 1, index)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return append(framed[5:], body...)
+	}
+	line := protowire.AppendString(protowire.AppendTag(nil, 1, protowire.BytesType), "s")
+	line = protowire.AppendVarint(protowire.AppendTag(line, 2, protowire.VarintType), 3)
+	tail := protowire.AppendVarint(protowire.AppendTag(nil, 2, protowire.VarintType), 9)
+	deep := protowire.AppendVarint(protowire.AppendTag(nil, 1, protowire.VarintType), 1)
+	for _, p := range []struct {
+		name string
+		p    *parsed
+	}{{"as_written", written}, {"canonical", canonical}} {
+		for _, c := range []struct {
+			name    string
+			payload []byte
+			want    document.Object
+			err     string
+		}{
+			{"line", frame([]int{1, 0}, line), obj("sku", "s", "qty", int64(3)), ""},
+			{"tail", frame([]int{1, 1}, tail), obj("names", document.Object{}, "n", int64(9)), ""},
+			{"deep", frame([]int{1, 1, 0}, deep), obj("ok", true), ""},
+			{"no_third_message", frame([]int{1, 2}, nil), nil, "message index 2 (at position 1) names no message"},
+			{"no_message_under_deep", frame([]int{1, 1, 1}, nil), nil, "message index 1 (at position 2) names no message"},
+		} {
+			t.Run(p.name+"/"+c.name, func(t *testing.T) {
+				got, err := schemaformattest.DecodeKeepsPromises(t, p.p, c.payload)
+				if c.err != "" {
+					if err == nil || !strings.Contains(err.Error(), c.err) {
+						t.Fatalf("got %v, %v, want an error saying %q", got, err, c.err)
+					}
+					return
+				}
+				if err != nil || !reflect.DeepEqual(got, c.want) {
+					t.Fatalf("got %v, %v, want %v", got, err, c.want)
+				}
+			})
+		}
 	}
 }
 

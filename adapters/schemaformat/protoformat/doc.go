@@ -80,8 +80,9 @@
 // A parsed schema is a schemaformat.Decoder (decode.go): the payload's
 // message indexes (Confluent's zigzag varints, at most MaxDepth of them)
 // pick a message of the compiled file (top-level messages in declaration
-// order, then nested ones; a map field's entry type counts among the
-// nested ones, as in protoc's descriptors), whose binary encoding wire.go
+// order, then nested ones; the entry types the compiler makes for map
+// fields do not count, as in Confluent's deserializer, which counts the
+// messages its parser sees in the schema text), whose binary encoding wire.go
 // decodes straight into document values, walking the descriptors with
 // protobuf-go's rules: the last occurrence of a singular field wins,
 // occurrences of a singular message (or group) merge, a oneof member
