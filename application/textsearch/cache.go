@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/chronik-stream/chronik/ports/textindex"
 )
@@ -26,6 +27,7 @@ type cache struct {
 	entries map[string]*entry // by directory relative to dir
 	total   int64
 	clock   int64
+	seq     int64 // names active indexes' directories
 	closed  bool
 }
 
@@ -49,7 +51,7 @@ func openCache(dir string, max int64, keep map[string]bool, store textindex.Stor
 	if err := os.MkdirAll(filepath.Join(dir, "idx"), 0o700); err != nil {
 		return nil, fmt.Errorf("search index directory: %w", err)
 	}
-	// idx/<topic id>/<partition>/<from>
+	// idx/<topic id>/<partition>/<dir>
 	found, _ := filepath.Glob(filepath.Join(dir, "idx", "*", "*", "*"))
 	for _, p := range found {
 		rel, err := filepath.Rel(dir, p)
@@ -74,17 +76,16 @@ func openCache(dir string, max int64, keep map[string]bool, store textindex.Stor
 }
 
 // newActive creates the index that will hold f's documents from f.From,
-// empty, open and pinned by its partition (its first pin).
-func (c *cache) newActive(ctx context.Context, f sealed, opt textindex.Options) (*entry, error) {
+// in a directory of its own (named in f.Dir), empty, open and pinned by
+// its partition (its first pin).
+func (c *cache) newActive(ctx context.Context, f *sealed, opt textindex.Options) (*entry, error) {
+	c.mu.Lock()
+	c.seq++
+	f.Dir = fmt.Sprintf("%d-%d-%d", f.From, time.Now().UnixNano(), c.seq)
+	c.mu.Unlock()
 	rel := f.localDir()
 	e := &entry{rel: rel, path: filepath.Join(c.dir, rel), pins: 1, ready: make(chan struct{})}
 	close(e.ready)
-	c.mu.Lock()
-	if old, ok := c.entries[rel]; ok {
-		c.dropLocked(old) // a sealed index Open discarded
-	}
-	c.mu.Unlock()
-	_ = os.RemoveAll(e.path)
 	if err := os.MkdirAll(e.path, 0o700); err != nil {
 		return nil, fmt.Errorf("search: creating an index: %w", err)
 	}
@@ -99,8 +100,7 @@ func (c *cache) newActive(ctx context.Context, f sealed, opt textindex.Options) 
 
 // adopt takes an active index, now sealed, into the cache; its
 // partition's pin becomes the cache's to evict.
-func (c *cache) adopt(e *entry) {
-	size := dirSize(e.path)
+func (c *cache) adopt(e *entry, size int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e.size = size

@@ -20,16 +20,18 @@ type sealed struct {
 	Bytes int64  `json:"bytes"` // packed
 	MinTS int64  `json:"min_ts"`
 	MaxTS int64  `json:"max_ts"`
+	// Dir names its local directory: unique, so that an index Open
+	// discarded and its successor at the same offset never share one.
+	Dir string `json:"dir"`
 
 	id topic.ID // set when loaded
 	n  int32
 }
 
 // localDir is where the index lives, relative to the service's
-// directory: named by its first offset, as it was while active (Open
-// removes an index before another may start at the same offset).
+// directory, as it was while active.
 func (f sealed) localDir() string {
-	return filepath.Join("idx", f.id.String(), fmt.Sprint(f.n), fmt.Sprint(f.From))
+	return filepath.Join("idx", f.id.String(), fmt.Sprint(f.n), f.Dir)
 }
 
 // manifest lists a partition's sealed indexes, oldest first.

@@ -8,7 +8,9 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/chronik-stream/chronik/domain/search"
 	"github.com/chronik-stream/chronik/domain/topic"
 	"github.com/chronik-stream/chronik/ports/textindex"
 )
@@ -134,4 +136,193 @@ func (s *Service) fetcher(f sealed) func(context.Context, string) error {
 		}
 		return s.store.Unpack(ctx, bytes.NewReader(b), dir)
 	}
+}
+
+// Search runs req over the topics expr names (see Resolve) and merges
+// the partitions' answers. Past its timeout (req.Timeout, else
+// Config.Timeout) it answers what the indexes searched so far found,
+// with TimedOut set, as Elasticsearch does.
+func (s *Service) Search(ctx context.Context, expr string, req search.Request) (search.Result, error) {
+	topics, err := s.Resolve(expr)
+	if err != nil {
+		return search.Result{}, err
+	}
+	if req.From < 0 || req.Size < 0 || req.From+req.Size > s.cfg.MaxResultWindow {
+		return search.Result{}, fmt.Errorf("%w: from + size must be less than or equal to %d but was %d", ErrWindow, s.cfg.MaxResultWindow, req.From+req.Size)
+	}
+	timeout := req.Timeout
+	if timeout <= 0 {
+		timeout = s.cfg.Timeout
+	}
+	if req.Now.IsZero() {
+		req.Now = s.clk.Now()
+	}
+	release, err := s.slot(ctx, timeout)
+	if err != nil {
+		return search.Result{}, err
+	}
+	defer release()
+	deadline := s.clk.Now().Add(timeout)
+	sctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	aggs, err := search.NewAggState(req.Aggs, req.Now)
+	if err != nil {
+		return search.Result{}, err
+	}
+	sub := req
+	sub.From, sub.Size = 0, req.From+req.Size
+	var parts []search.Result
+	timedOut := false
+	marks := map[string]map[int32]int64{}
+	for _, t := range topics {
+		ms, err := s.mappingOf(sctx, t.ID)
+		if err != nil {
+			return search.Result{}, err
+		}
+		mapping := ms.snapshot()
+		marks[t.Name] = map[int32]int64{}
+		for n := range t.Partitions {
+			if timedOut = timedOut || s.clk.Now().After(deadline); timedOut {
+				break
+			}
+			v, err := s.take(sctx, t, n)
+			if err != nil {
+				if sctx.Err() != nil && ctx.Err() == nil {
+					timedOut = true
+					break
+				}
+				return search.Result{}, err
+			}
+			marks[t.Name][n] = v.position
+			err = s.searchView(sctx, v, sub, mapping, aggs, &parts)
+			s.cache.unpin(v.pins)
+			if err != nil {
+				if sctx.Err() != nil && ctx.Err() == nil {
+					timedOut = true
+					break
+				}
+				return search.Result{}, err
+			}
+		}
+	}
+	out := search.MergeResults(req, parts)
+	out.TimedOut = out.TimedOut || timedOut
+	out.Watermarks = marks
+	if out.Aggs, err = aggs.Finish(); err != nil {
+		return search.Result{}, err
+	}
+	return out, nil
+}
+
+// searchView asks each index of v for its best hits and adds its
+// aggregations' state to aggs.
+func (s *Service) searchView(ctx context.Context, v view, req search.Request, mapping search.Mapping, aggs *search.AggState, parts *[]search.Result) error {
+	for _, idx := range v.indexes {
+		a, err := idx.Search(ctx, req, mapping)
+		if err != nil {
+			return err
+		}
+		for i := range a.Result.Hits {
+			a.Result.Hits[i].Index = v.topic
+		}
+		*parts = append(*parts, a.Result)
+		if err := aggs.Merge(a.Partial); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// slot waits for one of Config.MaxConcurrent search slots.
+func (s *Service) slot(ctx context.Context, wait time.Duration) (func(), error) {
+	select {
+	case s.slots <- struct{}{}:
+		return func() { <-s.slots }, nil
+	default:
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case s.slots <- struct{}{}:
+		return func() { <-s.slots }, nil
+	case <-t.C:
+		return nil, ErrBusy
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Get returns the document id ("<partition>-<offset>") of the topic
+// index, and whether it is indexed.
+func (s *Service) Get(ctx context.Context, index, id string) (search.Doc, bool, error) {
+	topics, err := s.Resolve(index)
+	if err != nil {
+		return search.Doc{}, false, err
+	}
+	if len(topics) != 1 || topics[0].Name != index {
+		return search.Doc{}, false, fmt.Errorf("%w [%s]", ErrNoIndex, index)
+	}
+	t := topics[0]
+	n, off, err := search.ParseDocID(id)
+	if err != nil || n >= t.Partitions {
+		return search.Doc{}, false, nil
+	}
+	v, err := s.take(ctx, t, n)
+	if err != nil {
+		return search.Doc{}, false, err
+	}
+	defer s.cache.unpin(v.pins)
+	for _, idx := range v.indexes {
+		d, ok, err := idx.Get(ctx, n, off)
+		if err != nil || ok {
+			return d, ok, err
+		}
+	}
+	return search.Doc{}, false, nil
+}
+
+// Mapping returns the fields of the topic index.
+func (s *Service) Mapping(ctx context.Context, t topic.Topic) (search.Mapping, error) {
+	ms, err := s.mappingOf(ctx, t.ID)
+	if err != nil {
+		return search.Mapping{}, err
+	}
+	return ms.snapshot(), nil
+}
+
+// Indexes describes the searchable topics expr names.
+func (s *Service) Indexes(ctx context.Context, expr string) ([]IndexInfo, error) {
+	topics, err := s.Resolve(expr)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]IndexInfo, 0, len(topics))
+	for _, t := range topics {
+		info := IndexInfo{Name: t.Name, Partitions: t.Partitions}
+		for n := range t.Partitions {
+			s.mu.Lock()
+			p := s.parts[partKey{t.ID, n}]
+			s.mu.Unlock()
+			var indexes []sealed
+			if p == nil {
+				m, err := s.loadManifest(ctx, t.ID, n)
+				if err != nil {
+					return nil, err
+				}
+				indexes = m.Indexes
+			} else {
+				p.mu.Lock()
+				indexes = p.sealed
+				info.Docs += p.activeDocs
+				p.mu.Unlock()
+			}
+			for _, f := range indexes {
+				info.Docs += f.Docs
+				info.Bytes += f.Bytes
+			}
+		}
+		out = append(out, info)
+	}
+	return out, nil
 }

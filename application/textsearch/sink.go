@@ -28,6 +28,7 @@ type partition struct {
 	position    int64  // the next offset the pipeline hands over
 	activeFrom  int64  // the first offset the active index covers (= the end of the last sealed one)
 	active      *entry // nil until the first document after a seal
+	activeDir   string // its directory's name (sealed.Dir)
 	activeDocs  int64
 	activeSince time.Time // when the active index got its first document
 	activeMinTS int64
@@ -146,11 +147,12 @@ func (s *Service) Index(ctx context.Context, tp topic.Partition, docs []document
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.active == nil {
-		e, err := s.cache.newActive(ctx, sealed{id: p.id, n: p.n, From: p.activeFrom}, textindex.Options{DefaultAnalyzer: analyzer})
+		f := sealed{id: p.id, n: p.n, From: p.activeFrom}
+		e, err := s.cache.newActive(ctx, &f, textindex.Options{DefaultAnalyzer: analyzer})
 		if err != nil {
 			return err
 		}
-		p.active, p.activeDocs = e, 0
+		p.active, p.activeDir, p.activeDocs = e, f.Dir, 0
 		p.activeSince = s.clk.Now()
 		p.activeMinTS, p.activeMaxTS = docs[0].Timestamp, docs[0].Timestamp
 	}
@@ -199,7 +201,7 @@ func (s *Service) seal(ctx context.Context, p *partition) error {
 	defer p.sealing.Unlock()
 	p.mu.Lock()
 	e := p.active
-	f := sealed{From: p.activeFrom, To: p.position, Docs: p.activeDocs, MinTS: p.activeMinTS, MaxTS: p.activeMaxTS, id: p.id, n: p.n}
+	f := sealed{From: p.activeFrom, To: p.position, Docs: p.activeDocs, MinTS: p.activeMinTS, MaxTS: p.activeMaxTS, Dir: p.activeDir, id: p.id, n: p.n}
 	indexes := p.sealed
 	p.mu.Unlock()
 	if e == nil {
@@ -232,10 +234,13 @@ func (s *Service) seal(ctx context.Context, p *partition) error {
 	if err := s.saveManifest(ctx, p.id, p.n, m); err != nil {
 		return err
 	}
-	// The index stays open and where it is: the cache takes it over
-	// before searches can see it listed as sealed.
-	s.cache.adopt(e)
+	// The index stays open and where it is: the cache takes it over in
+	// the same step that lists it as sealed (lock order: the partition,
+	// then the cache), so no search sees it in neither place and no
+	// eviction closes it while it is still the active one.
+	size := dirSize(e.path)
 	p.mu.Lock()
+	s.cache.adopt(e, size)
 	p.active, p.activeDocs = nil, 0
 	p.activeFrom = f.To
 	p.sealed = m.Indexes
