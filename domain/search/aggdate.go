@@ -195,11 +195,25 @@ func floorDiv(a, b int64) int64 {
 func roundFixed(ms, iv int64, loc *time.Location) int64 {
 	off := zoneOffsetMs(ms, loc)
 	r := floorDiv(ms+off, iv) * iv
-	key := r - zoneOffsetMs(r-off, loc)
+	key := localToUTC(r, off, loc)
 	if key > ms {
 		key = r - off
 	}
 	return key
+}
+
+// localToUTC is the instant of local time local (ms on the wall clock)
+// in loc, hint the offset of an instant near it.
+func localToUTC(local, hint int64, loc *time.Location) int64 {
+	u := local - zoneOffsetMs(local-hint, loc)
+	return local - zoneOffsetMs(u, loc)
+}
+
+// nextFixed is the key after key (a rounded key): its local time plus
+// iv, back in UTC, as Elasticsearch steps fixed intervals.
+func nextFixed(key, iv int64, loc *time.Location) int64 {
+	off := zoneOffsetMs(key, loc)
+	return localToUTC(key+off+iv, off, loc)
 }
 
 // roundCalendar rounds ms down to the start of its calendar unit in loc.

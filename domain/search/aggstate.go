@@ -632,7 +632,7 @@ func (sp *aggSpec) nextDateKey(k int64) int64 {
 	if sp.cal != calNone {
 		n = nextCalendar(k-sp.offsetMs, sp.cal, sp.loc) + sp.offsetMs
 	} else {
-		n = sp.dateKey(k + sp.fixedMs)
+		n = nextFixed(k-sp.offsetMs, sp.fixedMs, sp.loc) + sp.offsetMs
 		if n <= k {
 			n = k + sp.fixedMs
 		}

@@ -445,6 +445,22 @@ func TestDateHistogramAcrossDST(t *testing.T) {
 		}
 		checkBuckets(t, got.Buckets, want)
 	})
+	// A fixed interval rounds in local time: 00:30 CEST and 02:30 CET
+	// (after the clocks went back) share the bucket of local 00:00.
+	t.Run("fixed_3h_autumn", func(t *testing.T) {
+		docs := []*fakeDoc{
+			{fields: map[string][]search.FieldValue{"ts": date("ts", utc("2024-10-26T22:30:00Z"))}}, // 00:30 CEST
+			{fields: map[string][]search.FieldValue{"ts": date("ts", utc("2024-10-27T01:30:00Z"))}}, // 02:30 CET
+			{fields: map[string][]search.FieldValue{"ts": date("ts", utc("2024-10-27T02:30:00Z"))}}, // 03:30 CET
+		}
+		aggs := []search.Aggregation{{Name: "h", Kind: search.AggDateHistogram, Field: "ts", FixedInterval: "3h", TimeZone: "Europe/Berlin"}}
+		got := finish(t, stateOf(t, aggs, docs))[0]
+		want := []search.Bucket{
+			{Key: utc("2024-10-26T22:00:00Z"), KeyAsString: "2024-10-27T00:00:00.000+02:00", DocCount: 2},
+			{Key: utc("2024-10-27T02:00:00Z"), KeyAsString: "2024-10-27T03:00:00.000+01:00", DocCount: 1},
+		}
+		checkBuckets(t, got.Buckets, want)
+	})
 	t.Run("days_autumn_filled_by_bounds", func(t *testing.T) {
 		docs := []*fakeDoc{{fields: map[string][]search.FieldValue{"ts": date("ts", utc("2024-10-27T12:00:00Z"))}}}
 		aggs := []search.Aggregation{{Name: "d", Kind: search.AggDateHistogram, Field: "ts", CalendarInterval: "1d", TimeZone: "Europe/Berlin",
