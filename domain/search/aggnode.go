@@ -146,6 +146,8 @@ type node struct {
 	keyed map[termKey]*bucket
 	// range, date_range, filters (nil until used)
 	list []*bucket
+	// date_histogram: the last bucket found, [lastKey, lastEnd)
+	lastKey, lastEnd int64
 	// terms: the kinds of the values seen (a bit per keyKind), to give a
 	// missing value the field's type
 	kinds uint8
@@ -218,6 +220,20 @@ func (n *node) numbers(d DocValues, buf []float64) ([]float64, bool) {
 	return buf, date
 }
 
+// dateKey is sp.dateKey(ms), remembering the last bucket's bounds: time
+// zone rules are slow to consult and documents come in time order.
+func (n *node) dateKey(ms int64) int64 {
+	if ms >= n.lastKey && ms < n.lastEnd {
+		return n.lastKey
+	}
+	k := n.sp.dateKey(ms)
+	end := n.sp.nextDateKey(k)
+	if k <= ms && ms < end && n.sp.dateKey(end-1) == k {
+		n.lastKey, n.lastEnd = k, end
+	}
+	return k
+}
+
 func appendDistinct(keys []termKey, k termKey) []termKey {
 	for _, x := range keys {
 		if x == k {
@@ -231,7 +247,9 @@ func (n *node) collect(st *AggState, d DocValues) {
 	sp := n.sp
 	switch sp.a.Kind {
 	case AggTerms, AggHistogram, AggDateHistogram:
-		var keys []termKey
+		var kbuf [4]termKey
+		var nbuf [4]float64
+		keys := kbuf[:0]
 		switch sp.a.Kind {
 		case AggTerms:
 			for _, v := range d.Values(sp.a.Field) {
@@ -244,7 +262,7 @@ func (n *node) collect(st *AggState, d DocValues) {
 				keys = append(keys, *sp.missingKey)
 			}
 		case AggHistogram:
-			nums, _ := n.numbers(d, nil)
+			nums, _ := n.numbers(d, nbuf[:0])
 			for _, f := range nums {
 				m := math.Floor((f - sp.offset) / sp.interval)
 				if math.Abs(m) < 1<<62 {
@@ -252,10 +270,10 @@ func (n *node) collect(st *AggState, d DocValues) {
 				}
 			}
 		default:
-			nums, _ := n.numbers(d, nil)
+			nums, _ := n.numbers(d, nbuf[:0])
 			for _, f := range nums {
 				if math.Abs(f) < 9e15 {
-					keys = appendDistinct(keys, termKey{kind: kDate, i: sp.dateKey(int64(f))})
+					keys = appendDistinct(keys, termKey{kind: kDate, i: n.dateKey(int64(f))})
 				}
 			}
 		}
@@ -266,7 +284,8 @@ func (n *node) collect(st *AggState, d DocValues) {
 			}
 		}
 	case AggRange, AggDateRange:
-		nums, _ := n.numbers(d, nil)
+		var nbuf [4]float64
+		nums, _ := n.numbers(d, nbuf[:0])
 		for i, r := range sp.ranges {
 			for _, f := range nums {
 				if (r.from == nil || f >= *r.from) && (r.to == nil || f < *r.to) {
@@ -293,7 +312,8 @@ func (n *node) collect(st *AggState, d DocValues) {
 			}
 		}
 	case AggAvg, AggMin, AggMax, AggSum, AggStats:
-		nums, date := n.numbers(d, nil)
+		var nbuf [4]float64
+		nums, date := n.numbers(d, nbuf[:0])
 		n.date = n.date || date
 		for _, f := range nums {
 			n.count++
@@ -325,7 +345,8 @@ func (n *node) collect(st *AggState, d DocValues) {
 		if n.pct == nil {
 			n.pct = newPctSketch()
 		}
-		nums, _ := n.numbers(d, nil)
+		var nbuf [4]float64
+		nums, _ := n.numbers(d, nbuf[:0])
 		for _, f := range nums {
 			n.pct.add(f)
 		}
@@ -456,6 +477,59 @@ func (n *node) sortedEntries() []keyedEntry {
 	return es
 }
 
+// bestEntries returns the best k buckets holding at least minDoc
+// documents, in order, and the documents of the others that hold at
+// least minDoc: a heap of k, not a sort of every bucket.
+func (n *node) bestEntries(k int, minDoc int64) ([]keyedEntry, int64) {
+	n.normalizeKeys()
+	order := n.sp.order
+	worse := func(x, y keyedEntry) bool { return compareEntries(order, x, y) > 0 }
+	h := make([]keyedEntry, 0, min(k, len(n.keyed)))
+	var rest int64
+	down := func(i int) {
+		for {
+			l, w := 2*i+1, i
+			if l < len(h) && worse(h[l], h[w]) {
+				w = l
+			}
+			if r := l + 1; r < len(h) && worse(h[r], h[w]) {
+				w = r
+			}
+			if w == i {
+				return
+			}
+			h[i], h[w] = h[w], h[i]
+			i = w
+		}
+	}
+	for key, b := range n.keyed {
+		if b.count < minDoc {
+			continue
+		}
+		e := keyedEntry{key, b}
+		switch {
+		case len(h) < k:
+			h = append(h, e)
+			for i := len(h) - 1; i > 0; {
+				p := (i - 1) / 2
+				if !worse(h[i], h[p]) {
+					break
+				}
+				h[i], h[p] = h[p], h[i]
+				i = p
+			}
+		case k > 0 && worse(h[0], e):
+			rest += h[0].b.count
+			h[0] = e
+			down(0)
+		default:
+			rest += b.count
+		}
+	}
+	slices.SortFunc(h, func(x, y keyedEntry) int { return compareEntries(order, x, y) })
+	return h, rest
+}
+
 func compareEntries(order []orderKey, x, y keyedEntry) int {
 	for _, o := range order {
 		var c int
@@ -547,15 +621,21 @@ func trimNodes(ns []*node) {
 func (n *node) trim() {
 	sp := n.sp
 	if sp.a.Kind == AggTerms && len(n.keyed) > sp.shardSize {
-		es := n.sortedEntries()
-		for _, e := range es[sp.shardSize:] {
-			n.other += e.b.count
-			delete(n.keyed, e.key)
+		es, _ := n.bestEntries(sp.shardSize, 0)
+		kept := make(map[termKey]*bucket, len(es))
+		for _, e := range es {
+			kept[e.key] = e.b
 		}
+		for k, b := range n.keyed {
+			if kept[k] == nil {
+				n.other += b.count
+			}
+		}
+		n.keyed = kept
 		if n.errBound >= 0 {
 			switch first := sp.order[0]; {
 			case first.isCnt && first.desc:
-				n.errBound += es[sp.shardSize-1].b.count
+				n.errBound += es[len(es)-1].b.count
 			case first.isKey:
 			default:
 				n.errBound = -1
@@ -597,19 +677,11 @@ func (n *node) result(f *finisher) AggResult {
 	r := AggResult{Name: sp.a.Name, Kind: sp.a.Kind}
 	switch sp.a.Kind {
 	case AggTerms:
-		es := n.sortedEntries()
-		other := n.other
+		es, rest := n.bestEntries(sp.size, sp.minDocCount)
 		for _, e := range es {
-			if e.b.count < sp.minDocCount {
-				continue
-			}
-			if len(r.Buckets) >= sp.size {
-				other += e.b.count
-				continue
-			}
 			r.Buckets = append(r.Buckets, n.termsBucket(f, e))
 		}
-		r.SumOtherDocCount = other
+		r.SumOtherDocCount = n.other + rest
 		r.DocCountErrorUpperBound = n.errBound
 		f.buckets += len(r.Buckets)
 	case AggHistogram, AggDateHistogram:

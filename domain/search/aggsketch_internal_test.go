@@ -1,8 +1,10 @@
 package search
 
 import (
+	"errors"
 	"math"
 	"testing"
+	"time"
 )
 
 // The exact set of a cardinality gives way to the registers past the
@@ -30,3 +32,40 @@ func TestPercentilesMemoryIsBounded(t *testing.T) {
 		t.Fatalf("%d exact values, %d centroids, %d buffered", len(p.exact), len(p.cents), len(p.buf))
 	}
 }
+
+// Past maxCollectBuckets a state stops making buckets and says so.
+func TestCollectStopsAtTheBucketBound(t *testing.T) {
+	defer func(n int) { maxCollectBuckets = n }(maxCollectBuckets)
+	maxCollectBuckets = 1000
+	aggs := []Aggregation{{Name: "t", Kind: AggTerms, Field: "f", Size: 5, Subs: []Aggregation{
+		{Name: "r", Kind: AggRange, Field: "f", Ranges: []RangeSpec{{To: 10.0}, {From: 10.0}}}}}}
+	s, err := NewAggState(aggs, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5000 {
+		s.Collect(oneValue{FieldValue{Path: "f", Type: Long, Int: int64(i)}})
+	}
+	if s.buckets > 1000 || !errors.Is(s.Err(), ErrTooManyBuckets) {
+		t.Fatalf("%d buckets, err %v", s.buckets, s.Err())
+	}
+	o, _ := NewAggState(aggs, time.Time{})
+	o.Collect(oneValue{FieldValue{Path: "f", Type: Long, Int: 1}})
+	if err := o.Merge(s); !errors.Is(err, ErrTooManyBuckets) {
+		t.Errorf("Merge: %v", err)
+	}
+	if _, err := o.Finish(); !errors.Is(err, ErrTooManyBuckets) {
+		t.Errorf("Finish: %v", err)
+	}
+	if err := o.Merge(o); !errors.Is(err, ErrAggInvalid) {
+		t.Errorf("Merge into itself: %v", err)
+	}
+}
+
+type oneValue struct{ v FieldValue }
+
+func (oneValue) Partition() int32             { return 0 }
+func (oneValue) Offset() int64                { return 0 }
+func (oneValue) Score() float64               { return 1 }
+func (d oneValue) Values(string) []FieldValue { return []FieldValue{d.v} }
+func (oneValue) MatchesFilter(int) bool       { return false }

@@ -181,6 +181,9 @@ func (s *AggState) Merge(o *AggState) error {
 	if o == nil {
 		return s.err
 	}
+	if o == s {
+		return fmt.Errorf("%w: merging a state into itself", ErrAggInvalid)
+	}
 	if !sameSpecs(s.specs, o.specs) {
 		return fmt.Errorf("%w: merging the states of different aggregations", ErrAggInvalid)
 	}
@@ -238,11 +241,14 @@ func (s *AggState) Finish() ([]AggResult, error) {
 	return out, nil
 }
 
+// maxCollectBuckets is MaxCollectBuckets; tests lower it.
+var maxCollectBuckets = MaxCollectBuckets
+
 // allowBucket counts a bucket Collect makes.
 func (s *AggState) allowBucket() bool {
-	if s.buckets >= MaxCollectBuckets {
+	if s.buckets >= maxCollectBuckets {
 		if s.err == nil {
-			s.err = fmt.Errorf("%w: one partition's documents need more than %d buckets; narrow the query or the aggregation", ErrTooManyBuckets, MaxCollectBuckets)
+			s.err = fmt.Errorf("%w: one partition's documents need more than %d buckets; narrow the query or the aggregation", ErrTooManyBuckets, maxCollectBuckets)
 		}
 		return false
 	}
