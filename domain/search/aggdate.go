@@ -592,9 +592,9 @@ func applyDateMath(t time.Time, m string) (time.Time, error) {
 			k := int(v)
 			switch rest[0] {
 			case 'y':
-				t = t.AddDate(k, 0, 0)
+				t = addMonths(t, 12*k)
 			case 'M':
-				t = t.AddDate(0, k, 0)
+				t = addMonths(t, k)
 			case 'w':
 				t = t.AddDate(0, 0, 7*k)
 			case 'd':
@@ -641,4 +641,14 @@ func applyDateMath(t time.Time, m string) (time.Time, error) {
 		}
 	}
 	return t, nil
+}
+
+// addMonths adds k months as java.time does: the day of the month is
+// clamped to the last day of the month it lands in (Jan 31 + 1M is the
+// last day of February).
+func addMonths(t time.Time, k int) time.Time {
+	y, m, d := t.Date()
+	first := time.Date(y, m+time.Month(k), 1, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())
+	last := time.Date(first.Year(), first.Month()+1, 0, 0, 0, 0, 0, t.Location()).Day()
+	return time.Date(first.Year(), first.Month(), min(d, last), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())
 }

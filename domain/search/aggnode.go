@@ -323,7 +323,7 @@ func (n *node) collect(st *AggState, d DocValues) {
 		}
 	case AggValueCount:
 		c := int64(len(d.Values(sp.a.Field)))
-		if c == 0 && (sp.missingNum != nil) {
+		if c == 0 && sp.missingKey != nil {
 			c = 1
 		}
 		n.count += c
@@ -338,8 +338,8 @@ func (n *node) collect(st *AggState, d DocValues) {
 				seen = true
 			}
 		}
-		if !seen && sp.missingNum != nil {
-			n.card.add(hashKey(termKey{kind: kFloat, f: *sp.missingNum}))
+		if !seen && sp.missingKey != nil {
+			n.card.add(hashKey(*sp.missingKey))
 		}
 	case AggPercentiles:
 		if n.pct == nil {

@@ -414,7 +414,7 @@ func (c *compiler) compile(a Aggregation, depth int, path string) (*aggSpec, err
 	}
 	if a.Missing != nil {
 		switch a.Kind {
-		case AggTerms:
+		case AggTerms, AggCardinality, AggValueCount:
 			k, ok := scalarKey(a.Missing)
 			if !ok {
 				return nil, bad("missing %v is not a string, number or boolean", a.Missing)

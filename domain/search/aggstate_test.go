@@ -641,6 +641,25 @@ func TestMetrics(t *testing.T) {
 	}
 }
 
+func TestMissingOfKeywordMetrics(t *testing.T) {
+	docs := []*fakeDoc{
+		{fields: map[string][]search.FieldValue{"tag": kw("tag", "a", "b")}},
+		{fields: map[string][]search.FieldValue{}},
+		{fields: map[string][]search.FieldValue{}},
+	}
+	aggs := []search.Aggregation{
+		{Name: "vc", Kind: search.AggValueCount, Field: "tag", Missing: "N/A"},
+		{Name: "card", Kind: search.AggCardinality, Field: "tag", Missing: "N/A"},
+		{Name: "card_a", Kind: search.AggCardinality, Field: "tag", Missing: "a"},
+	}
+	got := finish(t, stateOf(t, aggs, docs))
+	for i, want := range []float64{4, 3, 2} {
+		if *got[i].Value != want {
+			t.Errorf("%s = %v, want %v", aggs[i].Name, *got[i].Value, want)
+		}
+	}
+}
+
 func TestCardinality(t *testing.T) {
 	docs := corpus(9, 60000, 4)
 	distinct := map[string]bool{}
