@@ -672,6 +672,8 @@ func resultsOf(f *finisher, ns []*node) []AggResult {
 
 func ptr(f float64) *float64 { return &f }
 
+// result finishes n. Empty buckets of one aggregation share the results
+// of their sub-aggregations: results are read-only.
 func (n *node) result(f *finisher) AggResult {
 	sp := n.sp
 	r := AggResult{Name: sp.a.Name, Kind: sp.a.Kind}
@@ -774,6 +776,7 @@ func (n *node) termsBucket(f *finisher, e keyedEntry) Bucket {
 func (n *node) histogramBuckets(f *finisher) []Bucket {
 	sp := n.sp
 	date := sp.a.Kind == AggDateHistogram
+	var empty []AggResult // the sub-aggregations of an empty bucket, shared
 	mk := func(k termKey, b *bucket) Bucket {
 		out := Bucket{}
 		if date {
@@ -786,7 +789,10 @@ func (n *node) histogramBuckets(f *finisher) []Bucket {
 			out.DocCount = b.count
 			out.Subs = resultsOf(f, b.subs)
 		} else if len(sp.subs) > 0 {
-			out.Subs = resultsOf(&finisher{}, newNodes(sp.subs))
+			if empty == nil {
+				empty = resultsOf(&finisher{}, newNodes(sp.subs))
+			}
+			out.Subs = empty
 		}
 		return out
 	}
@@ -837,7 +843,12 @@ func (n *node) histogramBuckets(f *finisher) []Bucket {
 		return k
 	}
 	keys := 0
-	for k := lo; compareKeys(k, hi) <= 0 && keys <= MaxBuckets; k = next(k) {
+	if date && float64(hi.i)-float64(lo.i) > float64(MaxBuckets+1)*float64(sp.maxBucketMs()) {
+		keys = MaxBuckets + 1 // too many without stepping through them
+	} else if !date && hi.i-lo.i >= MaxBuckets {
+		keys = MaxBuckets + 1
+	}
+	for k := lo; keys <= MaxBuckets && compareKeys(k, hi) <= 0; k = next(k) {
 		keys++
 	}
 	if keys > MaxBuckets {

@@ -218,6 +218,10 @@ func (s *AggState) Merge(o *AggState) error {
 
 // Results finishes the state into one result per aggregation, in order.
 // Past a bound (see Finish) the answer is cut short, never unbounded.
+// The results are the caller's but read-only in one respect: the empty
+// buckets of one aggregation share their sub-aggregations' results.
+// Results may reorganise the state (it sorts and compresses) but does
+// not change its answer.
 func (s *AggState) Results() []AggResult {
 	r, _ := s.Finish()
 	return r
@@ -631,6 +635,34 @@ func (sp *aggSpec) dateKey(ms int64) int64 {
 		k = roundFixed(t, sp.fixedMs, sp.loc)
 	}
 	return k + sp.offsetMs
+}
+
+// maxBucketMs bounds the real length of one date_histogram bucket, clock
+// changes included, so that a span longer than n of them holds more than
+// n buckets.
+func (sp *aggSpec) maxBucketMs() int64 {
+	const hour = 3_600_000
+	if sp.cal == calNone {
+		if sp.loc == time.UTC || strings.HasPrefix(sp.a.TimeZone, "+") || strings.HasPrefix(sp.a.TimeZone, "-") {
+			return sp.fixedMs
+		}
+		return sp.fixedMs + 3*hour
+	}
+	switch sp.cal {
+	case calMinute:
+		return 60_000 + hour
+	case calHour:
+		return 2 * hour
+	case calDay:
+		return 26 * hour
+	case calWeek:
+		return 7*24*hour + 2*hour
+	case calMonth:
+		return 32 * 24 * hour
+	case calQuarter:
+		return 93 * 24 * hour
+	}
+	return 367 * 24 * hour
 }
 
 func (sp *aggSpec) nextDateKey(k int64) int64 {
