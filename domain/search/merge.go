@@ -15,7 +15,7 @@ func DocSortValue(partition int32, offset int64) Scalar { return DocID(partition
 // b[i] are the values of sorts[i]; a nil or absent value is missing):
 // negative when a comes first. Missing values go last, or first with
 // Missing "_first", or stand for Missing's value when it is another
-// string (read as a number when the other value is one). Numbers
+// string (a number when it reads as one). Numbers
 // (int64, float64; NaN after every number) sort before booleans, and
 // booleans before strings. _doc values compare as (partition, offset).
 // With no sorts, hits are ordered by _score, descending.
@@ -43,10 +43,10 @@ func compareSortKey(s Sort, x, y Scalar) int {
 	case "", "_last", "_first":
 	default:
 		if x == nil {
-			x = missingAs(s.Missing, y)
+			x = missingAs(s.Missing)
 		}
 		if y == nil {
-			y = missingAs(s.Missing, x)
+			y = missingAs(s.Missing)
 		}
 	}
 	switch {
@@ -74,30 +74,45 @@ func compareSortKey(s Sort, x, y Scalar) int {
 	return c
 }
 
-func missingAs(m string, other Scalar) Scalar {
-	switch other.(type) {
-	case int64, float64, int:
-		if f, err := strconv.ParseFloat(m, 64); err == nil {
-			return f
-		}
+// missingAs is a custom missing value: a number when it reads as one
+// (whatever the other value, so that the order stays transitive), else
+// the string.
+func missingAs(m string) Scalar {
+	if i, err := strconv.ParseInt(m, 10, 64); err == nil {
+		return i
+	}
+	if f, err := strconv.ParseFloat(m, 64); err == nil {
+		return f
 	}
 	return m
 }
 
+// compareDocValues orders _doc values: document ids by (partition,
+// offset), before any other value (ordered as compareScalars does).
 func compareDocValues(x, y Scalar) int {
-	xs, xok := x.(string)
-	ys, yok := y.(string)
-	if xok && yok {
-		xp, xo, errx := ParseDocID(xs)
-		yp, yo, erry := ParseDocID(ys)
-		if errx == nil && erry == nil {
-			if c := cmp.Compare(xp, yp); c != 0 {
-				return c
-			}
-			return cmp.Compare(xo, yo)
+	xp, xo, xok := docValue(x)
+	yp, yo, yok := docValue(y)
+	switch {
+	case xok && yok:
+		if c := cmp.Compare(xp, yp); c != 0 {
+			return c
 		}
+		return cmp.Compare(xo, yo)
+	case xok:
+		return -1
+	case yok:
+		return 1
 	}
 	return compareScalars(x, y)
+}
+
+func docValue(v Scalar) (int32, int64, bool) {
+	s, ok := v.(string)
+	if !ok {
+		return 0, 0, false
+	}
+	p, o, err := ParseDocID(s)
+	return p, o, err == nil
 }
 
 func scalarRank(v Scalar) int {

@@ -213,3 +213,53 @@ func TestSearchAfterPagesThroughEveryHit(t *testing.T) {
 		t.Errorf("paged through %d hits, want %d", len(seen), total)
 	}
 }
+
+// FuzzCompareSortValues: the order of sort values is a total order
+// (antisymmetric and transitive) whatever the mix of types, so that
+// merging and search_after agree.
+func FuzzCompareSortValues(f *testing.F) {
+	f.Add(uint8(0), int64(1<<53+1), 9.007199254740992e15, "a", uint8(3))
+	f.Add(uint8(7), int64(math.MaxInt64), 9.223372036854775807e18, "", uint8(255))
+	f.Add(uint8(1), int64(-1), math.NaN(), "1-2", uint8(2))
+	f.Add(uint8(2+2<<2), int64(5), 1.0, "9-0", uint8(8))
+	f.Fuzz(func(t *testing.T, kinds uint8, i int64, fl float64, s string, opts uint8) {
+		pick := func(k uint8) search.Scalar {
+			switch k % 6 {
+			case 0:
+				return i
+			case 1:
+				return fl
+			case 2:
+				return s
+			case 3:
+				return k%2 == 0
+			case 4:
+				return nil
+			}
+			return float64(i)
+		}
+		vals := []search.Scalar{pick(kinds), pick(kinds >> 2), pick(kinds>>4 + opts), search.DocSortValue(int32(i&0xff), i>>8&0xff), search.DocSortValue(int32(opts), 3)}
+		sorts := []search.Sort{{Field: "f", Order: search.SortOrder(opts & 1), Missing: []string{"", "_first", "_last", "7"}[opts>>1&3]}}
+		if opts&8 != 0 {
+			sorts[0].Field = search.SortDoc
+		}
+		c := func(a, b search.Scalar) int {
+			return search.CompareSortValues(sorts, []search.Scalar{a}, []search.Scalar{b})
+		}
+		for _, a := range vals {
+			if c(a, a) != 0 {
+				t.Fatalf("%v != itself", a)
+			}
+			for _, b := range vals {
+				if c(a, b) != -c(b, a) {
+					t.Fatalf("cmp(%v, %v) = %d but cmp(%v, %v) = %d", a, b, c(a, b), b, a, c(b, a))
+				}
+				for _, d := range vals {
+					if c(a, b) <= 0 && c(b, d) <= 0 && c(a, d) > 0 {
+						t.Fatalf("%v <= %v <= %v but %v > %v", a, b, d, a, d)
+					}
+				}
+			}
+		}
+	})
+}
