@@ -70,7 +70,7 @@ func parseCalendarInterval(s string) (calUnit, bool) {
 
 // parseFixedMs reads a fixed interval ("90s", "3h", "250ms", "1d").
 func parseFixedMs(s string) (int64, error) {
-	n, unit := splitNumberUnit(s)
+	n, unit := aggSplitNumberUnit(s)
 	v, err := strconv.ParseInt(n, 10, 64)
 	if err != nil || n == "" || v <= 0 {
 		return 0, fmt.Errorf("%w: fixed_interval %q is not a positive whole number of ms, s, m, h or d", ErrAggInvalid, s)
@@ -117,7 +117,7 @@ func parseOffsetMs(s string) (int64, error) {
 	return sign * ms, nil
 }
 
-func splitNumberUnit(s string) (string, string) {
+func aggSplitNumberUnit(s string) (string, string) {
 	i := 0
 	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
 		i++
@@ -125,9 +125,9 @@ func splitNumberUnit(s string) (string, string) {
 	return s[:i], s[i:]
 }
 
-// parseTimeZone reads a time_zone: an IANA name, "UTC"/"Z", or an offset
+// aggParseTimeZone reads a time_zone: an IANA name, "UTC"/"Z", or an offset
 // "+01:00", "-0530", "+01".
-func parseTimeZone(s string) (*time.Location, error) {
+func aggParseTimeZone(s string) (*time.Location, error) {
 	switch s {
 	case "", "UTC", "Z", "utc", "GMT", "Etc/UTC":
 		return time.UTC, nil
@@ -135,7 +135,7 @@ func parseTimeZone(s string) (*time.Location, error) {
 		return nil, fmt.Errorf("%w: time_zone %q: name a zone or an offset", ErrAggInvalid, s)
 	}
 	if s[0] == '+' || s[0] == '-' {
-		if off, ok := parseZoneOffset(s); ok {
+		if off, ok := aggParseZoneOffset(s); ok {
 			return time.FixedZone(s, off), nil
 		}
 		return nil, fmt.Errorf("%w: time_zone %q is not an offset such as +01:00", ErrAggInvalid, s)
@@ -147,8 +147,8 @@ func parseTimeZone(s string) (*time.Location, error) {
 	return loc, nil
 }
 
-// parseZoneOffset reads "+hh", "+hhmm", "+hh:mm" into seconds east.
-func parseZoneOffset(s string) (int, bool) {
+// aggParseZoneOffset reads "+hh", "+hhmm", "+hh:mm" into seconds east.
+func aggParseZoneOffset(s string) (int, bool) {
 	if len(s) < 3 {
 		return 0, false
 	}
@@ -183,7 +183,7 @@ func zoneOffsetMs(ms int64, loc *time.Location) int64 {
 	return int64(off) * 1000
 }
 
-func floorDiv(a, b int64) int64 {
+func aggFloorDiv(a, b int64) int64 {
 	q := a / b
 	if (a%b != 0) && ((a < 0) != (b < 0)) {
 		q--
@@ -194,7 +194,7 @@ func floorDiv(a, b int64) int64 {
 // roundFixed rounds ms down to a multiple of iv in local time of loc.
 func roundFixed(ms, iv int64, loc *time.Location) int64 {
 	off := zoneOffsetMs(ms, loc)
-	r := floorDiv(ms+off, iv) * iv
+	r := aggFloorDiv(ms+off, iv) * iv
 	key := localToUTC(r, off, loc)
 	if key > ms {
 		key = r - off
@@ -281,20 +281,20 @@ func nextCalendar(key int64, u calUnit, loc *time.Location) int64 {
 	return n
 }
 
-// dateFormat formats epoch milliseconds for key_as_string and
+// aggDateFormat formats epoch milliseconds for key_as_string and
 // value_as_string.
-type dateFormat struct {
+type aggDateFormat struct {
 	named string // "epoch_millis", "epoch_second", or "" for a pattern
-	parts []fmtPart
+	parts []aggFmtPart
 }
 
-type fmtPart struct {
+type aggFmtPart struct {
 	letter byte // 0: literal
 	n      int
 	lit    string
 }
 
-var namedPatterns = map[string]string{
+var aggNamedPatterns = map[string]string{
 	"strict_date_optional_time":         "yyyy-MM-dd'T'HH:mm:ss.SSSXXX",
 	"date_optional_time":                "yyyy-MM-dd'T'HH:mm:ss.SSSXXX",
 	"strict_date_optional_time_nanos":   "yyyy-MM-dd'T'HH:mm:ss.SSSSSSSSSXXX",
@@ -324,9 +324,9 @@ var namedPatterns = map[string]string{
 	"hour_minute":                       "HH:mm",
 }
 
-// parseDateFormat compiles an Elasticsearch date format: a built-in name
+// aggParseDateFormat compiles an Elasticsearch date format: a built-in name
 // or a java.time pattern; of "a||b" the first formats.
-func parseDateFormat(s string) (dateFormat, error) {
+func aggParseDateFormat(s string) (aggDateFormat, error) {
 	if s == "" {
 		s = "strict_date_optional_time"
 	}
@@ -335,12 +335,12 @@ func parseDateFormat(s string) (dateFormat, error) {
 	}
 	switch s {
 	case "epoch_millis", "epoch_second":
-		return dateFormat{named: s}, nil
+		return aggDateFormat{named: s}, nil
 	}
-	if p, ok := namedPatterns[s]; ok {
+	if p, ok := aggNamedPatterns[s]; ok {
 		s = p
 	}
-	var parts []fmtPart
+	var parts []aggFmtPart
 	for i := 0; i < len(s); {
 		c := s[i]
 		switch {
@@ -360,12 +360,12 @@ func parseDateFormat(s string) (dateFormat, error) {
 				j++
 			}
 			if j >= len(s) {
-				return dateFormat{}, fmt.Errorf("%w: format %q has an unclosed quote", ErrAggInvalid, s)
+				return aggDateFormat{}, fmt.Errorf("%w: format %q has an unclosed quote", ErrAggInvalid, s)
 			}
 			if j == i+1 {
 				lit.WriteByte('\'')
 			}
-			parts = append(parts, fmtPart{lit: lit.String()})
+			parts = append(parts, aggFmtPart{lit: lit.String()})
 			i = j + 1
 		case (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'):
 			j := i
@@ -373,19 +373,19 @@ func parseDateFormat(s string) (dateFormat, error) {
 				j++
 			}
 			if !strings.ContainsRune("yuMdDHhmsSaEZXxk", rune(c)) {
-				return dateFormat{}, fmt.Errorf("%w: format %q: pattern letter %q is not supported", ErrAggInvalid, s, string(c))
+				return aggDateFormat{}, fmt.Errorf("%w: format %q: pattern letter %q is not supported", ErrAggInvalid, s, string(c))
 			}
-			parts = append(parts, fmtPart{letter: c, n: j - i})
+			parts = append(parts, aggFmtPart{letter: c, n: j - i})
 			i = j
 		default:
-			parts = append(parts, fmtPart{lit: string(c)})
+			parts = append(parts, aggFmtPart{lit: string(c)})
 			i++
 		}
 	}
-	return dateFormat{parts: parts}, nil
+	return aggDateFormat{parts: parts}, nil
 }
 
-func pad(v int64, n int) string {
+func aggPad(v int64, n int) string {
 	s := strconv.FormatInt(v, 10)
 	neg := v < 0
 	if neg {
@@ -400,12 +400,12 @@ func pad(v int64, n int) string {
 	return s
 }
 
-func (f dateFormat) format(ms int64, loc *time.Location) string {
+func (f aggDateFormat) format(ms int64, loc *time.Location) string {
 	switch f.named {
 	case "epoch_millis":
 		return strconv.FormatInt(ms, 10)
 	case "epoch_second":
-		return strconv.FormatInt(floorDiv(ms, 1000), 10)
+		return strconv.FormatInt(aggFloorDiv(ms, 1000), 10)
 	}
 	t := time.UnixMilli(ms).In(loc)
 	var b strings.Builder
@@ -418,9 +418,9 @@ func (f dateFormat) format(ms int64, loc *time.Location) string {
 		case 'y', 'u':
 			y := int64(t.Year())
 			if p.n == 2 {
-				b.WriteString(pad(((y%100)+100)%100, 2))
+				b.WriteString(aggPad(((y%100)+100)%100, 2))
 			} else {
-				b.WriteString(pad(y, p.n))
+				b.WriteString(aggPad(y, p.n))
 			}
 		case 'M':
 			switch {
@@ -429,32 +429,32 @@ func (f dateFormat) format(ms int64, loc *time.Location) string {
 			case p.n == 3:
 				b.WriteString(t.Month().String()[:3])
 			default:
-				b.WriteString(pad(int64(t.Month()), p.n))
+				b.WriteString(aggPad(int64(t.Month()), p.n))
 			}
 		case 'd':
-			b.WriteString(pad(int64(t.Day()), p.n))
+			b.WriteString(aggPad(int64(t.Day()), p.n))
 		case 'D':
-			b.WriteString(pad(int64(t.YearDay()), p.n))
+			b.WriteString(aggPad(int64(t.YearDay()), p.n))
 		case 'H':
-			b.WriteString(pad(int64(t.Hour()), p.n))
+			b.WriteString(aggPad(int64(t.Hour()), p.n))
 		case 'k':
 			h := t.Hour()
 			if h == 0 {
 				h = 24
 			}
-			b.WriteString(pad(int64(h), p.n))
+			b.WriteString(aggPad(int64(h), p.n))
 		case 'h':
 			h := t.Hour() % 12
 			if h == 0 {
 				h = 12
 			}
-			b.WriteString(pad(int64(h), p.n))
+			b.WriteString(aggPad(int64(h), p.n))
 		case 'm':
-			b.WriteString(pad(int64(t.Minute()), p.n))
+			b.WriteString(aggPad(int64(t.Minute()), p.n))
 		case 's':
-			b.WriteString(pad(int64(t.Second()), p.n))
+			b.WriteString(aggPad(int64(t.Second()), p.n))
 		case 'S':
-			frac := pad(int64(t.Nanosecond()), 9)
+			frac := aggPad(int64(t.Nanosecond()), 9)
 			for len(frac) < p.n {
 				frac += "0"
 			}
@@ -481,7 +481,7 @@ func (f dateFormat) format(ms int64, loc *time.Location) string {
 			if off < 0 {
 				sign, off = "-", -off
 			}
-			hh, mm := pad(int64(off/3600), 2), pad(int64(off%3600/60), 2)
+			hh, mm := aggPad(int64(off/3600), 2), aggPad(int64(off%3600/60), 2)
 			switch {
 			case p.n == 1 && p.letter != 'Z':
 				b.WriteString(sign + hh)
@@ -498,11 +498,11 @@ func (f dateFormat) format(ms int64, loc *time.Location) string {
 	return b.String()
 }
 
-// resolveDate reads a date bound of a date_range or extended_bounds:
+// aggResolveDate reads a date bound of a date_range or extended_bounds:
 // epoch milliseconds (a number, or a string of digits), date math
 // ("now-1h/d", "2024-01-01||+1M/d"), or a date in
 // strict_date_optional_time (in loc when it names no zone).
-func resolveDate(v Scalar, now time.Time, loc *time.Location) (int64, error) {
+func aggResolveDate(v Scalar, now time.Time, loc *time.Location) (int64, error) {
 	switch x := v.(type) {
 	case int64:
 		return x, nil
@@ -514,12 +514,12 @@ func resolveDate(v Scalar, now time.Time, loc *time.Location) (int64, error) {
 		}
 		return int64(x), nil
 	case string:
-		return resolveDateString(x, now, loc)
+		return aggResolveDateString(x, now, loc)
 	}
 	return 0, fmt.Errorf("%w: %v is not a date", ErrAggInvalid, v)
 }
 
-func resolveDateString(s string, now time.Time, loc *time.Location) (int64, error) {
+func aggResolveDateString(s string, now time.Time, loc *time.Location) (int64, error) {
 	var base time.Time
 	var math string
 	switch {
@@ -527,20 +527,20 @@ func resolveDateString(s string, now time.Time, loc *time.Location) (int64, erro
 		base, math = now.In(loc), s[3:]
 	default:
 		d, m, _ := strings.Cut(s, "||")
-		ms, err := parseDateText(d, loc)
+		ms, err := aggParseDateText(d, loc)
 		if err != nil {
 			return 0, err
 		}
 		base, math = time.UnixMilli(ms).In(loc), m
 	}
-	t, err := applyDateMath(base, math)
+	t, err := aggApplyDateMath(base, math)
 	if err != nil {
 		return 0, fmt.Errorf("%w: date math %q: %v", ErrAggInvalid, s, err)
 	}
 	return t.UnixMilli(), nil
 }
 
-func parseDateText(s string, loc *time.Location) (int64, error) {
+func aggParseDateText(s string, loc *time.Location) (int64, error) {
 	if s != "" && strings.Trim(s, "0123456789") == "" || (len(s) > 1 && s[0] == '-' && strings.Trim(s[1:], "0123456789") == "") {
 		v, err := strconv.ParseInt(s, 10, 64)
 		if err == nil {
@@ -567,14 +567,14 @@ func parseDateText(s string, loc *time.Location) (int64, error) {
 	return 0, fmt.Errorf("%w: %q is not a date (strict_date_optional_time or epoch_millis)", ErrAggInvalid, s)
 }
 
-// applyDateMath applies "+1h", "-2d", "/d" steps to t (in t's zone).
-func applyDateMath(t time.Time, m string) (time.Time, error) {
+// aggApplyDateMath applies "+1h", "-2d", "/d" steps to t (in t's zone).
+func aggApplyDateMath(t time.Time, m string) (time.Time, error) {
 	for m != "" {
 		op := m[0]
 		m = m[1:]
 		switch op {
 		case '+', '-':
-			n, rest := splitNumberUnit(m)
+			n, rest := aggSplitNumberUnit(m)
 			v := int64(1)
 			if n != "" {
 				var err error
@@ -592,9 +592,9 @@ func applyDateMath(t time.Time, m string) (time.Time, error) {
 			k := int(v)
 			switch rest[0] {
 			case 'y':
-				t = addMonths(t, 12*k)
+				t = aggAddMonths(t, 12*k)
 			case 'M':
-				t = addMonths(t, k)
+				t = aggAddMonths(t, k)
 			case 'w':
 				t = t.AddDate(0, 0, 7*k)
 			case 'd':
@@ -631,7 +631,7 @@ func applyDateMath(t time.Time, m string) (time.Time, error) {
 			case 'm':
 				r = roundCalendar(ms, calMinute, t.Location())
 			case 's':
-				r = floorDiv(ms, 1000) * 1000
+				r = aggFloorDiv(ms, 1000) * 1000
 			default:
 				return t, fmt.Errorf("unknown unit %q", string(u))
 			}
@@ -643,10 +643,10 @@ func applyDateMath(t time.Time, m string) (time.Time, error) {
 	return t, nil
 }
 
-// addMonths adds k months as java.time does: the day of the month is
+// aggAddMonths adds k months as java.time does: the day of the month is
 // clamped to the last day of the month it lands in (Jan 31 + 1M is the
 // last day of February).
-func addMonths(t time.Time, k int) time.Time {
+func aggAddMonths(t time.Time, k int) time.Time {
 	y, m, d := t.Date()
 	first := time.Date(y, m+time.Month(k), 1, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())
 	last := time.Date(first.Year(), first.Month()+1, 0, 0, 0, 0, 0, t.Location()).Day()

@@ -35,7 +35,7 @@ func TestDateFormats(t *testing.T) {
 		{"yyyy-MM-dd'T'HH 'o''clock' Z", kolkata, "2024-03-05T12 o'clock +0530"},
 		{"D SSSSSS X", time.UTC, "65 045000 Z"},
 	} {
-		f, err := parseDateFormat(c.format)
+		f, err := aggParseDateFormat(c.format)
 		if err != nil {
 			t.Errorf("%q: %v", c.format, err)
 			continue
@@ -45,7 +45,7 @@ func TestDateFormats(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"yyyy-'unclosed", "yyyy-QQ", "GGGG"} {
-		if _, err := parseDateFormat(bad); !errors.Is(err, ErrAggInvalid) {
+		if _, err := aggParseDateFormat(bad); !errors.Is(err, ErrAggInvalid) {
 			t.Errorf("%q: err = %v", bad, err)
 		}
 	}
@@ -84,13 +84,13 @@ func TestDateMath(t *testing.T) {
 		{int64(42), time.UTC, 42},
 		{1.5e12, time.UTC, 1.5e12},
 	} {
-		got, err := resolveDate(c.in, now, c.loc)
+		got, err := aggResolveDate(c.in, now, c.loc)
 		if err != nil || got != c.want {
 			t.Errorf("%v in %v = %d, %v; want %d", c.in, c.loc, got, err, c.want)
 		}
 	}
 	for _, bad := range []Scalar{"now-", "now+1x", "now/q", "yesterday", "2024-13-01", true, nil} {
-		if _, err := resolveDate(bad, now, time.UTC); !errors.Is(err, ErrAggInvalid) {
+		if _, err := aggResolveDate(bad, now, time.UTC); !errors.Is(err, ErrAggInvalid) {
 			t.Errorf("%v: err = %v", bad, err)
 		}
 	}

@@ -670,7 +670,7 @@ func resultsOf(f *finisher, ns []*node) []AggResult {
 	return out
 }
 
-func ptr(f float64) *float64 { return &f }
+func aggPtr(f float64) *float64 { return &f }
 
 // result finishes n. Empty buckets of one aggregation share the results
 // of their sub-aggregations: results are read-only.
@@ -717,14 +717,14 @@ func (n *node) result(f *finisher) AggResult {
 		r.Subs = resultsOf(f, n.subs)
 	case AggAvg, AggMin, AggMax:
 		if v, ok := metricValue(n, ""); ok {
-			r.Value = ptr(v)
+			r.Value = aggPtr(v)
 			if n.date || sp.a.Format != "" {
 				r.ValueAsString = sp.format.format(int64(math.Round(v)), sp.loc)
 			}
 		}
 	case AggSum, AggValueCount, AggCardinality:
 		v, _ := metricValue(n, "")
-		r.Value = ptr(v)
+		r.Value = aggPtr(v)
 	case AggStats:
 		r.Stats = &Stats{Count: n.count, Sum: n.sum}
 		if n.count > 0 {
@@ -734,7 +734,7 @@ func (n *node) result(f *finisher) AggResult {
 		for _, p := range sp.percents {
 			pc := Percentile{Percent: p}
 			if n.pct != nil && n.pct.n > 0 {
-				pc.Value = ptr(n.pct.quantile(p / 100))
+				pc.Value = aggPtr(n.pct.quantile(p / 100))
 			}
 			r.Percentiles = append(r.Percentiles, pc)
 		}

@@ -310,15 +310,15 @@ func (p *pctSketch) quantile(q float64) float64 {
 	for _, c := range cs {
 		at := cum + c.w/2
 		if pos <= at {
-			return interpolate(prevPos, prevVal, at, c.mean, pos)
+			return tdInterpolate(prevPos, prevVal, at, c.mean, pos)
 		}
 		prevPos, prevVal = at, c.mean
 		cum += c.w
 	}
-	return interpolate(prevPos, prevVal, p.n, p.max, pos)
+	return tdInterpolate(prevPos, prevVal, p.n, p.max, pos)
 }
 
-func interpolate(x0, y0, x1, y1, x float64) float64 {
+func tdInterpolate(x0, y0, x1, y1, x float64) float64 {
 	if x1 <= x0 {
 		return y1
 	}

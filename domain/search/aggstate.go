@@ -295,7 +295,7 @@ type aggSpec struct {
 	fixedMs  int64
 	offsetMs int64
 	loc      *time.Location
-	format   dateFormat
+	format   aggDateFormat
 	// histogram bounds (keys rounded)
 	extMin, extMax *float64
 	// range, date_range
@@ -410,10 +410,10 @@ func (c *compiler) compile(a Aggregation, depth int, path string) (*aggSpec, err
 		return nil, fmt.Errorf("%w: [%s] format on a %s aggregation", ErrAggUnsupported, path, a.Kind)
 	}
 	var err error
-	if sp.loc, err = parseTimeZone(a.TimeZone); err != nil {
+	if sp.loc, err = aggParseTimeZone(a.TimeZone); err != nil {
 		return nil, fmt.Errorf("[%s] %w", path, err)
 	}
-	if sp.format, err = parseDateFormat(a.Format); err != nil {
+	if sp.format, err = aggParseDateFormat(a.Format); err != nil {
 		return nil, fmt.Errorf("[%s] %w", path, err)
 	}
 	if a.Missing != nil {
@@ -713,8 +713,8 @@ func (c *compiler) compileDateHistogram(sp *aggSpec, bad func(string, ...any) er
 		if a.ExtendedBounds.Min == nil || a.ExtendedBounds.Max == nil {
 			return bad("extended_bounds needs min and max")
 		}
-		lo, err1 := resolveDate(a.ExtendedBounds.Min, c.now, sp.loc)
-		hi, err2 := resolveDate(a.ExtendedBounds.Max, c.now, sp.loc)
+		lo, err1 := aggResolveDate(a.ExtendedBounds.Min, c.now, sp.loc)
+		hi, err2 := aggResolveDate(a.ExtendedBounds.Max, c.now, sp.loc)
 		if err1 != nil || err2 != nil {
 			return bad("extended_bounds min and max must be dates or date math")
 		}
@@ -750,7 +750,7 @@ func (c *compiler) compileRanges(sp *aggSpec, bad func(string, ...any) error) er
 			}
 			var f float64
 			if a.Kind == AggDateRange {
-				ms, err := resolveDate(v, c.now, sp.loc)
+				ms, err := aggResolveDate(v, c.now, sp.loc)
 				if err != nil {
 					return fmt.Errorf("[%s] %w", sp.path, err)
 				}
@@ -783,7 +783,7 @@ func (c *compiler) compileRanges(sp *aggSpec, bad func(string, ...any) error) er
 		sp.ranges = append(sp.ranges, rb)
 	}
 	// Elasticsearch answers ranges sorted by from, then to.
-	sortStable(sp.ranges, func(x, y rangeBucket) bool {
+	aggSortStable(sp.ranges, func(x, y rangeBucket) bool {
 		fx, fy := boundOr(x.from, math.Inf(-1)), boundOr(y.from, math.Inf(-1))
 		if fx != fy {
 			return fx < fy
@@ -846,7 +846,7 @@ func javaDouble(f float64) string {
 	return mant + "E" + strconv.Itoa(e)
 }
 
-func sortStable[T any](s []T, less func(a, b T) bool) {
+func aggSortStable[T any](s []T, less func(a, b T) bool) {
 	for i := 1; i < len(s); i++ {
 		for j := i; j > 0 && less(s[j], s[j-1]); j-- {
 			s[j], s[j-1] = s[j-1], s[j]
@@ -888,7 +888,7 @@ func scalarNumber(v Scalar, now time.Time, loc *time.Location) (float64, error) 
 		if f, err := strconv.ParseFloat(x, 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
 			return f, nil
 		}
-		ms, err := resolveDate(x, now, loc)
+		ms, err := aggResolveDate(x, now, loc)
 		if err != nil {
 			return 0, err
 		}
