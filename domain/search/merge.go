@@ -311,7 +311,11 @@ func MergeResults(req Request, parts []Result) Result {
 	if from >= len(hits) {
 		hits = hits[:0]
 	} else {
-		hits = hits[from:min(len(hits), from+size)]
+		end := len(hits)
+		if size < end-from {
+			end = from + size
+		}
+		hits = hits[from:end]
 	}
 	out.Hits = hits
 	return out

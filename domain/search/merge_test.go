@@ -165,6 +165,12 @@ func TestMergeResultsTotalsAndFlags(t *testing.T) {
 	if got := search.MergeResults(search.Request{TrackTotalHits: -1}, parts); got.Total != (search.Total{Value: 15000, Relation: search.LowerBound}) {
 		t.Errorf("total %+v, want 15000 gte", got.Total)
 	}
+	hits := search.Result{Hits: []search.Hit{{Offset: 1}, {Offset: 2}, {Offset: 3}}}
+	for _, c := range []struct{ from, size, want int }{{1, math.MaxInt, 2}, {math.MaxInt, 1, 0}, {-5, 2, 2}, {0, -1, 0}, {2, 0, 0}} {
+		if got := search.MergeResults(search.Request{From: c.from, Size: c.size}, []search.Result{hits}); len(got.Hits) != c.want {
+			t.Errorf("from %d size %d: %d hits, want %d", c.from, c.size, len(got.Hits), c.want)
+		}
+	}
 	if got := search.MergeResults(search.Request{}, nil); !math.IsNaN(got.MaxScore) || len(got.Hits) != 0 || got.Total.Value != 0 {
 		t.Errorf("no answers: %+v", got)
 	}
