@@ -482,7 +482,7 @@ func (c *compiler) compile(a Aggregation, depth int, path string) (*aggSpec, err
 		if size < 0 || a.From < 0 {
 			return nil, bad("from and size must not be negative")
 		}
-		if a.From+size > MaxTopHitsWindow {
+		if a.From > MaxTopHitsWindow || size > MaxTopHitsWindow || a.From+size > MaxTopHitsWindow {
 			return nil, bad("from + size must be at most %d (index.max_inner_result_window), was %d", MaxTopHitsWindow, a.From+size)
 		}
 		sp.window = a.From + size

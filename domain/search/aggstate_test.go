@@ -917,6 +917,7 @@ func TestBadSpecsAreRefused(t *testing.T) {
 		{"percent_out_of_range", search.Aggregation{Name: "a", Kind: search.AggPercentiles, Field: "f", Percents: []float64{101}}, search.ErrAggInvalid},
 		{"negative_threshold", search.Aggregation{Name: "a", Kind: search.AggCardinality, Field: "f", PrecisionThreshold: -1}, search.ErrAggInvalid},
 		{"top_hits_window", search.Aggregation{Name: "a", Kind: search.AggTopHits, Size: 90, From: 20}, search.ErrAggInvalid},
+		{"top_hits_window_overflow", search.Aggregation{Name: "a", Kind: search.AggTopHits, Size: 1, From: math.MaxInt}, search.ErrAggInvalid},
 		{"metric_with_subs", search.Aggregation{Name: "a", Kind: search.AggAvg, Field: "f", Subs: []search.Aggregation{{Name: "b", Kind: search.AggSum, Field: "g"}}}, search.ErrAggInvalid},
 		{"order_by_unknown", search.Aggregation{Name: "a", Kind: search.AggTerms, Field: "f", Order: []search.BucketOrder{{By: "nope"}}}, search.ErrAggInvalid},
 		{"order_by_bucket_agg", search.Aggregation{Name: "a", Kind: search.AggTerms, Field: "f", Order: []search.BucketOrder{{By: "b"}},
