@@ -796,18 +796,57 @@ func (n *node) histogramBuckets(f *finisher) []Bucket {
 		}
 		return out
 	}
-	es := n.sortedEntries()
-	keyOrder := len(sp.a.Order) == 0 || (sp.order[0].isKey && !sp.order[0].desc)
-	if sp.minDocCount > 0 || !keyOrder {
-		var out []Bucket
+	// Buckets in key order, filled when min_doc_count is 0, then in the
+	// requested order.
+	es := n.entriesByKey()
+	var list []keyedEntry // b nil: an empty bucket
+	if sp.minDocCount > 0 {
 		for _, e := range es {
-			if e.b.count >= sp.minDocCount && len(out) <= MaxBuckets {
-				out = append(out, mk(e.key, e.b))
+			if e.b.count >= sp.minDocCount {
+				list = append(list, e)
 			}
 		}
-		return out
+	} else {
+		list = n.filled(f, es)
 	}
-	// Fill from the first key (or the lower bound) to the last.
+	if len(list) > MaxBuckets+1 {
+		f.buckets += len(list)
+		list = list[:MaxBuckets+1]
+	}
+	if first := sp.order[0]; !first.isKey || first.desc {
+		zero := &bucket{subs: newNodes(sp.subs)}
+		orNil := func(e keyedEntry) keyedEntry {
+			if e.b == nil {
+				e.b = zero
+			}
+			return e
+		}
+		slices.SortStableFunc(list, func(x, y keyedEntry) int { return compareEntries(sp.order, orNil(x), orNil(y)) })
+	}
+	out := make([]Bucket, 0, len(list))
+	for _, e := range list {
+		out = append(out, mk(e.key, e.b))
+	}
+	return out
+}
+
+// entriesByKey lists the buckets in ascending key order.
+func (n *node) entriesByKey() []keyedEntry {
+	es := make([]keyedEntry, 0, len(n.keyed))
+	for k, b := range n.keyed {
+		es = append(es, keyedEntry{k, b})
+	}
+	slices.SortFunc(es, func(x, y keyedEntry) int { return compareKeys(x.key, y.key) })
+	return es
+}
+
+// filled adds the empty buckets between the first key (or the lower
+// extended bound) and the last (or the upper one) to es, in key order.
+// Past MaxBuckets it answers the buckets that hold documents, counted in
+// f for Finish to report.
+func (n *node) filled(f *finisher, es []keyedEntry) []keyedEntry {
+	sp := n.sp
+	date := sp.a.Kind == AggDateHistogram
 	var lo, hi termKey
 	have := len(es) > 0
 	if have {
@@ -832,8 +871,6 @@ func (n *node) histogramBuckets(f *finisher) []Bucket {
 	if !have {
 		return nil
 	}
-	// Count the keys first: past MaxBuckets, answer the buckets that
-	// hold documents (Finish reports the error).
 	next := func(k termKey) termKey {
 		if date {
 			k.i = sp.nextDateKey(k.i)
@@ -842,10 +879,11 @@ func (n *node) histogramBuckets(f *finisher) []Bucket {
 		}
 		return k
 	}
+	// Count the keys first, without stepping through a span that is
+	// certainly too wide.
 	keys := 0
-	if date && float64(hi.i)-float64(lo.i) > float64(MaxBuckets+1)*float64(sp.maxBucketMs()) {
-		keys = MaxBuckets + 1 // too many without stepping through them
-	} else if !date && hi.i-lo.i >= MaxBuckets {
+	span := float64(hi.i) - float64(lo.i)
+	if date && span > float64(MaxBuckets+1)*float64(sp.maxBucketMs()) || !date && span >= MaxBuckets {
 		keys = MaxBuckets + 1
 	}
 	for k := lo; keys <= MaxBuckets && compareKeys(k, hi) <= 0; k = next(k) {
@@ -853,45 +891,23 @@ func (n *node) histogramBuckets(f *finisher) []Bucket {
 	}
 	if keys > MaxBuckets {
 		f.buckets += keys
-		var out []Bucket
-		for _, e := range es[:min(len(es), MaxBuckets+1)] {
-			out = append(out, mk(e.key, e.b))
-		}
-		return out
+		return es
 	}
-	var out []Bucket
-	full := func() bool {
-		if len(out) > MaxBuckets {
-			f.buckets += MaxBuckets + 1 // reported by Finish
-			return true
-		}
-		return false
-	}
+	out := make([]keyedEntry, 0, keys)
 	i := 0
-	for k := lo; compareKeys(k, hi) <= 0; {
-		for i < len(es) && compareKeys(es[i].key, k) < 0 && !full() {
-			out = append(out, mk(es[i].key, es[i].b))
+	for k := lo; compareKeys(k, hi) <= 0 && len(out) <= MaxBuckets; k = next(k) {
+		for i < len(es) && compareKeys(es[i].key, k) < 0 {
+			out = append(out, es[i]) // a key off the steps (a clock change)
 			i++
-		}
-		if full() {
-			return out
 		}
 		if i < len(es) && es[i].key == k {
-			out = append(out, mk(k, es[i].b))
+			out = append(out, es[i])
 			i++
 		} else {
-			out = append(out, mk(k, nil))
-		}
-		if date {
-			k.i = sp.nextDateKey(k.i)
-		} else {
-			k.i++
+			out = append(out, keyedEntry{key: k})
 		}
 	}
-	for ; i < len(es) && !full(); i++ {
-		out = append(out, mk(es[i].key, es[i].b))
-	}
-	return out
+	return append(out, es[i:]...)
 }
 
 func histIndex(v float64, sp *aggSpec) int64 {

@@ -326,6 +326,17 @@ func TestHistogram(t *testing.T) {
 			t.Errorf("%d buckets, want %d", len(got.Buckets), i)
 		}
 	})
+	t.Run("filled_then_ordered_by_count", func(t *testing.T) {
+		aggs := []search.Aggregation{{Name: "h", Kind: search.AggHistogram, Field: "n", Interval: iv, Offset: "50",
+			ExtendedBounds: &search.Bounds{Min: -1500.0, Max: 1500.0}, Order: []search.BucketOrder{{By: "_count", Order: search.Desc}}}}
+		got := finish(t, stateOf(t, aggs, docs))[0]
+		var want []search.Bucket
+		for k := -1550.0; k <= 1450; k += iv {
+			want = append(want, search.Bucket{Key: k, DocCount: counts[k]})
+		}
+		slices.SortStableFunc(want, func(a, b search.Bucket) int { return cmp.Compare(b.DocCount, a.DocCount) })
+		checkBuckets(t, got.Buckets, want)
+	})
 	t.Run("min_doc_count_1", func(t *testing.T) {
 		aggs := []search.Aggregation{{Name: "h", Kind: search.AggHistogram, Field: "n", Interval: iv, Offset: "50", MinDocCount: 1}}
 		got := finish(t, stateOf(t, aggs, docs))[0]
