@@ -184,7 +184,7 @@ func collectAll(st *AggState, ns []*node, d DocValues) {
 func (n *node) keyedBucket(st *AggState, k termKey) *bucket {
 	b := n.keyed[k]
 	if b == nil {
-		if !st.allowBucket() {
+		if !st.allowBucket(len(n.sp.subs)) {
 			return nil
 		}
 		b = &bucket{subs: newNodes(n.sp.subs)}
@@ -196,7 +196,7 @@ func (n *node) keyedBucket(st *AggState, k termKey) *bucket {
 func (n *node) listBucket(st *AggState, i int) *bucket {
 	b := n.list[i]
 	if b == nil {
-		if !st.allowBucket() {
+		if !st.allowBucket(len(n.sp.subs)) {
 			return nil
 		}
 		b = &bucket{subs: newNodes(n.sp.subs)}
@@ -331,6 +331,7 @@ func (n *node) collect(st *AggState, d DocValues) {
 		if n.card == nil {
 			n.card = &cardSketch{threshold: sp.threshold}
 		}
+		before := n.card.mem()
 		seen := false
 		for _, v := range d.Values(sp.a.Field) {
 			if k, ok := valueKey(v); ok {
@@ -341,20 +342,25 @@ func (n *node) collect(st *AggState, d DocValues) {
 		if !seen && sp.missingKey != nil {
 			n.card.add(hashKey(*sp.missingKey))
 		}
+		st.charge(n.card.mem() - before)
 	case AggPercentiles:
 		if n.pct == nil {
 			n.pct = newPctSketch()
 		}
 		var nbuf [4]float64
 		nums, _ := n.numbers(d, nbuf[:0])
+		before := n.pct.mem()
 		for _, f := range nums {
 			n.pct.add(f)
 		}
+		st.charge(n.pct.mem() - before)
 	case AggTopHits:
 		if n.top == nil {
 			n.top = &topHits{sp: sp}
 		}
+		before := n.top.mem()
 		n.top.add(d)
+		st.charge(n.top.mem() - before)
 	}
 }
 

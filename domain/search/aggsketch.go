@@ -57,6 +57,14 @@ func hashKey(k termKey) uint64 {
 	return h
 }
 
+// mem estimates the sketch's memory in bytes.
+func (c *cardSketch) mem() int64 {
+	if c.regs != nil {
+		return 1 << hllP
+	}
+	return 48 + 24*int64(len(c.set))
+}
+
 func (c *cardSketch) add(h uint64) {
 	if c.regs != nil {
 		c.addReg(h)
@@ -193,6 +201,11 @@ type pctSketch struct {
 
 func newPctSketch() *pctSketch {
 	return &pctSketch{min: math.Inf(1), max: math.Inf(-1)}
+}
+
+// mem estimates the sketch's memory in bytes.
+func (p *pctSketch) mem() int64 {
+	return 64 + 8*int64(cap(p.exact)) + 16*int64(cap(p.cents)+cap(p.buf))
 }
 
 func (p *pctSketch) add(v float64) {

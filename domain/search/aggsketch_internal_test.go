@@ -69,3 +69,42 @@ func (oneValue) Offset() int64                { return 0 }
 func (oneValue) Score() float64               { return 1 }
 func (d oneValue) Values(string) []FieldValue { return []FieldValue{d.v} }
 func (oneValue) MatchesFilter(int) bool       { return false }
+
+// Past maxCollectBytes (cardinality sets here) a state stops collecting
+// and says so; below it, the same documents are fine.
+func TestCollectStopsAtTheMemoryBound(t *testing.T) {
+	defer func(n int64) { maxCollectBytes = n }(maxCollectBytes)
+	aggs := []Aggregation{{Name: "t", Kind: AggTerms, Field: "f", Subs: []Aggregation{
+		{Name: "c", Kind: AggCardinality, Field: "g", PrecisionThreshold: 40_000}}}}
+	run := func() *AggState {
+		s, err := NewAggState(aggs, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 20_000 {
+			s.Collect(twoValues{FieldValue{Type: Long, Int: int64(i % 10)}, FieldValue{Type: Long, Int: int64(i)}})
+		}
+		return s
+	}
+	if s := run(); s.Err() != nil || s.bytes < 20_000*24 {
+		t.Fatalf("within the bound: err %v, %d bytes counted", s.Err(), s.bytes)
+	}
+	maxCollectBytes = 100_000
+	s := run()
+	if !errors.Is(s.Err(), ErrTooManyBuckets) || s.bytes > 200_000 {
+		t.Errorf("past the bound: err %v, %d bytes", s.Err(), s.bytes)
+	}
+}
+
+type twoValues struct{ f, g FieldValue }
+
+func (twoValues) Partition() int32 { return 0 }
+func (twoValues) Offset() int64    { return 0 }
+func (twoValues) Score() float64   { return 1 }
+func (d twoValues) Values(p string) []FieldValue {
+	if p == "f" {
+		return []FieldValue{d.f}
+	}
+	return []FieldValue{d.g}
+}
+func (twoValues) MatchesFilter(int) bool { return false }

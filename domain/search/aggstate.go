@@ -33,6 +33,10 @@ const (
 	// collects one partition's documents (every distinct term is kept
 	// until the state is merged with another partition's).
 	MaxCollectBuckets = 1 << 20
+	// MaxCollectBytes bounds the memory one state takes while it
+	// collects, as estimated from its buckets, sub-aggregation states,
+	// cardinality sets and registers, percentile values and top hits.
+	MaxCollectBytes = 256 << 20
 	// MaxTopHitsWindow bounds From+Size of top_hits
 	// (index.max_inner_result_window).
 	MaxTopHitsWindow = 100
@@ -78,7 +82,8 @@ type AggState struct {
 	// while collected documents were not yet trimmed to shard_size.
 	parts   int
 	raw     bool
-	buckets int // buckets made by Collect
+	buckets int   // buckets made by Collect
+	bytes   int64 // the estimated memory Collect took
 	err     error
 }
 
@@ -160,6 +165,9 @@ func AggFilterQueries(aggs []Aggregation) []Query {
 
 // Collect adds one matching document.
 func (s *AggState) Collect(d DocValues) {
+	if s.err != nil {
+		return // the answer is the error
+	}
 	if s.parts == 0 {
 		s.parts = 1
 	}
@@ -169,9 +177,9 @@ func (s *AggState) Collect(d DocValues) {
 	}
 }
 
-// Err returns the first error met while collecting (ErrTooManyBuckets
+// Err returns the first error met while collecting: ErrTooManyBuckets
 // when one partition's documents needed more than MaxCollectBuckets
-// buckets; the buckets past it were not counted).
+// buckets or MaxCollectBytes of memory. Collect does nothing after it.
 func (s *AggState) Err() error { return s.err }
 
 // Merge adds o's documents (a state of the same aggregations) and
@@ -245,19 +253,42 @@ func (s *AggState) Finish() ([]AggResult, error) {
 	return out, nil
 }
 
-// maxCollectBuckets is MaxCollectBuckets; tests lower it.
-var maxCollectBuckets = MaxCollectBuckets
+// maxCollectBuckets and maxCollectBytes are MaxCollectBuckets and
+// MaxCollectBytes; tests lower them.
+var (
+	maxCollectBuckets       = MaxCollectBuckets
+	maxCollectBytes   int64 = MaxCollectBytes
+)
 
-// allowBucket counts a bucket Collect makes.
-func (s *AggState) allowBucket() bool {
+// Estimated sizes of what Collect makes: a bucket (its map entry and
+// struct) and one sub-aggregation state in it (measured: about 105 and
+// 185 bytes).
+const (
+	bucketBytes = 112
+	nodeBytes   = 192
+)
+
+// allowBucket counts a bucket Collect makes, with subs sub-aggregation
+// states.
+func (s *AggState) allowBucket(subs int) bool {
+	if s.err != nil {
+		return false
+	}
 	if s.buckets >= maxCollectBuckets {
-		if s.err == nil {
-			s.err = fmt.Errorf("%w: one partition's documents need more than %d buckets; narrow the query or the aggregation", ErrTooManyBuckets, maxCollectBuckets)
-		}
+		s.err = fmt.Errorf("%w: one partition's documents need more than %d buckets; narrow the query or the aggregation", ErrTooManyBuckets, maxCollectBuckets)
 		return false
 	}
 	s.buckets++
-	return true
+	s.charge(int64(bucketBytes + nodeBytes*subs))
+	return s.err == nil
+}
+
+// charge counts n more bytes of memory Collect took.
+func (s *AggState) charge(n int64) {
+	s.bytes += n
+	if s.bytes > maxCollectBytes && s.err == nil {
+		s.err = fmt.Errorf("%w: aggregating one partition's documents needs more than %d MiB; narrow the query or the aggregation", ErrTooManyBuckets, maxCollectBytes>>20)
+	}
 }
 
 func sameSpecs(a, b []*aggSpec) bool {

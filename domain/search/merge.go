@@ -328,6 +328,11 @@ type topHits struct {
 	hits  []Hit
 }
 
+// mem estimates the hits' memory in bytes.
+func (t *topHits) mem() int64 {
+	return int64(len(t.hits)) * (160 + 16*int64(len(t.sp.a.Sort)))
+}
+
 func (t *topHits) add(d DocValues) {
 	t.total++
 	sorts := t.sp.a.Sort
