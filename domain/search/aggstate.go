@@ -640,6 +640,9 @@ func (c *compiler) compileHistogram(sp *aggSpec, bad func(string, ...any) error)
 		sp.offset = v
 	}
 	sp.minDocCount = a.MinDocCount
+	if a.ExtendedBounds != nil && a.MinDocCount > 0 {
+		return bad("extended_bounds can only be used with min_doc_count 0")
+	}
 	if a.ExtendedBounds != nil {
 		lo, err1 := scalarNumber(a.ExtendedBounds.Min, c.now, sp.loc)
 		hi, err2 := scalarNumber(a.ExtendedBounds.Max, c.now, sp.loc)
@@ -740,6 +743,9 @@ func (c *compiler) compileDateHistogram(sp *aggSpec, bad func(string, ...any) er
 		return fmt.Errorf("[%s] %w", sp.path, err)
 	}
 	sp.offsetMs = off
+	if a.ExtendedBounds != nil && a.MinDocCount > 0 {
+		return bad("extended_bounds can only be used with min_doc_count 0")
+	}
 	if a.ExtendedBounds != nil {
 		if a.ExtendedBounds.Min == nil || a.ExtendedBounds.Max == nil {
 			return bad("extended_bounds needs min and max")
