@@ -68,10 +68,22 @@ type DocValues interface {
 // into results.
 //
 // Terms aggregations keep every distinct term of one partition (exact
-// within it, at most MaxCollectBuckets buckets per state); when the
-// states of two partitions are merged each keeps only its best
-// shard_size buckets, and the answer reports sum_other_doc_count and
-// doc_count_error_upper_bound as Elasticsearch does across shards. An
+// within it); when the states of two partitions are merged each keeps
+// only its best shard_size buckets (size*1.5+10 by default), and the
+// answer reports sum_other_doc_count and doc_count_error_upper_bound as
+// Elasticsearch does across shards (the error bound adds, per partition
+// that dropped terms, the count of the last term it kept; 0 when no
+// partition dropped any or the order is by key; -1 when the order is by
+// ascending count or a metric). One partition's state alone is exact.
+//
+// Other aggregations merge exactly, but cardinality (exact below
+// precision_threshold, a HyperLogLog sketch of 2^14 registers above:
+// about 0.8 % standard error, and merging sketches loses nothing) and
+// percentiles (exact up to ExactPercentileValues values per bucket, a
+// t-digest of compression 100 above: typically within 0.5 % of rank).
+//
+// Collect is bounded by MaxCollectBuckets buckets and MaxCollectBytes of
+// estimated memory per state; the answer by MaxBuckets (Finish). An
 // AggState is not safe for concurrent use.
 type AggState struct {
 	aggs  []Aggregation
