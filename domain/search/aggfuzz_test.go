@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"testing"
+	"time"
 
 	"github.com/chronik-stream/chronik/domain/search"
 )
@@ -28,6 +29,9 @@ func fuzzAggs(p []byte) []search.Aggregation {
 	fixed := []string{"1ms", "90s", "3h", "1d"}[at(1)%4]
 	cal := []string{"minute", "hour", "day", "week", "month", "quarter", "year"}[at(2)%7]
 	tz := []string{"", "Europe/Berlin", "+05:45", "-12:00"}[at(3)%4]
+	if _, err := time.LoadLocation(tz); err != nil {
+		tz = "+01:00" // no tz database here
+	}
 	sub := []search.Aggregation{
 		{Name: "avg", Kind: search.AggAvg, Field: "f"},
 		{Name: "card", Kind: search.AggCardinality, Field: "f", PrecisionThreshold: int(at(4)) % 5},
