@@ -844,9 +844,13 @@ func TestMergeEqualsOneState(t *testing.T) {
 	}
 	bindFilters(docs, aggs)
 	one := finish(t, stateOf(t, aggs, docs))
-	merged := finish(t, mergedOf(t, aggs, docs))
+	ms := mergedOf(t, aggs, docs)
+	merged := finish(t, ms)
 	if diff := diffResults("", one, merged); diff != "" {
 		t.Error(diff)
+	}
+	if diff := diffResults("", merged, finish(t, ms)); diff != "" {
+		t.Error("finished twice:", diff)
 	}
 }
 
