@@ -1017,3 +1017,37 @@ func TestAggFields(t *testing.T) {
 		t.Errorf("AggFields = %v, want %v", got, want)
 	}
 }
+
+// Terms under terms are trimmed per partition too: a merged sub-bucket
+// never counts more than its true count, and every count the sub-terms
+// hold or report as other belongs to its parent bucket.
+func TestNestedTermsAcrossPartitions(t *testing.T) {
+	docs := corpus(14, 3000, 4)
+	aggs := []search.Aggregation{{Name: "t", Kind: search.AggTerms, Field: "tag", Size: 3, ShardSize: 4, Subs: []search.Aggregation{
+		{Name: "u", Kind: search.AggTerms, Field: "n", Size: 2, ShardSize: 2}}}}
+	got := finish(t, mergedOf(t, aggs, docs))[0]
+	for _, b := range got.Buckets {
+		in := withTag(docs, b.Key.(string))
+		truth := map[int64]int64{}
+		var pairs int64
+		for _, d := range in {
+			for _, v := range d.fields["n"] {
+				truth[v.Int]++
+				pairs++
+			}
+		}
+		sub := b.Subs[0]
+		var sum int64
+		for _, sb := range sub.Buckets {
+			if sb.DocCount > truth[sb.Key.(int64)] {
+				t.Errorf("tag %v, n %v: count %d above the true %d", b.Key, sb.Key, sb.DocCount, truth[sb.Key.(int64)])
+			}
+			sum += sb.DocCount
+		}
+		// Each document has at most one n: the sub-terms' pairs are at
+		// most the parent's documents.
+		if sum+sub.SumOtherDocCount > pairs || sum+sub.SumOtherDocCount > b.DocCount {
+			t.Errorf("tag %v: sub counts %d + other %d, parent %d, true pairs %d", b.Key, sum, sub.SumOtherDocCount, b.DocCount, pairs)
+		}
+	}
+}
