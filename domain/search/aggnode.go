@@ -545,8 +545,8 @@ func compareEntries(order []orderKey, x, y keyedEntry) int {
 		case o.isKey:
 			c = compareKeys(x.key, y.key)
 		default:
-			vx, okx := metricValue(x.b.subs[o.sub], o.stat)
-			vy, oky := metricValue(y.b.subs[o.sub], o.stat)
+			vx, okx := orderValue(x.b.subs, o)
+			vy, oky := orderValue(y.b.subs, o)
 			switch {
 			case !okx && !oky:
 				continue
@@ -565,6 +565,19 @@ func compareEntries(order []orderKey, x, y keyedEntry) int {
 		}
 	}
 	return 0
+}
+
+// orderValue is the value a bucket is ordered by: a metric's, or a
+// filter aggregation's doc count, reached through filter aggregations.
+func orderValue(subs []*node, o orderKey) (float64, bool) {
+	n := subs[o.path[0]]
+	for _, i := range o.path[1:] {
+		n = n.subs[i]
+	}
+	if n.sp.a.Kind == AggFilter {
+		return float64(n.docCount), true
+	}
+	return metricValue(n, o.stat)
 }
 
 // metricValue is a single-value metric's value (a stat of stats, a

@@ -354,7 +354,7 @@ type aggSpec struct {
 type orderKey struct {
 	by    string // "_count", "_key", or a sub-aggregation
 	desc  bool
-	sub   int    // index of the sub-aggregation
+	path  []int  // a sub-aggregation: its index, through filter aggregations
 	stat  string // stats: "avg", "min", ...; percentiles: the percent
 	isKey bool
 	isCnt bool
@@ -583,40 +583,11 @@ func resolveOrder(sp *aggSpec, bad func(string, ...any) error) error {
 		case "_key", "_term":
 			k.isKey, hasKey = true, true
 		default:
-			name, stat := o.By, ""
-			if i := strings.IndexAny(name, ".["); i >= 0 {
-				name, stat = o.By[:i], strings.Trim(o.By[i+1:], "[]")
+			path, stat, err := orderPath(sp, o.By)
+			if err != nil {
+				return bad("%v", err)
 			}
-			k.sub = -1
-			for i, s := range sp.subs {
-				if s.a.Name == name {
-					k.sub = i
-				}
-			}
-			if k.sub < 0 {
-				return bad("order by %q: no sub-aggregation of that name", o.By)
-			}
-			sub := sp.subs[k.sub]
-			switch sub.a.Kind {
-			case AggAvg, AggMin, AggMax, AggSum, AggValueCount, AggCardinality:
-				if stat != "" && stat != "value" {
-					return bad("order by %q: %s has a single value", o.By, sub.a.Kind)
-				}
-			case AggStats:
-				switch stat {
-				case "count", "min", "max", "avg", "sum":
-				default:
-					return bad("order by %q: name a stat (count, min, max, avg, sum)", o.By)
-				}
-			case AggPercentiles:
-				p, err := strconv.ParseFloat(stat, 64)
-				if err != nil || !(p >= 0 && p <= 100) {
-					return bad("order by %q: name a percent, as %s[99]", o.By, name)
-				}
-			default:
-				return bad("order by %q: not a single-value metric sub-aggregation", o.By)
-			}
-			k.stat = stat
+			k.path, k.stat = path, stat
 		}
 		out = append(out, k)
 	}
@@ -633,6 +604,67 @@ func resolveOrder(sp *aggSpec, bad func(string, ...any) error) error {
 	}
 	sp.order = out
 	return nil
+}
+
+// orderPath resolves a bucket order's path: "metric", "stats.avg",
+// "percentiles[99]" (or "percentiles.99"), a filter aggregation's name
+// (its doc count, also "filter._count"), and any of these under filter
+// aggregations: "filter>metric".
+func orderPath(sp *aggSpec, by string) ([]int, string, error) {
+	segs := strings.Split(by, ">")
+	var path []int
+	subs := sp.subs
+	for i, seg := range segs {
+		name, stat := seg, ""
+		if i == len(segs)-1 {
+			if j := strings.IndexAny(name, ".["); j >= 0 {
+				name, stat = seg[:j], strings.Trim(seg[j+1:], "[]")
+			}
+		}
+		idx := -1
+		for j, s := range subs {
+			if s.a.Name == name {
+				idx = j
+			}
+		}
+		if idx < 0 {
+			return nil, "", fmt.Errorf("order by %q: no sub-aggregation named %q", by, name)
+		}
+		path = append(path, idx)
+		sub := subs[idx]
+		if i < len(segs)-1 {
+			if sub.a.Kind != AggFilter {
+				return nil, "", fmt.Errorf("order by %q: %q is not a filter aggregation (a path goes through single-bucket aggregations)", by, name)
+			}
+			subs = sub.subs
+			continue
+		}
+		switch sub.a.Kind {
+		case AggFilter:
+			if stat != "" && stat != "_count" && stat != "doc_count" {
+				return nil, "", fmt.Errorf("order by %q: a filter aggregation orders by its doc count", by)
+			}
+		case AggAvg, AggMin, AggMax, AggSum, AggValueCount, AggCardinality:
+			if stat != "" && stat != "value" {
+				return nil, "", fmt.Errorf("order by %q: %s has a single value", by, sub.a.Kind)
+			}
+		case AggStats:
+			switch stat {
+			case "count", "min", "max", "avg", "sum":
+			default:
+				return nil, "", fmt.Errorf("order by %q: name a stat (count, min, max, avg, sum)", by)
+			}
+		case AggPercentiles:
+			p, err := strconv.ParseFloat(stat, 64)
+			if err != nil || !(p >= 0 && p <= 100) {
+				return nil, "", fmt.Errorf("order by %q: name a percent, as %s[99]", by, name)
+			}
+		default:
+			return nil, "", fmt.Errorf("order by %q: not a single-value metric or a filter aggregation", by)
+		}
+		return path, stat, nil
+	}
+	return nil, "", fmt.Errorf("order by %q: empty path", by)
 }
 
 func (c *compiler) compileHistogram(sp *aggSpec, bad func(string, ...any) error) error {

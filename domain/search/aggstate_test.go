@@ -177,6 +177,41 @@ func TestTermsOrders(t *testing.T) {
 			}
 		}
 	})
+	t.Run("filter_paths", func(t *testing.T) {
+		okQ := search.Term{Field: "ok", Value: true}
+		for _, by := range []string{"okf", "okf._count", "okf>mx"} {
+			aggs := []search.Aggregation{{Name: "t", Kind: search.AggTerms, Field: "tag", Size: 50,
+				Order: []search.BucketOrder{{By: by, Order: search.Desc}},
+				Subs: []search.Aggregation{{Name: "okf", Kind: search.AggFilter, Filter: okQ, Subs: []search.Aggregation{
+					{Name: "mx", Kind: search.AggMax, Field: "n"}}}}}}
+			bindFilters(docs, aggs)
+			got := finish(t, stateOf(t, aggs, docs))[0]
+			// The oracle: each tag's value computed from the documents.
+			value := func(tag string) float64 {
+				var n int64
+				mx := math.Inf(-1)
+				for _, d := range withTag(docs, tag) {
+					if matches(okQ, d) {
+						n++
+						for _, f := range numsOf(d, "n") {
+							mx = math.Max(mx, f)
+						}
+					}
+				}
+				if by == "okf>mx" {
+					return mx
+				}
+				return float64(n)
+			}
+			for i := 1; i < len(got.Buckets); i++ {
+				a, b := got.Buckets[i-1], got.Buckets[i]
+				va, vb := value(a.Key.(string)), value(b.Key.(string))
+				if va < vb || (va == vb && a.Key.(string) > b.Key.(string)) {
+					t.Errorf("by %s: %v (%v) before %v (%v)", by, a.Key, va, b.Key, vb)
+				}
+			}
+		}
+	})
 	t.Run("stats_path", func(t *testing.T) {
 		aggs := []search.Aggregation{{Name: "t", Kind: search.AggTerms, Field: "tag", Size: 50,
 			Order: []search.BucketOrder{{By: "st.avg", Order: search.Desc}},
@@ -939,6 +974,8 @@ func TestBadSpecsAreRefused(t *testing.T) {
 		{"top_hits_window_overflow", search.Aggregation{Name: "a", Kind: search.AggTopHits, Size: 1, From: math.MaxInt}, search.ErrAggInvalid},
 		{"metric_with_subs", search.Aggregation{Name: "a", Kind: search.AggAvg, Field: "f", Subs: []search.Aggregation{{Name: "b", Kind: search.AggSum, Field: "g"}}}, search.ErrAggInvalid},
 		{"order_by_unknown", search.Aggregation{Name: "a", Kind: search.AggTerms, Field: "f", Order: []search.BucketOrder{{By: "nope"}}}, search.ErrAggInvalid},
+		{"order_through_terms", search.Aggregation{Name: "a", Kind: search.AggTerms, Field: "f", Order: []search.BucketOrder{{By: "b>c"}},
+			Subs: []search.Aggregation{{Name: "b", Kind: search.AggTerms, Field: "g", Subs: []search.Aggregation{{Name: "c", Kind: search.AggSum, Field: "g"}}}}}, search.ErrAggInvalid},
 		{"order_by_bucket_agg", search.Aggregation{Name: "a", Kind: search.AggTerms, Field: "f", Order: []search.BucketOrder{{By: "b"}},
 			Subs: []search.Aggregation{{Name: "b", Kind: search.AggTerms, Field: "g"}}}, search.ErrAggInvalid},
 		{"format_on_sum", search.Aggregation{Name: "a", Kind: search.AggSum, Field: "f", Format: "0.00"}, search.ErrAggUnsupported},
