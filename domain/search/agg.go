@@ -139,6 +139,9 @@ type Bucket struct {
 	Key         Scalar
 	KeyAsString string
 	From, To    *float64
-	DocCount    int64
-	Subs        []AggResult
+	// FromAsString and ToAsString: a date_range bucket's bounds in its
+	// format.
+	FromAsString, ToAsString string
+	DocCount                 int64
+	Subs                     []AggResult
 }

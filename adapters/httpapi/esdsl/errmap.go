@@ -49,6 +49,8 @@ var errorTable = []errorMapping{
 	}},
 	{search.ErrBadID, plain(http.StatusBadRequest, TypeIllegalArgument, "")},
 	{search.ErrAggUnsupported, plain(http.StatusBadRequest, TypeIllegalArgument, "")},
+	{search.ErrAggInvalid, plain(http.StatusBadRequest, TypeIllegalArgument, "")},
+	{search.ErrTooManyBuckets, shardCause("too_many_buckets_exception")},
 	{textindex.ErrInvalid, shardCause(TypeQueryShard)},
 	{textindex.ErrTooComplex, shardCause(TypeIllegalArgument)},
 	{textindex.ErrClosed, plain(http.StatusServiceUnavailable, "unavailable_shards_exception", "a partition's index is closed (the node is stopping); retry")},

@@ -17,6 +17,8 @@ import (
 var known = map[string]error{
 	"search.ErrBadID":          search.ErrBadID,
 	"search.ErrAggUnsupported": search.ErrAggUnsupported,
+	"search.ErrAggInvalid":     search.ErrAggInvalid,
+	"search.ErrTooManyBuckets": search.ErrTooManyBuckets,
 	"search.ErrQueryString":    search.ErrQueryString,
 	"textindex.ErrInvalid":     textindex.ErrInvalid,
 	"textindex.ErrTooComplex":  textindex.ErrTooComplex,
