@@ -38,6 +38,7 @@ func (s *Server) routes() {
 	s.adminRoutes(u)
 	s.sqlRoutes(u)
 	reg.routes(u, regMW, unifiedWrites)
+	s.searchRoutes(u)
 
 	a := s.admin
 	a.Use(requireAPIKey(s.cfg.AdminKey))
@@ -45,6 +46,7 @@ func (s *Server) routes() {
 	s.adminRoutes(a)
 	s.sqlRoutes(a)
 	reg.routes(a, regMW, regMW)
+	s.searchRoutes(a)
 	// Go's profiler, for operators, behind the admin key only.
 	a.GET("/debug/pprof/*", echo.WrapHandler(http.HandlerFunc(pprof.Index)))
 	a.GET("/debug/pprof/cmdline", echo.WrapHandler(http.HandlerFunc(pprof.Cmdline)))

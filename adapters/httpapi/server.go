@@ -19,6 +19,7 @@ import (
 	"github.com/chronik-stream/chronik/application/indexing"
 	"github.com/chronik-stream/chronik/application/registry"
 	"github.com/chronik-stream/chronik/application/sql"
+	"github.com/chronik-stream/chronik/application/textsearch"
 	"github.com/chronik-stream/chronik/application/tiering"
 	"github.com/chronik-stream/chronik/application/topics"
 )
@@ -95,8 +96,9 @@ type Services struct {
 	Groups   *groups.Service
 	Tiering  *tiering.Store
 	Registry *registry.Service
-	SQL      *sql.Service       // nil: no /_sql routes
-	Indexing *indexing.Pipeline // nil: no indexing section in /admin/status
+	SQL      *sql.Service        // nil: no /_sql routes
+	Search   *textsearch.Service // nil: no search routes
+	Indexing *indexing.Pipeline  // nil: no indexing section in /admin/status
 	Metrics  http.Handler
 }
 

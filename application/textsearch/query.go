@@ -26,6 +26,12 @@ var (
 	ErrWindow = errors.New("result window is too large")
 )
 
+// NoIndexError names the index that is not there; it is ErrNoIndex.
+type NoIndexError struct{ Name string }
+
+func (e *NoIndexError) Error() string { return fmt.Sprintf("%v [%s]", ErrNoIndex, e.Name) }
+func (e *NoIndexError) Unwrap() error { return ErrNoIndex }
+
 // IndexInfo describes one searchable topic.
 type IndexInfo struct {
 	Name       string
@@ -67,7 +73,7 @@ func (s *Service) Resolve(expr string) ([]topic.Topic, error) {
 		default:
 			t, ok := s.topics.Get(name)
 			if !ok || !s.Enabled(t) {
-				return nil, fmt.Errorf("%w [%s]", ErrNoIndex, name)
+				return nil, &NoIndexError{Name: name}
 			}
 			add(t)
 		}
@@ -261,7 +267,7 @@ func (s *Service) Get(ctx context.Context, index, id string) (search.Doc, bool, 
 		return search.Doc{}, false, err
 	}
 	if len(topics) != 1 || topics[0].Name != index {
-		return search.Doc{}, false, fmt.Errorf("%w [%s]", ErrNoIndex, index)
+		return search.Doc{}, false, &NoIndexError{Name: index}
 	}
 	t := topics[0]
 	n, off, err := search.ParseDocID(id)
@@ -326,3 +332,6 @@ func (s *Service) Indexes(ctx context.Context, expr string) ([]IndexInfo, error)
 	}
 	return out, nil
 }
+
+// MaxResultWindow is the bound of From+Size.
+func (s *Service) MaxResultWindow() int { return s.cfg.MaxResultWindow }
