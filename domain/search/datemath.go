@@ -55,7 +55,6 @@ func ResolveDate(s, format, tz string, now time.Time, roundUp bool) (int64, erro
 	return t.UnixMilli(), nil
 }
 
-
 func location(tz string) (*time.Location, error) {
 	switch {
 	case tz == "" || tz == "UTC" || tz == "Z":
