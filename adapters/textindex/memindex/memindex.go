@@ -14,8 +14,10 @@
 package memindex
 
 import (
-	"bufio"
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -28,7 +30,8 @@ import (
 	"github.com/chronik-stream/chronik/ports/textindex"
 )
 
-// packMagic starts every packed memindex.
+// packMagic starts every packed memindex: magic, the committed state as
+// JSON, then "sha256:<hex of the JSON>\n".
 const packMagic = "chronik-memindex-v1\n"
 
 // MaxPackedBytes bounds what Unpack reads.
@@ -87,18 +90,25 @@ func (s *Store) Open(ctx context.Context, dir string, opt textindex.Options) (te
 
 // Unpack reads what Pack wrote into the Store under dir.
 func (s *Store) Unpack(ctx context.Context, r io.Reader, dir string) error {
-	br := bufio.NewReader(io.LimitReader(r, MaxPackedBytes+1))
-	magic := make([]byte, len(packMagic))
-	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != packMagic {
+	data, err := io.ReadAll(io.LimitReader(r, MaxPackedBytes+1))
+	if err != nil {
+		return fmt.Errorf("%w: reading the packed index: %v", textindex.ErrCorrupt, err)
+	}
+	if len(data) > MaxPackedBytes {
+		return fmt.Errorf("%w: packed index larger than %d bytes", textindex.ErrCorrupt, MaxPackedBytes)
+	}
+	body, ok := bytes.CutPrefix(data, []byte(packMagic))
+	if !ok || len(body) < sumLen {
 		return fmt.Errorf("%w: not a packed index", textindex.ErrCorrupt)
 	}
-	var p packed
-	dec := json.NewDecoder(br)
-	if err := dec.Decode(&p); err != nil {
-		return fmt.Errorf("%w: packed index does not decode", textindex.ErrCorrupt)
+	body, trailer := body[:len(body)-sumLen], body[len(body)-sumLen:]
+	sum := sha256.Sum256(body)
+	if string(trailer) != "sha256:"+hex.EncodeToString(sum[:])+"\n" {
+		return fmt.Errorf("%w: packed index fails its checksum", textindex.ErrCorrupt)
 	}
-	if dec.More() {
-		return fmt.Errorf("%w: data after the packed index", textindex.ErrCorrupt)
+	var p packed
+	if err := json.Unmarshal(body, &p); err != nil {
+		return fmt.Errorf("%w: packed index does not decode", textindex.ErrCorrupt)
 	}
 	for _, d := range p.Docs {
 		for _, f := range d.Fields {
@@ -115,11 +125,14 @@ func (s *Store) Unpack(ctx context.Context, r io.Reader, dir string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.dirs[dir]; ok {
-		return fmt.Errorf("%w: directory already holds an index", textindex.ErrInvalid)
+		return fmt.Errorf("%w: the directory to unpack into is not empty", textindex.ErrInvalid)
 	}
 	s.dirs[dir] = &p
 	return nil
 }
+
+// sumLen is the length of the checksum line ending a packed index.
+const sumLen = len("sha256:") + 64 + 1
 
 func knownType(t search.FieldType) bool {
 	switch t {
@@ -357,10 +370,15 @@ func (ix *Index) Pack(ctx context.Context, w io.Writer) error {
 	if p == nil {
 		p = &packed{Specs: map[string]spec{}}
 	}
-	if _, err := io.WriteString(w, packMagic); err != nil {
+	body, err := json.Marshal(p)
+	if err != nil {
 		return err
 	}
-	return json.NewEncoder(w).Encode(p)
+	sum := sha256.Sum256(body)
+	out := append([]byte(packMagic), body...)
+	out = append(out, "sha256:"+hex.EncodeToString(sum[:])+"\n"...)
+	_, err = w.Write(out)
+	return err
 }
 
 // Close releases the index. Idempotent.
