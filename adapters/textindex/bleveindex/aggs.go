@@ -13,19 +13,17 @@ import (
 )
 
 // collect walks every document bq matches and feeds it, with the doc
-// values of the fields the aggregations read, to state. Each filter
-// query of the aggregations runs once over the index for the set of
-// documents it matches.
+// values of paths, to sink (the aggregation state's Collect). Each of
+// filters runs once over the index for the set of documents it matches
+// (DocValues.MatchesFilter).
 func (ix *Index) collect(ctx context.Context, tr *translator, reader index.IndexReader, bq query.Query,
-	req search.Request, m search.Mapping, state *search.AggState) error {
-	paths := search.AggFields(req.Aggs)
+	paths []string, filters []search.Query, m search.Mapping, sink func(search.DocValues)) error {
 	types := map[string]search.FieldType{}
 	for _, p := range paths {
 		if fm, ok := m.Field(p); ok && fm.Index && fm.Type != search.Text {
 			types[p] = fm.Type
 		}
 	}
-	filters := search.AggFilterQueries(req.Aggs)
 	sets := make([]map[string]bool, len(filters))
 	for i, fq := range filters {
 		q, err := tr.translate(fq)
@@ -54,7 +52,7 @@ func (ix *Index) collect(ctx context.Context, tr *translator, reader index.Index
 		if err := dvr.VisitDocValues(dm.IndexInternalID, dv.visit); err != nil {
 			return fmt.Errorf("text index: reading doc values: %w", err)
 		}
-		state.Collect(dv)
+		sink(dv)
 		return nil
 	})
 }

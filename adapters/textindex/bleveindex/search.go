@@ -320,7 +320,7 @@ func (ix *Index) Search(ctx context.Context, req search.Request, m search.Mappin
 		res.Hits = append(res.Hits, h)
 	}
 	if len(req.Aggs) > 0 {
-		if err := ix.collect(ctx, tr, reader, bq, req, m, state); err != nil {
+		if err := ix.collect(ctx, tr, reader, bq, search.AggFields(req.Aggs), search.AggFilterQueries(req.Aggs), m, state.Collect); err != nil {
 			if timedOut(err) {
 				return timeoutAnswer, nil
 			}

@@ -6,9 +6,9 @@ import (
 	"github.com/chronik-stream/chronik/domain/search"
 )
 
-// collect feeds every matching document to the aggregation state.
-func (e *evaluator) collect(state *search.AggState, matched []int, sc scores) error {
-	filters := search.AggFilterQueries(e.req.Aggs)
+// collect feeds every matching document to sink (the aggregation
+// state's Collect); filters are the aggregations' filter queries.
+func (e *evaluator) collect(filters []search.Query, matched []int, sc scores, sink func(search.DocValues)) error {
 	sets := make([]scores, len(filters))
 	for i, q := range filters {
 		s, err := e.eval(q)
@@ -18,7 +18,7 @@ func (e *evaluator) collect(state *search.AggState, matched []int, sc scores) er
 		sets[i] = s
 	}
 	for _, i := range matched {
-		state.Collect(docValues{e: e, i: i, score: sc[i], filters: sets})
+		sink(docValues{e: e, i: i, score: sc[i], filters: sets})
 	}
 	return nil
 }

@@ -259,7 +259,7 @@ func (ix *Index) Search(ctx context.Context, req search.Request, mapping search.
 		}
 	}
 	if len(req.Aggs) > 0 {
-		if err := e.collect(state, matched, sc); err != nil {
+		if err := e.collect(search.AggFilterQueries(req.Aggs), matched, sc, state.Collect); err != nil {
 			return textindex.Answer{}, err
 		}
 	}
