@@ -54,7 +54,6 @@ func tarOf(t *testing.T, es []entry, end bool, files int) []byte {
 	return buf.Bytes()
 }
 
-
 func TestUnpackRefusesHostileStreams(t *testing.T) {
 	meta := entry{name: "index_meta.json", typ: tar.TypeReg, body: "{}"}
 	root := entry{name: "store/root.bolt", typ: tar.TypeReg, body: "x"}
