@@ -3,6 +3,7 @@ package bleveindex
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/blevesearch/bleve/v2/numeric"
 	bsearch "github.com/blevesearch/bleve/v2/search"
@@ -108,14 +109,12 @@ func (d *docValues) reset(dm *bsearch.DocumentMatch) {
 
 func (d *docValues) visit(field string, term []byte) {
 	switch field {
-	case fieldOffset, fieldPartition:
-		if v, ok := decodeNumeric(term); ok {
-			if field == fieldOffset {
-				d.offset = int64(v)
-			} else {
-				d.partition = int32(v)
-			}
-		}
+	case fieldOffset:
+		d.offset, _ = parseOffsetTerm(string(term))
+		return
+	case fieldPartition:
+		p, _ := strconv.ParseInt(string(term), 10, 32)
+		d.partition = int32(p)
 		return
 	}
 	t, ok := d.types[field]

@@ -36,8 +36,8 @@ var Set = wire.NewSet(New, wire.Bind(new(textindex.Store), new(*Store)))
 const (
 	fieldStored    = "_chronik_doc"       // stored: the whole search.Doc (codec.go)
 	fieldExists    = "_chronik_exists"    // keyword: each indexed path and its parents
-	fieldOffset    = "_chronik_offset"    // numeric doc values: the offset (the _doc order)
-	fieldPartition = "_chronik_partition" // numeric doc values: the partition
+	fieldOffset    = "_chronik_offset"    // keyword, doc values: the offset as 16 hex digits (the _doc order)
+	fieldPartition = "_chronik_partition" // keyword, doc values: the partition in decimal
 )
 
 // bleveAnalyzer names the bleve analyzer of each analyzer a mapping may
@@ -227,20 +227,20 @@ func (ix *Index) Add(ctx context.Context, docs []search.Doc, m search.Mapping) e
 		bd := document.NewDocument(search.DocID(d.Partition, d.Offset))
 		buf = encodeDoc(buf[:0], d)
 		bd.AddField(document.NewTextFieldWithIndexingOptions(fieldStored, nil, append([]byte(nil), buf...), index.StoreField))
-		bd.AddField(document.NewNumericFieldWithIndexingOptions(fieldOffset, nil, float64(d.Offset), index.IndexField|index.DocValues))
-		bd.AddField(document.NewNumericFieldWithIndexingOptions(fieldPartition, nil, float64(d.Partition), index.IndexField|index.DocValues))
+		// keywords, not numeric fields: one term each instead of bleve's 16
+		bd.AddField(document.NewTextFieldCustom(fieldOffset, nil, []byte(offsetTerm(d.Offset)), index.IndexField|index.DocValues, kw))
+		bd.AddField(document.NewTextFieldCustom(fieldPartition, nil, []byte(strconv.FormatInt(int64(d.Partition), 10)), index.IndexField|index.DocValues, kw))
 		exists := map[string]bool{}
+		var paths []byte
 		arrayPos := map[string]uint64{}
 		for _, fv := range d.Fields {
 			sp := specs[fv.Path]
 			if !sp.index {
 				continue
 			}
-			for p := fv.Path; ; {
-				if !exists[p] {
-					exists[p] = true
-					bd.AddField(document.NewTextFieldCustom(fieldExists, nil, []byte(p), index.IndexField, kw))
-				}
+			for p := fv.Path; !exists[p]; {
+				exists[p] = true
+				paths = append(append(paths, p...), 0)
 				i := strings.LastIndexByte(p, '.')
 				if i < 0 {
 					break
@@ -262,6 +262,10 @@ func (ix *Index) Add(ctx context.Context, docs []search.Doc, m search.Mapping) e
 				bd.AddField(document.NewNumericFieldWithIndexingOptions(fv.Path, ap, fv.Float, index.IndexField|index.DocValues))
 			}
 		}
+		if len(paths) > 0 {
+			// one field for every path: far cheaper than a field per path
+			bd.AddField(document.NewTextFieldCustom(fieldExists, nil, paths, index.IndexField, existsAnalyzer))
+		}
 		if err := b.IndexAdvanced(bd); err != nil {
 			return fmt.Errorf("%w: %v", textindex.ErrInvalid, err)
 		}
@@ -270,6 +274,46 @@ func (ix *Index) Add(ctx context.Context, docs []search.Doc, m search.Mapping) e
 		return fmt.Errorf("text index: indexing: %w", unwrapPath(err))
 	}
 	return nil
+}
+
+// offsetTerm encodes an offset so that terms sort as offsets do.
+func offsetTerm(off int64) string {
+	const digits = "0123456789abcdef"
+	var b [16]byte
+	for i := 15; i >= 0; i-- {
+		b[i] = digits[off&15]
+		off >>= 4
+	}
+	return string(b[:])
+}
+
+// parseOffsetTerm reads what offsetTerm wrote.
+func parseOffsetTerm(s string) (int64, bool) {
+	v, err := strconv.ParseUint(s, 16, 63)
+	return int64(v), err == nil && len(s) == 16
+}
+
+// existsAnalyzer splits the NUL-separated paths of fieldExists.
+var existsAnalyzer = &analysis.DefaultAnalyzer{Tokenizer: nulTokenizer{}}
+
+type nulTokenizer struct{}
+
+func (nulTokenizer) Tokenize(b []byte) analysis.TokenStream {
+	var out analysis.TokenStream
+	start := 0
+	for i, c := range b {
+		if c != 0 {
+			continue
+		}
+		if i > start {
+			out = append(out, &analysis.Token{Term: b[start:i], Start: start, End: i, Position: len(out) + 1, Type: analysis.AlphaNumeric})
+		}
+		start = i + 1
+	}
+	if start < len(b) {
+		out = append(out, &analysis.Token{Term: b[start:], Start: start, End: len(b), Position: len(out) + 1, Type: analysis.AlphaNumeric})
+	}
+	return out
 }
 
 // Commit is a no-op: every Add is durable when it returns.

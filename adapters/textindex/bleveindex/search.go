@@ -109,7 +109,7 @@ func (k sortKey) bleve() bsearch.SearchSort {
 	}
 	f := &bsearch.SortField{Field: k.field, Desc: k.desc, Mode: bsearch.SortFieldMin}
 	if k.kind == "_doc" {
-		f.Field = fieldOffset
+		f.Field, f.Type = fieldOffset, bsearch.SortFieldAsString
 	}
 	if k.max {
 		f.Mode = bsearch.SortFieldMax
@@ -159,6 +159,12 @@ func (k sortKey) afterTerm(v search.Scalar) (string, error) {
 			return "", bad
 		}
 		return s, nil
+	case k.kind == "_doc":
+		f, ok := scalarFloat(v)
+		if !ok || f != math.Trunc(f) || f < 0 || f > 1<<62 {
+			return "", bad
+		}
+		return offsetTerm(int64(f)), nil
 	case k.typ == search.Boolean:
 		if b, ok := scalarBool(v); ok {
 			return strconv.FormatBool(b), nil
@@ -184,6 +190,12 @@ func (k sortKey) hitValue(raw string, score float64) search.Scalar {
 		return raw
 	}
 	if raw == bsearch.HighTerm || raw == bsearch.LowTerm {
+		return nil
+	}
+	if k.kind == "_doc" {
+		if off, ok := parseOffsetTerm(raw); ok {
+			return off
+		}
 		return nil
 	}
 	switch {
@@ -261,7 +273,7 @@ func (ix *Index) Search(ctx context.Context, req search.Request, m search.Mappin
 	for _, k := range effective {
 		order = append(order, k.bleve())
 	}
-	order = append(order, &bsearch.SortField{Field: fieldOffset})
+	order = append(order, &bsearch.SortField{Field: fieldOffset, Type: bsearch.SortFieldAsString})
 	br := bleve.NewSearchRequestOptions(bq, req.Size, req.From, false)
 	br.SortByCustom(order)
 	if !scored {
