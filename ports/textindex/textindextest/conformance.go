@@ -15,7 +15,8 @@
 //   - a damaged packed stream gives ErrCorrupt, or (damage to bytes the
 //     format ignores) an index that answers as the original;
 //   - Close is idempotent, and every method after it returns ErrClosed;
-//   - Search under a cancelled context returns context.Canceled;
+//   - Search under a cancelled context returns context.Canceled; one
+//     past its request Timeout answers TimedOut (not an error);
 //   - searches run alongside Add.
 package textindextest
 
@@ -49,6 +50,7 @@ func Run(t *testing.T, newStore func(t *testing.T) textindex.Store) {
 		{"unpack_into_used_dir", testUnpackUsedDir},
 		{"close_twice", testClose},
 		{"cancelled_context", testCancelled},
+		{"timeout_answers_timed_out", testTimeout},
 		{"concurrent_add_and_search", testConcurrent},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, newStore(t)) })
@@ -383,5 +385,17 @@ func testConcurrent(t *testing.T, s textindex.Store) {
 	}
 	if n := count(t, ix); n != 400 {
 		t.Fatalf("count %d, want 400", n)
+	}
+}
+
+func testTimeout(t *testing.T, s textindex.Store) {
+	ix := open(t, s, filepath.Join(t.TempDir(), "i"))
+	add(t, ix, Corpus(1, 0, 200))
+	a, err := ix.Search(context.Background(), search.Request{Query: search.Match{Field: "msg", Text: "error"}, Size: 10, Timeout: 1}, CorpusMapping())
+	if err != nil {
+		t.Fatalf("search past its timeout: %v", err)
+	}
+	if !a.Result.TimedOut || len(a.Result.Hits) != 0 {
+		t.Fatalf("search past its timeout: timed out %v, %d hits", a.Result.TimedOut, len(a.Result.Hits))
 	}
 }
