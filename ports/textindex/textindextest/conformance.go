@@ -18,6 +18,20 @@
 //   - Search under a cancelled context returns context.Canceled; one
 //     past its request Timeout answers TimedOut (not an error);
 //   - searches run alongside Add.
+//
+// Golden compares, case by case (cases.go), the hit sets and totals of
+// every query type and request option; the order, sort values, _source
+// and highlights whenever the request sorts by fields or _doc; and, for
+// the cases marked Scores (one term, where bleve's tf-idf and the
+// oracle's are the same formula: sqrt(tf) · 1/sqrt(field length) ·
+// (1 + ln(docs/(docFreq+1)))), the scores within ScoreTolerance and the
+// score order. Queries of several terms are scored by bleve with query
+// norms and coordination factors the oracle does not render, so only
+// their hit sets are compared. The corpus keeps to what the oracle's
+// analyzers render exactly: ASCII words, no ':' or '\'' inside words,
+// and for the english analyzer the forms of connect, request, start and
+// timeout (the oracle's stemmer is not Porter's in general). Every case
+// must match something in one partition unless marked Empty.
 package textindextest
 
 import (
