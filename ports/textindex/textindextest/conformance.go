@@ -28,7 +28,7 @@
 // score order. Queries of several terms are scored by bleve with query
 // norms and coordination factors the oracle does not render, so only
 // their hit sets are compared. The corpus keeps to what the oracle's
-// analyzers render exactly: ASCII words, no ':' or '\” inside words,
+// analyzers render exactly: ASCII words, no colon or apostrophe inside words,
 // and for the english analyzer the forms of connect, request, start and
 // timeout (the oracle's stemmer is not Porter's in general). Every case
 // must match something in one partition unless marked Empty.

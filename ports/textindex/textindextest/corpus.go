@@ -18,7 +18,7 @@ var CorpusNow = time.Date(2026, 3, 18, 12, 0, 0, 0, time.UTC)
 var corpusStart = CorpusNow.Add(-26 * time.Hour)
 
 // Vocabularies of the generated fields. They keep to what the oracle's
-// analyzers render exactly (ASCII words; no ':' or '\” inside words;
+// analyzers render exactly (ASCII words; no colon or apostrophe inside words;
 // English words whose Porter stems the oracle's stemmer knows).
 var (
 	msgWords = []string{"error", "warn", "connection", "refused", "timeout", "user", "login", "failed", "disk", "full",
