@@ -108,8 +108,8 @@ func Golden(t *testing.T, oracle, subject textindex.Store) {
 	}
 	t.Run("search_after_paging", func(t *testing.T) {
 		for p, pr := range pairs {
-			a := pageAll(t, pr.want, m)
-			b := pageAll(t, pr.got, m)
+			a := pageAll(t, pr.want, m, search.MatchAll{}, []search.Sort{{Field: "level"}, {Field: "latency", Order: search.Desc}, {Field: search.SortDoc}})
+			b := pageAll(t, pr.got, m, search.MatchAll{}, []search.Sort{{Field: "level"}, {Field: "latency", Order: search.Desc}, {Field: search.SortDoc}})
 			if !reflect.DeepEqual(a, b) {
 				t.Fatalf("partition %d: paging differs: oracle %d hits, subject %d", p, len(a), len(b))
 			}
@@ -125,15 +125,28 @@ func Golden(t *testing.T, oracle, subject textindex.Store) {
 			}
 		}
 	})
+	t.Run("search_after_paging_by_score", func(t *testing.T) {
+		q := search.Match{Field: "msg", Text: "lazy"}
+		for p, pr := range pairs {
+			sorts := []search.Sort{{Field: search.SortScore, Order: search.Desc}, {Field: search.SortDoc}}
+			a := pageAll(t, pr.want, m, q, sorts)
+			b := pageAll(t, pr.got, m, q, sorts)
+			all, err := pr.want.Search(ctx, search.Request{Query: q, Size: 0, TrackTotalHits: -1}, m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(a, b) || int64(len(a)) != all.Result.Total.Value || len(a) == 0 {
+				t.Fatalf("partition %d: paging by score: oracle %d hits, subject %d, total %d", p, len(a), len(b), all.Result.Total.Value)
+			}
+		}
+	})
 }
 
-// pageAll pages through every document by search_after, sorted by a
-// field with missing values and ties.
-func pageAll(t *testing.T, ix textindex.Index, m search.Mapping) []string {
+// pageAll pages through every document q matches by search_after.
+func pageAll(t *testing.T, ix textindex.Index, m search.Mapping, q search.Query, sorts []search.Sort) []string {
 	t.Helper()
 	var ids []string
-	req := search.Request{Query: search.MatchAll{}, Size: 97, TrackTotalHits: -1, Now: CorpusNow,
-		Sort: []search.Sort{{Field: "level"}, {Field: "latency", Order: search.Desc}, {Field: search.SortDoc}}}
+	req := search.Request{Query: q, Size: 97, TrackTotalHits: -1, Now: CorpusNow, Sort: sorts}
 	for pages := 0; pages < 100; pages++ {
 		a, err := ix.Search(context.Background(), req, m)
 		if err != nil {
