@@ -287,6 +287,19 @@ func (e *evaluator) combineClauses(field string, cls []clause, op search.Operato
 		}
 		need = max(m, 1)
 	}
+	// With one term per clause this is bleve's scoring of a disjunction
+	// (or conjunction) of term queries: each term's tf-idf score times
+	// its idf and the query norm 1/sqrt(sum of idf²), a disjunction's sum
+	// times matched/clauses.
+	exact := extra == nil
+	sumSq := 0.0
+	for _, c := range cls {
+		exact = exact && len(c) == 1
+		if len(c) == 1 {
+			idf := e.ix.idf(field, c[0])
+			sumSq += idf * idf
+		}
+	}
 	for i, d := range e.ix.docs {
 		f := d.fields[field]
 		if f == nil || len(f.tokens) == 0 {
@@ -298,7 +311,11 @@ func (e *evaluator) combineClauses(field string, cls []clause, op search.Operato
 			for _, t := range c {
 				if holds(f, t) {
 					hit = true
-					best = math.Max(best, e.ix.termScore(d, field, t, boost))
+					s := e.ix.termScore(d, field, t, 0)
+					if exact {
+						s *= e.ix.idf(field, t) / math.Sqrt(sumSq)
+					}
+					best = math.Max(best, s)
 				}
 			}
 			if hit {
@@ -565,7 +582,7 @@ func (e *evaluator) term(field string, v search.Scalar, ci bool, boost float64, 
 					out[i] = boostOr1(boost)
 				}
 			} else if holds(f, s) {
-				out[i] = e.ix.termScore(d, field, s, boost)
+				out[i] = e.ix.termScore(d, field, s, 0) // bleve's query norm cancels a single term's boost
 			}
 		}
 		return out, nil
