@@ -195,7 +195,10 @@ func (ix *Index) Add(ctx context.Context, docs []search.Doc, m search.Mapping) e
 	analyzers := map[string]analysis.Analyzer{}
 	for _, d := range docs {
 		for _, fv := range d.Fields {
-			if _, ok := specs[fv.Path]; ok {
+			if sp, ok := specs[fv.Path]; ok {
+				if sp.typ != fv.Type {
+					return fmt.Errorf("%w: field %q holds a %s value but is mapped %s", textindex.ErrInvalid, fv.Path, fv.Type, sp.typ)
+				}
 				continue
 			}
 			fm, ok := m.Field(fv.Path)
@@ -205,6 +208,9 @@ func (ix *Index) Add(ctx context.Context, docs []search.Doc, m search.Mapping) e
 			sp, err := ix.spec(fv.Path, fm)
 			if err != nil {
 				return err
+			}
+			if sp.typ != fv.Type {
+				return fmt.Errorf("%w: field %q holds a %s value but is mapped %s", textindex.ErrInvalid, fv.Path, fv.Type, sp.typ)
 			}
 			specs[fv.Path] = sp
 			if sp.typ == search.Text && analyzers[sp.analyzer] == nil {

@@ -278,10 +278,14 @@ func (ix *Index) Add(ctx context.Context, docs []search.Doc, mapping search.Mapp
 	newSpecs := map[string]spec{}
 	for _, d := range docs {
 		for _, fv := range d.Fields {
-			if _, ok := ix.specs[fv.Path]; ok {
-				continue
+			sp, ok := ix.specs[fv.Path]
+			if !ok {
+				sp, ok = newSpecs[fv.Path]
 			}
-			if _, ok := newSpecs[fv.Path]; ok {
+			if ok {
+				if sp.Type != fv.Type {
+					return fmt.Errorf("%w: field %q holds a %s value but is mapped %s", textindex.ErrInvalid, fv.Path, fv.Type, sp.Type)
+				}
 				continue
 			}
 			fm, ok := mapping.Field(fv.Path)
@@ -291,6 +295,9 @@ func (ix *Index) Add(ctx context.Context, docs []search.Doc, mapping search.Mapp
 			sp, err := ix.specOf(fv.Path, fm)
 			if err != nil {
 				return err
+			}
+			if sp.Type != fv.Type {
+				return fmt.Errorf("%w: field %q holds a %s value but is mapped %s", textindex.ErrInvalid, fv.Path, fv.Type, sp.Type)
 			}
 			newSpecs[fv.Path] = sp
 		}

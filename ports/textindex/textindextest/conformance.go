@@ -8,8 +8,9 @@
 // and test/textindex holds bleveindex to memindex (the oracle) with
 // Golden. Beyond the port's doc comments, the suite pins down:
 //   - a document added at an offset already held replaces it;
-//   - a batch with a field the mapping lacks, of an unknown type or with
-//     an unknown analyzer is refused whole (ErrInvalid);
+//   - a batch with a field the mapping lacks, of an unknown type, with
+//     an unknown analyzer or a value of another type than its field's is
+//     refused whole (ErrInvalid);
 //   - Pack → Unpack → Open answers as the original, and more documents
 //     can be added after;
 //   - a damaged packed stream gives ErrCorrupt, or (damage to bytes the
@@ -173,6 +174,11 @@ func testRefusedBatch(t *testing.T, s textindex.Store) {
 		if err := ix.Add(ctx, good, m); !errors.Is(err, textindex.ErrInvalid) {
 			t.Fatalf("%s: add err %v, want ErrInvalid", name, err)
 		}
+	}
+	bad := Corpus(7, 0, 3)
+	bad[2].Fields = append(bad[2].Fields, search.FieldValue{Path: "status", Type: search.Keyword, Str: "ok"})
+	if err := ix.Add(ctx, bad, CorpusMapping()); !errors.Is(err, textindex.ErrInvalid) {
+		t.Fatalf("value of the wrong type: add err %v, want ErrInvalid", err)
 	}
 	if n := count(t, ix); n != 0 {
 		t.Fatalf("refused batches added %d documents", n)
