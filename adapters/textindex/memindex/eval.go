@@ -157,7 +157,7 @@ func (e *evaluator) eval(q search.Query) (scores, error) {
 	case search.Exists:
 		s := e.none()
 		for i, d := range e.ix.docs {
-			if d.exists[q.Field] {
+			if d.exists[q.Field] || q.Field == search.FieldID {
 				s[i] = 1
 			}
 		}

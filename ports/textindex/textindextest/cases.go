@@ -144,6 +144,7 @@ func GoldenCases() []Case {
 		{Name: "exists", Req: all(search.Exists{Field: "latency"})},
 		{Name: "exists_object", Req: all(search.Exists{Field: "user"})},
 		{Name: "exists_multi", Req: all(search.Exists{Field: "tags"})},
+		{Name: "exists_id", Req: all(search.Exists{Field: search.FieldID})},
 		{Name: "exists_unmapped", Req: all(search.Exists{Field: "nope"}), Empty: true},
 		{Name: "ids", Req: all(search.IDs{Values: []string{"0-1", "0-2", "1-3", "0-99999", "junk"}})},
 		{Name: "constant_score", Req: all(search.ConstantScore{Filter: search.Term{Field: "level", Value: "WARN"}, Boost: 2})},
