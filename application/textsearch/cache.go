@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -44,6 +45,9 @@ type entry struct {
 
 var errCacheClosed = errors.New("search: the index cache is closed")
 
+// partialSuffix marks an index directory whose fetch has not ended.
+const partialSuffix = ".partial"
+
 // openCache prepares dir: sealed indexes that keep names stay (opened on
 // first use); others, and the active indexes of an earlier run, go.
 func openCache(dir string, max int64, keep map[string]bool, store textindex.Store, logger *slog.Logger) (*cache, error) {
@@ -58,7 +62,14 @@ func openCache(dir string, max int64, keep map[string]bool, store textindex.Stor
 		if err != nil {
 			continue
 		}
-		if !keep[rel] {
+		if strings.HasSuffix(p, partialSuffix) {
+			if _, err := os.Stat(strings.TrimSuffix(p, partialSuffix)); err != nil {
+				_ = os.Remove(p) // its directory is gone already
+			}
+			continue
+		}
+		if _, err := os.Stat(p + partialSuffix); err == nil || !keep[rel] {
+			_ = os.Remove(p + partialSuffix)
 			if err := os.RemoveAll(p); err != nil {
 				logger.Warn("search: removing an index no manifest lists failed", "err", err)
 			}
@@ -177,23 +188,28 @@ func (c *cache) pin(ctx context.Context, f sealed, fetch func(context.Context, s
 	return e, nil
 }
 
-// fill fetches e's index into its directory.
+// fill fetches e's index into its directory. A marker beside the
+// directory says it is incomplete until the fetch ends: an index cut
+// short by a crash is removed at the next start.
 func (c *cache) fill(ctx context.Context, e *entry, fetch func(context.Context, string) error) {
 	defer close(e.ready)
-	tmp := e.path + ".fetching"
-	_ = os.RemoveAll(tmp)
-	err := os.MkdirAll(filepath.Dir(tmp), 0o700)
+	marker := e.path + partialSuffix
+	_ = os.RemoveAll(e.path)
+	err := os.MkdirAll(filepath.Dir(e.path), 0o700)
 	if err == nil {
-		err = fetch(ctx, tmp)
+		err = os.WriteFile(marker, nil, 0o600)
 	}
 	if err == nil {
-		_ = os.RemoveAll(e.path)
-		err = os.Rename(tmp, e.path)
+		err = fetch(ctx, e.path)
+	}
+	if err == nil {
+		err = os.Remove(marker)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err != nil {
-		_ = os.RemoveAll(tmp)
+		_ = os.RemoveAll(e.path)
+		_ = os.Remove(marker)
 		e.err = err
 		if c.entries[e.rel] == e {
 			delete(c.entries, e.rel)
