@@ -25,6 +25,7 @@ import (
 	"github.com/chronik-stream/chronik/application/indexing"
 	"github.com/chronik-stream/chronik/application/registry"
 	"github.com/chronik-stream/chronik/application/sql"
+	"github.com/chronik-stream/chronik/application/textsearch"
 	"github.com/chronik-stream/chronik/application/tiering"
 	"github.com/chronik-stream/chronik/application/topics"
 	"github.com/chronik-stream/chronik/ports/schemaformat"
@@ -258,11 +259,11 @@ func httpConfig(c Config, key adminKey, kafka *kafkawire.Server) httpapi.Config 
 }
 
 func provideHTTP(cfg httpapi.Config, t *topics.Service, f *fetch.Service, g *groups.Service, tier *tiering.Store,
-	reg *registry.Service, sqlSvc *sql.Service, index *indexing.Pipeline, metrics MetricsHandler, logger *slog.Logger) (*httpapi.Server, error) {
+	reg *registry.Service, sqlSvc *sql.Service, text *textsearch.Service, index *indexing.Pipeline, metrics MetricsHandler, logger *slog.Logger) (*httpapi.Server, error) {
 	if !cfg.RegistryAuth && len(cfg.RegistryUsers) > 0 {
 		logger.Warn("CHRONIK_SCHEMA_REGISTRY_USERS is set but CHRONIK_SCHEMA_REGISTRY_AUTH_ENABLED is not true: the schema registry asks for no credentials")
 	}
-	svc := httpapi.Services{Topics: t, Fetch: f, Groups: g, Tiering: tier, Registry: reg, SQL: sqlSvc, Indexing: index, Metrics: metrics}
+	svc := httpapi.Services{Topics: t, Fetch: f, Groups: g, Tiering: tier, Registry: reg, SQL: sqlSvc, Search: text, Indexing: index, Metrics: metrics}
 	return httpapi.New(cfg, svc, logger.With("component", "http"))
 }
 

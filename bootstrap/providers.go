@@ -24,6 +24,7 @@ import (
 	"github.com/chronik-stream/chronik/application/produce"
 	"github.com/chronik-stream/chronik/application/registry"
 	"github.com/chronik-stream/chronik/application/sql"
+	"github.com/chronik-stream/chronik/application/textsearch"
 	"github.com/chronik-stream/chronik/application/tiering"
 	"github.com/chronik-stream/chronik/application/topics"
 	"github.com/chronik-stream/chronik/domain/group"
@@ -48,8 +49,10 @@ type Node struct {
 	Indexing *indexing.Pipeline
 	SQL      *sql.Service
 	PG       *pgwire.Server
-	Config   Config
-	Logger   *slog.Logger
+	// Search is full-text search over topics, fed by Indexing too.
+	Search *textsearch.Service
+	Config Config
+	Logger *slog.Logger
 
 	stopBackground context.CancelFunc `wire:"-"`
 	backgroundDone chan struct{}      `wire:"-"`

@@ -15,6 +15,7 @@ import (
 	"github.com/chronik-stream/chronik/adapters/pgwire"
 	"github.com/chronik-stream/chronik/application/indexing"
 	"github.com/chronik-stream/chronik/application/sql"
+	"github.com/chronik-stream/chronik/application/textsearch"
 	"github.com/chronik-stream/chronik/application/topics"
 	"github.com/chronik-stream/chronik/ports/clock"
 	"github.com/chronik-stream/chronik/ports/columnar"
@@ -182,8 +183,8 @@ func indexingConfig(c Config) indexing.Config {
 
 // provideIndexing is the pipeline with every sink the node has.
 func provideIndexing(cfg indexing.Config, logs logStore, t *topics.Service, meta metastore.Store, inflate indexing.Inflater, schemas indexing.Schemas,
-	columns *sql.Service, clk clock.Clock, logger *slog.Logger) *indexing.Pipeline {
-	return indexing.New(cfg, logs, t, meta, inflate, schemas, []indexing.Sink{columns}, clk, logger)
+	columns *sql.Service, text *textsearch.Service, clk clock.Clock, logger *slog.Logger) *indexing.Pipeline {
+	return indexing.New(cfg, logs, t, meta, inflate, schemas, []indexing.Sink{columns, text}, clk, logger)
 }
 
 // provideEngine is DuckDB, reading only the columnar cache.

@@ -1,11 +1,17 @@
 package bootstrap
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"time"
 
 	"github.com/chronik-stream/chronik/application/textsearch"
+	"github.com/chronik-stream/chronik/application/topics"
+	"github.com/chronik-stream/chronik/ports/clock"
+	"github.com/chronik-stream/chronik/ports/objstore"
+	"github.com/chronik-stream/chronik/ports/textindex"
 )
 
 // Search holds the settings of full-text search over topics.
@@ -81,4 +87,13 @@ func searchConfig(c Config) textsearch.Config {
 		MaxResultWindow: c.SearchMaxResultWindow,
 		MaxConcurrent:   c.SearchMaxConcurrent,
 	}
+}
+
+// provideSearch is the text sink and the searches over it.
+func provideSearch(ctx context.Context, cfg textsearch.Config, store textindex.Store, bucket objstore.Bucket, meta metastoreStore, t *topics.Service, clk clock.Clock, logger *slog.Logger) (*textsearch.Service, func(), error) {
+	s, err := textsearch.New(ctx, cfg, store, bucket, meta, t, clk, logger.With("component", "search"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("full-text search: %w", err)
+	}
+	return s, func() { _ = s.Close() }, nil
 }

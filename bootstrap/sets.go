@@ -8,6 +8,7 @@ import (
 	"github.com/chronik-stream/chronik/adapters/kafkawire"
 	"github.com/chronik-stream/chronik/adapters/logstore/segmentlog"
 	"github.com/chronik-stream/chronik/adapters/metastore/pebblemeta"
+	"github.com/chronik-stream/chronik/adapters/textindex/bleveindex"
 	"github.com/chronik-stream/chronik/application/fetch"
 	"github.com/chronik-stream/chronik/application/groups"
 	"github.com/chronik-stream/chronik/application/indexing"
@@ -18,6 +19,7 @@ import (
 	"github.com/chronik-stream/chronik/ports/compression"
 	"github.com/chronik-stream/chronik/ports/logstore"
 	"github.com/chronik-stream/chronik/ports/metastore"
+	"github.com/chronik-stream/chronik/ports/textindex"
 )
 
 // Short names for the ports in provider signatures.
@@ -50,6 +52,9 @@ var compressionSet = wire.NewSet(kafkacodec.New, wire.Bind(new(compression.Decom
 var querySet = wire.NewSet(sqlConfig, provideEngine, wire.Bind(new(columnar.Engine), new(*duckcolumnar.Engine)), provideSQL,
 	indexingConfig, provideIndexing, providePG)
 
+// searchSet is full-text search over topics (bleve).
+var searchSet = wire.NewSet(searchConfig, bleveindex.New, wire.Bind(new(textindex.Store), new(*bleveindex.Store)), provideSearch)
+
 // kafkaSet is the Kafka listener.
 var kafkaSet = wire.NewSet(kafkaConfig, wire.Struct(new(kafkawire.Services), "*"), provideKafka)
 
@@ -58,7 +63,7 @@ var httpSet = wire.NewSet(provideSchemaFormats, provideRegistry, provideMetricsR
 	provideAdminKey, httpConfig, provideHTTP)
 
 // nodeSet is a whole node.
-var nodeSet = wire.NewSet(storageSet, applicationSet, compressionSet, querySet, kafkaSet, httpSet, wire.Struct(new(Node), "*"),
+var nodeSet = wire.NewSet(storageSet, applicationSet, compressionSet, querySet, searchSet, kafkaSet, httpSet, wire.Struct(new(Node), "*"),
 	// The registry decodes values framed with a schema id for the
 	// indexing pipeline.
 	wire.Bind(new(indexing.Schemas), new(*registry.Service)))

@@ -12,6 +12,7 @@ import (
 	"github.com/chronik-stream/chronik/adapters/kafkawire"
 	"github.com/chronik-stream/chronik/adapters/logstore/segmentlog"
 	"github.com/chronik-stream/chronik/adapters/metastore/pebblemeta"
+	"github.com/chronik-stream/chronik/adapters/textindex/bleveindex"
 	"log/slog"
 )
 
@@ -114,12 +115,23 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, func(
 		cleanup()
 		return nil, nil, err
 	}
+	textsearchConfig := searchConfig(cfg)
+	bleveindexStore := bleveindex.New()
+	textsearchService, cleanup5, err := provideSearch(ctx, textsearchConfig, bleveindexStore, bucket, trackedMeta, service, clock, logger)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	config6 := indexingConfig(cfg)
-	pipeline := provideIndexing(config6, tieringStore, service, trackedMeta, codec, registryService, sqlService, clock, logger)
+	pipeline := provideIndexing(config6, tieringStore, service, trackedMeta, codec, registryService, sqlService, textsearchService, clock, logger)
 	bootstrapNodeMetrics := provideNodeMetrics(registry, segmentlogStore, tieringStore, groupsService, pipeline)
 	metricsHandler := provideMetricsHandler(registry, bootstrapNodeMetrics)
-	httpapiServer, err := provideHTTP(httpapiConfig, service, fetchService, groupsService, tieringStore, registryService, sqlService, pipeline, metricsHandler, logger)
+	httpapiServer, err := provideHTTP(httpapiConfig, service, fetchService, groupsService, tieringStore, registryService, sqlService, textsearchService, pipeline, metricsHandler, logger)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -128,6 +140,7 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, func(
 	}
 	pgwireServer, err := providePG(cfg, sqlService, registry, logger)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -145,10 +158,12 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, func(
 		Indexing: pipeline,
 		SQL:      sqlService,
 		PG:       pgwireServer,
+		Search:   textsearchService,
 		Config:   cfg,
 		Logger:   logger,
 	}
 	return node, func() {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
