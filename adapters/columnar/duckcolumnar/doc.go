@@ -75,6 +75,18 @@
 // go to DuckDB as an Arrow stream, copied into a temporary table (an
 // Arrow view scans once; a query may read its table twice).
 //
+// # Merging files
+//
+// MergeParquet is one COPY (SELECT * FROM read_parquet([sources],
+// union_by_name = true)) TO <dst> (FORMAT parquet, COMPRESSION <c>,
+// ROW_GROUP_SIZE 122880): rows in the sources' order
+// (preserve_insertion_order), columns by name (NULL where a source lacks
+// one), conflicting shapes as text as a query reads them (those sources
+// one by one, UNION ALL BY NAME). Both ends must lie in Config.Dirs, as
+// for queries; it runs under the memory limit and threads in force. A
+// merged file's _timestamp is TIMESTAMP in microseconds (DuckDB's), a
+// file written by WriteParquet's is milliseconds: both read as TIMESTAMP.
+//
 // # Read only
 //
 // Prepare parses with DuckDB's parser (json_serialize_sql, which parses

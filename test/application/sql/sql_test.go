@@ -35,8 +35,10 @@ import (
 // (table, partition, offset) its tables hold, files and hot documents, so
 // a test sees exactly what the service handed it.
 type fakeEngine struct {
-	mu      sync.Mutex
-	queries int
+	mu       sync.Mutex
+	queries  int
+	merges   int
+	mergeErr error
 }
 
 func (e *fakeEngine) Prepare(_ context.Context, q string) (columnar.Plan, error) {
@@ -102,6 +104,35 @@ func (e *fakeEngine) WriteParquet(_ context.Context, w io.Writer, docs []documen
 		n += int64(k)
 	}
 	return columnar.FileInfo{Rows: int64(len(docs)), Bytes: n}, nil
+}
+
+// MergeParquet concatenates the sources' lines; mergeErr, when set,
+// fails it.
+func (e *fakeEngine) MergeParquet(ctx context.Context, dst string, srcs []string, _ columnar.FileOptions) (columnar.FileInfo, error) {
+	e.mu.Lock()
+	e.merges++
+	fail := e.mergeErr
+	e.mu.Unlock()
+	if fail != nil {
+		return columnar.FileInfo{}, fail
+	}
+	if len(srcs) == 0 {
+		return columnar.FileInfo{}, errors.New("no sources")
+	}
+	var out []byte
+	var rows int64
+	for _, p := range srcs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return columnar.FileInfo{}, err
+		}
+		out = append(out, b...)
+		rows += int64(strings.Count(string(b), "\n"))
+	}
+	if err := os.WriteFile(dst, out, 0o600); err != nil {
+		return columnar.FileInfo{}, err
+	}
+	return columnar.FileInfo{Rows: rows, Bytes: int64(len(out))}, nil
 }
 
 func (e *fakeEngine) Close() error { return nil }
