@@ -267,6 +267,8 @@ func (s *Service) merge(ctx context.Context, p *partition, run []fileMeta) error
 	s.compact.rows.Add(out.Rows)
 	s.compact.bytes.Add(out.Bytes)
 	s.compact.nanos.Add(int64(time.Since(start)))
+	s.logger.Info("sql: merged columnar files", "topic", p.topic, "partition", p.n, "files", len(run),
+		"from", out.From, "to", out.To, "rows", out.Rows, "bytes", out.Bytes, "took", time.Since(start))
 	return nil
 }
 
