@@ -83,7 +83,11 @@
 // (preserve_insertion_order), columns by name (NULL where a source lacks
 // one), conflicting shapes as text as a query reads them (those sources
 // one by one, UNION ALL BY NAME). Both ends must lie in Config.Dirs, as
-// for queries; it runs under the memory limit and threads in force. A
+// for queries; it runs under the memory limit and threads in force: it
+// streams, but DuckDB's Parquet writer and readers need a share that grows
+// with the rows' width, not their number (rows of ~190 bytes: more than
+// 160 MiB, less than 256 MiB, for 1.2M rows as for 2.8M). Past the limit
+// the merge fails with ErrResources. A
 // merged file's _timestamp is TIMESTAMP in microseconds (DuckDB's), a
 // file written by WriteParquet's is milliseconds: both read as TIMESTAMP.
 //

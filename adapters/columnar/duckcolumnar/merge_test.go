@@ -175,3 +175,42 @@ func writeText(t *testing.T, dir, name string) string {
 	}
 	return p
 }
+
+// A merge of more data than the engine's memory limit streams: 1.6M rows
+// of ~190 bytes (~300 MB of text) merge within 256 MiB. (DuckDB's COPY
+// needs more than 160 MiB for rows this wide, whatever their number: 2.8M
+// rows merged within 256 MiB too.)
+func TestMergeWithinTheMemoryLimit(t *testing.T) {
+	dir := t.TempDir()
+	e, err := New(Config{Dirs: []string{dir}, MemoryBytes: 256 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	pad := strings.Repeat("x", 150)
+	var srcs []string
+	off := int64(0)
+	for f := range 8 {
+		docs := make([]document.Document, 200_000)
+		for i := range docs {
+			// A distinct string per row.
+			docs[i] = jsonDoc(0, off, obj("n", off, "s", fmt.Sprint(pad, off)))
+			off++
+		}
+		srcs = append(srcs, writeFile(t, e, dir, fmt.Sprintf("%d.parquet", f), docs, "zstd"))
+	}
+	dst := filepath.Join(dir, "merged.parquet")
+	info, err := e.MergeParquet(context.Background(), dst, srcs, columnar.FileOptions{Compression: "zstd"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Rows != off {
+		t.Fatalf("%d rows, want %d", info.Rows, off)
+	}
+	got := offsetsInFileOrder(t, dst)
+	for i, o := range got {
+		if o != int64(i) {
+			t.Fatalf("row %d has offset %d", i, o)
+		}
+	}
+}
