@@ -99,8 +99,11 @@ func (s *Service) RunCompaction(ctx context.Context) {
 
 // Compact runs one pass: for every open partition, it deletes the garbage
 // whose time came and merges runs until none is worth merging. A
-// partition whose merge failed is left alone for 6 CompactIntervals.
+// partition whose merge failed is left alone for 6 CompactIntervals. One
+// pass runs at a time.
 func (s *Service) Compact(ctx context.Context) {
+	s.passMu.Lock()
+	defer s.passMu.Unlock()
 	s.mu.Lock()
 	parts := make([]*partition, 0, len(s.parts))
 	for _, p := range s.parts {
@@ -187,7 +190,7 @@ func (s *Service) merge(ctx context.Context, p *partition, run []fileMeta) error
 	}
 	out.Key = fmt.Sprintf("%s/%020d-%020d.parquet", path.Dir(run[0].Key), out.From, out.To)
 	rel := out.localPath()
-	tmp, err := s.cache.tempPath(rel)
+	tmp, err := s.cache.tempPath(rel + ".merge") // not a seal's temporary name
 	if err != nil {
 		return err
 	}
@@ -227,7 +230,9 @@ func (s *Service) merge(ctx context.Context, p *partition, run []fileMeta) error
 		cancel()
 	}
 	if err != nil {
-		s.abandon(ctx, out.Key)
+		p.manifestMu.Lock()
+		s.abandonLocked(ctx, p, out.Key)
+		p.manifestMu.Unlock()
 		return fmt.Errorf("uploading merged file %s: %w", out.Key, err)
 	}
 	data = nil
@@ -239,7 +244,7 @@ func (s *Service) merge(ctx context.Context, p *partition, run []fileMeta) error
 	p.mu.Unlock()
 	at := indexOfRun(files, run)
 	if p.dropped || at < 0 {
-		s.abandon(ctx, out.Key)
+		s.abandonLocked(ctx, p, out.Key)
 		return nil
 	}
 	newFiles := slices.Concat(files[:at], []fileMeta{out}, files[at+len(run):])
@@ -291,27 +296,31 @@ func indexOfRun(files, run []fileMeta) int {
 	return -1
 }
 
-// abandon deletes a merged object no manifest will name; a failure leaves
-// an orphan for Open.
-func (s *Service) abandon(ctx context.Context, key string) {
+// abandonLocked deletes a merged object no manifest will name, unless p
+// has a file of that key (a seal after an Open that dropped the run may
+// have written the same offsets under the same key: its object is the
+// same records); a failure leaves an orphan for Open. The caller holds
+// p.manifestMu.
+func (s *Service) abandonLocked(ctx context.Context, p *partition, key string) {
+	if !p.dropped && p.named(key) {
+		return
+	}
 	if err := s.deleteObject(context.WithoutCancel(ctx), key); err != nil {
 		s.logger.Warn("sql: deleting an abandoned merged columnar file failed", "key", key, "err", err)
 	}
 }
 
 // collectGarbage deletes p's garbage objects whose time came and drops
-// them from the manifest.
+// them from the manifest. It holds p.manifestMu throughout, so that no
+// seal adds a file under a key it deletes: a garbage key that is a file's
+// again (a seal after an Open that dropped the merged file wrote the same
+// offsets) is dropped from the garbage without deleting its object.
 func (s *Service) collectGarbage(ctx context.Context, p *partition) {
 	now := s.clk.Now().UnixMilli()
 	p.mu.Lock()
-	var due []string
-	for _, g := range p.garbage {
-		if g.After <= now {
-			due = append(due, g.Key)
-		}
-	}
+	due := slices.ContainsFunc(p.garbage, func(g garbage) bool { return g.After <= now })
 	p.mu.Unlock()
-	if len(due) == 0 {
+	if !due {
 		return
 	}
 	// Every query that took its snapshot before now has pinned its files
@@ -319,17 +328,6 @@ func (s *Service) collectGarbage(ctx context.Context, p *partition) {
 	// before the merge's commit).
 	s.pinMu.Lock()
 	s.pinMu.Unlock() //nolint:staticcheck // a barrier
-	gone := map[string]bool{}
-	for _, k := range due {
-		if err := s.deleteObject(ctx, k); err != nil {
-			s.logger.Warn("sql: deleting a merged-away columnar file failed; retrying later", "key", k, "err", err)
-			continue
-		}
-		gone[k] = true
-	}
-	if len(gone) == 0 {
-		return
-	}
 	p.manifestMu.Lock()
 	defer p.manifestMu.Unlock()
 	if p.dropped {
@@ -338,6 +336,22 @@ func (s *Service) collectGarbage(ctx context.Context, p *partition) {
 	p.mu.Lock()
 	files, trash := p.files, p.garbage
 	p.mu.Unlock()
+	gone := map[string]bool{}
+	for _, g := range trash {
+		if g.After > now || gone[g.Key] {
+			continue
+		}
+		if !p.named(g.Key) {
+			if err := s.deleteObject(ctx, g.Key); err != nil {
+				s.logger.Warn("sql: deleting a merged-away columnar file failed; retrying later", "key", g.Key, "err", err)
+				continue
+			}
+		}
+		gone[g.Key] = true
+	}
+	if len(gone) == 0 {
+		return
+	}
 	keep := slices.DeleteFunc(slices.Clone(trash), func(g garbage) bool { return gone[g.Key] })
 	if err := s.saveManifest(ctx, p.id, p.n, manifest{Topic: p.topic, Files: files, Garbage: keep}); err != nil {
 		// The manifest still lists them; deleting them again is harmless.
@@ -347,6 +361,14 @@ func (s *Service) collectGarbage(ctx context.Context, p *partition) {
 	p.mu.Lock()
 	p.garbage = keep
 	p.mu.Unlock()
+}
+
+// named reports whether one of p's files has key. The caller holds
+// p.manifestMu.
+func (p *partition) named(key string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.ContainsFunc(p.files, func(f fileMeta) bool { return f.Key == key })
 }
 
 // CompactionStats counts the merges since the service started.

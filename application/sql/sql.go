@@ -139,7 +139,10 @@ type Service struct {
 	wake     chan struct{} // asks RunCompaction for a pass
 	// pinMu is held (read) by a query from its snapshot until its files
 	// are pinned; compaction takes it (write) before deleting objects.
-	pinMu   sync.RWMutex
+	pinMu sync.RWMutex
+	// passMu: one compaction pass at a time (two merges of one run would
+	// upload one key, and the loser would delete the winner's object).
+	passMu  sync.Mutex
 	compact compactCounters
 
 	mu     sync.Mutex

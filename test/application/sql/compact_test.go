@@ -482,3 +482,35 @@ func TestQueriesDuringCompaction(t *testing.T) {
 	}
 	checkRows(t, s, seq(0, 3000))
 }
+
+// A merged file dropped by Open (the watermark was below it) and its
+// offsets sealed again under the keys of its sources: those are files
+// again, and the garbage collection of the merge leaves their objects.
+func TestGarbageKeysSealedAgainStay(t *testing.T) {
+	c := newCompactFixture(t, orders)
+	ctx := context.Background()
+	cfg := compactConfig()
+	cfg.CompactMinFiles = 3
+	s := c.service(cfg)
+	sealTen(t, s, 4) // 0-10 ... 30-40; merged: 0-30
+	s.Compact(ctx)
+	if st := s.CompactionStats(); st.Merges != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	cfg.CompactMinFiles = 4 // no second merge
+	s = c.service(cfg)      // crashed; no watermark was ever saved
+	sealTen(t, s, 4)        // Open(0) drops 0-30 and 30-40; the same keys again
+	if got, want := c.ranges(), []string{"0-10", "10-20", "20-30", "30-40"}; !slices.Equal(got, want) {
+		t.Fatalf("objects %v, want %v", got, want)
+	}
+	c.clk.Add(time.Minute) // the merge's garbage is due
+	s.Compact(ctx)
+	if got, want := c.ranges(), []string{"0-10", "10-20", "20-30", "30-40"}; !slices.Equal(got, want) {
+		t.Fatalf("objects after the garbage collection %v, want %v", got, want)
+	}
+	s = c.service(cfg) // a fresh cache: every file from the bucket
+	if err := s.Open(ctx, p0, orders.ID, 40); err != nil {
+		t.Fatal(err)
+	}
+	checkRows(t, s, seq(0, 40))
+}
