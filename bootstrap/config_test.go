@@ -177,7 +177,7 @@ func TestCompactionSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := sqlConfig(d)
-	if s.CompactTargetBytes != 128<<20 || s.CompactMinFiles != 8 || s.CompactInterval != 10*time.Second ||
+	if s.CompactTargetBytes != 128<<20 || s.CompactMinFiles != 16 || s.CompactInterval != 10*time.Second ||
 		s.CompactQuiet != 30*time.Second || s.CompactDeleteDelay != 5*time.Minute {
 		t.Fatalf("default compaction %+v", s)
 	}

@@ -45,11 +45,15 @@
 //     that one merge holds its sources and result in the cache and one
 //     upload in memory, and that retention keeps little more than it
 //     would; files of half the target or more are done;
-//   - of similar sizes (within a factor of 4: size tiers, so a file is
-//     rewritten about log4(target/first size) times in all), when
-//     Config.CompactMinFiles (8) of them gathered or half the target; a
-//     partition that sealed nothing for Config.CompactQuiet merges runs of
-//     two or more;
+//   - of similar sizes (within a factor of 4: size tiers, so that a large
+//     file is not rewritten to add a small one), when
+//     Config.CompactMinFiles (16) of them gathered or half the target: a
+//     busy partition keeps fewer than 16 small files per tier, and a row
+//     is rewritten about log16(target / a seal's size) times (measured on
+//     2M rows of 200-byte JSON sealed 50k at a time: 2.3 rewrites a row
+//     with 8, 0.9 with 32); a partition that sealed nothing for
+//     Config.CompactQuiet (30 s) merges runs of two or more, so an idle
+//     partition ends with a few files;
 //   - never across a columnar.partitioning time bucket (the key's dt= and
 //     hour= directories), never the newest file, never a file that begins
 //     below the log start Trim was told.

@@ -34,7 +34,7 @@ const (
 	DefaultMaxConcurrent = 2
 
 	DefaultCompactTargetBytes = 128 << 20
-	DefaultCompactMinFiles    = 8
+	DefaultCompactMinFiles    = 16
 	DefaultCompactInterval    = 10 * time.Second
 	DefaultCompactQuiet       = 30 * time.Second
 	DefaultCompactDeleteDelay = 5 * time.Minute
