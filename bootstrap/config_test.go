@@ -181,6 +181,9 @@ func TestCompactionSettings(t *testing.T) {
 		s.CompactQuiet != 30*time.Second || s.CompactDeleteDelay != 5*time.Minute {
 		t.Fatalf("default compaction %+v", s)
 	}
+	if d.compactMemoryBytes != 256<<20 {
+		t.Fatalf("default merge memory %d", d.compactMemoryBytes)
+	}
 	c, err := LoadConfig(nil, env(map[string]string{
 		"CHRONIK_COLUMNAR_COMPACT_TARGET_SIZE":     "0",
 		"CHRONIK_COLUMNAR_COMPACT_MIN_FILES":       "3",
@@ -188,6 +191,7 @@ func TestCompactionSettings(t *testing.T) {
 		"CHRONIK_COLUMNAR_COMPACT_QUIET_MS":        "2000",
 		"CHRONIK_COLUMNAR_COMPACT_DELETE_DELAY_MS": "1000",
 		"CHRONIK_METADATA_SNAPSHOT_INTERVAL_MS":    "60000",
+		"CHRONIK_COLUMNAR_COMPACT_MEMORY":          "64MB",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -198,11 +202,15 @@ func TestCompactionSettings(t *testing.T) {
 		s.CompactQuiet != 2*time.Second || s.CompactDeleteDelay != 3*time.Minute {
 		t.Fatalf("compaction %+v", s)
 	}
+	if c.compactMemoryBytes != 64<<20 {
+		t.Fatalf("merge memory %d", c.compactMemoryBytes)
+	}
 	loadRefused(t, map[string]string{
 		"CHRONIK_COLUMNAR_COMPACT_TARGET_SIZE":     "512KB",
 		"CHRONIK_COLUMNAR_COMPACT_MIN_FILES":       "1",
 		"CHRONIK_COLUMNAR_COMPACT_INTERVAL_MS":     "0",
 		"CHRONIK_COLUMNAR_COMPACT_QUIET_MS":        "1",
 		"CHRONIK_COLUMNAR_COMPACT_DELETE_DELAY_MS": "10",
-	}, "CHRONIK_COLUMNAR_COMPACT_TARGET_SIZE", "CHRONIK_COLUMNAR_COMPACT_MIN_FILES", "CHRONIK_COLUMNAR_COMPACT_INTERVAL_MS", "CHRONIK_COLUMNAR_COMPACT_QUIET_MS", "CHRONIK_COLUMNAR_COMPACT_DELETE_DELAY_MS")
+		"CHRONIK_COLUMNAR_COMPACT_MEMORY":          "1MB",
+	}, "CHRONIK_COLUMNAR_COMPACT_MEMORY", "CHRONIK_COLUMNAR_COMPACT_TARGET_SIZE", "CHRONIK_COLUMNAR_COMPACT_MIN_FILES", "CHRONIK_COLUMNAR_COMPACT_INTERVAL_MS", "CHRONIK_COLUMNAR_COMPACT_QUIET_MS", "CHRONIK_COLUMNAR_COMPACT_DELETE_DELAY_MS")
 }

@@ -51,6 +51,9 @@ type Query struct {
 	ColumnarCompactIntervalMs    int    `toml:"columnar_compact_interval_ms"`
 	ColumnarCompactQuietMs       int    `toml:"columnar_compact_quiet_ms"`
 	ColumnarCompactDeleteDelayMs int    `toml:"columnar_compact_delete_delay_ms"`
+	// ColumnarCompactMemory is the memory of the DuckDB database merges
+	// run in (one thread), apart from the queries' CHRONIK_SQL_MEMORY.
+	ColumnarCompactMemory string `toml:"columnar_compact_memory"`
 
 	// Per query: a timeout, a row limit, working memory and threads; and
 	// how many queries run at once.
@@ -71,7 +74,7 @@ type Query struct {
 
 	sqlUsers                                           map[string]string
 	hotBufferBytes, columnarCacheBytes, sqlMemoryBytes int64
-	compactTargetBytes                                 int64
+	compactTargetBytes, compactMemoryBytes             int64
 }
 
 func defaultQuery() Query {
@@ -88,6 +91,7 @@ func defaultQuery() Query {
 		ColumnarCompactIntervalMs:    ms(sql.DefaultCompactInterval),
 		ColumnarCompactQuietMs:       ms(sql.DefaultCompactQuiet),
 		ColumnarCompactDeleteDelayMs: ms(sql.DefaultCompactDeleteDelay),
+		ColumnarCompactMemory:        sizeString(duckcolumnar.DefaultMergeMemoryBytes),
 		SQLTimeoutMs:                 ms(sql.DefaultTimeout),
 		SQLMaxRows:                   sql.DefaultMaxRows,
 		SQLMemory:                    sizeString(sql.DefaultMemoryBytes),
@@ -112,6 +116,7 @@ var queryVars = []envVar{
 	{"CHRONIK_COLUMNAR_COMPACT_INTERVAL_MS", intVar(func(c *Config) *int { return &c.ColumnarCompactIntervalMs })},
 	{"CHRONIK_COLUMNAR_COMPACT_QUIET_MS", intVar(func(c *Config) *int { return &c.ColumnarCompactQuietMs })},
 	{"CHRONIK_COLUMNAR_COMPACT_DELETE_DELAY_MS", intVar(func(c *Config) *int { return &c.ColumnarCompactDeleteDelayMs })},
+	{"CHRONIK_COLUMNAR_COMPACT_MEMORY", str(func(c *Config) *string { return &c.ColumnarCompactMemory })},
 	{"CHRONIK_SQL_TIMEOUT_MS", intVar(func(c *Config) *int { return &c.SQLTimeoutMs })},
 	{"CHRONIK_SQL_MAX_ROWS", intVar(func(c *Config) *int { return &c.SQLMaxRows })},
 	{"CHRONIK_SQL_MEMORY", str(func(c *Config) *string { return &c.SQLMemory })},
@@ -159,6 +164,7 @@ func (q *Query) validate() []string {
 		{"CHRONIK_HOT_BUFFER_SIZE", q.HotBufferSize, 1 << 20, &q.hotBufferBytes},
 		{"CHRONIK_COLUMNAR_CACHE_SIZE", q.ColumnarCacheSize, 1 << 20, &q.columnarCacheBytes},
 		{"CHRONIK_SQL_MEMORY", q.SQLMemory, 16 << 20, &q.sqlMemoryBytes},
+		{"CHRONIK_COLUMNAR_COMPACT_MEMORY", q.ColumnarCompactMemory, 16 << 20, &q.compactMemoryBytes},
 	} {
 		n, err := ParseSize(s.text)
 		if err != nil || n < s.min {
@@ -236,8 +242,9 @@ func provideIndexing(cfg indexing.Config, logs logStore, t *topics.Service, meta
 }
 
 // provideEngine is DuckDB, reading only the columnar cache.
-func provideEngine(c sql.Config) (*duckcolumnar.Engine, func(), error) {
-	e, err := duckcolumnar.New(duckcolumnar.Config{Dirs: []string{c.CacheDir}, MemoryBytes: c.Limits.MemoryBytes, Threads: c.Limits.Threads})
+func provideEngine(cfg Config, c sql.Config) (*duckcolumnar.Engine, func(), error) {
+	e, err := duckcolumnar.New(duckcolumnar.Config{Dirs: []string{c.CacheDir}, MemoryBytes: c.Limits.MemoryBytes, Threads: c.Limits.Threads,
+		MergeMemoryBytes: cfg.compactMemoryBytes})
 	if err != nil {
 		return nil, nil, fmt.Errorf("SQL engine: %w", err)
 	}

@@ -82,14 +82,18 @@
 // ROW_GROUP_SIZE 122880): rows in the sources' order
 // (preserve_insertion_order), columns by name (NULL where a source lacks
 // one), conflicting shapes as text as a query reads them (those sources
-// one by one, UNION ALL BY NAME). Both ends must lie in Config.Dirs, as
-// for queries; it runs under the memory limit and threads in force: it
-// streams, but DuckDB's Parquet writer and readers need a share that grows
-// with the rows' width, not their number (rows of ~190 bytes: more than
-// 160 MiB, less than 256 MiB, for 1.2M rows as for 2.8M). Past the limit
-// the merge fails with ErrResources. A
-// merged file's _timestamp is TIMESTAMP in microseconds (DuckDB's), a
-// file written by WriteParquet's is milliseconds: both read as TIMESTAMP.
+// one by one, UNION ALL BY NAME, then ORDER BY _partition, _offset: UNION
+// ALL keeps no order, so this rare case sorts, in memory). Both ends must lie in Config.Dirs, as
+// for queries. It runs in a second in-memory database of the engine, on
+// one thread and within Config.MergeMemoryBytes (default 256 MiB), so that
+// a merge takes neither the queries' memory nor both cores, and nothing
+// waits in memory to be put back in order: it streams, and needs a share
+// that grows with the rows' width, not their number (rows of ~190 bytes:
+// 64 to 128 MiB; on two threads the same merge needed more than 160 MiB,
+// and a 4.2M-row merge of the bench's rows failed within 512 MiB). Past
+// the limit it fails with ErrResources. A merged file's _timestamp is
+// TIMESTAMP in microseconds (DuckDB's), a file written by WriteParquet's is
+// milliseconds: both read as TIMESTAMP.
 //
 // # Read only
 //

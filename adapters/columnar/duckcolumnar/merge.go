@@ -39,12 +39,15 @@ func copyCodec(name string) (string, error) {
 //	COPY (SELECT * FROM read_parquet([srcs], union_by_name = true))
 //	TO dst (FORMAT parquet, COMPRESSION c, ROW_GROUP_SIZE 122880)
 //
-// DuckDB keeps the sources' order (preserve_insertion_order, on), reads
-// only srcs and writes only dst (both must lie in Config.Dirs: external
-// access is off), and works within the memory limit and threads in force
-// (those of the last query). Columns whose shapes conflict between
+// run in the engine's second database (one thread, memory_limit
+// Config.MergeMemoryBytes): DuckDB keeps the sources' order
+// (preserve_insertion_order, on; with one thread nothing waits in memory
+// to be put back in order), reads only srcs and writes only dst (both must
+// lie in Config.Dirs: external access is off). Columns whose shapes conflict between
 // sources are written as VARCHAR (JSON text), as a query reads them: such
-// sources are read one by one and put together with UNION ALL BY NAME.
+// sources are read one by one and put together with UNION ALL BY NAME,
+// then sorted by _partition and _offset (UNION ALL keeps no order): that
+// case holds every row in memory.
 func (e *Engine) MergeParquet(ctx context.Context, dst string, srcs []string, opt columnar.FileOptions) (columnar.FileInfo, error) {
 	if err := e.enter(); err != nil {
 		return columnar.FileInfo{}, err
@@ -80,7 +83,10 @@ func (e *Engine) MergeParquet(ctx context.Context, dst string, srcs []string, op
 		for j, p := range paths {
 			parts[j] = "SELECT *" + replaceText(schemas[j], conflict) + " FROM read_parquet(" + listLiteral([]string{p}) + ")"
 		}
-		src = strings.Join(parts, " UNION ALL BY NAME ")
+		// UNION ALL keeps no order (on one thread DuckDB ran the second
+		// source first): the rows are sorted back, which holds them all
+		// in memory (they are a partition's: _offset orders them).
+		src = "SELECT * FROM (" + strings.Join(parts, " UNION ALL BY NAME ") + ") ORDER BY _partition, _offset"
 	}
 	stmt := "COPY (" + src + ") TO " + quoteString(out) + " (FORMAT parquet, COMPRESSION " + codec +
 		", ROW_GROUP_SIZE " + strconv.Itoa(mergeRowGroupRows) + ")"
@@ -112,7 +118,7 @@ func (e *Engine) MergeParquet(ctx context.Context, dst string, srcs []string, op
 // copy runs a COPY statement on a fresh connection and returns the rows
 // it wrote.
 func (e *Engine) copy(ctx context.Context, stmt string) (int64, error) {
-	conn, err := e.db.Conn(ctx)
+	conn, err := e.merges.Conn(ctx)
 	if err != nil {
 		return 0, err
 	}
