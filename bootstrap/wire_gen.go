@@ -99,7 +99,7 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, func(
 	}
 	httpapiConfig := httpConfig(cfg, bootstrapAdminKey, server)
 	config5 := sqlConfig(cfg)
-	engine, cleanup4, err := provideEngine(config5)
+	engine, cleanup4, err := provideEngine(cfg, config5)
 	if err != nil {
 		cleanup3()
 		cleanup2()
