@@ -150,7 +150,9 @@ func (p *Pipeline) work(ctx context.Context) {
 		if pt == nil {
 			return
 		}
+		start := p.clk.Now()
 		p.step(ctx, pt)
+		now := p.clk.Now()
 		p.mu.Lock()
 		pt.running = false
 		if pt.again {
@@ -162,6 +164,7 @@ func (p *Pipeline) work(ctx context.Context) {
 		if more {
 			p.wake()
 		}
+		giveWay(ctx, p.pace.pause(now, now.Sub(start)))
 	}
 }
 

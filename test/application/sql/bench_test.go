@@ -61,7 +61,7 @@ func BenchmarkCatchUp(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	p := indexing.New(indexing.Config{Tick: 10 * time.Millisecond}, logs, f.topics, f.meta, kafkacodec.New(), nil, []indexing.Sink{s}, clock.System{}, quiet())
+	p := indexing.New(indexing.Config{Tick: 10 * time.Millisecond}, logs, f.topics, f.meta, kafkacodec.New(), nil, nil, []indexing.Sink{s}, clock.System{}, quiet())
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	b.ResetTimer()
