@@ -29,6 +29,7 @@ type part struct {
 
 	// Owned by the worker running the part.
 	feeds       []*feed
+	json        document.JSONParser // learns the partition's field names
 	undecodable int64
 	skipped     int64
 }
