@@ -21,10 +21,14 @@ const (
 	DefaultTick          = time.Second
 	DefaultRetryDelay    = 5 * time.Second
 	// DefaultBusyBytesPerSec and DefaultBusyShare: while producers append
-	// 32 MB/s or more, each worker works at most a quarter of its time
-	// (see Config).
-	DefaultBusyBytesPerSec = 32 << 20
-	DefaultBusyShare       = 25
+	// 16 MiB/s or more, each worker works at most 15 % of its time (see
+	// Config). 16 MiB/s is above the bench's 10 MB/s freshness run (which
+	// must stay fresh) and well below what a loaded 2-core machine still
+	// produces (about 30 MB/s at load 13); with 15 % produce kept 89-91 %
+	// of its rate in measurements where the unpaced pipeline left it
+	// 53-62 % (issue 10's report).
+	DefaultBusyBytesPerSec = 16 << 20
+	DefaultBusyShare       = 15
 )
 
 // Config tunes a Pipeline.
