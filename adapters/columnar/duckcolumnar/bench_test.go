@@ -40,11 +40,13 @@ func BenchmarkWriteParquet(b *testing.B) {
 	defer e.Close()
 	b.ResetTimer()
 	cpu := cpuTime()
+	var info columnar.FileInfo
 	for b.Loop() {
-		if _, err := e.WriteParquet(context.Background(), io.Discard, docs, columnar.FileOptions{Compression: "zstd"}); err != nil {
+		if info, err = e.WriteParquet(context.Background(), io.Discard, docs, columnar.FileOptions{Compression: "zstd"}); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(info.Bytes)/float64(len(docs)), "file-bytes/doc")
 	b.ReportMetric(float64(len(docs)*b.N)/b.Elapsed().Seconds(), "docs/s")
 	b.ReportMetric(float64(cpuTime()-cpu)/float64(len(docs)*b.N), "cpu-ns/doc")
 }
