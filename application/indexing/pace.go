@@ -3,6 +3,7 @@ package indexing
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -30,6 +31,8 @@ type pacer struct {
 	appends Appends // nil: never busy
 	limit   float64 // bytes/s at and above which produce is busy; <= 0: never
 	share   int     // percent of a worker's time it may work while busy
+
+	paused atomic.Int64 // nanoseconds workers have paused
 
 	mu        sync.Mutex
 	lastBytes int64
@@ -67,15 +70,21 @@ func (pc *pacer) pause(now time.Time, took time.Duration) time.Duration {
 	return min(took*time.Duration(100-pc.share)/time.Duration(pc.share), maxPause)
 }
 
-// giveWay waits for d or until ctx ends.
-func giveWay(ctx context.Context, d time.Duration) {
+// giveWay waits for d or until ctx ends, and counts the wait.
+func (pc *pacer) giveWay(ctx context.Context, d time.Duration) {
 	if d <= 0 {
 		return
 	}
+	start := time.Now()
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 	case <-t.C:
 	}
+	pc.paused.Add(int64(time.Since(start)))
 }
+
+// Paused returns how long the workers have paused, together, to give way
+// to produce since the pipeline was made.
+func (p *Pipeline) Paused() time.Duration { return time.Duration(p.pace.paused.Load()) }

@@ -165,7 +165,7 @@ func (p *Pipeline) work(ctx context.Context) {
 		if more {
 			p.wake()
 		}
-		giveWay(ctx, p.pace.pause(now, now.Sub(start)))
+		p.pace.giveWay(ctx, p.pace.pause(now, now.Sub(start)))
 	}
 }
 

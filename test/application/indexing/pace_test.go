@@ -70,6 +70,9 @@ func TestGivesWayToProduce(t *testing.T) {
 				sink.mu.Unlock()
 				got := busy.Seconds() / (2 * elapsed.Seconds())
 				t.Logf("%d Index calls, %v of work in %v on 2 workers: share %.2f", busy/sink.work, busy, elapsed, got)
+				if paused := r.p.Paused(); (tc.maxShare < 0.9) != (paused > 0) {
+					t.Errorf("the workers paused for %v in all", paused)
+				}
 				if got < tc.minShare || got > tc.maxShare {
 					t.Errorf("the workers worked %.2f of their time, want between %.2f and %.2f", got, tc.minShare, tc.maxShare)
 				}
