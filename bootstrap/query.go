@@ -14,6 +14,7 @@ import (
 	"github.com/chronik-stream/chronik/adapters/columnar/duckcolumnar"
 	"github.com/chronik-stream/chronik/adapters/pgwire"
 	"github.com/chronik-stream/chronik/application/indexing"
+	"github.com/chronik-stream/chronik/application/produce"
 	"github.com/chronik-stream/chronik/application/sql"
 	"github.com/chronik-stream/chronik/application/topics"
 	"github.com/chronik-stream/chronik/ports/clock"
@@ -54,6 +55,12 @@ type Query struct {
 	// ColumnarCompactMemory is the memory of the DuckDB database merges
 	// run in (one thread), apart from the queries' CHRONIK_SQL_MEMORY.
 	ColumnarCompactMemory string `toml:"columnar_compact_memory"`
+	// IndexingBusyProduceMBps and IndexingBusyShare: while producers
+	// append at least IndexingBusyProduceMBps MB/s (0: never), each
+	// indexing worker works at most IndexingBusyShare percent of its time
+	// and catches up once the burst is over.
+	IndexingBusyProduceMBps int `toml:"indexing_busy_produce_mbps"`
+	IndexingBusyShare       int `toml:"indexing_busy_share"`
 
 	// Per query: a timeout, a row limit, working memory and threads; and
 	// how many queries run at once.
@@ -101,6 +108,8 @@ func defaultQuery() Query {
 		PGAuth:                       pgwire.AuthSCRAM,
 		PGMaxConnections:             pgwire.DefaultMaxConnections,
 		PGIdleTimeoutMs:              ms(pgwire.DefaultIdleTimeout),
+		IndexingBusyProduceMBps:      indexing.DefaultBusyBytesPerSec >> 20,
+		IndexingBusyShare:            indexing.DefaultBusyShare,
 	}
 }
 
@@ -117,6 +126,8 @@ var queryVars = []envVar{
 	{"CHRONIK_COLUMNAR_COMPACT_QUIET_MS", intVar(func(c *Config) *int { return &c.ColumnarCompactQuietMs })},
 	{"CHRONIK_COLUMNAR_COMPACT_DELETE_DELAY_MS", intVar(func(c *Config) *int { return &c.ColumnarCompactDeleteDelayMs })},
 	{"CHRONIK_COLUMNAR_COMPACT_MEMORY", str(func(c *Config) *string { return &c.ColumnarCompactMemory })},
+	{"CHRONIK_INDEXING_BUSY_PRODUCE_MBPS", intVar(func(c *Config) *int { return &c.IndexingBusyProduceMBps })},
+	{"CHRONIK_INDEXING_BUSY_SHARE", intVar(func(c *Config) *int { return &c.IndexingBusyShare })},
 	{"CHRONIK_SQL_TIMEOUT_MS", intVar(func(c *Config) *int { return &c.SQLTimeoutMs })},
 	{"CHRONIK_SQL_MAX_ROWS", intVar(func(c *Config) *int { return &c.SQLMaxRows })},
 	{"CHRONIK_SQL_MEMORY", str(func(c *Config) *string { return &c.SQLMemory })},
@@ -143,6 +154,8 @@ func (q *Query) validate() []string {
 		{"CHRONIK_COLUMNAR_COMPACT_INTERVAL_MS", q.ColumnarCompactIntervalMs, 10, 24 * 3600 * 1000},
 		{"CHRONIK_COLUMNAR_COMPACT_QUIET_MS", q.ColumnarCompactQuietMs, 10, 7 * 24 * 3600 * 1000},
 		{"CHRONIK_COLUMNAR_COMPACT_DELETE_DELAY_MS", q.ColumnarCompactDeleteDelayMs, 1000, 30 * 24 * 3600 * 1000},
+		{"CHRONIK_INDEXING_BUSY_PRODUCE_MBPS", q.IndexingBusyProduceMBps, 0, 1 << 20},
+		{"CHRONIK_INDEXING_BUSY_SHARE", q.IndexingBusyShare, 1, 100},
 		{"CHRONIK_SQL_TIMEOUT_MS", q.SQLTimeoutMs, 10, 24 * 3600 * 1000},
 		{"CHRONIK_SQL_MAX_ROWS", q.SQLMaxRows, 1, 10_000_000},
 		{"CHRONIK_SQL_THREADS", q.SQLThreads, 1, 256},
@@ -228,17 +241,24 @@ func provideSQL(ctx context.Context, cfg sql.Config, engine columnar.Engine, buc
 }
 
 func indexingConfig(c Config) indexing.Config {
+	busy := int64(c.IndexingBusyProduceMBps) << 20
+	if busy == 0 {
+		busy = -1 // never give way
+	}
 	return indexing.Config{
-		Workers:       c.IndexingWorkers,
-		MaxBatchBytes: int(c.maxUncompressed),
-		Tick:          time.Duration(c.HotBufferRefreshMs) * time.Millisecond,
+		Workers:         c.IndexingWorkers,
+		MaxBatchBytes:   int(c.maxUncompressed),
+		Tick:            time.Duration(c.HotBufferRefreshMs) * time.Millisecond,
+		BusyBytesPerSec: busy,
+		BusyShare:       c.IndexingBusyShare,
 	}
 }
 
-// provideIndexing is the pipeline with every sink the node has.
+// provideIndexing is the pipeline with every sink the node has; it gives
+// way to what the produce use case appends.
 func provideIndexing(cfg indexing.Config, logs logStore, t *topics.Service, meta metastore.Store, inflate indexing.Inflater, schemas indexing.Schemas,
-	columns *sql.Service, clk clock.Clock, logger *slog.Logger) *indexing.Pipeline {
-	return indexing.New(cfg, logs, t, meta, inflate, schemas, []indexing.Sink{columns}, clk, logger)
+	appends *produce.Service, columns *sql.Service, clk clock.Clock, logger *slog.Logger) *indexing.Pipeline {
+	return indexing.New(cfg, logs, t, meta, inflate, schemas, appends, []indexing.Sink{columns}, clk, logger)
 }
 
 // provideEngine is DuckDB, reading only the columnar cache.

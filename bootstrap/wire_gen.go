@@ -115,7 +115,7 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, func(
 		return nil, nil, err
 	}
 	config6 := indexingConfig(cfg)
-	pipeline := provideIndexing(config6, tieringStore, service, trackedMeta, codec, registryService, sqlService, clock, logger)
+	pipeline := provideIndexing(config6, tieringStore, service, trackedMeta, codec, registryService, produceService, sqlService, clock, logger)
 	bootstrapNodeMetrics := provideNodeMetrics(registry, segmentlogStore, tieringStore, groupsService, pipeline)
 	metricsHandler := provideMetricsHandler(registry, bootstrapNodeMetrics)
 	httpapiServer, err := provideHTTP(httpapiConfig, service, fetchService, groupsService, tieringStore, registryService, sqlService, pipeline, metricsHandler, logger)
