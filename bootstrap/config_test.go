@@ -170,3 +170,47 @@ func TestConnectionLimitSettings(t *testing.T) {
 		"CHRONIK_FETCH_MAX_WAIT_MS":       "0",
 	}, "CHRONIK_MAX_CONNECTIONS ", "CHRONIK_MAX_CONNECTIONS_PER_IP", "CHRONIK_CONNECTIONS_MAX_IDLE_MS", "CHRONIK_REQUEST_READ_TIMEOUT_MS", "CHRONIK_FETCH_MAX_BYTES", "CHRONIK_FETCH_MAX_WAIT_MS", "CHRONIK_FETCH_RESPONSE_BUDGET")
 }
+
+func TestCompactionSettings(t *testing.T) {
+	d, err := LoadConfig(nil, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := sqlConfig(d)
+	if s.CompactTargetBytes != 128<<20 || s.CompactMinFiles != 16 || s.CompactInterval != 10*time.Second ||
+		s.CompactQuiet != 30*time.Second || s.CompactDeleteDelay != 5*time.Minute {
+		t.Fatalf("default compaction %+v", s)
+	}
+	if d.compactMemoryBytes != 256<<20 {
+		t.Fatalf("default merge memory %d", d.compactMemoryBytes)
+	}
+	c, err := LoadConfig(nil, env(map[string]string{
+		"CHRONIK_COLUMNAR_COMPACT_TARGET_SIZE":     "0",
+		"CHRONIK_COLUMNAR_COMPACT_MIN_FILES":       "3",
+		"CHRONIK_COLUMNAR_COMPACT_INTERVAL_MS":     "500",
+		"CHRONIK_COLUMNAR_COMPACT_QUIET_MS":        "2000",
+		"CHRONIK_COLUMNAR_COMPACT_DELETE_DELAY_MS": "1000",
+		"CHRONIK_METADATA_SNAPSHOT_INTERVAL_MS":    "60000",
+		"CHRONIK_COLUMNAR_COMPACT_MEMORY":          "64MB",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = sqlConfig(c)
+	// 0 turns compaction off; the delete delay covers 3 snapshot intervals.
+	if s.CompactTargetBytes >= 0 || s.CompactMinFiles != 3 || s.CompactInterval != 500*time.Millisecond ||
+		s.CompactQuiet != 2*time.Second || s.CompactDeleteDelay != 3*time.Minute {
+		t.Fatalf("compaction %+v", s)
+	}
+	if c.compactMemoryBytes != 64<<20 {
+		t.Fatalf("merge memory %d", c.compactMemoryBytes)
+	}
+	loadRefused(t, map[string]string{
+		"CHRONIK_COLUMNAR_COMPACT_TARGET_SIZE":     "512KB",
+		"CHRONIK_COLUMNAR_COMPACT_MIN_FILES":       "1",
+		"CHRONIK_COLUMNAR_COMPACT_INTERVAL_MS":     "0",
+		"CHRONIK_COLUMNAR_COMPACT_QUIET_MS":        "1",
+		"CHRONIK_COLUMNAR_COMPACT_DELETE_DELAY_MS": "10",
+		"CHRONIK_COLUMNAR_COMPACT_MEMORY":          "1MB",
+	}, "CHRONIK_COLUMNAR_COMPACT_MEMORY", "CHRONIK_COLUMNAR_COMPACT_TARGET_SIZE", "CHRONIK_COLUMNAR_COMPACT_MIN_FILES", "CHRONIK_COLUMNAR_COMPACT_INTERVAL_MS", "CHRONIK_COLUMNAR_COMPACT_QUIET_MS", "CHRONIK_COLUMNAR_COMPACT_DELETE_DELAY_MS")
+}

@@ -81,13 +81,14 @@ var (
 	indexLagSeconds   = desc("chronik_indexing_lag_seconds", "When a sink lags: how long ago the newest record it has was written (0 without a lag).", "sink", "topic", "partition")
 	indexDurable      = desc("chronik_indexing_durable_offset", "A sink's saved watermark: every offset below it is durable in the sink.", "sink", "topic", "partition")
 	indexSkipped      = desc("chronik_indexing_skipped_records_total", "Records a sink never got: deleted by retention before they were indexed, or in batches that cannot be read.", "sink", "topic", "partition")
+	indexPaused       = desc("chronik_indexing_paused_seconds_total", "How long the indexing workers have paused, together, to give way to a burst of produce (CHRONIK_INDEXING_BUSY_*).")
 	indexUndecodable  = desc("chronik_indexing_undecodable_records_total", "Values framed with a schema id that could not be decoded (indexed whole).", "topic", "partition")
 )
 
 func (c *nodeCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{walAppends, walCommits, walBytes, walCommitSeconds, walCommitBatches, walCommitBytes, segmentsRolled,
 		segmentFilesOpen, segmentFileOpens, tierUploaded, tierObjects, tierLag, tierErrors, tierDeleted, tierRemoteReads, tierCacheLookups, tierCacheBytes, tierSnapshots, tierSnapshotFails,
-		groupsByState, groupLag, indexLagRecords, indexLagSeconds, indexDurable, indexSkipped, indexUndecodable} {
+		groupsByState, groupLag, indexLagRecords, indexLagSeconds, indexDurable, indexSkipped, indexUndecodable, indexPaused} {
 		ch <- d
 	}
 }
@@ -144,6 +145,7 @@ func (c *nodeCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 
 	undecodable := map[[2]string]int64{}
+	ch <- prometheus.MustNewConstMetric(indexPaused, prometheus.CounterValue, c.index.Paused().Seconds())
 	for _, st := range c.index.Stats() {
 		n := strconv.Itoa(int(st.Partition.Index))
 		gauge(indexLagRecords, float64(st.LagRecords), st.Sink, st.Partition.Topic, n)

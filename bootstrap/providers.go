@@ -94,8 +94,9 @@ func (n *Node) Start() error {
 	go func() {
 		defer close(n.backgroundDone)
 		var wg sync.WaitGroup
-		wg.Add(4)
+		wg.Add(5)
 		go func() { defer wg.Done(); n.Produce.Run(ctx) }()
+		go func() { defer wg.Done(); n.SQL.RunCompaction(ctx) }()
 		go func() { defer wg.Done(); n.Groups.Run(ctx) }()
 		go func() { defer wg.Done(); n.Tiering.Run(ctx) }()
 		go func() { defer wg.Done(); n.Tiering.RunSnapshots(ctx) }()

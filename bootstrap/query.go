@@ -14,6 +14,7 @@ import (
 	"github.com/chronik-stream/chronik/adapters/columnar/duckcolumnar"
 	"github.com/chronik-stream/chronik/adapters/pgwire"
 	"github.com/chronik-stream/chronik/application/indexing"
+	"github.com/chronik-stream/chronik/application/produce"
 	"github.com/chronik-stream/chronik/application/sql"
 	"github.com/chronik-stream/chronik/application/textsearch"
 	"github.com/chronik-stream/chronik/application/topics"
@@ -39,6 +40,28 @@ type Query struct {
 	ColumnarCacheSize string `toml:"columnar_cache_size"`
 	// IndexingWorkers: partitions indexed at once.
 	IndexingWorkers int `toml:"indexing_workers"`
+	// Compaction of a partition's small Parquet files: merged files of up
+	// to ColumnarCompactTargetSize ("0" turns compaction off), merged when
+	// ColumnarCompactMinFiles files of similar size gathered (or half the
+	// target), or two or more once the partition sealed nothing for
+	// ColumnarCompactQuietMs; a pass every ColumnarCompactIntervalMs and
+	// after every seal. Merged-away objects stay in the bucket
+	// ColumnarCompactDeleteDelayMs (at least 3 metadata snapshot
+	// intervals: a restore reads the last snapshot's manifests).
+	ColumnarCompactTargetSize    string `toml:"columnar_compact_target_size"`
+	ColumnarCompactMinFiles      int    `toml:"columnar_compact_min_files"`
+	ColumnarCompactIntervalMs    int    `toml:"columnar_compact_interval_ms"`
+	ColumnarCompactQuietMs       int    `toml:"columnar_compact_quiet_ms"`
+	ColumnarCompactDeleteDelayMs int    `toml:"columnar_compact_delete_delay_ms"`
+	// ColumnarCompactMemory is the memory of the DuckDB database merges
+	// run in (one thread), apart from the queries' CHRONIK_SQL_MEMORY.
+	ColumnarCompactMemory string `toml:"columnar_compact_memory"`
+	// IndexingBusyProduceMBps and IndexingBusyShare: while producers
+	// append at least IndexingBusyProduceMBps MB/s (0: never), each
+	// indexing worker works at most IndexingBusyShare percent of its time
+	// and catches up once the burst is over.
+	IndexingBusyProduceMBps int `toml:"indexing_busy_produce_mbps"`
+	IndexingBusyShare       int `toml:"indexing_busy_share"`
 
 	// Per query: a timeout, a row limit, working memory and threads; and
 	// how many queries run at once.
@@ -59,6 +82,7 @@ type Query struct {
 
 	sqlUsers                                           map[string]string
 	hotBufferBytes, columnarCacheBytes, sqlMemoryBytes int64
+	compactTargetBytes, compactMemoryBytes             int64
 }
 
 func defaultQuery() Query {
@@ -69,15 +93,24 @@ func defaultQuery() Query {
 		HotBufferRefreshMs:  ms(indexing.DefaultTick),
 		ColumnarCacheSize:   sizeString(sql.DefaultCacheBytes),
 		IndexingWorkers:     indexing.DefaultWorkers,
-		SQLTimeoutMs:        ms(sql.DefaultTimeout),
-		SQLMaxRows:          sql.DefaultMaxRows,
-		SQLMemory:           sizeString(sql.DefaultMemoryBytes),
-		SQLThreads:          sql.DefaultThreads,
-		SQLMaxConcurrent:    sql.DefaultMaxConcurrent,
-		PGPort:              pgwire.DefaultPort,
-		PGAuth:              pgwire.AuthSCRAM,
-		PGMaxConnections:    pgwire.DefaultMaxConnections,
-		PGIdleTimeoutMs:     ms(pgwire.DefaultIdleTimeout),
+
+		ColumnarCompactTargetSize:    sizeString(sql.DefaultCompactTargetBytes),
+		ColumnarCompactMinFiles:      sql.DefaultCompactMinFiles,
+		ColumnarCompactIntervalMs:    ms(sql.DefaultCompactInterval),
+		ColumnarCompactQuietMs:       ms(sql.DefaultCompactQuiet),
+		ColumnarCompactDeleteDelayMs: ms(sql.DefaultCompactDeleteDelay),
+		ColumnarCompactMemory:        sizeString(duckcolumnar.DefaultMergeMemoryBytes),
+		SQLTimeoutMs:                 ms(sql.DefaultTimeout),
+		SQLMaxRows:                   sql.DefaultMaxRows,
+		SQLMemory:                    sizeString(sql.DefaultMemoryBytes),
+		SQLThreads:                   sql.DefaultThreads,
+		SQLMaxConcurrent:             sql.DefaultMaxConcurrent,
+		PGPort:                       pgwire.DefaultPort,
+		PGAuth:                       pgwire.AuthSCRAM,
+		PGMaxConnections:             pgwire.DefaultMaxConnections,
+		PGIdleTimeoutMs:              ms(pgwire.DefaultIdleTimeout),
+		IndexingBusyProduceMBps:      indexing.DefaultBusyBytesPerSec >> 20,
+		IndexingBusyShare:            indexing.DefaultBusyShare,
 	}
 }
 
@@ -88,6 +121,14 @@ var queryVars = []envVar{
 	{"CHRONIK_HOT_BUFFER_REFRESH_MS", intVar(func(c *Config) *int { return &c.HotBufferRefreshMs })},
 	{"CHRONIK_COLUMNAR_CACHE_SIZE", str(func(c *Config) *string { return &c.ColumnarCacheSize })},
 	{"CHRONIK_INDEXING_WORKERS", intVar(func(c *Config) *int { return &c.IndexingWorkers })},
+	{"CHRONIK_COLUMNAR_COMPACT_TARGET_SIZE", str(func(c *Config) *string { return &c.ColumnarCompactTargetSize })},
+	{"CHRONIK_COLUMNAR_COMPACT_MIN_FILES", intVar(func(c *Config) *int { return &c.ColumnarCompactMinFiles })},
+	{"CHRONIK_COLUMNAR_COMPACT_INTERVAL_MS", intVar(func(c *Config) *int { return &c.ColumnarCompactIntervalMs })},
+	{"CHRONIK_COLUMNAR_COMPACT_QUIET_MS", intVar(func(c *Config) *int { return &c.ColumnarCompactQuietMs })},
+	{"CHRONIK_COLUMNAR_COMPACT_DELETE_DELAY_MS", intVar(func(c *Config) *int { return &c.ColumnarCompactDeleteDelayMs })},
+	{"CHRONIK_COLUMNAR_COMPACT_MEMORY", str(func(c *Config) *string { return &c.ColumnarCompactMemory })},
+	{"CHRONIK_INDEXING_BUSY_PRODUCE_MBPS", intVar(func(c *Config) *int { return &c.IndexingBusyProduceMBps })},
+	{"CHRONIK_INDEXING_BUSY_SHARE", intVar(func(c *Config) *int { return &c.IndexingBusyShare })},
 	{"CHRONIK_SQL_TIMEOUT_MS", intVar(func(c *Config) *int { return &c.SQLTimeoutMs })},
 	{"CHRONIK_SQL_MAX_ROWS", intVar(func(c *Config) *int { return &c.SQLMaxRows })},
 	{"CHRONIK_SQL_MEMORY", str(func(c *Config) *string { return &c.SQLMemory })},
@@ -110,6 +151,12 @@ func (q *Query) validate() []string {
 		{"CHRONIK_HOT_BUFFER_MAX_AGE_MS", q.HotBufferMaxAgeMs, 100, 7 * 24 * 3600 * 1000},
 		{"CHRONIK_HOT_BUFFER_REFRESH_MS", q.HotBufferRefreshMs, 10, 3600 * 1000},
 		{"CHRONIK_INDEXING_WORKERS", q.IndexingWorkers, 1, 64},
+		{"CHRONIK_COLUMNAR_COMPACT_MIN_FILES", q.ColumnarCompactMinFiles, 2, 10_000},
+		{"CHRONIK_COLUMNAR_COMPACT_INTERVAL_MS", q.ColumnarCompactIntervalMs, 10, 24 * 3600 * 1000},
+		{"CHRONIK_COLUMNAR_COMPACT_QUIET_MS", q.ColumnarCompactQuietMs, 10, 7 * 24 * 3600 * 1000},
+		{"CHRONIK_COLUMNAR_COMPACT_DELETE_DELAY_MS", q.ColumnarCompactDeleteDelayMs, 1000, 30 * 24 * 3600 * 1000},
+		{"CHRONIK_INDEXING_BUSY_PRODUCE_MBPS", q.IndexingBusyProduceMBps, 0, 1 << 20},
+		{"CHRONIK_INDEXING_BUSY_SHARE", q.IndexingBusyShare, 1, 100},
 		{"CHRONIK_SQL_TIMEOUT_MS", q.SQLTimeoutMs, 10, 24 * 3600 * 1000},
 		{"CHRONIK_SQL_MAX_ROWS", q.SQLMaxRows, 1, 10_000_000},
 		{"CHRONIK_SQL_THREADS", q.SQLThreads, 1, 256},
@@ -131,6 +178,7 @@ func (q *Query) validate() []string {
 		{"CHRONIK_HOT_BUFFER_SIZE", q.HotBufferSize, 1 << 20, &q.hotBufferBytes},
 		{"CHRONIK_COLUMNAR_CACHE_SIZE", q.ColumnarCacheSize, 1 << 20, &q.columnarCacheBytes},
 		{"CHRONIK_SQL_MEMORY", q.SQLMemory, 16 << 20, &q.sqlMemoryBytes},
+		{"CHRONIK_COLUMNAR_COMPACT_MEMORY", q.ColumnarCompactMemory, 16 << 20, &q.compactMemoryBytes},
 	} {
 		n, err := ParseSize(s.text)
 		if err != nil || n < s.min {
@@ -138,6 +186,11 @@ func (q *Query) validate() []string {
 			continue
 		}
 		*s.dst = n
+	}
+	if n, err := ParseSize(q.ColumnarCompactTargetSize); err != nil || (n != 0 && n < 1<<20) {
+		problems = append(problems, fmt.Sprintf("CHRONIK_COLUMNAR_COMPACT_TARGET_SIZE %q must be 0 (compaction off) or a size of at least 1MB", q.ColumnarCompactTargetSize))
+	} else {
+		q.compactTargetBytes = n
 	}
 	switch q.PGAuth {
 	case pgwire.AuthSCRAM, pgwire.AuthMD5, pgwire.AuthPassword:
@@ -160,6 +213,12 @@ func sqlConfig(c Config) sql.Config {
 		NodeHotBytes:  c.hotBufferBytes,
 		CallTimeout:   time.Duration(c.ObjectStoreTimeoutMs) * time.Millisecond,
 		MaxConcurrent: c.SQLMaxConcurrent,
+
+		CompactTargetBytes: compactTarget(c.compactTargetBytes),
+		CompactMinFiles:    c.ColumnarCompactMinFiles,
+		CompactInterval:    time.Duration(c.ColumnarCompactIntervalMs) * time.Millisecond,
+		CompactQuiet:       time.Duration(c.ColumnarCompactQuietMs) * time.Millisecond,
+		CompactDeleteDelay: max(time.Duration(c.ColumnarCompactDeleteDelayMs), 3*time.Duration(c.MetadataSnapshotIntervalMs)) * time.Millisecond,
 		Limits: columnar.Limits{
 			Timeout:     time.Duration(c.SQLTimeoutMs) * time.Millisecond,
 			MaxRows:     c.SQLMaxRows,
@@ -169,27 +228,44 @@ func sqlConfig(c Config) sql.Config {
 	}
 }
 
+// compactTarget is sql.Config's CompactTargetBytes: negative turns
+// compaction off where the setting says 0.
+func compactTarget(n int64) int64 {
+	if n == 0 {
+		return -1
+	}
+	return n
+}
+
 func provideSQL(ctx context.Context, cfg sql.Config, engine columnar.Engine, bucket objstore.Bucket, meta metastoreStore, t *topics.Service, clk clock.Clock, logger *slog.Logger) (*sql.Service, error) {
 	return sql.New(ctx, cfg, engine, bucket, meta, t, clk, logger)
 }
 
 func indexingConfig(c Config) indexing.Config {
+	busy := int64(c.IndexingBusyProduceMBps) << 20
+	if busy == 0 {
+		busy = -1 // never give way
+	}
 	return indexing.Config{
-		Workers:       c.IndexingWorkers,
-		MaxBatchBytes: int(c.maxUncompressed),
-		Tick:          time.Duration(c.HotBufferRefreshMs) * time.Millisecond,
+		Workers:         c.IndexingWorkers,
+		MaxBatchBytes:   int(c.maxUncompressed),
+		Tick:            time.Duration(c.HotBufferRefreshMs) * time.Millisecond,
+		BusyBytesPerSec: busy,
+		BusyShare:       c.IndexingBusyShare,
 	}
 }
 
-// provideIndexing is the pipeline with every sink the node has.
+// provideIndexing is the pipeline with every sink the node has; it gives
+// way to what the produce use case appends.
 func provideIndexing(cfg indexing.Config, logs logStore, t *topics.Service, meta metastore.Store, inflate indexing.Inflater, schemas indexing.Schemas,
-	columns *sql.Service, text *textsearch.Service, clk clock.Clock, logger *slog.Logger) *indexing.Pipeline {
-	return indexing.New(cfg, logs, t, meta, inflate, schemas, []indexing.Sink{columns, text}, clk, logger)
+	appends *produce.Service, columns *sql.Service, text *textsearch.Service, clk clock.Clock, logger *slog.Logger) *indexing.Pipeline {
+	return indexing.New(cfg, logs, t, meta, inflate, schemas, appends, []indexing.Sink{columns, text}, clk, logger)
 }
 
 // provideEngine is DuckDB, reading only the columnar cache.
-func provideEngine(c sql.Config) (*duckcolumnar.Engine, func(), error) {
-	e, err := duckcolumnar.New(duckcolumnar.Config{Dirs: []string{c.CacheDir}, MemoryBytes: c.Limits.MemoryBytes, Threads: c.Limits.Threads})
+func provideEngine(cfg Config, c sql.Config) (*duckcolumnar.Engine, func(), error) {
+	e, err := duckcolumnar.New(duckcolumnar.Config{Dirs: []string{c.CacheDir}, MemoryBytes: c.Limits.MemoryBytes, Threads: c.Limits.Threads,
+		MergeMemoryBytes: cfg.compactMemoryBytes})
 	if err != nil {
 		return nil, nil, fmt.Errorf("SQL engine: %w", err)
 	}

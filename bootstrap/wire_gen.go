@@ -100,7 +100,7 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, func(
 	}
 	httpapiConfig := httpConfig(cfg, bootstrapAdminKey, server)
 	config5 := sqlConfig(cfg)
-	engine, cleanup4, err := provideEngine(config5)
+	engine, cleanup4, err := provideEngine(cfg, config5)
 	if err != nil {
 		cleanup3()
 		cleanup2()
@@ -126,7 +126,7 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, func(
 		return nil, nil, err
 	}
 	config6 := indexingConfig(cfg)
-	pipeline := provideIndexing(config6, tieringStore, service, trackedMeta, codec, registryService, sqlService, textsearchService, clock, logger)
+	pipeline := provideIndexing(config6, tieringStore, service, trackedMeta, codec, registryService, produceService, sqlService, textsearchService, clock, logger)
 	bootstrapNodeMetrics := provideNodeMetrics(registry, segmentlogStore, tieringStore, groupsService, pipeline)
 	metricsHandler := provideMetricsHandler(registry, bootstrapNodeMetrics)
 	httpapiServer, err := provideHTTP(httpapiConfig, service, fetchService, groupsService, tieringStore, registryService, sqlService, textsearchService, pipeline, metricsHandler, logger)

@@ -112,7 +112,7 @@ func (p *Pipeline) decodeValue(ctx context.Context, pt *part, d *document.Docume
 		p.warnOnce(pt.tp, d.Offset, err)
 		return
 	}
-	if fields, err := document.ParseJSONObject(v); err == nil {
+	if fields, err := pt.json.Parse(v); err == nil {
 		d.Kind, d.Fields = document.JSON, fields
 	}
 }

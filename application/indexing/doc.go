@@ -16,6 +16,18 @@
 // Workers x (ReadBytes + MaxBatchBytes) plus the decoded documents of one
 // read, whatever the lag. Control batches are skipped.
 //
+// # Giving way to produce
+//
+// The pipeline shares the node's CPU with the produce path and costs
+// about as much per record as the broker does, so at full speed during a
+// burst of produce it would take half of what producers get. While
+// producers append at least Config.BusyBytesPerSec (Appends, measured
+// over 100 ms or more), each worker pauses after each step so that it
+// works at most Config.BusyShare percent of its time (a pause is at most
+// a second); the lag this builds is caught up at full speed once the
+// rate falls below the bound. Slower produce (a steady 10 MB/s) is
+// indexed without pauses, so it stays fresh.
+//
 // # Decoding once
 //
 // Each record becomes a document.Document once, whatever the number of

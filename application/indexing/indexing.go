@@ -20,6 +20,15 @@ const (
 	DefaultMaxBatchBytes = 64 << 20
 	DefaultTick          = time.Second
 	DefaultRetryDelay    = 5 * time.Second
+	// DefaultBusyBytesPerSec and DefaultBusyShare: while producers append
+	// 16 MiB/s or more, each worker works at most 15 % of its time (see
+	// Config). 16 MiB/s is above the bench's 10 MB/s freshness run (which
+	// must stay fresh) and well below what a loaded 2-core machine still
+	// produces (about 30 MB/s at load 13); with 15 % produce kept 89-91 %
+	// of its rate in measurements where the unpaced pipeline left it
+	// 53-62 % (issue 10's report).
+	DefaultBusyBytesPerSec = 16 << 20
+	DefaultBusyShare       = 15
 )
 
 // Config tunes a Pipeline.
@@ -29,6 +38,15 @@ type Config struct {
 	MaxBatchBytes int           // what one batch may decompress to
 	Tick          time.Duration // how often topics are listed and every partition is visited (sinks seal by age then)
 	RetryDelay    time.Duration // wait after a failed read, Index or Flush
+	// BusyBytesPerSec and BusyShare give way to a burst of produce: while
+	// producers append at least BusyBytesPerSec (measured over 100 ms or
+	// more), a worker that worked for d then pauses for
+	// d x (100 - BusyShare) / BusyShare (at most a second), so the
+	// pipeline takes at most BusyShare percent of each worker's time and
+	// catches up at full speed once the burst is over. A negative
+	// BusyBytesPerSec, or a BusyShare of 100, never pauses.
+	BusyBytesPerSec int64
+	BusyShare       int // percent, 1-100
 }
 
 func (c Config) withDefaults() Config {
@@ -47,6 +65,13 @@ func (c Config) withDefaults() Config {
 	if c.RetryDelay <= 0 {
 		c.RetryDelay = DefaultRetryDelay
 	}
+	if c.BusyBytesPerSec == 0 {
+		c.BusyBytesPerSec = DefaultBusyBytesPerSec
+	}
+	if c.BusyShare <= 0 {
+		c.BusyShare = DefaultBusyShare
+	}
+	c.BusyShare = min(c.BusyShare, 100)
 	return c
 }
 
@@ -125,6 +150,7 @@ type Pipeline struct {
 	sinks   []Sink
 	clk     clock.Clock
 	logger  *slog.Logger
+	pace    *pacer
 
 	signal chan struct{} // a partition was queued; capacity Workers
 
@@ -135,12 +161,14 @@ type Pipeline struct {
 	stopped bool
 }
 
-// New returns a pipeline over the given sinks. schemas may be nil.
-func New(cfg Config, lg Log, topics Topics, meta metastore.Store, inflate Inflater, schemas Schemas, sinks []Sink, clk clock.Clock, logger *slog.Logger) *Pipeline {
+// New returns a pipeline over the given sinks. schemas may be nil;
+// appends may be nil (the pipeline then never gives way to produce).
+func New(cfg Config, lg Log, topics Topics, meta metastore.Store, inflate Inflater, schemas Schemas, appends Appends, sinks []Sink, clk clock.Clock, logger *slog.Logger) *Pipeline {
 	cfg = cfg.withDefaults()
 	return &Pipeline{
 		cfg: cfg, log: lg, topics: topics, meta: meta, inflate: inflate, schemas: schemas,
 		sinks: sinks, clk: clk, logger: logger,
+		pace:   &pacer{appends: appends, limit: float64(cfg.BusyBytesPerSec), share: cfg.BusyShare},
 		signal: make(chan struct{}, cfg.Workers),
 		parts:  map[partKey]*part{},
 		warned: map[string]bool{},
@@ -157,6 +185,7 @@ func (p *Pipeline) Run(ctx context.Context) {
 	if err := p.dropOrphans(ctx); err != nil {
 		p.logger.Warn("indexing: cleaning up watermarks of deleted topics failed", "err", err)
 	}
+	p.pace.producing(p.clk.Now()) // the produce rate is measured from here
 	var wg sync.WaitGroup
 	for range p.cfg.Workers {
 		wg.Add(1)

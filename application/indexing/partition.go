@@ -29,6 +29,7 @@ type part struct {
 
 	// Owned by the worker running the part.
 	feeds       []*feed
+	json        document.JSONParser // learns the partition's field names
 	undecodable int64
 	skipped     int64
 }
@@ -150,7 +151,9 @@ func (p *Pipeline) work(ctx context.Context) {
 		if pt == nil {
 			return
 		}
+		start := p.clk.Now()
 		p.step(ctx, pt)
+		now := p.clk.Now()
 		p.mu.Lock()
 		pt.running = false
 		if pt.again {
@@ -162,6 +165,7 @@ func (p *Pipeline) work(ctx context.Context) {
 		if more {
 			p.wake()
 		}
+		p.pace.giveWay(ctx, p.pace.pause(now, now.Sub(start)))
 	}
 }
 

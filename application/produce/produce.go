@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/chronik-stream/chronik/domain/log"
@@ -45,6 +46,8 @@ type Service struct {
 	idMu   sync.Mutex // guards nextID, idLimit
 	nextID int64
 	limit  int64
+
+	appended atomic.Int64 // bytes of batches appended
 }
 
 // partition is the producer state of one partition; mu serialises idempotent
@@ -60,6 +63,11 @@ type partition struct {
 func New(logs logstore.Store, meta metastore.Store, clk clock.Clock, logger *slog.Logger) *Service {
 	return &Service{logs: logs, meta: meta, clock: clk, logger: logger, parts: make(map[topic.Partition]*partition)}
 }
+
+// AppendedBytes returns the bytes of the batches Append has appended
+// since the service was made (duplicates of idempotent retries included);
+// it never decreases. Safe for concurrent use.
+func (s *Service) AppendedBytes() int64 { return s.appended.Load() }
 
 // Result is the outcome of appending one batch.
 type Result struct {
@@ -105,6 +113,7 @@ func (s *Service) Append(ctx context.Context, t topic.Topic, index int32, batch 
 	if err != nil {
 		return Result{}, err
 	}
+	s.appended.Add(int64(len(batch)))
 	if o, err := s.logs.Offsets(p); err == nil {
 		res.LogStartOffset = o.LogStart
 	}

@@ -30,10 +30,20 @@ func (f fileMeta) localPath() string {
 	return filepath.Join(f.id.String(), fmt.Sprint(f.n), fmt.Sprintf("%020d-%020d.parquet", f.From, f.To))
 }
 
-// manifest lists a partition's sealed files, oldest first.
+// manifest lists a partition's sealed files, oldest first, and the
+// objects of files a merge replaced, until they are deleted.
 type manifest struct {
-	Topic string     `json:"topic"`
-	Files []fileMeta `json:"files"`
+	Topic   string     `json:"topic"`
+	Files   []fileMeta `json:"files"`
+	Garbage []garbage  `json:"garbage,omitempty"`
+}
+
+// garbage is the object of a file a merge replaced: no query of this
+// node reads it, but the metadata snapshot in the bucket may still name
+// it (a node restored from it would), so it is deleted After (Unix ms).
+type garbage struct {
+	Key   string `json:"key"`
+	After int64  `json:"after"`
 }
 
 const manifestPrefix = "columnar/manifest/"
@@ -61,7 +71,7 @@ func (s *Service) loadManifest(ctx context.Context, id topic.ID, n int32) (manif
 }
 
 func (s *Service) saveManifest(ctx context.Context, id topic.ID, n int32, m manifest) error {
-	if len(m.Files) == 0 {
+	if len(m.Files) == 0 && len(m.Garbage) == 0 {
 		return s.meta.Apply(ctx, metastore.Del(manifestKey(id, n)))
 	}
 	v, err := json.Marshal(m)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/chronik-stream/chronik/domain/document"
 	"github.com/chronik-stream/chronik/domain/topic"
@@ -23,13 +24,28 @@ type partition struct {
 	id    topic.ID
 	n     int32
 
-	mu       sync.Mutex
-	position int64 // the next offset the pipeline hands over
-	hotFrom  int64 // the first offset the hot buffer covers (= the end of the last file)
-	hot      []document.Document
-	hotBytes int64
-	hotSince time.Time // when the first hot document came
-	files    []fileMeta
+	// manifestMu serializes the partition's manifest writes (a seal's,
+	// Trim's, Open's, Drop's, a compaction's and its garbage collection's):
+	// each reads the files and writes the manifest under it, so none loses
+	// another's update. Taken before mu.
+	manifestMu sync.Mutex
+	inflight   map[string]bool // keys of merged objects uploaded, not yet in the manifest
+	dropped    bool            // Drop ran: a compaction under way must not commit
+
+	mu        sync.Mutex
+	position  int64 // the next offset the pipeline hands over
+	hotFrom   int64 // the first offset the hot buffer covers (= the end of the last file)
+	skipBelow int64 // documents below this are already in a file (Open inside a merged file)
+	hot       []document.Document
+	hotBytes  int64
+	hotSince  time.Time // when the first hot document came
+	files     []fileMeta
+	garbage   []garbage // replaced by a merge, deleted from the bucket later
+	logStart  int64     // the log start Trim was last told
+	lastSeal  time.Time // when the last file was sealed (or the partition opened)
+
+	compactRetryAt time.Time // after a failed merge; only the compaction loop touches it
+	lastSealDocs   int       // documents the last seal wrote: the size a new hot buffer starts with
 }
 
 type partKey struct {
@@ -54,8 +70,24 @@ func (s *Service) part(tp topic.Partition) *partition {
 }
 
 // Open starts tp of the topic id at from: files that begin at or past from
-// go, and so does the hot buffer.
+// go, and so does the hot buffer. When from falls inside a file (a merged
+// file: compaction merged files whose end the pipeline had not saved as
+// its watermark yet, see compact.go) the file stays, and the documents
+// below its end that the pipeline hands over again are skipped: each
+// offset stays in the sink once. Objects under the partition's prefix
+// that the manifest does not name (a crash between an upload and the
+// manifest's save) are deleted.
 func (s *Service) Open(ctx context.Context, tp topic.Partition, id topic.ID, from int64) error {
+	s.mu.Lock()
+	p := s.parts[partKey{id, tp.Index}]
+	s.mu.Unlock()
+	if p == nil {
+		// Others see it once it is opened (until then a query reads the
+		// manifest).
+		p = &partition{topic: tp.Topic, id: id, n: tp.Index}
+	}
+	p.manifestMu.Lock()
+	defer p.manifestMu.Unlock()
 	m, err := s.loadManifest(ctx, id, tp.Index)
 	if err != nil {
 		return err
@@ -64,8 +96,9 @@ func (s *Service) Open(ctx context.Context, tp topic.Partition, id topic.ID, fro
 	for keep > 0 && m.Files[keep-1].From >= from {
 		keep--
 	}
+	skip := from
 	if keep > 0 && m.Files[keep-1].To > from {
-		return fmt.Errorf("columnar: %s opened at %d inside file %d-%d", tp, from, m.Files[keep-1].From, m.Files[keep-1].To)
+		skip = m.Files[keep-1].To
 	}
 	drop := m.Files[keep:]
 	m.Files, m.Topic = m.Files[:keep:keep], tp.Topic
@@ -75,18 +108,55 @@ func (s *Service) Open(ctx context.Context, tp topic.Partition, id topic.ID, fro
 		}
 		s.deleteFiles(ctx, drop)
 	}
-	s.mu.Lock()
-	p := s.parts[partKey{id, tp.Index}]
-	if p == nil {
-		p = &partition{topic: tp.Topic, id: id, n: tp.Index}
-		s.parts[partKey{id, tp.Index}] = p
+	if err := s.deleteOrphans(ctx, p, tp.Topic, m); err != nil {
+		s.logger.Warn("sql: removing columnar objects no manifest names failed", "partition", tp, "err", err)
 	}
-	s.byName[tp] = p
-	s.mu.Unlock()
 	p.mu.Lock()
 	s.hotBytes.Add(-p.hotBytes)
-	p.position, p.hotFrom, p.hot, p.hotBytes, p.files = from, from, nil, 0, m.Files
+	p.position, p.hotFrom, p.skipBelow, p.hot, p.hotBytes, p.files, p.garbage = from, skip, skip, nil, 0, m.Files, m.Garbage
+	p.lastSeal = s.clk.Now()
 	p.mu.Unlock()
+	s.mu.Lock()
+	s.parts[partKey{id, tp.Index}] = p
+	s.byName[tp] = p
+	s.mu.Unlock()
+	return nil
+}
+
+// deleteOrphans deletes the objects under p's prefix that m names neither
+// as a file nor as garbage, and that no compaction is uploading. The
+// caller holds p.manifestMu.
+func (s *Service) deleteOrphans(ctx context.Context, p *partition, name string, m manifest) error {
+	named := map[string]bool{}
+	for _, f := range m.Files {
+		named[f.Key] = true
+	}
+	for _, g := range m.Garbage {
+		named[g.Key] = true
+	}
+	prefix := fmt.Sprintf("%s%s-%s/%d/", objectPrefix, name, p.id, p.n)
+	var orphans []string
+	for token := ""; ; {
+		cctx, cancel := context.WithTimeout(ctx, s.cfg.CallTimeout)
+		objs, next, err := s.bucket.List(cctx, prefix, token, 0)
+		cancel()
+		if err != nil {
+			return err
+		}
+		for _, o := range objs {
+			if !named[o.Key] && !p.inflight[o.Key] {
+				orphans = append(orphans, o.Key)
+			}
+		}
+		if token = next; token == "" {
+			break
+		}
+	}
+	for _, k := range orphans {
+		if err := s.deleteObject(ctx, k); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -98,9 +168,19 @@ func (s *Service) Index(ctx context.Context, tp topic.Partition, docs []document
 		return fmt.Errorf("columnar: %s indexed before it was opened", tp)
 	}
 	bucket := s.timeBucket(tp.Topic)
+	reserve := s.reserve()
 	p.mu.Lock()
+	if p.hot == nil && p.lastSealDocs > len(docs) {
+		// A new buffer is made as large as the last one sealed, so that
+		// it is not copied over and over as it grows (copying documents,
+		// which hold pointers, was a fifth of the pipeline's CPU).
+		p.hot = make([]document.Document, 0, min(p.lastSealDocs, reserve))
+	}
 	for i := range docs {
 		d := &docs[i]
+		if d.Offset < p.skipBelow {
+			continue // in a file already (Open inside a merged file)
+		}
 		if bucket != nil && len(p.hot) > 0 && bucket(d.Timestamp) > bucket(p.hot[0].Timestamp) {
 			p.mu.Unlock()
 			if err := s.seal(ctx, p, d.Offset); err != nil {
@@ -117,9 +197,20 @@ func (s *Service) Index(ctx context.Context, tp topic.Partition, docs []document
 		s.hotBytes.Add(size)
 		p.position = d.Offset + 1
 	}
-	p.position = next
+	p.position = max(p.position, next)
 	p.mu.Unlock()
 	return nil
+}
+
+// reserve is how many documents a new hot buffer may make room for at
+// once: at most HotMaxRecords, and together no more than NodeHotBytes
+// over all partitions (room made is not counted as hot bytes, so this
+// bounds it apart).
+func (s *Service) reserve() int {
+	s.mu.Lock()
+	n := max(len(s.parts), 1)
+	s.mu.Unlock()
+	return min(s.cfg.HotMaxRecords, int(s.cfg.NodeHotBytes/int64(n)/int64(unsafe.Sizeof(document.Document{}))))
 }
 
 // docBytes estimates what a document holds in memory.
@@ -172,8 +263,10 @@ func (s *Service) Flush(ctx context.Context, tp topic.Partition, force bool) (in
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if len(p.hot) > 0 {
-		return p.hotFrom, nil
+	if len(p.hot) > 0 || p.position < p.hotFrom {
+		// Below hotFrom while skipping what a merged file holds: the
+		// position is durable, and less than the file's end.
+		return min(p.hotFrom, p.position), nil
 	}
 	return p.position, nil
 }
@@ -187,7 +280,6 @@ func (s *Service) seal(ctx context.Context, p *partition, end int64) error {
 		k--
 	}
 	docs, from := p.hot[:k:k], p.hotFrom
-	files := p.files
 	p.mu.Unlock()
 	if k == 0 {
 		// Nothing to write: the buffer's offsets below end had no
@@ -209,7 +301,12 @@ func (s *Service) seal(ctx context.Context, p *partition, end int64) error {
 	if err := s.write(ctx, &f, docs, compression); err != nil {
 		return err
 	}
-	m := manifest{Topic: p.topic, Files: append(files[:len(files):len(files)], f)}
+	p.manifestMu.Lock()
+	defer p.manifestMu.Unlock()
+	p.mu.Lock()
+	files, garbage := p.files, p.garbage
+	p.mu.Unlock()
+	m := manifest{Topic: p.topic, Files: append(files[:len(files):len(files)], f), Garbage: garbage}
 	if err := s.saveManifest(ctx, p.id, p.n, m); err != nil {
 		return err
 	}
@@ -222,12 +319,15 @@ func (s *Service) seal(ctx context.Context, p *partition, end int64) error {
 	if len(p.hot) == 0 {
 		p.hot = nil
 	}
+	p.lastSealDocs = k
 	p.hotBytes -= freed
 	p.hotFrom = end
 	p.hotSince = s.clk.Now()
+	p.lastSeal = p.hotSince
 	p.files = m.Files
 	p.mu.Unlock()
 	s.hotBytes.Add(-freed)
+	s.wakeCompaction()
 	return nil
 }
 
@@ -292,8 +392,11 @@ func (s *Service) Trim(ctx context.Context, tp topic.Partition, logStart int64) 
 	if p == nil {
 		return nil
 	}
+	p.manifestMu.Lock()
+	defer p.manifestMu.Unlock()
 	p.mu.Lock()
-	files := p.files
+	files, garbage := p.files, p.garbage
+	p.logStart = max(p.logStart, logStart)
 	p.mu.Unlock()
 	k := 0
 	for k < len(files) && files[k].To <= logStart {
@@ -303,7 +406,7 @@ func (s *Service) Trim(ctx context.Context, tp topic.Partition, logStart int64) 
 		return nil
 	}
 	keep := files[k:]
-	if err := s.saveManifest(ctx, p.id, p.n, manifest{Topic: p.topic, Files: keep}); err != nil {
+	if err := s.saveManifest(ctx, p.id, p.n, manifest{Topic: p.topic, Files: keep, Garbage: garbage}); err != nil {
 		return err
 	}
 	p.mu.Lock()
@@ -331,9 +434,14 @@ func (s *Service) Drop(ctx context.Context, id topic.ID, n int32) error {
 	}
 	s.mu.Unlock()
 	if p != nil {
+		// Held to the end: a compaction under way sees dropped and
+		// deletes what it uploaded itself.
+		p.manifestMu.Lock()
+		defer p.manifestMu.Unlock()
+		p.dropped = true
 		p.mu.Lock()
 		s.hotBytes.Add(-p.hotBytes)
-		p.hot, p.hotBytes, p.files = nil, 0, nil
+		p.hot, p.hotBytes, p.files, p.garbage = nil, 0, nil, nil
 		if m.Topic == "" {
 			m.Topic = p.topic
 		}
@@ -346,7 +454,7 @@ func (s *Service) Drop(ctx context.Context, id topic.ID, n int32) error {
 	if m.Topic == "" {
 		return nil
 	}
-	// Objects a crash left out of the manifest.
+	// Objects a crash left out of the manifest, and garbage.
 	prefix := fmt.Sprintf("%s%s-%s/%d/", objectPrefix, m.Topic, id, n)
 	for token := ""; ; {
 		cctx, cancel := context.WithTimeout(ctx, s.cfg.CallTimeout)
@@ -408,5 +516,6 @@ func (s *Service) snapshot(t topic.Topic, n int32) snap {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return snap{position: p.position, hot: p.hot[:len(p.hot):len(p.hot)], files: p.files}
+	// Past the position while skipping what a merged file holds.
+	return snap{position: max(p.position, p.hotFrom), hot: p.hot[:len(p.hot):len(p.hot)], files: p.files}
 }

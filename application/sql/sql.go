@@ -32,6 +32,12 @@ const (
 	DefaultMemoryBytes   = 512 << 20
 	DefaultThreads       = 2
 	DefaultMaxConcurrent = 2
+
+	DefaultCompactTargetBytes = 128 << 20
+	DefaultCompactMinFiles    = 16
+	DefaultCompactInterval    = 10 * time.Second
+	DefaultCompactQuiet       = 30 * time.Second
+	DefaultCompactDeleteDelay = 5 * time.Minute
 )
 
 // Config tunes the service.
@@ -47,6 +53,20 @@ type Config struct {
 	// MaxConcurrent queries run at once (each within Limits); more wait,
 	// up to Limits.Timeout, then get ErrBusy.
 	MaxConcurrent int
+
+	// Compaction (RunCompaction): runs of consecutive small files of a
+	// partition are merged into files of up to CompactTargetBytes
+	// (negative: compaction off) when CompactMinFiles of similar size
+	// gathered, or half the target; a partition without a seal for
+	// CompactQuiet merges runs of two or more. A pass runs every
+	// CompactInterval and after each seal. The objects of merged-away
+	// files stay in the bucket CompactDeleteDelay more: the metadata
+	// snapshot in the bucket (what a restore reads) may still name them.
+	CompactTargetBytes int64
+	CompactMinFiles    int
+	CompactInterval    time.Duration
+	CompactQuiet       time.Duration
+	CompactDeleteDelay time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -80,6 +100,20 @@ func (c Config) withDefaults() Config {
 	if c.MaxConcurrent <= 0 {
 		c.MaxConcurrent = DefaultMaxConcurrent
 	}
+	if c.CompactTargetBytes == 0 {
+		c.CompactTargetBytes = DefaultCompactTargetBytes
+	}
+	if c.CompactMinFiles < 2 {
+		c.CompactMinFiles = DefaultCompactMinFiles
+	}
+	for _, d := range []struct {
+		v   *time.Duration
+		def time.Duration
+	}{{&c.CompactInterval, DefaultCompactInterval}, {&c.CompactQuiet, DefaultCompactQuiet}, {&c.CompactDeleteDelay, DefaultCompactDeleteDelay}} {
+		if *d.v <= 0 {
+			*d.v = d.def
+		}
+	}
 	return c
 }
 
@@ -101,7 +135,15 @@ type Service struct {
 	cache  *cache
 	slots  chan struct{} // one per query running
 
-	hotBytes atomic.Int64 // every partition's hot buffer
+	hotBytes atomic.Int64  // every partition's hot buffer
+	wake     chan struct{} // asks RunCompaction for a pass
+	// pinMu is held (read) by a query from its snapshot until its files
+	// are pinned; compaction takes it (write) before deleting objects.
+	pinMu sync.RWMutex
+	// passMu: one compaction pass at a time (two merges of one run would
+	// upload one key, and the loser would delete the winner's object).
+	passMu  sync.Mutex
+	compact compactCounters
 
 	mu     sync.Mutex
 	parts  map[partKey]*partition         // by topic id: a deleted topic's until Drop
@@ -112,7 +154,7 @@ type Service struct {
 // it that no manifest lists are removed.
 func New(ctx context.Context, cfg Config, engine columnar.Engine, bucket objstore.Bucket, meta metastore.Store, topics Topics, clk clock.Clock, logger *slog.Logger) (*Service, error) {
 	cfg = cfg.withDefaults()
-	s := &Service{cfg: cfg, slots: make(chan struct{}, cfg.MaxConcurrent), engine: engine, bucket: bucket, meta: meta, topics: topics, clk: clk, logger: logger, parts: map[partKey]*partition{}, byName: map[topic.Partition]*partition{}}
+	s := &Service{cfg: cfg, wake: make(chan struct{}, 1), slots: make(chan struct{}, cfg.MaxConcurrent), engine: engine, bucket: bucket, meta: meta, topics: topics, clk: clk, logger: logger, parts: map[partKey]*partition{}, byName: map[topic.Partition]*partition{}}
 	keep, err := s.manifestedFiles(ctx)
 	if err != nil {
 		return nil, err
@@ -221,6 +263,22 @@ func (s *Service) run(ctx context.Context, sql string, a *Answer, query func([]c
 	a.Watermarks = map[string]map[int32]int64{}
 	var pinned []*cached
 	defer func() { s.cache.unpin(pinned) }()
+	if err := s.snapshotTables(ctx, names, a, &tables, &pinned); err != nil {
+		return err
+	}
+	if err := query(tables); err != nil {
+		return err
+	}
+	a.Took = s.clk.Now().Sub(start)
+	return nil
+}
+
+// snapshotTables takes the snapshot of every table in names and pins its
+// files. It holds pinMu (read) throughout, so that compaction deletes no
+// object a snapshot named before its file is pinned.
+func (s *Service) snapshotTables(ctx context.Context, names []string, a *Answer, tables *[]columnar.Table, pinned *[]*cached) error {
+	s.pinMu.RLock()
+	defer s.pinMu.RUnlock()
 	for _, name := range names {
 		t, ok := s.topics.Get(name)
 		if !ok || !s.Enabled(t) {
@@ -237,17 +295,13 @@ func (s *Service) run(ctx context.Context, sql string, a *Answer, query func([]c
 				if err != nil {
 					return fmt.Errorf("reading table %q: %w", name, err)
 				}
-				pinned = append(pinned, c)
+				*pinned = append(*pinned, c)
 				table.Files = append(table.Files, c.path)
 			}
 		}
-		tables = append(tables, table)
+		*tables = append(*tables, table)
 		a.Watermarks[t.Name] = marks
 	}
-	if err := query(tables); err != nil {
-		return err
-	}
-	a.Took = s.clk.Now().Sub(start)
 	return nil
 }
 

@@ -58,22 +58,26 @@ type SQLResults struct {
 
 // SQLSettings records the load.
 type SQLSettings struct {
-	RecordBytes       int     `json:"record_bytes"`
-	Partitions        int     `json:"partitions"`
-	ProduceMB         float64 `json:"produce_mb"`
-	Rows              int64   `json:"rows"`
-	FreshMBps         float64 `json:"freshness_mb_per_s"`
-	FreshSeconds      float64 `json:"freshness_seconds"`
-	SampleEvery       int64   `json:"sample_every"`
-	Runs              int     `json:"runs"`
-	DuckDBThreads     int     `json:"duckdb_threads"`
-	DuckDBVersion     string  `json:"duckdb_version,omitempty"`
-	ParquetFiles      int     `json:"parquet_files"`
-	ParquetBytes      int64   `json:"parquet_bytes"`
-	OneParquetBytes   int64   `json:"one_parquet_bytes"`
-	BuildOneFileSecs  float64 `json:"build_one_file_seconds"`
-	SealWaitSeconds   float64 `json:"seal_wait_seconds"`
-	HotBufferMaxAgeMs int     `json:"hot_buffer_max_age_ms,omitempty"`
+	RecordBytes      int     `json:"record_bytes"`
+	Partitions       int     `json:"partitions"`
+	ProduceMB        float64 `json:"produce_mb"`
+	Rows             int64   `json:"rows"`
+	FreshMBps        float64 `json:"freshness_mb_per_s"`
+	FreshSeconds     float64 `json:"freshness_seconds"`
+	SampleEvery      int64   `json:"sample_every"`
+	Runs             int     `json:"runs"`
+	DuckDBThreads    int     `json:"duckdb_threads"`
+	DuckDBVersion    string  `json:"duckdb_version,omitempty"`
+	ParquetFiles     int     `json:"parquet_files"`
+	ParquetBytes     int64   `json:"parquet_bytes"`
+	OneParquetBytes  int64   `json:"one_parquet_bytes"`
+	BuildOneFileSecs float64 `json:"build_one_file_seconds"`
+	SealWaitSeconds  float64 `json:"seal_wait_seconds"`
+	// CompactWaitSeconds: after the seal wait, until the node's Parquet
+	// files stayed the same for CompactSettleSeconds (its compaction done).
+	CompactWaitSeconds   float64 `json:"compact_wait_seconds,omitempty"`
+	CompactSettleSeconds float64 `json:"compact_settle_seconds,omitempty"`
+	HotBufferMaxAgeMs    int     `json:"hot_buffer_max_age_ms,omitempty"`
 }
 
 // SQLProduce compares produce throughput with and without columnar.
@@ -158,6 +162,7 @@ type sqlConfig struct {
 	runs        int
 	threads     int
 	sealWait    time.Duration
+	settle      time.Duration
 	hotMaxAgeMs int
 	work        string
 	only        map[string]bool
@@ -180,6 +185,7 @@ func sqlCmd(args []string) error {
 	threads := fs.Int("duckdb-threads", 2, "threads of the DuckDB this client runs")
 	sealWait := fs.Duration("seal-wait", 5*time.Minute, "how long to wait for the node to seal every record into Parquet")
 	hotAge := fs.Int("hot-max-age-ms", 0, "the node's CHRONIK_HOT_BUFFER_MAX_AGE_MS, for the report")
+	settle := fs.Duration("compact-settle", 0, "before the queries, wait until the node's Parquet files stayed the same this long (its compaction done; 0: do not wait)")
 	only := fs.String("only", "produce,catchup,queries,freshness", "comma-separated parts to run")
 	work := fs.String("work-dir", "", "directory for the merged Parquet file (default: a temporary one)")
 	out := fs.String("out", "", "write results as JSON to this file")
@@ -189,7 +195,7 @@ func sqlCmd(args []string) error {
 	cfg := sqlConfig{
 		seeds: strings.Split(*brokers, ","), httpAddr: *httpAddr, dataDir: *dataDir, broker: proc{*pid},
 		parts: *parts, recordBytes: 200, produceMB: *produceMB, rows: *rows, freshMBps: *freshMBps,
-		freshFor: *freshFor, sampleEvery: *sampleEvery, runs: *runs, threads: *threads, sealWait: *sealWait,
+		freshFor: *freshFor, sampleEvery: *sampleEvery, runs: *runs, threads: *threads, sealWait: *sealWait, settle: *settle,
 		hotMaxAgeMs: *hotAge, work: *work, only: map[string]bool{},
 		http: &http.Client{Timeout: 5 * time.Minute},
 	}
@@ -664,6 +670,39 @@ func parquetFiles(dir string) (files []string, bytes int64, err error) {
 	return files, bytes, err
 }
 
+// waitSettled polls the Parquet files under dir until the same files (and
+// no file being written, *.tmp) stayed there for cfg.settle, for at most
+// cfg.sealWait.
+func (cfg sqlConfig) waitSettled(dir string) error {
+	deadline := time.Now().Add(cfg.sealWait)
+	var last []string
+	since := time.Now()
+	for {
+		files, _, err := parquetFiles(dir)
+		if err != nil {
+			return err
+		}
+		busy := false
+		_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && strings.HasSuffix(d.Name(), ".tmp") {
+				busy = true
+			}
+			return nil
+		})
+		if busy || !slices.Equal(files, last) {
+			last, since = files, time.Now()
+		} else if time.Since(since) >= cfg.settle {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the node's Parquet files did not settle within %s", cfg.sealWait)
+		}
+		if err := sleep(cfg.ctx, 250*time.Millisecond); err != nil {
+			return err
+		}
+	}
+}
+
 func sqlQueries(cfg sqlConfig, adm *kadm.Client, topic string, set *SQLSettings) ([]SQLQuery, error) {
 	ctx := cfg.ctx
 	// 1. Every record sealed into Parquet on the node.
@@ -681,7 +720,16 @@ func sqlQueries(cfg sqlConfig, adm *kadm.Client, topic string, set *SQLSettings)
 		return nil, fmt.Errorf("describing %s: %w", topic, err)
 	}
 	id := td[topic].ID
-	files, size, err := parquetFiles(filepath.Join(cfg.dataDir, "columnar", hex.EncodeToString(id[:])))
+	dir := filepath.Join(cfg.dataDir, "columnar", hex.EncodeToString(id[:]))
+	if cfg.settle > 0 {
+		start := time.Now()
+		if err := cfg.waitSettled(dir); err != nil {
+			return nil, err
+		}
+		set.CompactWaitSeconds, set.CompactSettleSeconds = time.Since(start).Seconds(), cfg.settle.Seconds()
+		logf("sql: the node's Parquet files settled after %.1f s", set.CompactWaitSeconds)
+	}
+	files, size, err := parquetFiles(dir)
 	if err != nil {
 		return nil, fmt.Errorf("listing the node's Parquet files: %w", err)
 	}

@@ -126,7 +126,12 @@ func writeSQLMarkdown(w io.Writer, r *SQLResults) {
 	}
 	if len(r.Queries) > 0 {
 		p("**Queries.** Over the catch-up topic's %d rows, once the node had sealed every one into Parquet (%s s of\n", s.Rows, num(s.SealWaitSeconds))
-		p("waiting): through `POST /_sql` (wall time at the client, JSON answer included) and with DuckDB %s in the bench\n", orDash(s.DuckDBVersion))
+		if s.CompactSettleSeconds > 0 {
+			p("waiting) and its compaction had left its files alone for %s s (%s s more): through", num(s.CompactSettleSeconds), num(s.CompactWaitSeconds))
+		} else {
+			p("waiting): through")
+		}
+		p(" `POST /_sql` (wall time at the client, JSON answer included) and with DuckDB %s in the bench\n", orDash(s.DuckDBVersion))
 		p("client (%d threads, as the node's `CHRONIK_SQL_THREADS` default) on ONE Parquet file built from the node's %d local\n", s.DuckDBThreads, s.ParquetFiles)
 		p("copies (%s MB; merged with `COPY (SELECT * FROM read_parquet([...], union_by_name=true)) TO ...` in %s s, %s MB).\n",
 			num(mb(s.ParquetBytes)), num(s.BuildOneFileSecs), num(mb(s.OneParquetBytes)))

@@ -19,7 +19,34 @@ var errJSON = errors.New("not a JSON object")
 // than white space. A key given twice keeps its place and its last value.
 // Strings are copied; the result does not alias b.
 func ParseJSONObject(b []byte) (Object, error) {
-	p := parser{b: b}
+	return parseObject(b, nil)
+}
+
+// Bounds of a JSONParser's shared field names.
+const (
+	maxNames   = 1024 // names kept
+	maxNameLen = 64   // longest name kept, in bytes
+)
+
+// JSONParser parses JSON objects as ParseJSONObject does, learning from
+// the values it has parsed, which are usually alike (a topic's records):
+// field names seen before are shared rather than copied again (at most
+// 1024 names of at most 64 bytes are kept), and a top-level object starts
+// with room for as many fields as the previous one had. The zero value is
+// ready; it is not safe for concurrent use.
+type JSONParser struct {
+	names  map[string]string
+	fields int // fields of the last top-level object
+}
+
+// Parse is ParseJSONObject with what ps learnt. The result shares
+// strings with other results of ps but never aliases b.
+func (ps *JSONParser) Parse(b []byte) (Object, error) {
+	return parseObject(b, ps)
+}
+
+func parseObject(b []byte, ps *JSONParser) (Object, error) {
+	p := parser{b: b, ps: ps}
 	p.space()
 	if p.i >= len(p.b) || p.b[p.i] != '{' {
 		return nil, errJSON
@@ -32,12 +59,36 @@ func ParseJSONObject(b []byte) (Object, error) {
 	if p.i != len(p.b) {
 		return nil, errJSON
 	}
-	return v.(Object), nil
+	o := v.(Object)
+	if ps != nil {
+		ps.fields = len(o)
+	}
+	return o, nil
 }
 
 type parser struct {
-	b []byte
-	i int
+	b  []byte
+	i  int
+	ps *JSONParser // nil: nothing shared
+}
+
+// name returns the string of s, a field name, shared with earlier ones
+// when the parser has a JSONParser.
+func (p *parser) name(s []byte) string {
+	if p.ps == nil {
+		return string(s)
+	}
+	if n, ok := p.ps.names[string(s)]; ok {
+		return n
+	}
+	n := string(s)
+	if len(s) <= maxNameLen && len(p.ps.names) < maxNames {
+		if p.ps.names == nil {
+			p.ps.names = make(map[string]string)
+		}
+		p.ps.names[n] = n
+	}
+	return n
 }
 
 func (p *parser) space() {
@@ -89,6 +140,9 @@ func (p *parser) literal(word string) error {
 func (p *parser) object(depth int) (any, error) {
 	p.i++ // {
 	o := Object{}
+	if depth == 0 && p.ps != nil && p.ps.fields > 0 {
+		o = make(Object, 0, p.ps.fields)
+	}
 	p.space()
 	if p.i < len(p.b) && p.b[p.i] == '}' {
 		p.i++
@@ -99,7 +153,7 @@ func (p *parser) object(depth int) (any, error) {
 		if p.i >= len(p.b) || p.b[p.i] != '"' {
 			return nil, errJSON
 		}
-		name, err := p.str()
+		name, err := p.key()
 		if err != nil {
 			return nil, err
 		}
@@ -167,6 +221,26 @@ func (p *parser) list(depth int) (any, error) {
 			return nil, errJSON
 		}
 	}
+}
+
+// key reads a field name at p.i (its opening quote), shared through
+// p.name when it has no escapes.
+func (p *parser) key() (string, error) {
+	start := p.i + 1
+	for j := start; j < len(p.b); j++ {
+		switch c := p.b[j]; {
+		case c == '"':
+			s := p.b[start:j]
+			if !utf8.Valid(s) {
+				return "", errJSON
+			}
+			p.i = j + 1
+			return p.name(s), nil
+		case c == '\\' || c < 0x20:
+			return p.str()
+		}
+	}
+	return "", errJSON
 }
 
 // str reads a JSON string at p.i (its opening quote). Invalid UTF-8 is
@@ -306,6 +380,17 @@ func (p *parser) number() (any, error) {
 		if p.i == exp {
 			return nil, errJSON
 		}
+	}
+	if integral && p.i-digits <= 18 {
+		// Fits in an int64 whatever the digits: no need to copy the text.
+		var n int64
+		for _, c := range p.b[digits:p.i] {
+			n = n*10 + int64(c-'0')
+		}
+		if digits > start {
+			n = -n
+		}
+		return n, nil
 	}
 	text := string(p.b[start:p.i])
 	if integral {

@@ -3,10 +3,12 @@ package document
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
+	"unsafe"
 )
 
 func TestParseJSONObject(t *testing.T) {
@@ -56,6 +58,41 @@ func TestParseJSONObject(t *testing.T) {
 	}
 }
 
+// TestJSONParserLearns checks that a JSONParser gives what
+// ParseJSONObject gives, shares names between results without aliasing
+// the input, and keeps at most maxNames names.
+func TestJSONParserLearns(t *testing.T) {
+	var ps JSONParser
+	in := []byte(`{"id":12,"name":"a","n":-123456789012345678,"big":1234567890123456789,"e\u0301":1,"o":{"id":1}}`)
+	for range 3 {
+		got, err := ps.Parse(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := ParseJSONObject(in)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("got %#v, want %#v", got, want)
+		}
+	}
+	a, _ := ps.Parse(in)
+	in[2] = 'X' // the input is the caller's to change
+	b, _ := ps.Parse([]byte(`{"id":1}`))
+	if a[0].Name != "id" || b[0].Name != "id" || unsafe.StringData(a[0].Name) != unsafe.StringData(b[0].Name) {
+		t.Errorf("names %q and %q are not one shared string", a[0].Name, b[0].Name)
+	}
+	if cap(b) < len(a) {
+		t.Errorf("an object after one of %d fields has room for %d", len(a), cap(b))
+	}
+	for i := range 2 * maxNames {
+		if _, err := ps.Parse(fmt.Appendf(nil, `{"f%d":%d}`, i, i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(ps.names) > maxNames {
+		t.Errorf("%d names kept, at most %d allowed", len(ps.names), maxNames)
+	}
+}
+
 // FuzzParseJSONObject checks the parser against encoding/json: what it
 // accepts is valid JSON and decodes to the same values; valid UTF-8 JSON
 // objects within MaxDepth and without out-of-range numbers are accepted.
@@ -63,8 +100,13 @@ func FuzzParseJSONObject(f *testing.F) {
 	for _, s := range []string{`{"a":1}`, `{"a":[1,{"b":"c"}],"d":null}`, `{"x":1.5e2,"y":"\u00e9"}`, `[1]`, `{"a":01}`} {
 		f.Add([]byte(s))
 	}
+	var shared JSONParser // learns across inputs
 	f.Fuzz(func(t *testing.T, b []byte) {
 		got, err := ParseJSONObject(b)
+		again, err2 := shared.Parse(b)
+		if (err == nil) != (err2 == nil) || !reflect.DeepEqual(got, again) {
+			t.Fatalf("%q: JSONParser.Parse gives %#v, %v; ParseJSONObject %#v, %v", b, again, err2, got, err)
+		}
 		valid := json.Valid(b) && utf8.Valid(b)
 		if err == nil {
 			if !valid {
@@ -141,4 +183,31 @@ func depth(b []byte) int {
 		}
 	}
 	return most - 1
+}
+
+// BenchmarkParseJSON parses 200-byte records like chronik-bench's and the
+// pipeline's catch-up benchmark's, once each way.
+func BenchmarkParseJSON(b *testing.B) {
+	for name, r := range map[string][]byte{
+		"bench":   []byte(`{"id":123456,"k":"k56","v":977064,"pad":"` + strings.Repeat("q", 150) + `"}`),
+		"catchup": []byte(`{"id":123456,"user":"user-023456","kind":"click","score":456.5,"ok":true,"tags":["a","b"],"note":"` + strings.Repeat("0", 60) + `"}`),
+	} {
+		b.Run(name+"/ParseJSONObject", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := ParseJSONObject(r); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(name+"/JSONParser", func(b *testing.B) {
+			b.ReportAllocs()
+			var ps JSONParser
+			for b.Loop() {
+				if _, err := ps.Parse(r); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

@@ -119,6 +119,16 @@ type Engine interface {
 	// WriteParquet writes docs (rows of one table; at least one) as one
 	// Parquet file to w, readable by any Parquet reader.
 	WriteParquet(ctx context.Context, w io.Writer, docs []document.Document, opt FileOptions) (FileInfo, error)
+	// MergeParquet writes the rows of srcs (files this engine wrote or
+	// merged, at least one, local paths the engine may read), file after
+	// file and each in its own order, as one file at dst (a local path the
+	// engine may write; replaced when it exists), readable by any Parquet
+	// reader. Columns are matched by name: a column missing from a source
+	// is NULL in its rows, and a column's type is the one a query over all
+	// of srcs would give it. It reads nothing but srcs, and bounds its
+	// memory as a query does. On error dst may hold a partial file, which
+	// the caller removes.
+	MergeParquet(ctx context.Context, dst string, srcs []string, opt FileOptions) (FileInfo, error)
 	// Close releases the engine. Idempotent.
 	Close() error
 }

@@ -204,8 +204,10 @@ done
 
 # run_sql: SQL over topics on one more fresh node, with its unified API on a
 # known port. Its hot buffers seal after 2 s, so that the query comparison
-# finds every record in Parquet soon after the catch-up.
-sql_hot_age=2000
+# finds every record in Parquet soon after the catch-up; its compaction
+# looks every second and merges a partition's tail once it sealed nothing
+# for 2 s, and the queries wait until its files stayed the same for 5 s.
+sql_hot_age=2000 sql_compact_interval=1000 sql_compact_quiet=2000
 run_sql() {
 	local port http data=$work/sql-data log=$work/sql.log
 	port=$("$bench" free-port)
@@ -214,14 +216,15 @@ run_sql() {
 	echo "run.sh: SQL: starting chronik-server on 127.0.0.1:$port (HTTP $http), data in $data" >&2
 	CHRONIK_BIND_ADDR=127.0.0.1 CHRONIK_KAFKA_PORT=$port CHRONIK_UNIFIED_API_PORT=$http CHRONIK_ADMIN_API_PORT=0 CHRONIK_PG_PORT=0 \
 		CHRONIK_ADVERTISED_ADDR=127.0.0.1 CHRONIK_LOG_LEVEL=${CHRONIK_LOG_LEVEL:-warn} CHRONIK_WAL_PROFILE=$wal_profile \
-		CHRONIK_HOT_BUFFER_MAX_AGE_MS=$sql_hot_age CHRONIK_COLUMNAR_CACHE_SIZE=${CHRONIK_COLUMNAR_CACHE_SIZE:-16GB} \
+		CHRONIK_HOT_BUFFER_MAX_AGE_MS=$sql_hot_age CHRONIK_COLUMNAR_COMPACT_INTERVAL_MS=$sql_compact_interval \
+		CHRONIK_COLUMNAR_COMPACT_QUIET_MS=$sql_compact_quiet CHRONIK_COLUMNAR_CACHE_SIZE=${CHRONIK_COLUMNAR_CACHE_SIZE:-16GB} \
 		bin/chronik-server start --data-dir "$data" >"$log" 2>&1 &
 	broker_pid=$!
 	local ok=0
 	if "$bench" wait --brokers "127.0.0.1:$port" --timeout 60s; then
 		"$bench" sql --brokers "127.0.0.1:$port" --http "127.0.0.1:$http" --data-dir "$data" --broker-pid "$broker_pid" \
 			--partitions "$BENCH_SQL_PARTITIONS" --rows "$BENCH_SQL_ROWS" --produce-mb "$BENCH_SQL_PRODUCE_MB" \
-			--fresh-for "$BENCH_SQL_FRESH_FOR" --hot-max-age-ms "$sql_hot_age" --work-dir "$work" \
+			--fresh-for "$BENCH_SQL_FRESH_FOR" --hot-max-age-ms "$sql_hot_age" --compact-settle 5s --work-dir "$work" \
 			--out "$work/sql.json" || ok=1
 	else
 		ok=1

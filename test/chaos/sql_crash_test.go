@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"net/http"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,7 +22,8 @@ import (
 
 // TestSQLCrashKeepsEveryRecordOnce kills the node with SIGKILL while it
 // produces to a columnar topic and the indexing pipeline seals Parquet
-// files (small hot buffers seal every few hundred records), restarts it,
+// files (small hot buffers seal every few hundred records) and merges them
+// (compaction of every two similar files), restarts it,
 // and in the end checks that SQL holds every record of the log once per
 // partition: as many rows as offsets, no offset twice, none missing.
 func TestSQLCrashKeepsEveryRecordOnce(t *testing.T) {
@@ -27,7 +31,12 @@ func TestSQLCrashKeepsEveryRecordOnce(t *testing.T) {
 	s := newServer(t, t.TempDir(), "1MB",
 		"CHRONIK_UNIFIED_API_PORT="+strconv.Itoa(httpPort),
 		"CHRONIK_HOT_BUFFER_MAX_RECORDS=250",
-		"CHRONIK_HOT_BUFFER_REFRESH_MS=50")
+		"CHRONIK_HOT_BUFFER_REFRESH_MS=50",
+		// Compaction merges while the node is killed: every pair of
+		// similar files, at once.
+		"CHRONIK_COLUMNAR_COMPACT_MIN_FILES=2",
+		"CHRONIK_COLUMNAR_COMPACT_INTERVAL_MS=50",
+		"CHRONIK_COLUMNAR_COMPACT_QUIET_MS=100")
 	cl := newClient(t, s.addr())
 	adm := kadm.NewClient(cl)
 	ctx := context.Background()
@@ -98,6 +107,22 @@ func TestSQLCrashKeepsEveryRecordOnce(t *testing.T) {
 				}
 			}
 			t.Logf("SQL holds the log once: %v", rows)
+			// Compaction ran: far fewer files than seals.
+			var records int64
+			for _, w := range want {
+				records += w[1] - w[0]
+			}
+			files := 0
+			_ = filepath.WalkDir(filepath.Join(s.dir, "columnar"), func(p string, d fs.DirEntry, err error) error {
+				if err == nil && strings.HasSuffix(p, ".parquet") {
+					files++
+				}
+				return nil
+			})
+			t.Logf("%d local Parquet files for %d records sealed 250 at a time", files, records)
+			if int64(files) > records/250/2 {
+				t.Fatalf("%d Parquet files for %d records: compaction did not merge", files, records)
+			}
 			return
 		}
 		if time.Now().After(deadline) {

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"syscall"
 	"testing"
 	"time"
 
@@ -38,12 +39,26 @@ func BenchmarkWriteParquet(b *testing.B) {
 	}
 	defer e.Close()
 	b.ResetTimer()
+	cpu := cpuTime()
+	var info columnar.FileInfo
 	for b.Loop() {
-		if _, err := e.WriteParquet(context.Background(), io.Discard, docs, columnar.FileOptions{Compression: "zstd"}); err != nil {
+		if info, err = e.WriteParquet(context.Background(), io.Discard, docs, columnar.FileOptions{Compression: "zstd"}); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(info.Bytes)/float64(len(docs)), "file-bytes/doc")
 	b.ReportMetric(float64(len(docs)*b.N)/b.Elapsed().Seconds(), "docs/s")
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(len(docs)*b.N), "cpu-ns/doc")
+}
+
+// cpuTime is the CPU time the process has used (user and system), which
+// a shared machine disturbs less than wall time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkHotCount: a COUNT(*) over 100,000 hot documents, which go to

@@ -75,6 +75,26 @@
 // go to DuckDB as an Arrow stream, copied into a temporary table (an
 // Arrow view scans once; a query may read its table twice).
 //
+// # Merging files
+//
+// MergeParquet is one COPY (SELECT * FROM read_parquet([sources],
+// union_by_name = true)) TO <dst> (FORMAT parquet, COMPRESSION <c>,
+// ROW_GROUP_SIZE 122880): rows in the sources' order
+// (preserve_insertion_order), columns by name (NULL where a source lacks
+// one), conflicting shapes as text as a query reads them (those sources
+// one by one, UNION ALL BY NAME, then ORDER BY _partition, _offset: UNION
+// ALL keeps no order, so this rare case sorts, in memory). Both ends must lie in Config.Dirs, as
+// for queries. It runs in a second in-memory database of the engine, on
+// one thread and within Config.MergeMemoryBytes (default 256 MiB), so that
+// a merge takes neither the queries' memory nor both cores, and nothing
+// waits in memory to be put back in order: it streams, and needs a share
+// that grows with the rows' width, not their number (rows of ~190 bytes:
+// 64 to 128 MiB; on two threads the same merge needed more than 160 MiB,
+// and a 4.2M-row merge of the bench's rows failed within 512 MiB). Past
+// the limit it fails with ErrResources. A merged file's _timestamp is
+// TIMESTAMP in microseconds (DuckDB's), a file written by WriteParquet's is
+// milliseconds: both read as TIMESTAMP.
+//
 // # Read only
 //
 // Prepare parses with DuckDB's parser (json_serialize_sql, which parses

@@ -33,6 +33,10 @@ const (
 	DefaultTimeout     = 30 * time.Second
 	DefaultMaxRows     = 10_000
 	DefaultMaxSQLBytes = 1 << 20
+	// DefaultMergeMemoryBytes: a one-thread merge of ~200-byte rows needs
+	// 64 to 128 MiB, whatever their number (merge_test.go); twice that
+	// leaves room for wider rows.
+	DefaultMergeMemoryBytes = 256 << 20
 )
 
 // Config shapes an Engine.
@@ -46,14 +50,19 @@ type Config struct {
 	Threads     int
 	// MaxSQLBytes bounds a statement's text (DefaultMaxSQLBytes).
 	MaxSQLBytes int
+	// MergeMemoryBytes is the memory_limit of the second database that
+	// MergeParquet runs in, on one thread, so that merges neither take
+	// the queries' memory nor both cores (DefaultMergeMemoryBytes).
+	MergeMemoryBytes int64
 }
 
 // Engine is the DuckDB columnar.Engine: one in-memory DuckDB database
 // whose settings only the engine changes. It is safe for concurrent use.
 type Engine struct {
-	cfg  Config
-	dirs []string // cleaned, with a trailing separator
-	db   *sql.DB
+	cfg    Config
+	dirs   []string // cleaned, with a trailing separator
+	db     *sql.DB  // queries
+	merges *sql.DB  // MergeParquet: its own memory, one thread
 
 	mu      sync.Mutex // guards closed, memory, threads
 	closed  bool
@@ -83,6 +92,9 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.MaxSQLBytes <= 0 {
 		cfg.MaxSQLBytes = DefaultMaxSQLBytes
 	}
+	if cfg.MergeMemoryBytes <= 0 {
+		cfg.MergeMemoryBytes = DefaultMergeMemoryBytes
+	}
 	e := &Engine{cfg: cfg}
 	e.stop, e.stopCancel = context.WithCancel(context.Background())
 	for _, d := range cfg.Dirs {
@@ -92,33 +104,48 @@ func New(cfg Config) (*Engine, error) {
 		}
 		e.dirs = append(e.dirs, strings.TrimSuffix(filepath.Clean(abs), string(filepath.Separator))+string(filepath.Separator))
 	}
+	db, err := openDB(e.dirs, cfg.MemoryBytes, cfg.Threads)
+	if err != nil {
+		return nil, err
+	}
+	e.db = db
+	if e.merges, err = openDB(e.dirs, cfg.MergeMemoryBytes, 1); err != nil {
+		e.db.Close()
+		return nil, err
+	}
+	e.memory, e.threads = cfg.MemoryBytes, cfg.Threads
+	return e, nil
+}
+
+// openDB opens an in-memory DuckDB database that reads (and writes) only
+// dirs, within memory and threads.
+func openDB(dirs []string, memory int64, threads int) (*sql.DB, error) {
 	// Extensions are neither installed nor loaded behind the engine's
 	// back; nothing spills to a temporary directory.
 	connector, err := duckdb.NewConnector("?autoinstall_known_extensions=false&autoload_known_extensions=false&allow_community_extensions=false", nil)
 	if err != nil {
 		return nil, fmt.Errorf("duckcolumnar: open duckdb: %w", err)
 	}
-	e.db = sql.OpenDB(connector)
+	db := sql.OpenDB(connector)
 	// Every query gets a fresh connection, closed after it: the views it
 	// made go with it.
-	e.db.SetMaxIdleConns(0)
+	db.SetMaxIdleConns(0)
 	setup := []string{
 		"SET GLOBAL temp_directory = ''",
 		// Sealed files never change: their footers are read once.
 		"SET GLOBAL parquet_metadata_cache = true",
-		"SET GLOBAL allowed_directories = " + listLiteral(e.dirs),
+		"SET GLOBAL allowed_directories = " + listLiteral(dirs),
 		"SET GLOBAL enable_external_access = false",
-		"SET GLOBAL memory_limit = '" + strconv.FormatInt(cfg.MemoryBytes, 10) + "B'",
-		"SET GLOBAL threads = " + strconv.Itoa(cfg.Threads),
+		"SET GLOBAL memory_limit = '" + strconv.FormatInt(memory, 10) + "B'",
+		"SET GLOBAL threads = " + strconv.Itoa(threads),
 	}
 	for _, s := range setup {
-		if _, err := e.db.Exec(s); err != nil {
-			e.db.Close()
+		if _, err := db.Exec(s); err != nil {
+			db.Close()
 			return nil, fmt.Errorf("duckcolumnar: set up duckdb (%s): %w", s, err)
 		}
 	}
-	e.memory, e.threads = cfg.MemoryBytes, cfg.Threads
-	return e, nil
+	return db, nil
 }
 
 // Close interrupts running queries (they return ErrClosed), waits for
@@ -133,7 +160,7 @@ func (e *Engine) Close() error {
 	e.mu.Unlock()
 	e.stopCancel()
 	e.running.Wait()
-	return e.db.Close()
+	return errors.Join(e.db.Close(), e.merges.Close())
 }
 
 // enter registers a call; leave must follow.

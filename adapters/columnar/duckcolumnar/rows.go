@@ -102,6 +102,26 @@ func (f *fields) get(src string) *field {
 	return fl
 }
 
+// at is get(src) for the field at position j of a document: documents
+// usually have their fields in the order of the columns, and comparing
+// one name (often the very same string, see document.JSONParser) is
+// cheaper than a map lookup.
+func (f *fields) at(j int, src string) *field {
+	if j < len(f.cols) && f.cols[j].src == src {
+		return f.cols[j]
+	}
+	return f.get(src)
+}
+
+// index returns the column of source name src, which is in f, the field
+// at position j of a document (see at).
+func (f *fields) index(j int, src string) int {
+	if j < len(f.cols) && f.cols[j].src == src {
+		return j
+	}
+	return f.bySrc[src]
+}
+
 // setScalar widens t to hold a scalar of kind k.
 func (t *ctype) setScalar(k kind) {
 	switch {
@@ -296,8 +316,8 @@ func inferSchema(docs []document.Document) (*tableSchema, error) {
 			}
 			continue
 		}
-		for _, f := range d.Fields {
-			if err := s.values.get(f.Name).typ.observe(f.Value, 1); err != nil {
+		for j, f := range d.Fields {
+			if err := s.values.at(j, f.Name).typ.observe(f.Value, 1); err != nil {
 				return nil, err
 			}
 		}
@@ -372,8 +392,8 @@ func (s *tableSchema) eachBatch(mem memory.Allocator, docs []document.Document, 
 		if d.Kind == document.Raw {
 			slots[s.values.bySrc[colValue]] = rawValue(d)
 		} else {
-			for _, f := range d.Fields {
-				slots[s.values.bySrc[f.Name]] = f.Value
+			for j, f := range d.Fields {
+				slots[s.values.index(j, f.Name)] = f.Value
 			}
 		}
 		for j, f := range s.values.cols {
@@ -433,11 +453,20 @@ func appendValue(b array.Builder, t *ctype, v any) {
 		}
 	default:
 		if x, ok := v.(string); ok {
-			b.(*array.StringBuilder).Append(strings.ToValidUTF8(x, "\uFFFD"))
+			b.(*array.StringBuilder).Append(validText(x))
 			return
 		}
 		b.(*array.StringBuilder).Append(strings.ToValidUTF8(string(appendJSON(nil, v)), "\uFFFD"))
 	}
+}
+
+// validText is s with invalid UTF-8 replaced; utf8.ValidString checks
+// the usual valid text faster than strings.ToValidUTF8 does.
+func validText(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
 func toInt(v any) int64 {

@@ -31,6 +31,9 @@
 //     column count_star() (BIGINT), as DuckDB names it. Params must be
 //     empty (the statements have no placeholders).
 //
+//   - MergeParquet reads its sources' documents and writes them, in
+//     order, as one such file; it does not check where the files lie.
+//
 //   - Limits: MaxRows truncates (Result.Truncated); Timeout is checked
 //     between rows (ErrTimeout); MemoryBytes and Threads are ignored.
 //
@@ -39,7 +42,7 @@
 //     a string holding the value's JSON text (null for null).
 //
 // All methods are safe for concurrent use; after Close they return
-// columnar.ErrClosed (WriteParquet too).
+// columnar.ErrClosed (WriteParquet and MergeParquet too).
 package memcolumnar
 
 import (
@@ -163,6 +166,51 @@ func (e *Engine) WriteParquet(ctx context.Context, w io.Writer, docs []document.
 	return columnar.FileInfo{Rows: int64(len(docs)), Bytes: cw.n}, nil
 }
 
+// MergeParquet implements columnar.Engine: the documents of srcs, file
+// after file, as one gob stream at dst.
+func (e *Engine) MergeParquet(ctx context.Context, dst string, srcs []string, opt columnar.FileOptions) (columnar.FileInfo, error) {
+	if err := e.check(); err != nil {
+		return columnar.FileInfo{}, err
+	}
+	if len(srcs) == 0 {
+		return columnar.FileInfo{}, errors.New("memcolumnar: a merge needs at least one file")
+	}
+	var all []document.Document
+	for j, path := range srcs {
+		if err := ctx.Err(); err != nil {
+			return columnar.FileInfo{}, err
+		}
+		d, err := readFile(path)
+		if err != nil {
+			return columnar.FileInfo{}, fmt.Errorf("memcolumnar: merge: file %d: %w", j, err)
+		}
+		all = append(all, d...)
+	}
+	f, err := os.OpenFile(dst, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return columnar.FileInfo{}, errors.New("memcolumnar: merge: the destination cannot be written")
+	}
+	info, err := e.WriteParquet(ctx, f, all, opt)
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("memcolumnar: merge: %w", cerr)
+	}
+	return info, err
+}
+
+// readFile reads the documents of a file WriteParquet wrote.
+func readFile(path string) ([]document.Document, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, errors.New("cannot be opened")
+	}
+	defer f.Close()
+	var d []document.Document
+	if err := gob.NewDecoder(f).Decode(&d); err != nil {
+		return nil, errors.New("not a memcolumnar file")
+	}
+	return d, nil
+}
+
 type countingWriter struct {
 	w io.Writer
 	n int64
@@ -269,15 +317,9 @@ func read(p plan, tables []columnar.Table) ([]document.Document, error) {
 	}
 	var docs []document.Document
 	for j, path := range t.Files {
-		f, err := os.Open(path)
+		fd, err := readFile(path)
 		if err != nil {
-			return nil, fmt.Errorf("memcolumnar: file %d of table %q cannot be opened", j, t.Name)
-		}
-		var fd []document.Document
-		err = gob.NewDecoder(f).Decode(&fd)
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("memcolumnar: file %d of table %q is not a memcolumnar file", j, t.Name)
+			return nil, fmt.Errorf("memcolumnar: file %d of table %q %w", j, t.Name, err)
 		}
 		docs = append(docs, fd...)
 	}

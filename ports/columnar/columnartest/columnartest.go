@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -32,6 +33,7 @@ func Run(t *testing.T, newEngine NewEngine) {
 	t.Run("refused", func(t *testing.T) { testRefused(t, newEngine) })
 	t.Run("concurrent", func(t *testing.T) { testConcurrent(t, newEngine) })
 	t.Run("close", func(t *testing.T) { testClose(t, newEngine) })
+	t.Run("merge", func(t *testing.T) { testMerge(t, newEngine) })
 }
 
 func docs(partition int32, from, n int64) []document.Document {
@@ -202,5 +204,70 @@ func testClose(t *testing.T, newEngine NewEngine) {
 	}
 	if _, err := e.Query(context.Background(), "SELECT * FROM t", nil, []columnar.Table{{Name: "t"}}, columnar.Limits{}); !errors.Is(err, columnar.ErrClosed) {
 		t.Fatalf("Query after Close: %v", err)
+	}
+}
+
+// testMerge merges files whose columns differ and reads the result back:
+// every row once, a column missing from a source NULL in its rows.
+func testMerge(t *testing.T, newEngine NewEngine) {
+	e, dir := open(t, newEngine)
+	ctx := context.Background()
+	a := docs(0, 0, 10)
+	b := docs(0, 10, 5)
+	for i := range b { // b has n and x, not s
+		b[i].Fields = document.Object{{Name: "n", Value: b[i].Offset}, {Name: "x", Value: "x" + fmt.Sprint(b[i].Offset)}}
+	}
+	fa, fb := write(t, e, dir, "a", a), write(t, e, dir, "b", b)
+	dst := filepath.Join(dir, "ab")
+	info, err := e.MergeParquet(ctx, dst, []string{fa, fb}, columnar.FileOptions{Compression: "snappy"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(dst)
+	if err != nil || info.Rows != 15 || info.Bytes != st.Size() {
+		t.Fatalf("FileInfo %+v, file %v %v; want 15 rows and the file's size", info, st, err)
+	}
+	// A merged file merges again, with another file after it.
+	fc := write(t, e, dir, "c", docs(0, 15, 3))
+	dst2 := filepath.Join(dir, "abc")
+	if info, err := e.MergeParquet(ctx, dst2, []string{dst, fc}, columnar.FileOptions{Compression: "zstd"}); err != nil || info.Rows != 18 {
+		t.Fatalf("merging a merged file: %+v %v", info, err)
+	}
+	res, err := e.Query(ctx, "SELECT * FROM t", nil, []columnar.Table{{Name: "t", Files: []string{dst2}}}, columnar.Limits{MaxRows: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != 18 {
+		t.Fatalf("%d rows, want 18", len(res.Rows))
+	}
+	io, in, is, ix := column(t, res, "_offset"), column(t, res, "n"), column(t, res, "s"), column(t, res, "x")
+	seen := map[int64]bool{}
+	for _, r := range res.Rows {
+		o := r[io].(int64)
+		if seen[o] {
+			t.Fatalf("offset %d twice", o)
+		}
+		seen[o] = true
+		if r[in] != o {
+			t.Errorf("offset %d: n = %v", o, r[in])
+		}
+		inB := o >= 10 && o < 15
+		switch {
+		case inB && (r[is] != nil || r[ix] != fmt.Sprintf("x%d", o)):
+			t.Errorf("offset %d (from b): s = %v, x = %v; want NULL and x%d", o, r[is], r[ix], o)
+		case !inB && (r[ix] != nil || r[is] != fmt.Sprintf("v%d", o)):
+			t.Errorf("offset %d: s = %v, x = %v; want v%d and NULL", o, r[is], r[ix], o)
+		}
+	}
+	if _, err := e.MergeParquet(ctx, filepath.Join(dir, "none"), nil, columnar.FileOptions{}); err == nil {
+		t.Fatal("a merge of no files succeeded")
+	}
+	if _, err := e.MergeParquet(ctx, filepath.Join(dir, "bad"), []string{fa}, columnar.FileOptions{Compression: "gzip9"}); err == nil {
+		t.Fatal("a merge with an unknown compression succeeded")
+	}
+	if _, err := e.MergeParquet(ctx, filepath.Join(dir, "missing"), []string{fa, filepath.Join(dir, "no-such-file")}, columnar.FileOptions{}); err == nil {
+		t.Fatal("a merge of a missing file succeeded")
+	} else if strings.Contains(err.Error(), dir) {
+		t.Fatalf("the error names a path: %v", err)
 	}
 }

@@ -55,7 +55,9 @@ type testSink struct {
 	trimmed map[string]int64
 	failAt  int // Index calls before every call fails (0: never)
 	calls   int
-	dead    bool // crashed: every Index and Flush fails
+	dead    bool          // crashed: every Index and Flush fails
+	work    time.Duration // how long each Index takes (sleeps)
+	busy    time.Duration // the total of those
 }
 
 type hot struct {
@@ -95,8 +97,12 @@ func (s *testSink) Open(_ context.Context, p topic.Partition, id topic.ID, from 
 }
 
 func (s *testSink) Index(_ context.Context, p topic.Partition, docs []document.Document, next int64) error {
+	if s.work > 0 {
+		time.Sleep(s.work)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.busy += s.work
 	s.calls++
 	if s.dead || (s.failAt > 0 && s.calls >= s.failAt) {
 		return errors.New("test sink: failing as told")
@@ -232,6 +238,8 @@ type fixture struct {
 	topics *topicList
 	disk   *sinkFiles
 	logBuf *syncBuffer
+	// appends is what start passes the pipeline as indexing.Appends.
+	appends indexing.Appends
 }
 
 type syncBuffer struct {
@@ -317,7 +325,7 @@ func (f *fixture) start(sink *testSink, schemas indexing.Schemas, cfg indexing.C
 		cfg.RetryDelay = 30 * time.Millisecond
 	}
 	logger := slog.New(slog.NewTextHandler(io.MultiWriter(f.logBuf), nil))
-	p := indexing.New(cfg, f.logs, f.topics, f.meta, noInflate{}, schemas, []indexing.Sink{sink}, clock.System{}, logger)
+	p := indexing.New(cfg, f.logs, f.topics, f.meta, noInflate{}, schemas, f.appends, []indexing.Sink{sink}, clock.System{}, logger)
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{p: p, sink: sink, cancel: cancel, done: make(chan struct{})}
 	go func() {

@@ -478,7 +478,7 @@ func TestThroughThePipeline(t *testing.T) {
 	for round := range 5 {
 		produce(int32(round%2), 100)
 		s := f.service(textsearch.Config{Dir: dir, SealDocs: 30})
-		p := indexing.New(indexing.Config{Tick: 10 * time.Millisecond, ReadBytes: 512}, store, f.topics, f.meta, noInflate{}, nil, []indexing.Sink{s}, clock.System{}, quiet())
+		p := indexing.New(indexing.Config{Tick: 10 * time.Millisecond, ReadBytes: 512}, store, f.topics, f.meta, noInflate{}, nil, nil, []indexing.Sink{s}, clock.System{}, quiet())
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() { defer close(done); p.Run(ctx) }()
