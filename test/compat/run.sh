@@ -24,6 +24,10 @@
 # the admin key ($CHRONIK_COMPAT_ADMIN_KEY) as a Basic password, and check
 # that a client without it may read but not write.
 #
+# search.py (Debian's python3-elasticsearch, 7.x) and search.js
+# (@elastic/elasticsearch 8 from npm) search a topic with search.enabled=true
+# through the unified HTTP API: queries, counts, aggregations, search_after.
+#
 # transactions.py (confluent-kafka) and transactions.js (kafkajs) check that a
 # transactional producer fails at once while transactions are not supported.
 #
@@ -150,6 +154,8 @@ run_test transactions-kafkajs node "$HERE/transactions.js"
 run_test tiered bash "$HERE/tiered.sh"
 run_test schema-registry-kafkajs node "$HERE/schema_registry.js"
 run_test schema-registry-confluent-kafka "$PY" "$HERE/schema_registry.py"
+run_test search-elasticsearch-py "$PY" "$HERE/search.py"
+run_test search-elasticsearch-js node "$HERE/search.js"
 
 if [ "$failed" -gt 0 ]; then
   echo "compat: failed: ${failures[*]}"
