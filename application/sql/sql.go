@@ -170,6 +170,45 @@ func (s *Service) Describe(ctx context.Context, name string) (Answer, error) {
 	return s.Query(ctx, "DESCRIBE "+QuoteIdent(name), nil)
 }
 
+// Catalog runs a query of the Postgres catalogs (pg_catalog,
+// information_schema) and session functions as sess: every queryable
+// table is listed there with its columns as Describe gives them
+// (columnar.Engine.Catalog). It waits for a query slot like Query, after
+// describing the tables (each Describe takes its own).
+func (s *Service) Catalog(ctx context.Context, sql string, params []any, sess columnar.Session) (columnar.Result, error) {
+	var schemas []columnar.TableSchema
+	for _, t := range s.Tables() {
+		d, err := s.Describe(ctx, t.Name)
+		if errors.Is(err, columnar.ErrInvalid) {
+			continue // disabled or deleted since listed
+		}
+		if err != nil {
+			return columnar.Result{}, fmt.Errorf("describing table %q: %w", t.Name, err)
+		}
+		ts := columnar.TableSchema{Name: t.Name}
+		for _, row := range d.Rows {
+			if len(row) < 2 {
+				continue
+			}
+			name, _ := row[0].(string)
+			typ, _ := row[1].(string)
+			ts.Columns = append(ts.Columns, columnar.Column{Name: name, Type: typ})
+		}
+		schemas = append(schemas, ts)
+	}
+	wait := time.NewTimer(s.cfg.Limits.Timeout)
+	defer wait.Stop()
+	select {
+	case s.slots <- struct{}{}:
+		defer func() { <-s.slots }()
+	case <-wait.C:
+		return columnar.Result{}, fmt.Errorf("%w: %d queries are running; try again", ErrBusy, s.cfg.MaxConcurrent)
+	case <-ctx.Done():
+		return columnar.Result{}, ctx.Err()
+	}
+	return s.engine.Catalog(ctx, sql, params, schemas, sess, s.cfg.Limits)
+}
+
 // TableInfo names a queryable topic.
 type TableInfo struct {
 	Name       string `json:"name"`

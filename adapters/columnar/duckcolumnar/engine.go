@@ -65,6 +65,11 @@ type Engine struct {
 	stopCancel context.CancelFunc
 	seq        atomic.Uint64 // names the Arrow views of hot rows
 	schemas    schemaCache   // the files' schemas, by path, size and time
+
+	// The database catalog queries run in (catalog.go), made on first use.
+	catalogOnce sync.Once
+	catalogDB   *sql.DB
+	catalogErr  error
 }
 
 var _ columnar.Engine = (*Engine)(nil)
@@ -133,6 +138,10 @@ func (e *Engine) Close() error {
 	e.mu.Unlock()
 	e.stopCancel()
 	e.running.Wait()
+	if e.catalogDB != nil {
+		// No call is running, and none starts: catalogOnce has run.
+		_ = e.catalogDB.Close()
+	}
 	return e.db.Close()
 }
 
@@ -173,7 +182,17 @@ func (e *Engine) WriteParquet(ctx context.Context, w io.Writer, docs []document.
 // Query implements columnar.Engine.
 func (e *Engine) Query(ctx context.Context, query string, params []any, tables []columnar.Table, lim columnar.Limits) (columnar.Result, error) {
 	var res columnar.Result
-	err := e.run(ctx, query, params, tables, lim, func(ctx context.Context, _ driver.Conn, st *duckdb.Stmt, _ string, lim columnar.Limits, scrub *strings.Replacer) error {
+	err := e.run(ctx, query, params, tables, lim, collect(params, &res))
+	if err != nil {
+		return columnar.Result{}, err
+	}
+	return res, nil
+}
+
+// collect is the runFunc that reads a query's rows into res, at most
+// lim.MaxRows of them.
+func collect(params []any, res *columnar.Result) runFunc {
+	return func(ctx context.Context, _ driver.Conn, st *duckdb.Stmt, _ string, lim columnar.Limits, scrub *strings.Replacer) error {
 		rows, err := st.QueryContext(ctx, namedArgs(params))
 		if err != nil {
 			return err
@@ -210,11 +229,19 @@ func (e *Engine) Query(ctx context.Context, query string, params []any, tables [
 			}
 			res.Rows = append(res.Rows, row)
 		}
-	})
-	if err != nil {
-		return columnar.Result{}, err
 	}
-	return res, nil
+}
+
+// checkParams refuses params of a type the engine does not bind.
+func checkParams(params []any) error {
+	for i, p := range params {
+		switch p.(type) {
+		case nil, bool, int64, int, int32, float64, string, []byte, time.Time:
+		default:
+			return fmt.Errorf("%w: param %d is a %T; params are null, booleans, numbers, strings, bytes or times", columnar.ErrInvalid, i+1, p)
+		}
+	}
+	return nil
 }
 
 func namedArgs(params []any) []driver.NamedValue {
@@ -273,12 +300,8 @@ func (e *Engine) run(ctx context.Context, query string, params []any, tables []c
 		return err
 	}
 	defer e.leave()
-	for i, p := range params {
-		switch p.(type) {
-		case nil, bool, int64, int, int32, float64, string, []byte, time.Time:
-		default:
-			return fmt.Errorf("%w: param %d is a %T; params are null, booleans, numbers, strings, bytes or times", columnar.ErrInvalid, i+1, p)
-		}
+	if err := checkParams(params); err != nil {
+		return err
 	}
 	if lim.Timeout <= 0 {
 		lim.Timeout = DefaultTimeout

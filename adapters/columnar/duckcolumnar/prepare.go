@@ -47,14 +47,8 @@ type serialized struct {
 // prepare parses sql with DuckDB's parser (json_serialize_sql, which
 // parses without binding, so tables need not exist) and checks it.
 func prepare(ctx context.Context, conn *sql.Conn, query string, maxBytes int) (parsed, error) {
-	if len(query) > maxBytes {
-		return parsed{}, fmt.Errorf("%w: the statement is %d bytes; at most %d run here", columnar.ErrInvalid, len(query), maxBytes)
-	}
-	if !utf8.ValidString(query) {
-		return parsed{}, fmt.Errorf("%w: the statement is not valid UTF-8", columnar.ErrInvalid)
-	}
-	if strings.IndexByte(query, 0) >= 0 {
-		return parsed{}, fmt.Errorf("%w: the statement contains a NUL byte", columnar.ErrInvalid)
+	if err := checkText(query, maxBytes); err != nil {
+		return parsed{}, err
 	}
 	ser, err := serialize(ctx, conn, query)
 	if err != nil {
@@ -119,6 +113,20 @@ func prepare(ctx context.Context, conn *sql.Conn, query string, maxBytes int) (p
 		}
 	}
 	return parsed{plan: columnar.Plan{Kind: kind, Tables: tables}}, nil
+}
+
+// checkText refuses a statement too long, not UTF-8 or with a NUL byte.
+func checkText(query string, maxBytes int) error {
+	if len(query) > maxBytes {
+		return fmt.Errorf("%w: the statement is %d bytes; at most %d run here", columnar.ErrInvalid, len(query), maxBytes)
+	}
+	if !utf8.ValidString(query) {
+		return fmt.Errorf("%w: the statement is not valid UTF-8", columnar.ErrInvalid)
+	}
+	if strings.IndexByte(query, 0) >= 0 {
+		return fmt.Errorf("%w: the statement contains a NUL byte", columnar.ErrInvalid)
+	}
+	return nil
 }
 
 func serialize(ctx context.Context, conn *sql.Conn, query string) (serialized, error) {

@@ -37,6 +37,9 @@ import (
 type fakeEngine struct {
 	mu      sync.Mutex
 	queries int
+	// catalog: the tables and session the last Catalog call was given.
+	catalogTables []columnar.TableSchema
+	catalogSess   columnar.Session
 }
 
 func (e *fakeEngine) Prepare(_ context.Context, q string) (columnar.Plan, error) {
@@ -46,6 +49,8 @@ func (e *fakeEngine) Prepare(_ context.Context, q string) (columnar.Plan, error)
 		return columnar.Plan{Kind: columnar.KindSelect, Tables: []string{f[3]}}, nil
 	case len(f) == 2 && strings.EqualFold(f[0], "SHOW"):
 		return columnar.Plan{Kind: columnar.KindShow}, nil
+	case len(f) == 2 && strings.EqualFold(f[0], "DESCRIBE"):
+		return columnar.Plan{Kind: columnar.KindDescribe, Tables: []string{strings.Trim(f[1], `"`)}}, nil
 	case len(f) >= 1 && strings.EqualFold(f[0], "DROP"):
 		return columnar.Plan{}, fmt.Errorf("%w: DROP", columnar.ErrRefused)
 	}
@@ -57,11 +62,17 @@ type line struct {
 	O int64 `json:"o"`
 }
 
-func (e *fakeEngine) Query(_ context.Context, _ string, _ []any, tables []columnar.Table, _ columnar.Limits) (columnar.Result, error) {
+func (e *fakeEngine) Query(_ context.Context, q string, _ []any, tables []columnar.Table, _ columnar.Limits) (columnar.Result, error) {
 	e.mu.Lock()
 	e.queries++
 	e.mu.Unlock()
 	var r columnar.Result
+	if strings.HasPrefix(q, "DESCRIBE ") {
+		// The columns of a table holding only raw values.
+		r.Columns = []columnar.Column{{Name: "column_name", Type: "VARCHAR"}, {Name: "column_type", Type: "VARCHAR"}}
+		r.Rows = [][]any{{"_partition", "INTEGER"}, {"_offset", "BIGINT"}, {"value", "VARCHAR"}}
+		return r, nil
+	}
 	r.Columns = []columnar.Column{{Name: "table", Type: "VARCHAR"}, {Name: "_partition", Type: "INTEGER"}, {Name: "_offset", Type: "BIGINT"}}
 	for _, t := range tables {
 		for _, path := range t.Files {
@@ -102,6 +113,13 @@ func (e *fakeEngine) WriteParquet(_ context.Context, w io.Writer, docs []documen
 		n += int64(k)
 	}
 	return columnar.FileInfo{Rows: int64(len(docs)), Bytes: n}, nil
+}
+
+func (e *fakeEngine) Catalog(_ context.Context, _ string, _ []any, tables []columnar.TableSchema, sess columnar.Session, _ columnar.Limits) (columnar.Result, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.catalogTables, e.catalogSess = tables, sess
+	return columnar.Result{}, nil
 }
 
 func (e *fakeEngine) Close() error { return nil }
@@ -465,4 +483,27 @@ type noInflate struct{}
 
 func (noInflate) Inflate([]byte, []byte, int8, int) ([]byte, error) {
 	return nil, errors.New("compressed batches are not expected here")
+}
+
+// TestCatalogDescribesQueryableTables: a catalog query is handed every
+// topic with columnar.enabled (and no other), with its columns as
+// DESCRIBE gives them, and the caller's session.
+func TestCatalogDescribesQueryableTables(t *testing.T) {
+	plain := topic.Topic{Name: "plain", ID: topic.ID{0: 7}, Partitions: 1}
+	clicks := topic.Topic{Name: "clicks", ID: topic.ID{0: 8}, Partitions: 1, Configs: map[string]string{"columnar.enabled": "true"}}
+	f := newFixture(t, orders, plain, clicks)
+	s := f.service(sql.Config{MaxConcurrent: 1})
+	sess := columnar.Session{User: "alice", Database: "chronik"}
+	if _, err := s.Catalog(context.Background(), "SELECT relname FROM pg_class", nil, sess); err != nil {
+		t.Fatal(err)
+	}
+	want := []columnar.TableSchema{}
+	for _, n := range []string{"clicks", "orders"} {
+		want = append(want, columnar.TableSchema{Name: n, Columns: []columnar.Column{{Name: "_partition", Type: "INTEGER"}, {Name: "_offset", Type: "BIGINT"}, {Name: "value", Type: "VARCHAR"}}})
+	}
+	f.engine.mu.Lock()
+	defer f.engine.mu.Unlock()
+	if fmt.Sprint(f.engine.catalogTables) != fmt.Sprint(want) || f.engine.catalogSess.User != "alice" {
+		t.Errorf("the engine was given %v as %+v; want %v", f.engine.catalogTables, f.engine.catalogSess, want)
+	}
 }

@@ -1,0 +1,142 @@
+package duckcolumnar
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/chronik-stream/chronik/ports/columnar"
+)
+
+// catalogTables are two topics' tables as the SQL service describes them.
+var catalogTables = []columnar.TableSchema{
+	{Name: "orders", Columns: []columnar.Column{{Name: "_partition", Type: "INTEGER"}, {Name: "_offset", Type: "BIGINT"},
+		{Name: "_timestamp", Type: "TIMESTAMP"}, {Name: "customer", Type: "VARCHAR"}, {Name: "price", Type: "DECIMAL(10,2)"},
+		{Name: "addr", Type: "STRUCT(city VARCHAR)"}}},
+	{Name: "order-events", Columns: []columnar.Column{{Name: "_offset", Type: "BIGINT"}, {Name: "value", Type: "BLOB"}}},
+}
+
+var testSession = columnar.Session{User: "alice", Database: "chronik", ServerVersion: "15.0",
+	Settings: map[string]string{"application_name": "test"}}
+
+func catalogQuery(t *testing.T, e *Engine, sql string, params ...any) columnar.Result {
+	t.Helper()
+	r, err := e.Catalog(context.Background(), sql, params, catalogTables, testSession, columnar.Limits{})
+	if err != nil {
+		t.Fatalf("%s\n%v", sql, err)
+	}
+	return r
+}
+
+func rowsText(r columnar.Result) string {
+	var b strings.Builder
+	for _, row := range r.Rows {
+		for i, v := range row {
+			if i > 0 {
+				b.WriteByte('|')
+			}
+			if v != nil {
+				fmt.Fprint(&b, v)
+			}
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func TestCatalogBasics(t *testing.T) {
+	e, _ := newEngine(t)
+	for _, tc := range []struct {
+		name, sql string
+		params    []any
+		want      string
+		cols      string
+	}{
+		{"namespaces", "SELECT nspname FROM pg_catalog.pg_namespace ORDER BY 1", nil, "information_schema\npg_catalog\npublic\n", "nspname"},
+		{"tables", "SELECT relname, relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' ORDER BY 1", nil,
+			"order-events|r\norders|r\n", "relname,relkind"},
+		{"columns_with_types", "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = 'orders'::regclass ORDER BY a.attnum", nil,
+			"_partition|integer|int4\n_offset|bigint|int8\n_timestamp|timestamp without time zone|timestamp\ncustomer|text|text\nprice|numeric(10,2)|numeric\naddr|json|json\n", "attname,format_type,typname"},
+		{"session_functions", "SELECT version(), current_database(), current_schema(), current_user, (current_schemas(true))[1], current_setting('application_name'), current_setting('server_version_num')::int/100 AS v", nil,
+			"PostgreSQL 15.0 (Chronik: SQL over topics, DuckDB engine)|chronik|public|alice|pg_catalog|test|1500\n", "version,current_database,current_schema,current_user,current_schemas,current_setting,v"},
+		{"information_schema", "SELECT table_name, column_name, data_type, udt_name FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position", []any{"order-events"},
+			"order-events|_offset|bigint|int8\norder-events|value|bytea|bytea\n", "table_name,column_name,data_type,udt_name"},
+		{"privileges", "SELECT has_table_privilege('orders', 'select'), has_table_privilege(current_user, 'orders', 'insert')", nil, "true|false\n", "has_table_privilege,has_table_privilege"},
+		{"quote_ident", "SELECT quote_ident(table_name) FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1", nil, "\"order-events\"\norders\n", "quote_ident"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := catalogQuery(t, e, tc.sql, tc.params...)
+			if got := rowsText(r); got != tc.want {
+				t.Errorf("rows:\n%s\nwant:\n%s", got, tc.want)
+			}
+			var names []string
+			for _, c := range r.Columns {
+				names = append(names, c.Name)
+			}
+			if got := strings.Join(names, ","); got != tc.cols {
+				t.Errorf("columns %s, want %s", got, tc.cols)
+			}
+		})
+	}
+}
+
+func TestCatalogRefuses(t *testing.T) {
+	e, _ := newEngine(t)
+	for _, tc := range []struct {
+		name, sql string
+		want      error
+	}{
+		{"topic_data", "SELECT * FROM orders, pg_class", columnar.ErrInvalid},
+		{"public_topic", "SELECT count(*) FROM public.orders", columnar.ErrInvalid},
+		{"duckdb_internals", "SELECT * FROM duckdb_tables()", columnar.ErrRefused},
+		{"duckdb_settings_fn", "SELECT * FROM pg_class WHERE relname = getvariable('x')", columnar.ErrRefused},
+		{"files", "SELECT * FROM read_csv('/etc/passwd')", columnar.ErrRefused},
+		{"write", "CREATE TABLE x AS SELECT * FROM pg_class", columnar.ErrRefused},
+		{"two_statements", "SELECT 1 FROM pg_class; SELECT 2 FROM pg_class", columnar.ErrRefused},
+		{"unknown_relation", "SELECT * FROM pg_catalog.pg_nope", columnar.ErrInvalid},
+		{"other_schema", "SELECT * FROM main.duckdb_tables", columnar.ErrInvalid},
+		{"bad_sql", "SELEC nspname FROM pg_namespace", columnar.ErrInvalid},
+		{"allocating_fn", "SELECT repeat('x', 1000000000) FROM pg_class", columnar.ErrRefused},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := e.Catalog(context.Background(), tc.sql, nil, catalogTables, testSession, columnar.Limits{})
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("%s: %v, want %v", tc.sql, err, tc.want)
+			}
+		})
+	}
+}
+
+// TestCatalogQueriesAtOnce: queries running at once each see their own
+// tables and session, never another's.
+func TestCatalogQueriesAtOnce(t *testing.T) {
+	e, _ := newEngine(t)
+	const n = 8
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			name := fmt.Sprintf("topic_%d", i)
+			tables := []columnar.TableSchema{{Name: name, Columns: []columnar.Column{{Name: "c", Type: "BIGINT"}}}}
+			sess := columnar.Session{User: "user" + name}
+			for range 5 {
+				r, err := e.Catalog(context.Background(), "SELECT c.relname, current_user FROM pg_class c WHERE c.relnamespace = 2200", nil, tables, sess, columnar.Limits{})
+				if err != nil {
+					errs <- err
+					return
+				}
+				if got := rowsText(r); got != name+"|user"+name+"\n" {
+					errs <- fmt.Errorf("query %d saw %q", i, got)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
