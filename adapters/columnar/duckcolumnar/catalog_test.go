@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chronik-stream/chronik/domain/document"
 	"github.com/chronik-stream/chronik/ports/columnar"
 )
 
@@ -137,6 +138,45 @@ func TestCatalogQueriesAtOnce(t *testing.T) {
 	for range n {
 		if err := <-errs; err != nil {
 			t.Error(err)
+		}
+	}
+}
+
+// TestQueryOfSchemaQualifiedTables: BI tools name a table with its schema
+// (Metabase: "public"."orders"."amount"); public and chronik.public name
+// the topics' tables, other schemas stay refused.
+func TestQueryOfSchemaQualifiedTables(t *testing.T) {
+	e, dir := newEngine(t)
+	f := writeFile(t, e, dir, "1.parquet", []document.Document{
+		jsonDoc(0, 0, obj("customer", "ada", "amount", int64(10))),
+		jsonDoc(0, 1, obj("customer", "bob", "amount", int64(20))),
+	}, "zstd")
+	tables := []columnar.Table{{Name: "orders", Files: []string{f}, Hot: []document.Document{jsonDoc(1, 0, obj("customer", "cy", "amount", int64(5)))}}}
+	for _, sql := range []string{
+		// Metabase's query builder (metabase's sql.qp for postgres), as it renders a table's rows.
+		`SELECT "public"."orders"."customer" AS "customer", "public"."orders"."amount" AS "amount" FROM "public"."orders" ORDER BY "public"."orders"."amount" ASC LIMIT 2000`,
+		`SELECT "chronik"."public"."orders"."customer" AS "customer", "chronik"."public"."orders"."amount" AS "amount" FROM "chronik"."public"."orders" ORDER BY 2`,
+		`SELECT customer, amount FROM public.orders WHERE amount > $1 ORDER BY amount`,
+	} {
+		var params []any
+		if strings.Contains(sql, "$1") {
+			params = []any{int64(0)}
+		}
+		r := q(t, e, sql, tables, params...)
+		if got := rowsText(r); got != "cy|5\nada|10\nbob|20\n" {
+			t.Errorf("%s:\n%s", sql, got)
+		}
+		if len(r.Columns) != 2 || r.Columns[0].Name != "customer" || r.Columns[1].Name != "amount" {
+			t.Errorf("%s: columns %v", sql, r.Columns)
+		}
+	}
+	plan, err := e.Prepare(context.Background(), `SELECT count(*) FROM "public"."orders"`)
+	if err != nil || plan.Kind != columnar.KindSelect || len(plan.Tables) != 1 || plan.Tables[0] != "orders" {
+		t.Errorf("Prepare: %+v, %v", plan, err)
+	}
+	for _, sql := range []string{"SELECT * FROM other.orders", "SELECT * FROM memory.public.orders", "EXPLAIN SELECT * FROM public.orders", "DESCRIBE public.orders"} {
+		if _, err := e.Query(context.Background(), sql, nil, tables, columnar.Limits{}); !errors.Is(err, columnar.ErrInvalid) {
+			t.Errorf("%s: %v, want ErrInvalid", sql, err)
 		}
 	}
 }

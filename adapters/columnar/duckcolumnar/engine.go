@@ -382,6 +382,9 @@ func (e *Engine) runConn(ctx context.Context, query string, params []any, tables
 			return err
 		}
 	}
+	if p.rewritten != "" {
+		query = p.rewritten
+	}
 	texts := []string{query}
 	if p.plan.Kind == columnar.KindSelect {
 		// Stop DuckDB at MaxRows+1 rows rather than materialize them all;
