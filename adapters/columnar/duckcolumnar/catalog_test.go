@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chronik-stream/chronik/domain/document"
 	"github.com/chronik-stream/chronik/ports/columnar"
@@ -178,5 +179,30 @@ func TestQueryOfSchemaQualifiedTables(t *testing.T) {
 		if _, err := e.Query(context.Background(), sql, nil, tables, columnar.Limits{}); !errors.Is(err, columnar.ErrInvalid) {
 			t.Errorf("%s: %v, want ErrInvalid", sql, err)
 		}
+	}
+}
+
+// TestCatalogLimits: a catalog query has the limits of any query.
+func TestCatalogLimits(t *testing.T) {
+	e, _ := newEngine(t)
+	ctx := context.Background()
+	start := time.Now()
+	_, err := e.Catalog(ctx, "SELECT count(*) FROM pg_class, generate_series(1, 1000000000000) g(i)", nil, catalogTables, testSession, columnar.Limits{Timeout: 300 * time.Millisecond})
+	if !errors.Is(err, columnar.ErrTimeout) || time.Since(start) > 10*time.Second {
+		t.Errorf("a runaway catalog query: %v after %v", err, time.Since(start))
+	}
+	r, err := e.Catalog(ctx, "SELECT relname FROM pg_class", nil, catalogTables, testSession, columnar.Limits{MaxRows: 3})
+	if err != nil || len(r.Rows) != 3 || !r.Truncated {
+		t.Errorf("row limit: %d rows, truncated %v, %v", len(r.Rows), r.Truncated, err)
+	}
+	if _, err := e.Catalog(ctx, "SELECT relname FROM pg_class WHERE relname = $1", []any{struct{}{}}, catalogTables, testSession, columnar.Limits{}); !errors.Is(err, columnar.ErrInvalid) {
+		t.Errorf("a param of no SQL type: %v", err)
+	}
+	if _, err := e.Catalog(ctx, "SELECT relname FROM pg_class WHERE relname = $1", nil, catalogTables, testSession, columnar.Limits{}); !errors.Is(err, columnar.ErrInvalid) {
+		t.Errorf("a missing param: %v", err)
+	}
+	e.Close()
+	if _, err := e.Catalog(ctx, "SELECT 1 FROM pg_class", nil, catalogTables, testSession, columnar.Limits{}); !errors.Is(err, columnar.ErrClosed) {
+		t.Errorf("after Close: %v", err)
 	}
 }
