@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/chronik-stream/chronik/domain/document"
 	"github.com/chronik-stream/chronik/ports/columnar"
 )
 
@@ -17,6 +18,26 @@ func BenchmarkCatalog(b *testing.B) {
 	defer e.Close()
 	for b.Loop() {
 		if _, err := e.Catalog(context.Background(), pgjdbcGetTables, []any{"public", "%"}, catalogTables, testSession, columnar.Limits{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDescribeHot is DESCRIBE of a table of 200,000 hot documents,
+// what a catalog query asks of every table.
+func BenchmarkDescribeHot(b *testing.B) {
+	e, err := New(Config{Dirs: []string{b.TempDir()}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer e.Close()
+	hot := make([]document.Document, 200_000)
+	for i := range hot {
+		hot[i] = jsonDoc(0, int64(i), obj("customer", "c", "amount", float64(i), "paid", i%2 == 0))
+	}
+	tables := []columnar.Table{{Name: "t", Hot: hot}}
+	for b.Loop() {
+		if _, err := e.Query(context.Background(), `DESCRIBE "t"`, nil, tables, columnar.Limits{}); err != nil {
 			b.Fatal(err)
 		}
 	}

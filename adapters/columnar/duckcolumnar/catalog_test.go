@@ -206,3 +206,19 @@ func TestCatalogLimits(t *testing.T) {
 		t.Errorf("after Close: %v", err)
 	}
 }
+
+// TestDescribeTypesFromEveryHotRow: DESCRIBE copies one hot row, but its
+// columns and types come from all of them (a field only in the last row,
+// a type widened by it).
+func TestDescribeTypesFromEveryHotRow(t *testing.T) {
+	e, _ := newEngine(t)
+	hot := []document.Document{jsonDoc(0, 0, obj("n", int64(1))), jsonDoc(0, 1, obj("n", int64(2))), jsonDoc(0, 2, obj("n", 2.5, "late", "x"))}
+	r := q(t, e, `DESCRIBE "t"`, []columnar.Table{{Name: "t", Hot: hot}})
+	var got []string
+	for _, row := range r.Rows {
+		got = append(got, fmt.Sprint(row[0], " ", row[1]))
+	}
+	if want := "_partition INTEGER,_offset BIGINT,_timestamp TIMESTAMP,_key VARCHAR,_headers STRUCT(\"key\" VARCHAR, \"value\" BLOB)[],n DOUBLE,late VARCHAR"; strings.Join(got, ",") != want {
+		t.Errorf("DESCRIBE:\n %s\nwant\n %s", strings.Join(got, ","), want)
+	}
+}

@@ -378,7 +378,7 @@ func (e *Engine) runConn(ctx context.Context, query string, params []any, tables
 		return err
 	}
 	for _, t := range use {
-		if err := e.makeView(ctx, conn, t); err != nil {
+		if err := e.makeView(ctx, conn, t, p.plan.Kind == columnar.KindDescribe); err != nil {
 			return err
 		}
 	}
@@ -484,7 +484,10 @@ func (e *Engine) setLimits(ctx context.Context, conn *sql.Conn, lim columnar.Lim
 // into a temporary table (an Arrow view scans only once, and a query may
 // read a table twice; Arrow's timestamp[ms] is TIMESTAMP_MS in DuckDB, cast
 // to TIMESTAMP as Parquet files read), the two put together by name.
-func (e *Engine) makeView(ctx context.Context, conn *sql.Conn, t *columnar.Table) error {
+//
+// For a DESCRIBE (schemaOnly), only the columns matter: the hot rows'
+// schema is inferred from all of them, but one row is copied.
+func (e *Engine) makeView(ctx context.Context, conn *sql.Conn, t *columnar.Table, schemaOnly bool) error {
 	paths := make([]string, len(t.Files))
 	schemas := make([]*arrow.Schema, 0, len(t.Files)+1)
 	for j, f := range t.Files {
@@ -529,7 +532,11 @@ func (e *Engine) makeView(ctx context.Context, conn *sql.Conn, t *columnar.Table
 		n := strconv.FormatUint(e.seq.Add(1), 10)
 		hot, arrowName := "chronik hot "+n, "chronik arrow "+n
 		s := hotSchema
-		recs, err := s.records(memory.DefaultAllocator, t.Hot)
+		rows := t.Hot
+		if schemaOnly && len(rows) > 1 {
+			rows = rows[:1]
+		}
+		recs, err := s.records(memory.DefaultAllocator, rows)
 		if err != nil {
 			return fmt.Errorf("table %q: %w", t.Name, err)
 		}
