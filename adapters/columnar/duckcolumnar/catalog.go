@@ -503,6 +503,10 @@ func catalogStatic(cfg Config) []string {
 		f+"pg_size_pretty(b) AS format_bytes(CAST(b AS BIGINT))",
 		f+"pg_postmaster_start_time() AS NULL::TIMESTAMPTZ",
 		f+"pg_is_in_recovery() AS false",
+		// Postgres's format with %s, %I and %L, up to three arguments
+		// (DuckDB's format is another function, refused in queries).
+		f+"format_step(s, a) AS CASE WHEN regexp_extract(s, '%[sIL]') = '' THEN s ELSE s[1:strpos(s, regexp_extract(s, '%[sIL]')) - 1] || CASE regexp_extract(s, '%[sIL]') WHEN '%I' THEN "+fn+"f_quote_ident(CAST(a AS VARCHAR)) WHEN '%L' THEN coalesce('''' || replace(CAST(a AS VARCHAR), '''', '''''') || '''', 'NULL') ELSE coalesce(CAST(a AS VARCHAR), '') END || s[strpos(s, regexp_extract(s, '%[sIL]')) + 2:] END",
+		f+"format(s) AS s, (s, a) AS "+fn+"f_format_step(s, a), (s, a, b) AS "+fn+"f_format_step("+fn+"f_format_step(s, a), b), (s, a, b, c) AS "+fn+"f_format_step("+fn+"f_format_step("+fn+"f_format_step(s, a), b), c)",
 		"SET enable_external_access = false",
 		"SET lock_configuration = true",
 	)

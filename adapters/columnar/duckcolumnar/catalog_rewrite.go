@@ -58,7 +58,7 @@ var catalogFunctions = set("version", "current_database", "current_catalog", "cu
 	"array_lower", "array_upper", "parse_ident", "quote_ident", "_pg_expandarray", "to_regclass",
 	"pg_get_indexdef", "pg_get_constraintdef", "pg_get_viewdef", "pg_total_relation_size", "pg_relation_size",
 	"pg_table_size", "pg_size_pretty", "pg_postmaster_start_time", "pg_is_in_recovery",
-	"pg_get_partkeydef", "pg_get_statisticsobjdef_columns", "pg_tablespace_location", "pg_get_serial_sequence")
+	"pg_get_partkeydef", "pg_get_statisticsobjdef_columns", "pg_tablespace_location", "pg_get_serial_sequence", "format")
 
 // sessionWords are the SQL keywords that read the session (a column
 // reference in DuckDB's tree).
@@ -130,7 +130,7 @@ func (w *catalogWalker) walkObject(m map[string]any, ctes []string) error {
 	case "TABLE_FUNCTION":
 		fn, _ := m["function"].(map[string]any)
 		name := strings.ToLower(str(fn, "function_name"))
-		if str(fn, "schema") != "" && str(fn, "schema") != "pg_catalog" || readsOutside(name) {
+		if fs := strings.ToLower(str(fn, "schema")); fs != "" && fs != "pg_catalog" || readsOutside(name) {
 			return fmt.Errorf("%w: table function %s does not run in a catalog query", columnar.ErrRefused, name)
 		}
 		if catalogTableFunctions[name] {
@@ -160,8 +160,9 @@ func (w *catalogWalker) walkObject(m map[string]any, ctes []string) error {
 	}
 	switch str(m, "class") {
 	case "FUNCTION":
+		// Postgres folds unquoted names to lower case; the tree keeps them.
 		name := strings.ToLower(str(m, "function_name"))
-		schema := str(m, "schema")
+		schema := strings.ToLower(str(m, "schema"))
 		switch {
 		case catalogFunctions[name] && (schema == "" || schema == "pg_catalog" || schema == "information_schema"):
 			setQualified(m, "function_name", "schema", fnSchema, "f_"+name)
@@ -229,7 +230,7 @@ func (w *catalogWalker) walkObject(m map[string]any, ctes []string) error {
 
 // table points a catalog relation at the scratch schema that emulates it.
 func (w *catalogWalker) table(m map[string]any, ctes []string) error {
-	name, schema, cat := str(m, "table_name"), str(m, "schema_name"), str(m, "catalog_name")
+	name, schema, cat := str(m, "table_name"), strings.ToLower(str(m, "schema_name")), str(m, "catalog_name")
 	lower := strings.ToLower(name)
 	if cat != "" && !strings.EqualFold(cat, catalogDatabase) {
 		return fmt.Errorf("%w: cross-database references are not implemented: %s", columnar.ErrInvalid, qualified(m))
