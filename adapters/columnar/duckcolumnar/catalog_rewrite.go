@@ -347,8 +347,28 @@ func postgresName(e map[string]any) string {
 		return "?column?"
 	case "CASE":
 		return "case"
-	case "CONSTANT", "COMPARISON", "CONJUNCTION":
-		return "?column?"
+	case "WINDOW":
+		return str(e, "function_name")
+	case "SUBQUERY":
+		switch str(e, "subquery_type") {
+		case "EXISTS":
+			return "exists"
+		case "SCALAR":
+			// The subquery's one column's name.
+			sub, _ := e["subquery"].(map[string]any)
+			node, _ := sub["node"].(map[string]any)
+			items, _ := node["select_list"].([]any)
+			if len(items) > 0 {
+				if it, _ := items[0].(map[string]any); it != nil {
+					if a := str(it, "alias"); a != "" {
+						return a
+					}
+					return postgresName(it)
+				}
+			}
+		}
+	case "STAR":
+		return ""
 	}
-	return ""
+	return "?column?"
 }

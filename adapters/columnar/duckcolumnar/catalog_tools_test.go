@@ -220,3 +220,21 @@ func TestCatalogOfMetabaseSync(t *testing.T) {
 		t.Errorf("format: %q", got)
 	}
 }
+
+// pgjdbc's TypeInfoCache (same commit): what it asks of a type oid it
+// does not know.
+const (
+	pgjdbcTypeInfoByOID = `SELECT typinput='pg_catalog.array_in'::regproc as is_array, typtype, typname, pg_type.oid   FROM pg_catalog.pg_type   LEFT JOIN (select ns.oid as nspoid, ns.nspname, r.r           from pg_namespace as ns           join ( select s.r, (current_schemas(false))[s.r] as nspname                    from generate_series(1, array_upper(current_schemas(false), 1)) as s(r) ) as r          using ( nspname )        ) as sp     ON sp.nspoid = typnamespace  WHERE pg_type.oid = $1  ORDER BY sp.r, pg_type.oid DESC;`
+	pgjdbcTypeName      = `SELECT n.nspname = ANY(current_schemas(true)), n.nspname, t.typname FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON t.typnamespace = n.oid WHERE t.oid = $1`
+)
+
+func TestCatalogOfPgjdbcTypes(t *testing.T) {
+	e, _ := newEngine(t)
+	if got := rowsText(catalogQuery(t, e, pgjdbcTypeInfoByOID, int64(114))); got != "false|b|json|114\n" {
+		t.Errorf("type info of 114: %q", got)
+	}
+	r := catalogQuery(t, e, pgjdbcTypeName, int64(1700))
+	if got := rowsText(r); got != "true|pg_catalog|numeric\n" || r.Columns[0].Name != "?column?" {
+		t.Errorf("type name of 1700: %q %v", got, r.Columns)
+	}
+}
