@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -176,4 +177,33 @@ func grafanaGetSchema(table string) string {
         ELSE quote_ident(table_name) = ` + part + `
           AND ` + grafanaSchemaMatch + `
       END`
+}
+
+// TestPsqlCatalogCommands: psql's backslash commands beyond \d, answered
+// by the engine's catalogs over a node: schemas, databases, roles, and
+// the empty lists of what Chronik has none of.
+func TestPsqlCatalogCommands(t *testing.T) {
+	port := freeTCPPort(t)
+	n := startNode(t, "", map[string]string{"CHRONIK_PG_PORT": strconv.Itoa(port), "CHRONIK_HOT_BUFFER_REFRESH_MS": "100"})
+	createTopic(t, n, "orders", 1, map[string]*string{"columnar.enabled": kadm.StringPtr("true")})
+	if err := n.client(kgo.DefaultProduceTopic("orders")).ProduceSync(ctx(t), &kgo.Record{Value: []byte(`{"a":1}`)}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	n.waitForCount("orders", 1)
+	for _, tc := range []struct{ cmd, want string }{
+		{`\dn`, "public|analyst\n"},
+		{`\dn+`, "public|analyst||\n"},
+		{`\l`, "chronik|analyst|UTF8|C|C||libc|\n"},
+		{`\du`, "analyst||[]\n"},
+		{`\df`, ""},
+		{`\dT`, ""},
+		{`\dx`, ""},
+		{`\di`, "Did not find any relations.\n"},
+		{`\dt`, "public|orders|table|chronik\n"},
+	} {
+		out, err := exec.Command("psql", "-h", "127.0.0.1", "-p", strconv.Itoa(port), "-U", "analyst", "-d", "chronik", "-X", "-At", "-c", tc.cmd).CombinedOutput()
+		if err != nil || string(out) != tc.want {
+			t.Errorf("psql %s: %v\n%q\nwant\n%q", tc.cmd, err, out, tc.want)
+		}
+	}
 }

@@ -58,7 +58,9 @@ var catalogFunctions = set("version", "current_database", "current_catalog", "cu
 	"array_lower", "array_upper", "parse_ident", "quote_ident", "_pg_expandarray", "to_regclass",
 	"pg_get_indexdef", "pg_get_constraintdef", "pg_get_viewdef", "pg_total_relation_size", "pg_relation_size",
 	"pg_table_size", "pg_size_pretty", "pg_postmaster_start_time", "pg_is_in_recovery",
-	"pg_get_partkeydef", "pg_get_statisticsobjdef_columns", "pg_tablespace_location", "pg_get_serial_sequence", "format")
+	"pg_get_partkeydef", "pg_get_statisticsobjdef_columns", "pg_tablespace_location", "pg_get_serial_sequence", "format",
+	"pg_get_function_result", "pg_get_function_arguments", "pg_get_function_identity_arguments", "pg_get_triggerdef",
+	"pg_get_ruledef", "pg_get_statisticsobjdef")
 
 // sessionWords are the SQL keywords that read the session (a column
 // reference in DuckDB's tree).
@@ -170,6 +172,10 @@ func (w *catalogWalker) walkObject(m map[string]any, ctes []string) error {
 			return fmt.Errorf("%w: function %s.%s does not exist", columnar.ErrInvalid, schema, name)
 		case deniedFunctions[name] || strings.HasPrefix(name, "duckdb_") || strings.HasPrefix(name, "pragma_"):
 			return fmt.Errorf("%w: function %s is not allowed here", columnar.ErrRefused, name)
+		case schema == "pg_catalog":
+			// Postgres's built-ins are DuckDB's, unqualified (DuckDB's
+			// own pg_catalog has other macros of some of those names).
+			setQualified(m, "function_name", "schema", "", name)
 		}
 	case "COLUMN_REF":
 		names, _ := m["column_names"].([]any)
