@@ -32,6 +32,7 @@ const (
 	DefaultMemoryBytes   = 512 << 20
 	DefaultThreads       = 2
 	DefaultMaxConcurrent = 2
+	DefaultCatalogTTL    = 10 * time.Second
 )
 
 // Config tunes the service.
@@ -47,6 +48,9 @@ type Config struct {
 	// MaxConcurrent queries run at once (each within Limits); more wait,
 	// up to Limits.Timeout, then get ErrBusy.
 	MaxConcurrent int
+	// CatalogTTL: a table's columns, as catalog queries list them, are
+	// described again after this long.
+	CatalogTTL time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -80,6 +84,9 @@ func (c Config) withDefaults() Config {
 	if c.MaxConcurrent <= 0 {
 		c.MaxConcurrent = DefaultMaxConcurrent
 	}
+	if c.CatalogTTL <= 0 {
+		c.CatalogTTL = DefaultCatalogTTL
+	}
 	return c
 }
 
@@ -102,6 +109,9 @@ type Service struct {
 	slots  chan struct{} // one per query running
 
 	hotBytes atomic.Int64 // every partition's hot buffer
+
+	schemaMu sync.Mutex                // guards schemas
+	schemas  map[topic.ID]cachedSchema // the tables' columns Catalog last described
 
 	mu     sync.Mutex
 	parts  map[partKey]*partition         // by topic id: a deleted topic's until Drop
@@ -173,29 +183,39 @@ func (s *Service) Describe(ctx context.Context, name string) (Answer, error) {
 // Catalog runs a query of the Postgres catalogs (pg_catalog,
 // information_schema) and session functions as sess: every queryable
 // table is listed there with its columns as Describe gives them
-// (columnar.Engine.Catalog). It waits for a query slot like Query, after
-// describing the tables (each Describe takes its own).
+// (columnar.Engine.Catalog). A table's columns are described at most once
+// per Config.CatalogTTL (BI tools send catalog queries in bursts, and a
+// DESCRIBE fetches the table's files into the cache): a column added
+// since shows within that time. It waits for a query slot like Query,
+// after describing the tables (each Describe takes its own).
 func (s *Service) Catalog(ctx context.Context, sql string, params []any, sess columnar.Session) (columnar.Result, error) {
 	var schemas []columnar.TableSchema
-	for _, t := range s.Tables() {
-		d, err := s.Describe(ctx, t.Name)
-		if errors.Is(err, columnar.ErrInvalid) {
-			continue // disabled or deleted since listed
+	now := s.clk.Now()
+	fresh := map[topic.ID]cachedSchema{}
+	for _, info := range s.Tables() {
+		t, ok := s.topics.Get(info.Name)
+		if !ok {
+			continue
 		}
-		if err != nil {
-			return columnar.Result{}, fmt.Errorf("describing table %q: %w", t.Name, err)
-		}
-		ts := columnar.TableSchema{Name: t.Name}
-		for _, row := range d.Rows {
-			if len(row) < 2 {
-				continue
+		s.schemaMu.Lock()
+		c, ok := s.schemas[t.ID]
+		s.schemaMu.Unlock()
+		if !ok || now.Sub(c.at) >= s.cfg.CatalogTTL || c.schema.Name != t.Name {
+			ts, err := s.describeSchema(ctx, t.Name)
+			if errors.Is(err, columnar.ErrInvalid) {
+				continue // disabled or deleted since listed
 			}
-			name, _ := row[0].(string)
-			typ, _ := row[1].(string)
-			ts.Columns = append(ts.Columns, columnar.Column{Name: name, Type: typ})
+			if err != nil {
+				return columnar.Result{}, fmt.Errorf("describing table %q: %w", t.Name, err)
+			}
+			c = cachedSchema{at: now, schema: ts}
 		}
-		schemas = append(schemas, ts)
+		fresh[t.ID] = c
+		schemas = append(schemas, c.schema)
 	}
+	s.schemaMu.Lock()
+	s.schemas = fresh // what is no longer a table goes
+	s.schemaMu.Unlock()
 	wait := time.NewTimer(s.cfg.Limits.Timeout)
 	defer wait.Stop()
 	select {
@@ -207,6 +227,30 @@ func (s *Service) Catalog(ctx context.Context, sql string, params []any, sess co
 		return columnar.Result{}, ctx.Err()
 	}
 	return s.engine.Catalog(ctx, sql, params, schemas, sess, s.cfg.Limits)
+}
+
+// cachedSchema is a table's columns as described at a time.
+type cachedSchema struct {
+	at     time.Time
+	schema columnar.TableSchema
+}
+
+// describeSchema is a table's columns, from DESCRIBE.
+func (s *Service) describeSchema(ctx context.Context, name string) (columnar.TableSchema, error) {
+	d, err := s.Describe(ctx, name)
+	if err != nil {
+		return columnar.TableSchema{}, err
+	}
+	ts := columnar.TableSchema{Name: name}
+	for _, row := range d.Rows {
+		if len(row) < 2 {
+			continue
+		}
+		col, _ := row[0].(string)
+		typ, _ := row[1].(string)
+		ts.Columns = append(ts.Columns, columnar.Column{Name: col, Type: typ})
+	}
+	return ts, nil
 }
 
 // TableInfo names a queryable topic.

@@ -35,8 +35,9 @@ import (
 // (table, partition, offset) its tables hold, files and hot documents, so
 // a test sees exactly what the service handed it.
 type fakeEngine struct {
-	mu      sync.Mutex
-	queries int
+	mu        sync.Mutex
+	queries   int
+	describes int // DESCRIBE queries run
 	// catalog: the tables and session the last Catalog call was given.
 	catalogTables []columnar.TableSchema
 	catalogSess   columnar.Session
@@ -68,6 +69,9 @@ func (e *fakeEngine) Query(_ context.Context, q string, _ []any, tables []column
 	e.mu.Unlock()
 	var r columnar.Result
 	if strings.HasPrefix(q, "DESCRIBE ") {
+		e.mu.Lock()
+		e.describes++
+		e.mu.Unlock()
 		// The columns of a table holding only raw values.
 		r.Columns = []columnar.Column{{Name: "column_name", Type: "VARCHAR"}, {Name: "column_type", Type: "VARCHAR"}}
 		r.Rows = [][]any{{"_partition", "INTEGER"}, {"_offset", "BIGINT"}, {"value", "VARCHAR"}}
@@ -505,5 +509,54 @@ func TestCatalogDescribesQueryableTables(t *testing.T) {
 	defer f.engine.mu.Unlock()
 	if fmt.Sprint(f.engine.catalogTables) != fmt.Sprint(want) || f.engine.catalogSess.User != "alice" {
 		t.Errorf("the engine was given %v as %+v; want %v", f.engine.catalogTables, f.engine.catalogSess, want)
+	}
+}
+
+// manualClock is a clock the test moves.
+type manualClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *manualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *manualClock) add(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// TestCatalogDescribesOncePerTTL: catalog queries in a burst describe
+// each table once; after CatalogTTL it is described again.
+func TestCatalogDescribesOncePerTTL(t *testing.T) {
+	f := newFixture(t, orders)
+	clk := &manualClock{now: time.Unix(1000, 0)}
+	s, err := sql.New(context.Background(), sql.Config{CacheDir: t.TempDir(), CatalogTTL: time.Minute}, f.engine, f.bucket, f.meta, f.topics, clk, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	describes := func() int {
+		f.engine.mu.Lock()
+		defer f.engine.mu.Unlock()
+		return f.engine.describes
+	}
+	for range 3 {
+		if _, err := s.Catalog(context.Background(), "SELECT 1", nil, columnar.Session{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := describes(); n != 1 {
+		t.Fatalf("3 catalog queries in a burst described the table %d times, want 1", n)
+	}
+	clk.add(time.Minute)
+	if _, err := s.Catalog(context.Background(), "SELECT 1", nil, columnar.Session{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := describes(); n != 2 {
+		t.Fatalf("after the TTL: %d describes, want 2", n)
 	}
 }
