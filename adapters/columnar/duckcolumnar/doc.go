@@ -155,8 +155,10 @@
 //     col_description, pg_get_expr, has_*_privilege (true for SELECT,
 //     USAGE, CONNECT, EXECUTE, MEMBER; false for writes), pg_*_is_visible,
 //     array_lower, array_upper, parse_ident, quote_ident,
-//     information_schema._pg_expandarray, to_regclass, pg_get_*def
-//     (NULL), sizes (NULL), ...) call the macros;
+//     information_schema._pg_expandarray, to_regclass, pg_get_*def and
+//     pg_get_function_* (NULL), sizes (NULL), Postgres's format with %s,
+//     %I and %L and up to three arguments, ...) call the macros; another
+//     pg_catalog.f(...) is DuckDB's own f (Postgres's built-ins);
 //   - casts to regclass, regtype and regnamespace become lookups by name;
 //     casts to regproc, name, oidvector, int2vector and the
 //     information_schema domains become VARCHAR, INTEGER or lists;
@@ -164,7 +166,8 @@
 //     string_to_array(...) s) becomes unnest([f(...)]) with the alias as
 //     its column;
 //   - unaliased select items get the names Postgres gives them (a
-//     function's name, a column's, ?column?), and repeated names stay
+//     function's or window's name, a column's, a scalar subquery's
+//     column's, exists, case, ?column?), and repeated names stay
 //     repeated.
 //
 // The rest is as for Query: one read-only SELECT, table functions only
