@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -77,10 +78,14 @@ func (e *Engine) catalog(ctx context.Context, query string, params []any, tables
 		return columnar.Result{}, err
 	}
 	defer conn.Close()
-	for _, s := range catalogSession(tables, sess) {
+	stmts, rows := catalogSession(tables, sess)
+	for _, s := range stmts {
 		if _, err := conn.ExecContext(ctx, s); err != nil {
 			return columnar.Result{}, fmt.Errorf("duckcolumnar: set up the catalogs: %w", err)
 		}
+	}
+	if err := appendRows(conn, rows); err != nil {
+		return columnar.Result{}, fmt.Errorf("duckcolumnar: set up the catalogs: %w", err)
 	}
 	wrapped := "SELECT * FROM (\n" + text + "\n) LIMIT " + strconv.Itoa(lim.MaxRows+1)
 	var res columnar.Result
@@ -296,9 +301,14 @@ var sessionTables = []string{
 	"CREATE TEMP TABLE chronik_settings (name VARCHAR, setting VARCHAR)",
 }
 
+// sessionRows are the rows of a connection's temporary tables, by table,
+// appended (the Appender is much faster than INSERT ... VALUES for the
+// columns of thousands of tables).
+type sessionRows map[string][][]driver.Value
+
 // catalogSession is what one query adds on its connection: its tables,
 // their columns, the session's settings and who it runs as.
-func catalogSession(tables []columnar.TableSchema, sess columnar.Session) []string {
+func catalogSession(tables []columnar.TableSchema, sess columnar.Session) ([]string, sessionRows) {
 	q := quoteString
 	user, db := sess.User, sess.Database
 	if user == "" {
@@ -312,7 +322,7 @@ func catalogSession(tables []columnar.TableSchema, sess columnar.Session) []stri
 		version = "15.0"
 	}
 	out := append([]string{"USE " + catalogDatabase + ".public"}, sessionTables...)
-	var rels, cols []string
+	rows := sessionRows{}
 	names := make([]string, 0, len(tables))
 	byName := map[string]columnar.TableSchema{}
 	for _, t := range tables {
@@ -323,22 +333,21 @@ func catalogSession(tables []columnar.TableSchema, sess columnar.Session) []stri
 	for _, n := range names {
 		t := byName[n]
 		oid := columnar.TableOID(t.Name)
-		rels = append(rels, fmt.Sprintf("(%d, %s, 2200, 'r', %d, 'public', 'BASE TABLE')", oid, q(t.Name), len(t.Columns)))
+		rows["chronik_topics"] = append(rows["chronik_topics"], []driver.Value{oid, t.Name, int64(2200), "r", int32(len(t.Columns)), "public", "BASE TABLE"})
 		for i, c := range t.Columns {
 			p := columnar.PostgresType(c.Type)
-			typmod, prec, scale := -1, "NULL", "NULL"
+			typmod := int32(-1)
+			var prec, scale driver.Value
 			if p.OID == columnar.OIDNumeric {
 				if ps, ss, ok := decimalArgs(c.Type); ok {
-					typmod = (ps<<16 | ss) + 4
-					prec, scale = strconv.Itoa(ps), strconv.Itoa(ss)
+					typmod = int32(ps<<16|ss) + 4
+					prec, scale = int32(ps), int32(ss)
 				}
 			}
-			cols = append(cols, fmt.Sprintf("(%d, %s, %d, %s, %d, %d, %d, %s, %s, %s, %s)", oid, q(t.Name), i+1, q(c.Name),
-				p.OID, p.Len, typmod, q(p.TypName), q(p.Name), prec, scale))
+			rows["chronik_columns"] = append(rows["chronik_columns"], []driver.Value{oid, t.Name, int32(i + 1), c.Name,
+				int64(p.OID), int32(p.Len), typmod, p.TypName, p.Name, prec, scale})
 		}
 	}
-	out = append(out, inserts("chronik_topics", rels)...)
-	out = append(out, inserts("chronik_columns", cols)...)
 	// Settings: the fixed ones, then the session's.
 	settings := map[string]string{"server_version": version, "server_version_num": versionNum(version), "max_index_keys": "32",
 		"max_identifier_length": "63", "block_size": "8192", "integer_datetimes": "on", "server_encoding": "UTF8",
@@ -348,12 +357,11 @@ func catalogSession(tables []columnar.TableSchema, sess columnar.Session) []stri
 	for k, v := range sess.Settings {
 		settings[strings.ToLower(k)] = v
 	}
-	var sets, entries []string
+	var entries []string
 	for _, k := range sortedKeys(settings) {
-		sets = append(sets, fmt.Sprintf("(%s, %s)", q(k), q(settings[k])))
+		rows["chronik_settings"] = append(rows["chronik_settings"], []driver.Value{k, settings[k]})
 		entries = append(entries, q(k)+": "+q(settings[k]))
 	}
-	out = append(out, inserts("chronik_settings", sets)...)
 	return append(out,
 		"SET VARIABLE chronik_user = "+q(user),
 		"SET VARIABLE chronik_database = "+q(db),
@@ -362,18 +370,33 @@ func catalogSession(tables []columnar.TableSchema, sess columnar.Session) []stri
 		// table functions' arguments (Grafana's generate_series), where
 		// DuckDB allows no subquery.
 		"SET VARIABLE chronik_settings = MAP {"+strings.Join(entries, ", ")+"}",
-	)
+	), rows
 }
 
-// inserts adds rows to a temporary table, 500 at a time.
-func inserts(table string, rows []string) []string {
-	var out []string
-	for len(rows) > 0 {
-		n := min(len(rows), 500)
-		out = append(out, "INSERT INTO temp.main."+table+" VALUES "+strings.Join(rows[:n], ", "))
-		rows = rows[n:]
-	}
-	return out
+// appendRows appends rows to the connection's temporary tables.
+func appendRows(conn *sql.Conn, rows sessionRows) error {
+	return conn.Raw(func(dc any) error {
+		c, ok := dc.(driver.Conn)
+		if !ok {
+			return errors.New("duckcolumnar: not a driver connection")
+		}
+		for _, table := range sortedKeys(rows) {
+			a, err := duckdb.NewAppender(c, "temp", "main", table)
+			if err != nil {
+				return err
+			}
+			for _, r := range rows[table] {
+				if err := a.AppendRow(r...); err != nil {
+					a.Close()
+					return err
+				}
+			}
+			if err := a.Close(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // catalogStatic makes the catalog database's fixed parts, then turns

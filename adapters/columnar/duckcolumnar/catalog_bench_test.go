@@ -2,6 +2,7 @@ package duckcolumnar
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/chronik-stream/chronik/domain/document"
@@ -39,6 +40,29 @@ func BenchmarkDescribeHot(b *testing.B) {
 	for b.Loop() {
 		if _, err := e.Query(context.Background(), `DESCRIBE "t"`, nil, tables, columnar.Limits{}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCatalogManyTables is pgjdbc's getTables over 1,000 tables of
+// 20 columns each.
+func BenchmarkCatalogManyTables(b *testing.B) {
+	e, err := New(Config{Dirs: []string{b.TempDir()}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer e.Close()
+	tables := make([]columnar.TableSchema, 1000)
+	for i := range tables {
+		tables[i].Name = fmt.Sprintf("topic_%04d", i)
+		for j := range 20 {
+			tables[i].Columns = append(tables[i].Columns, columnar.Column{Name: fmt.Sprintf("c%d", j), Type: "BIGINT"})
+		}
+	}
+	for b.Loop() {
+		r, err := e.Catalog(context.Background(), pgjdbcGetTables, []any{"public", "%"}, tables, testSession, columnar.Limits{})
+		if err != nil || len(r.Rows) != 1000 {
+			b.Fatal(len(r.Rows), err)
 		}
 	}
 }
