@@ -280,6 +280,10 @@ func (q sqlQuerier) Query(ctx context.Context, text string, params []any) (colum
 	return a.Result, err
 }
 
+func (q sqlQuerier) Catalog(ctx context.Context, text string, params []any, sess columnar.Session) (columnar.Result, error) {
+	return q.svc.Catalog(ctx, text, params, sess)
+}
+
 // providePG is the Postgres listener, or nil when CHRONIK_PG_PORT is 0.
 func providePG(c Config, svc *sql.Service, reg *prometheus.Registry, logger *slog.Logger) (*pgwire.Server, error) {
 	if c.PGPort == 0 {

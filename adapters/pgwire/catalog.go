@@ -2,10 +2,11 @@ package pgwire
 
 import (
 	"fmt"
-	"hash/fnv"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/chronik-stream/chronik/ports/columnar"
 )
 
 // psql's \d <table> runs a fixed series of catalog queries: find the
@@ -15,12 +16,9 @@ import (
 // table gets a stable made-up oid, the flags of a plain table without
 // indexes, and the footers no rows.
 
-// tableOID is the stable oid shown for a topic's table.
-func tableOID(name string) int64 {
-	h := fnv.New32a()
-	h.Write([]byte(name))
-	return 16384 + int64(h.Sum32()%1_000_000_000)
-}
+// tableOID is the stable oid shown for a topic's table, the one the
+// engine's catalogs show too.
+func tableOID(name string) int64 { return columnar.TableOID(name) }
 
 var oidLiteralRE = regexp.MustCompile(`(?:attrelid|c\.oid|inhrelid|inhparent|polrelid|stxrelid|indrelid|conrelid|tgrelid|pr\.prrelid|ev_class|objoid|classoid|partrelid|relid|oid) = '(\d+)'`)
 
@@ -224,117 +222,4 @@ func pgTypeName(duck string) string {
 		return "text"
 	}
 	return "text (" + strings.ToLower(duck) + ")"
-}
-
-// information_schema.tables and .columns, read alone (no join), are
-// answered from SHOW TABLES and DESCRIBE: every topic is a BASE TABLE of
-// schema public in catalog chronik. The select list may name any of the
-// columns below, under aliases and inside functions such as quote_ident;
-// WHERE is read only for equalities on table_name and table_schema (what
-// tools send to list one table's columns); ORDER BY is table, then column
-// position.
-var (
-	infoTablesRE  = regexp.MustCompile(`\bfrom information_schema\.tables\b`)
-	infoColumnsRE = regexp.MustCompile(`\bfrom information_schema\.columns\b`)
-	eqRE          = regexp.MustCompile(`\b(table_name|table_schema)\)? = '((?:[^']|'')*)'`)
-	infoColumnRE  = regexp.MustCompile(`\b(table_catalog|table_schema|table_name|table_type|column_name|ordinal_position|data_type|udt_name|is_nullable|column_default|character_maximum_length|numeric_precision|numeric_scale)\b`)
-)
-
-// infoTablesCols and infoColumnsCols are what SELECT * gives.
-var (
-	infoTablesCols  = []string{"table_catalog", "table_schema", "table_name", "table_type"}
-	infoColumnsCols = []string{"table_catalog", "table_schema", "table_name", "column_name", "ordinal_position", "column_default", "is_nullable", "data_type", "udt_name"}
-)
-
-func (c *conn) informationSchema(n string) (*result, bool, error) {
-	tablesQ, columnsQ := infoTablesRE.MatchString(n), infoColumnsRE.MatchString(n)
-	if !tablesQ && !columnsQ || strings.Contains(n, " join ") || strings.Count(n, " from ") > 1 || strings.Contains(n, "union") {
-		return nil, false, nil
-	}
-	items := selectList(n)
-	var names, fields []string
-	if len(items) == 1 && items[0] == "*" {
-		fields = infoTablesCols
-		if columnsQ {
-			fields = infoColumnsCols
-		}
-		names = fields
-	} else {
-		for i, it := range items {
-			m := infoColumnRE.FindString(it)
-			if m == "" {
-				return nil, true, &sqlError{code: codeFeature, msg: fmt.Sprintf("information_schema column %q is not known here", it),
-					hint: "known: " + strings.Join(append(infoColumnsCols, "table_type"), ", ")}
-			}
-			fields = append(fields, m)
-			names = append(names, itemName(it, i))
-		}
-	}
-	var wantTable, wantSchema *string
-	where := n
-	if i := strings.Index(n, " where "); i >= 0 {
-		where = n[i:]
-	} else {
-		where = ""
-	}
-	for _, m := range eqRE.FindAllStringSubmatch(where, -1) {
-		v := strings.ReplaceAll(m[2], "''", "'")
-		if m[1] == "table_name" {
-			wantTable = &v
-		} else {
-			wantSchema = &v
-		}
-	}
-	tables, err := c.tables()
-	if err != nil {
-		return nil, true, err
-	}
-	var rows [][]any
-	if wantSchema != nil && *wantSchema != "public" {
-		tables = nil
-	}
-	for _, t := range tables {
-		if wantTable != nil && *wantTable != t {
-			continue
-		}
-		base := map[string]any{"table_catalog": "chronik", "table_schema": "public", "table_name": t, "table_type": "BASE TABLE"}
-		if tablesQ {
-			rows = append(rows, pick(fields, base))
-			continue
-		}
-		desc, err := c.query(`DESCRIBE "`+strings.ReplaceAll(t, `"`, `""`)+`"`, nil)
-		if err != nil {
-			return nil, true, err
-		}
-		for i, d := range desc.rows {
-			if len(d) < 2 {
-				continue
-			}
-			col := map[string]any{"column_name": scalarText(d[0]), "ordinal_position": int64(i + 1), "data_type": pgTypeName(scalarText(d[1])),
-				"udt_name": scalarText(d[1]), "is_nullable": "YES", "column_default": nil, "character_maximum_length": nil,
-				"numeric_precision": nil, "numeric_scale": nil}
-			if len(d) > 2 && d[2] == "NO" {
-				col["is_nullable"] = "NO"
-			}
-			for k, v := range base {
-				col[k] = v
-			}
-			rows = append(rows, pick(fields, col))
-		}
-	}
-	r := rowsOf("SELECT", names, rows...)
-	for i, f := range fields {
-		if f == "ordinal_position" {
-			r.cols[i].Type = "INTEGER"
-		}
-	}
-	return r, true, nil
-}
-
-func pick(fields []string, m map[string]any) []any {
-	row := make([]any, len(fields))
-	for i, f := range fields {
-		row[i] = m[f]
-	}
-	return row
 }

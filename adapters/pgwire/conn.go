@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/chronik-stream/chronik/ports/columnar"
 )
 
 // conn is one client session. Its goroutine (serve) owns everything but
@@ -614,6 +616,22 @@ func (c *conn) cancelRunning() {
 // query runs sql through the Querier under the session's
 // statement_timeout, cancellable by a CancelRequest and by Close.
 func (c *conn) query(sql string, params []any) (*result, error) {
+	return c.call(func(ctx context.Context) (columnar.Result, error) { return c.srv.q.Query(ctx, sql, params) })
+}
+
+// catalogQuery runs a query of the Postgres catalogs through the
+// Querier, as this session.
+func (c *conn) catalogQuery(sql string, params []any) (*result, error) {
+	sess := columnar.Session{User: c.user, Database: database, ServerVersion: c.settings["server_version"], Settings: map[string]string{}}
+	for k := range settings {
+		sess.Settings[k] = c.showValue(k)
+	}
+	return c.call(func(ctx context.Context) (columnar.Result, error) { return c.srv.q.Catalog(ctx, sql, params, sess) })
+}
+
+// call runs one Querier call under the session's statement_timeout, as
+// the running query a CancelRequest or Close may cancel.
+func (c *conn) call(run func(ctx context.Context) (columnar.Result, error)) (*result, error) {
 	ctx, cancel := context.WithCancel(c.srv.ctx)
 	defer cancel()
 	timeout := time.Duration(0)
@@ -627,7 +645,7 @@ func (c *conn) query(sql string, params []any) (*result, error) {
 	c.running, c.canceled = cancel, false
 	c.mu.Unlock()
 	start := time.Now()
-	r, err := c.srv.q.Query(ctx, sql, params)
+	r, err := run(ctx)
 	c.mu.Lock()
 	c.running = nil
 	canceled := c.canceled

@@ -67,17 +67,23 @@
 //   - The probes drivers send: version(), current_database(),
 //     current_schema(), current_user, session_user, pg_backend_pid(),
 //     current_setting('name').
-//   - Catalog (catalog.go): psql's \d, \dt, \d+ (with or without a
-//     pattern) list the topics' tables (from the engine's SHOW TABLES) in
-//     the columns psql asks for; \d <table> and \d+ <table> show its
-//     columns (from the engine's DESCRIBE <table>, types under their
-//     Postgres names), the table having a stable made-up oid and no
-//     index, policy, publication or inheritance. information_schema.tables
-//     and information_schema.columns read alone (no join, no aggregate)
-//     list the tables and their columns, filtered by equalities on
-//     table_name and table_schema only. Every other query of pg_catalog or
-//     information_schema is refused with 0A000 and a hint (SHOW TABLES,
-//     DESCRIBE <topic>).
+//   - psql's \d, \dt, \d+ (with or without a pattern) and \d <table>
+//     (catalog.go): answered from the engine's SHOW TABLES and DESCRIBE
+//     <table> in the columns psql reads by position, the table having
+//     columnar.TableOID as its oid and no index, policy, publication or
+//     inheritance.
+//
+// Every other statement that reads pg_catalog or information_schema (or
+// a bare pg_class, pg_namespace, ...), casts to regclass or regtype, or
+// calls a session or catalog function (current_setting, current_schemas,
+// current_user, version(), format_type, has_*_privilege, pg_get_*, ...;
+// catalogRE) goes to Querier.Catalog with the session (its user, the
+// database chronik, server_version and every session setting): the
+// engine answers it as Postgres would over catalogs that list the
+// topics' tables in schema public with their columns, typed as they
+// travel (columnar.PostgresType). That is what pgjdbc's DatabaseMetaData
+// (and so Metabase), Metabase's own sync and Grafana's PostgreSQL data
+// source send. Such a statement reads no topic data.
 //
 // Everything else goes to the Querier, whose read-only rules apply.
 //

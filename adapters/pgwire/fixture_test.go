@@ -25,6 +25,8 @@ type fakeQuerier struct {
 	ctxErr   chan error    // receives the ctx error a sleeping query ended with
 	bigRows  int
 	tableErr error
+	catalogs []string           // the statements Catalog was asked
+	sessions []columnar.Session // and as whom
 }
 
 func newFake() *fakeQuerier {
@@ -144,6 +146,44 @@ func (f *fakeQuerier) Query(ctx context.Context, sql string, params []any) (colu
 		return columnar.Result{}, errors.New("open /var/lib/chronik/columnar/orders/0001.parquet: no such file")
 	}
 	return columnar.Result{}, fmt.Errorf("%w: Parser Error: syntax error at or near %q", columnar.ErrInvalid, strings.Fields(s + " x")[0])
+}
+
+// Catalog answers like the engine's emulation would for the statements
+// the tests send: one row per table (relname, relkind, an oid) and the
+// session's user; "fail" in the statement gives ErrInvalid, "SELECT sleep"
+// waits to be cancelled.
+func (f *fakeQuerier) Catalog(ctx context.Context, sql string, params []any, sess columnar.Session) (columnar.Result, error) {
+	f.mu.Lock()
+	f.catalogs = append(f.catalogs, sql)
+	f.sessions = append(f.sessions, sess)
+	f.params = append(f.params, params)
+	f.mu.Unlock()
+	switch {
+	case strings.Contains(sql, "fail"):
+		return columnar.Result{}, fmt.Errorf("%w: Catalog Error: Table with name pg_nope does not exist", columnar.ErrInvalid)
+	case strings.Contains(sql, "pg_sleep"):
+		select {
+		case <-ctx.Done():
+			return columnar.Result{}, ctx.Err()
+		case <-time.After(20 * time.Second):
+			return columnar.Result{}, errors.New("sleep was never cancelled")
+		}
+	}
+	r := columnar.Result{Columns: []columnar.Column{{Name: "relname", Type: "VARCHAR"}, {Name: "relkind", Type: "VARCHAR"},
+		{Name: "oid", Type: "BIGINT"}, {Name: "owner", Type: "VARCHAR"}}}
+	for _, t := range []string{"clicks", "order-events", "orders"} {
+		r.Rows = append(r.Rows, []any{t, "r", columnar.TableOID(t), sess.User})
+	}
+	return r, nil
+}
+
+func (f *fakeQuerier) lastCatalog() (string, columnar.Session) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.catalogs) == 0 {
+		return "", columnar.Session{}
+	}
+	return f.catalogs[len(f.catalogs)-1], f.sessions[len(f.sessions)-1]
 }
 
 // query is the i-th query seen, counted from the end when negative.

@@ -9,6 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/chronik-stream/chronik/ports/columnar"
 )
 
 func connect(t *testing.T, s *Server, user, password string) *pgx.Conn {
@@ -210,9 +212,7 @@ func TestPgxErrors(t *testing.T) {
 		{"internal_hides_paths", "SELECT boom", "XX000", "internal error"},
 		{"engine_setting", "SET threads TO 64", "42501", "only session settings"},
 		{"fixed_setting", "SET client_encoding TO 'LATIN1'", "22023", "only UTF8"},
-		{"catalog", "SELECT * FROM information_schema.routines", "0A000", "catalog queries"},
-		{"catalog_join", "SELECT t.table_name FROM information_schema.tables t JOIN information_schema.columns c USING (table_name)", "0A000", "catalog queries"},
-		{"pg_catalog", "SELECT proname FROM pg_catalog.pg_proc", "0A000", "catalog queries"},
+		{"catalog", "SELECT fail FROM pg_catalog.pg_nope", "42601", "does not exist"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeSimpleProtocol, pgx.QueryExecModeCacheStatement} {
@@ -308,43 +308,75 @@ func TestSessionStatements(t *testing.T) {
 	}
 }
 
-// TestInformationSchema: the tables and columns views, as BI tools read
-// them.
-func TestInformationSchema(t *testing.T) {
-	s := startServer(t, Config{}, newFake())
+// TestCatalogQueries: statements that read the catalogs or the session
+// functions go to Querier.Catalog, as the session's user and with its
+// settings, in the simple and the extended protocol (Describe included),
+// and their answers come back typed; psql's \d shapes stay answered here
+// (TestPsql).
+func TestCatalogQueries(t *testing.T) {
+	f := newFake()
+	s := startServer(t, Config{}, f)
 	c := connect(t, s, "alice", "")
 	ctx := context.Background()
-	rows, err := c.Query(ctx, `SELECT quote_ident(table_name) AS "table" FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`)
-	if err != nil {
+	if _, err := c.Exec(ctx, "SET application_name = 'grafana'"); err != nil {
 		t.Fatal(err)
 	}
-	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil || strings.Join(tables, ",") != "clicks,order-events,orders" {
-		t.Errorf("tables = %v, %v", tables, err)
+	for _, sql := range []string{
+		// Grafana's version probe (grafana-postgresql-datasource/postgresMetaQuery.ts).
+		"SELECT current_setting('server_version_num')::int/100 as version",
+		"SELECT quote_ident(table_name) AS \"table\" FROM information_schema.tables WHERE quote_ident(table_schema) = 'public' ORDER BY 1",
+		"SELECT count(*) FROM information_schema.tables t JOIN information_schema.columns c USING (table_name)",
+		"SELECT c.relname FROM pg_catalog.pg_class c WHERE c.relname LIKE $1",
+		"SELECT 'pg_class'::regclass",
+	} {
+		for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeSimpleProtocol, pgx.QueryExecModeCacheStatement, pgx.QueryExecModeDescribeExec} {
+			args := []any{mode}
+			if strings.Contains(sql, "$1") {
+				args = append(args, "ord%")
+			}
+			rows, err := c.Query(ctx, sql, args...)
+			if err != nil {
+				t.Fatalf("%s (mode %v): %v", sql, mode, err)
+			}
+			type rel struct {
+				Name  string `db:"relname"`
+				Kind  string `db:"relkind"`
+				OID   int64  `db:"oid"`
+				Owner string `db:"owner"`
+			}
+			got, err := pgx.CollectRows(rows, pgx.RowToStructByName[rel])
+			if err != nil || len(got) != 3 || got[2] != (rel{"orders", "r", columnar.TableOID("orders"), "alice"}) {
+				t.Errorf("%s (mode %v): %+v, %v", sql, mode, got, err)
+			}
+			asked, sess := f.lastCatalog()
+			want := sql
+			if mode == pgx.QueryExecModeSimpleProtocol {
+				want = strings.ReplaceAll(sql, "$1", " 'ord%'") // pgx interpolates
+			}
+			if asked != want || sess.User != "alice" || sess.Database != "chronik" || sess.Settings["application_name"] != "grafana" ||
+				sess.Settings["search_path"] != `"$user", public` || sess.ServerVersion != "15.0" {
+				t.Errorf("%s (mode %v): the engine was asked %q as %+v", sql, mode, asked, sess)
+			}
+		}
 	}
-	rows, err = c.Query(ctx, "SELECT column_name, data_type, ordinal_position FROM information_schema.columns WHERE table_name = 'orders'", pgx.QueryExecModeSimpleProtocol)
-	if err != nil {
+	// Session statements and the topics' queries do not reach Catalog.
+	n := len(f.catalogs)
+	for _, sql := range []string{"SELECT version()", "SHOW search_path", "SELECT * FROM orders", "SELECT 1"} {
+		rows, err := c.Query(ctx, sql)
+		if err == nil {
+			rows.Close()
+		}
+	}
+	if len(f.catalogs) != n {
+		t.Errorf("Catalog was asked %q", f.catalogs[n:])
+	}
+	// statement_timeout ends a catalog query too.
+	if _, err := c.Exec(ctx, "SET statement_timeout = 100"); err != nil {
 		t.Fatal(err)
 	}
-	type col struct {
-		Name string `db:"column_name"`
-		Type string `db:"data_type"`
-		Pos  int32  `db:"ordinal_position"`
-	}
-	cols, err := pgx.CollectRows(rows, pgx.RowToStructByName[col])
-	if err != nil || len(cols) != 12 || cols[1] != (col{"_offset", "bigint", 2}) || cols[7] != (col{"price", "numeric(10,2)", 8}) {
-		t.Errorf("columns = %+v, %v", cols, err)
-	}
-	var n int
-	if err := c.QueryRow(ctx, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'other'").Scan(&n); err == nil {
-		t.Errorf("count(*) of information_schema answered %d: aggregates are not evaluated, so it must be refused", n)
-	}
-	var cnt int
-	rows, _ = c.Query(ctx, "SELECT * FROM information_schema.tables WHERE table_schema = 'other'")
-	for rows.Next() {
-		cnt++
-	}
-	if rows.Err() != nil || cnt != 0 {
-		t.Errorf("tables of schema other: %d, %v", cnt, rows.Err())
+	start := time.Now()
+	_, err := c.Exec(ctx, "SELECT pg_sleep(10) FROM pg_catalog.pg_class", pgx.QueryExecModeSimpleProtocol)
+	if pgCode(err) != "57014" || time.Since(start) > 5*time.Second {
+		t.Errorf("a catalog query past statement_timeout: %v after %v", err, time.Since(start))
 	}
 }

@@ -25,6 +25,10 @@ import (
 // statement_timeout, Close) ends the query. Safe for concurrent use.
 type Querier interface {
 	Query(ctx context.Context, sql string, params []any) (columnar.Result, error)
+	// Catalog runs a query of the Postgres catalogs (pg_catalog,
+	// information_schema) and session functions, which list the topics'
+	// tables and columns, as sess (columnar.Engine.Catalog); same errors.
+	Catalog(ctx context.Context, sql string, params []any, sess columnar.Session) (columnar.Result, error)
 }
 
 // Config is the listener's configuration; zero values take the defaults.

@@ -251,7 +251,7 @@ func (c *conn) run(sql string, params []any, dry bool) (*result, error) {
 		}
 	}
 	if isCatalogQuery(n) {
-		return c.catalog(sql, n)
+		return c.catalog(sql, n, params)
 	}
 	if dry {
 		return c.describeQuery(sql, word, len(params))
@@ -439,7 +439,7 @@ func (c *conn) probe(n string) *result {
 	case "select version()":
 		return one("version", "VARCHAR", "PostgreSQL "+c.settings["server_version"]+" (Chronik: SQL over topics, DuckDB engine)")
 	case "select current_database()":
-		return one("current_database", "VARCHAR", "chronik")
+		return one("current_database", "VARCHAR", database)
 	case "select current_schema()", "select current_schema":
 		return one("current_schema", "VARCHAR", "public")
 	case "select current_user", "select session_user", "select user", "select current_user()":
@@ -457,24 +457,30 @@ func (c *conn) probe(n string) *result {
 
 var currentSettingRE = regexp.MustCompile(`^select (?:pg_catalog\.)?current_setting\('([a-z_]+)'\)$`)
 
-var catalogRE = regexp.MustCompile(`\b(pg_catalog\.|information_schema\.|pg_(class|namespace|attribute|type|proc|database|settings|roles|user|tables|views|index|indexes|description|am|extension|stat_activity)\b)`)
+// catalogRE finds what makes a statement a catalog query: a relation of
+// pg_catalog or information_schema, or a function that reads the session
+// or the catalogs.
+var catalogRE = regexp.MustCompile(`\b(pg_catalog\.|information_schema\.|pg_(class|namespace|attribute|type|proc|database|settings|roles|user|tables|views|matviews|index|indexes|description|am|extension|stat_activity|stat_user_tables|constraint|attrdef|inherits|depend|authid|tablespace)\b)|` +
+	`\b(current_setting|current_schemas|current_database|current_schema|version|format_type|obj_description|col_description|has_[a-z_]+_privilege|pg_get_[a-z_]+|pg_table_is_visible|pg_has_role|to_regclass|pg_encoding_to_char)\s*\(|` +
+	`::\s*(regclass|regtype|regproc|regnamespace)\b|\b(current_user|session_user|current_role|current_catalog)\b`)
 
 func isCatalogQuery(n string) bool { return catalogRE.MatchString(n) }
 
-// catalog answers the catalog queries it knows (psql's \d and \dt, which
-// list the tables) and refuses the others with a clear error.
-func (c *conn) catalog(sql, n string) (*result, error) {
+// database is the one catalog this server shows.
+const database = "chronik"
+
+// catalog answers psql's \d and \dt (which list the tables) and \d
+// <table> from SHOW TABLES and DESCRIBE, as psql reads them by position;
+// every other catalog query goes to the engine's emulation of the
+// catalogs (Querier.Catalog).
+func (c *conn) catalog(sql, n string, params []any) (*result, error) {
 	if strings.Contains(n, "from pg_catalog.pg_class c left join pg_catalog.pg_namespace n") && strings.Contains(n, `as "Name"`) {
 		return c.listTables(n)
 	}
 	if r, ok, err := c.describeTable(sql, n); ok {
 		return r, err
 	}
-	if r, ok, err := c.informationSchema(n); ok {
-		return r, err
-	}
-	return nil, &sqlError{code: codeFeature, msg: "catalog queries (pg_catalog, information_schema) are not supported: this server runs SQL over topics",
-		hint: `SHOW TABLES lists the topics' tables, DESCRIBE <topic> shows a table's columns; in psql, \d and \d <topic>`}
+	return c.catalogQuery(sql, params)
 }
 
 var (

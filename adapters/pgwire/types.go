@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/chronik-stream/chronik/ports/columnar"
 )
 
 // Postgres type OIDs (pg_type.oid) this listener sends and reads.
@@ -41,48 +43,11 @@ type pgType struct {
 }
 
 // typeOf maps a column type as DuckDB spells it (ports/columnar.Column.Type)
-// to a Postgres type. Nested types (LIST, STRUCT, MAP, arrays, unions)
-// travel as json, so any client can read them; types without a faithful
-// Postgres twin (HUGEINT, UBIGINT, INTERVAL, UUID, ENUM, ...) as numeric
-// or text.
+// to the Postgres type it travels as: columnar.PostgresType, which the
+// catalogs (pg_attribute, information_schema.columns) list too.
 func typeOf(duck string) pgType {
-	t := strings.ToUpper(strings.TrimSpace(duck))
-	switch {
-	case strings.HasSuffix(t, "]") || strings.HasPrefix(t, "STRUCT") || strings.HasPrefix(t, "MAP") ||
-		strings.HasPrefix(t, "LIST") || strings.HasPrefix(t, "UNION") || t == "JSON":
-		return pgType{oidJSON, -1}
-	case strings.HasPrefix(t, "DECIMAL") || strings.HasPrefix(t, "NUMERIC"):
-		return pgType{oidNumeric, -1}
-	case strings.HasPrefix(t, "TIMESTAMP WITH TIME ZONE") || t == "TIMESTAMPTZ":
-		return pgType{oidTimestamptz, 8}
-	case strings.HasPrefix(t, "TIMESTAMP") || t == "DATETIME":
-		return pgType{oidTimestamp, 8}
-	case strings.HasPrefix(t, "VARCHAR") || t == "TEXT" || t == "STRING":
-		return pgType{oidText, -1}
-	}
-	switch t {
-	case "BOOLEAN", "BOOL":
-		return pgType{oidBool, 1}
-	case "TINYINT", "SMALLINT", "UTINYINT", "INT2":
-		return pgType{oidInt2, 2}
-	case "INTEGER", "INT", "USMALLINT", "INT4":
-		return pgType{oidInt4, 4}
-	case "BIGINT", "UINTEGER", "INT8":
-		return pgType{oidInt8, 8}
-	case "UBIGINT", "HUGEINT", "UHUGEINT":
-		return pgType{oidNumeric, -1}
-	case "FLOAT", "REAL", "FLOAT4":
-		return pgType{oidFloat4, 4}
-	case "DOUBLE", "FLOAT8":
-		return pgType{oidFloat8, 8}
-	case "BLOB", "BYTEA":
-		return pgType{oidBytea, -1}
-	case "DATE":
-		return pgType{oidDate, 4}
-	case "TIME":
-		return pgType{oidTime, 8}
-	}
-	return pgType{oidText, -1}
+	p := columnar.PostgresType(duck)
+	return pgType{p.OID, p.Len}
 }
 
 // pgEpoch is the zero of Postgres's binary dates and timestamps.

@@ -218,6 +218,10 @@ func FuzzRun(f *testing.F) {
 // catalogOnly passes the fake engine only what the catalog answers ask.
 type catalogOnly struct{ f *fakeQuerier }
 
+func (q catalogOnly) Catalog(ctx context.Context, sql string, params []any, sess columnar.Session) (columnar.Result, error) {
+	return q.f.Catalog(ctx, sql, params, sess)
+}
+
 func (q catalogOnly) Query(ctx context.Context, sql string, params []any) (columnar.Result, error) {
 	if sql == "SHOW TABLES" || strings.HasPrefix(sql, "DESCRIBE ") {
 		return q.f.Query(ctx, sql, params)

@@ -38,6 +38,7 @@ const (
 	DefaultCompactInterval    = 10 * time.Second
 	DefaultCompactQuiet       = 30 * time.Second
 	DefaultCompactDeleteDelay = 5 * time.Minute
+	DefaultCatalogTTL         = 10 * time.Second
 )
 
 // Config tunes the service.
@@ -67,6 +68,9 @@ type Config struct {
 	CompactInterval    time.Duration
 	CompactQuiet       time.Duration
 	CompactDeleteDelay time.Duration
+	// CatalogTTL: a table's columns, as catalog queries list them, are
+	// described again after this long.
+	CatalogTTL time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -114,6 +118,9 @@ func (c Config) withDefaults() Config {
 			*d.v = d.def
 		}
 	}
+	if c.CatalogTTL <= 0 {
+		c.CatalogTTL = DefaultCatalogTTL
+	}
 	return c
 }
 
@@ -144,6 +151,9 @@ type Service struct {
 	// upload one key, and the loser would delete the winner's object).
 	passMu  sync.Mutex
 	compact compactCounters
+
+	schemaMu sync.Mutex                // guards schemas
+	schemas  map[topic.ID]cachedSchema // the tables' columns Catalog last described
 
 	mu     sync.Mutex
 	parts  map[partKey]*partition         // by topic id: a deleted topic's until Drop
@@ -210,6 +220,79 @@ func (s *Service) Explain(ctx context.Context, sql string) (Answer, error) {
 // Describe returns the columns of a topic's table.
 func (s *Service) Describe(ctx context.Context, name string) (Answer, error) {
 	return s.Query(ctx, "DESCRIBE "+QuoteIdent(name), nil)
+}
+
+// Catalog runs a query of the Postgres catalogs (pg_catalog,
+// information_schema) and session functions as sess: every queryable
+// table is listed there with its columns as Describe gives them
+// (columnar.Engine.Catalog). A table's columns are described at most once
+// per Config.CatalogTTL (BI tools send catalog queries in bursts, and a
+// DESCRIBE fetches the table's files into the cache): a column added
+// since shows within that time. It waits for a query slot like Query,
+// after describing the tables (each Describe takes its own).
+func (s *Service) Catalog(ctx context.Context, sql string, params []any, sess columnar.Session) (columnar.Result, error) {
+	var schemas []columnar.TableSchema
+	now := s.clk.Now()
+	fresh := map[topic.ID]cachedSchema{}
+	for _, info := range s.Tables() {
+		t, ok := s.topics.Get(info.Name)
+		if !ok {
+			continue
+		}
+		s.schemaMu.Lock()
+		c, ok := s.schemas[t.ID]
+		s.schemaMu.Unlock()
+		if !ok || now.Sub(c.at) >= s.cfg.CatalogTTL || c.schema.Name != t.Name {
+			ts, err := s.describeSchema(ctx, t.Name)
+			if errors.Is(err, columnar.ErrInvalid) {
+				continue // disabled or deleted since listed
+			}
+			if err != nil {
+				return columnar.Result{}, fmt.Errorf("describing table %q: %w", t.Name, err)
+			}
+			c = cachedSchema{at: now, schema: ts}
+		}
+		fresh[t.ID] = c
+		schemas = append(schemas, c.schema)
+	}
+	s.schemaMu.Lock()
+	s.schemas = fresh // what is no longer a table goes
+	s.schemaMu.Unlock()
+	wait := time.NewTimer(s.cfg.Limits.Timeout)
+	defer wait.Stop()
+	select {
+	case s.slots <- struct{}{}:
+		defer func() { <-s.slots }()
+	case <-wait.C:
+		return columnar.Result{}, fmt.Errorf("%w: %d queries are running; try again", ErrBusy, s.cfg.MaxConcurrent)
+	case <-ctx.Done():
+		return columnar.Result{}, ctx.Err()
+	}
+	return s.engine.Catalog(ctx, sql, params, schemas, sess, s.cfg.Limits)
+}
+
+// cachedSchema is a table's columns as described at a time.
+type cachedSchema struct {
+	at     time.Time
+	schema columnar.TableSchema
+}
+
+// describeSchema is a table's columns, from DESCRIBE.
+func (s *Service) describeSchema(ctx context.Context, name string) (columnar.TableSchema, error) {
+	d, err := s.Describe(ctx, name)
+	if err != nil {
+		return columnar.TableSchema{}, err
+	}
+	ts := columnar.TableSchema{Name: name}
+	for _, row := range d.Rows {
+		if len(row) < 2 {
+			continue
+		}
+		col, _ := row[0].(string)
+		typ, _ := row[1].(string)
+		ts.Columns = append(ts.Columns, columnar.Column{Name: col, Type: typ})
+	}
+	return ts, nil
 }
 
 // TableInfo names a queryable topic.

@@ -2,6 +2,7 @@ package search
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -34,5 +35,27 @@ func TestMatchFieldPattern(t *testing.T) {
 		if got := MatchFieldPattern(c.p, c.f); got != c.want {
 			t.Errorf("MatchFieldPattern(%q, %q) = %v", c.p, c.f, got)
 		}
+	}
+}
+
+func TestHighlightMatcher(t *testing.T) {
+	analyze := func(text, analyzer string) []string { return strings.Fields(strings.ToLower(text)) }
+	q := Bool{
+		Must:    []Query{Match{Field: "msg", Text: "Quick FOX"}, Match{Field: "msg", Text: "eror", Fuzziness: 1}},
+		Should:  []Query{Prefix{Field: "msg", Value: "laz"}, Term{Field: "title", Value: "dog"}, Regexp{Field: "msg", Value: "ju.ps"}},
+		MustNot: []Query{Match{Field: "msg", Text: "brown"}},
+		Filter:  []Query{ConstantScore{Filter: MatchPhrase{Field: "msg", Text: "over the"}}},
+	}
+	m := HighlightMatcher(q, "msg", analyze)
+	for term, want := range map[string]bool{
+		"quick": true, "fox": true, "error": true, "lazy": true, "jumps": true, "over": true, "the": true,
+		"brown": false, "dog": false, "errors!": false, "jxmps": false,
+	} {
+		if m(term) != want {
+			t.Errorf("msg term %q: %v, want %v", term, !want, want)
+		}
+	}
+	if mt := HighlightMatcher(q, "title", analyze); !mt("dog") || mt("quick") {
+		t.Error("title matcher matches the wrong terms")
 	}
 }

@@ -129,6 +129,35 @@ type Engine interface {
 	// memory as a query does. On error dst may hold a partial file, which
 	// the caller removes.
 	MergeParquet(ctx context.Context, dst string, srcs []string, opt FileOptions) (FileInfo, error)
+	// Catalog runs one read-only query of the Postgres catalogs
+	// (pg_catalog, information_schema) and of the session functions
+	// Postgres clients call (version(), current_setting, current_schemas,
+	// format_type, has_*_privilege, ...), as a Postgres server of one
+	// database (Session.Database) with one schema, public, holding tables
+	// (every one listed, with its columns in order, as the engine's
+	// column types). It reads no topic data: a statement that reads a
+	// table of tables is ErrInvalid. ErrInvalid also when the statement
+	// does not parse or names a catalog relation or function the engine
+	// does not emulate; ErrRefused when it is not one read-only query or
+	// reads anything else (files, settings, the engine's own objects).
+	// lim bounds it as it bounds Query.
+	Catalog(ctx context.Context, sql string, params []any, tables []TableSchema, sess Session, lim Limits) (Result, error)
 	// Close releases the engine. Idempotent.
 	Close() error
+}
+
+// TableSchema is a table as the catalogs show it.
+type TableSchema struct {
+	Name    string
+	Columns []Column // in order; Type as the engine spells it
+}
+
+// Session is what the session functions of a catalog query answer.
+type Session struct {
+	User          string // current_user, session_user, the owner of every object
+	Database      string // current_database(), the one catalog
+	ServerVersion string // version(), server_version ("15.0")
+	// Settings are what current_setting(name) and pg_settings answer,
+	// by lower-case name; a name not here is NULL there.
+	Settings map[string]string
 }

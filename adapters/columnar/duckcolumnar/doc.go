@@ -145,6 +145,66 @@
 // <file n of table t> and <dir>; so do the rows of EXPLAIN (ANALYZE), which
 // name the files (QueryArrow refuses EXPLAIN).
 //
+// # Catalogs (catalog.go, catalog_rewrite.go)
+//
+// Catalog answers a Postgres client's catalog query in a second DuckDB
+// database of the engine, made on first use, that holds nothing of the
+// first (no file, no hot row, no setting it could read). Its fixed part:
+// the schemas chronik_pg_catalog and chronik_information_schema with the
+// relations Postgres clients read (pg_namespace, pg_class, pg_attribute,
+// pg_type with Postgres's oids, pg_settings, pg_database, pg_roles,
+// pg_tables, pg_stat_user_tables, information_schema.tables, columns,
+// schemata, table_privileges, ...; the ones for objects Chronik has none
+// of — indexes, constraints, descriptions, defaults, views, functions,
+// extensions, ... — empty with their columns), and the functions as
+// macros in chronik_functions. Each query runs on a fresh connection
+// that first fills its temporary tables (the tables given, their
+// columns, the session's settings) and variables (user, database,
+// version): queries at once see only their own. DuckDB's own pg_catalog
+// and information_schema cannot be replaced and list DuckDB's objects
+// with DuckDB's type ids, so the statement is parsed (json_serialize_sql),
+// its tree rewritten and turned back into SQL (json_deserialize_sql):
+//
+//   - pg_catalog.X, a bare pg_X and information_schema.X point at the
+//     emulated relations (a relation not emulated is ErrInvalid, "does
+//     not exist"); a statement that also reads a topic's table, or any
+//     other schema, is ErrInvalid;
+//   - the session and catalog functions (version, current_database,
+//     current_schema(s), current_user and the other session keywords,
+//     current_setting, format_type, pg_get_userbyid, obj_description,
+//     col_description, pg_get_expr, has_*_privilege (true for SELECT,
+//     USAGE, CONNECT, EXECUTE, MEMBER; false for writes), pg_*_is_visible,
+//     array_lower, array_upper, parse_ident, quote_ident,
+//     information_schema._pg_expandarray, to_regclass, pg_get_*def and
+//     pg_get_function_* (NULL), sizes (NULL), Postgres's format with %s,
+//     %I and %L and up to three arguments, ...) call the macros; another
+//     pg_catalog.f(...) is DuckDB's own f (Postgres's built-ins);
+//   - casts to regclass, regtype and regnamespace become lookups by name;
+//     casts to regproc, name, oidvector, int2vector and the
+//     information_schema domains become VARCHAR, INTEGER or lists;
+//   - a scalar function in FROM (Postgres's one-row table: Grafana's
+//     string_to_array(...) s) becomes unnest([f(...)]) with the alias as
+//     its column;
+//   - unaliased select items get the names Postgres gives them (a
+//     function's or window's name, a column's, a scalar subquery's
+//     column's, exists, case, ?column?), and repeated names stay
+//     repeated.
+//
+// The rest is as for Query: one read-only SELECT, table functions only
+// generate_series, range and unnest (none that read files, URLs or
+// DuckDB's own objects), the denied scalar functions, getvariable and
+// duckdb_* refused; Limits.Timeout and MaxRows apply; the catalog
+// database has Config's memory limit and threads (the Limits' memory and
+// threads are not applied per query there). A catalog query costs about
+// 40-80 ms (BenchmarkCatalog), most of it the connection's set-up; over
+// 1,000 tables of 20 columns about 100 ms (BenchmarkCatalogManyTables:
+// the rows go in through DuckDB's Appender, as INSERT ... VALUES took
+// 4.4 s).
+//
+// Query also takes tables named as Postgres clients name them, public.t
+// and chronik.public.t (Metabase's "public"."orders"."amount"): the names
+// are taken out of the tree, which is turned back into SQL to run.
+//
 // # Files
 //
 // A Table's Files must be absolute paths inside Config.Dirs, without glob

@@ -74,6 +74,11 @@ type Engine struct {
 	stopCancel context.CancelFunc
 	seq        atomic.Uint64 // names the Arrow views of hot rows
 	schemas    schemaCache   // the files' schemas, by path, size and time
+
+	// The database catalog queries run in (catalog.go), made on first use.
+	catalogOnce sync.Once
+	catalogDB   *sql.DB
+	catalogErr  error
 }
 
 var _ columnar.Engine = (*Engine)(nil)
@@ -160,6 +165,10 @@ func (e *Engine) Close() error {
 	e.mu.Unlock()
 	e.stopCancel()
 	e.running.Wait()
+	if e.catalogDB != nil {
+		// No call is running, and none starts: catalogOnce has run.
+		_ = e.catalogDB.Close()
+	}
 	return errors.Join(e.db.Close(), e.merges.Close())
 }
 
@@ -200,7 +209,17 @@ func (e *Engine) WriteParquet(ctx context.Context, w io.Writer, docs []document.
 // Query implements columnar.Engine.
 func (e *Engine) Query(ctx context.Context, query string, params []any, tables []columnar.Table, lim columnar.Limits) (columnar.Result, error) {
 	var res columnar.Result
-	err := e.run(ctx, query, params, tables, lim, func(ctx context.Context, _ driver.Conn, st *duckdb.Stmt, _ string, lim columnar.Limits, scrub *strings.Replacer) error {
+	err := e.run(ctx, query, params, tables, lim, collect(params, &res))
+	if err != nil {
+		return columnar.Result{}, err
+	}
+	return res, nil
+}
+
+// collect is the runFunc that reads a query's rows into res, at most
+// lim.MaxRows of them.
+func collect(params []any, res *columnar.Result) runFunc {
+	return func(ctx context.Context, _ driver.Conn, st *duckdb.Stmt, _ string, lim columnar.Limits, scrub *strings.Replacer) error {
 		rows, err := st.QueryContext(ctx, namedArgs(params))
 		if err != nil {
 			return err
@@ -237,11 +256,19 @@ func (e *Engine) Query(ctx context.Context, query string, params []any, tables [
 			}
 			res.Rows = append(res.Rows, row)
 		}
-	})
-	if err != nil {
-		return columnar.Result{}, err
 	}
-	return res, nil
+}
+
+// checkParams refuses params of a type the engine does not bind.
+func checkParams(params []any) error {
+	for i, p := range params {
+		switch p.(type) {
+		case nil, bool, int64, int, int32, float64, string, []byte, time.Time:
+		default:
+			return fmt.Errorf("%w: param %d is a %T; params are null, booleans, numbers, strings, bytes or times", columnar.ErrInvalid, i+1, p)
+		}
+	}
+	return nil
 }
 
 func namedArgs(params []any) []driver.NamedValue {
@@ -300,12 +327,8 @@ func (e *Engine) run(ctx context.Context, query string, params []any, tables []c
 		return err
 	}
 	defer e.leave()
-	for i, p := range params {
-		switch p.(type) {
-		case nil, bool, int64, int, int32, float64, string, []byte, time.Time:
-		default:
-			return fmt.Errorf("%w: param %d is a %T; params are null, booleans, numbers, strings, bytes or times", columnar.ErrInvalid, i+1, p)
-		}
+	if err := checkParams(params); err != nil {
+		return err
 	}
 	if lim.Timeout <= 0 {
 		lim.Timeout = DefaultTimeout
@@ -382,9 +405,12 @@ func (e *Engine) runConn(ctx context.Context, query string, params []any, tables
 		return err
 	}
 	for _, t := range use {
-		if err := e.makeView(ctx, conn, t); err != nil {
+		if err := e.makeView(ctx, conn, t, p.plan.Kind == columnar.KindDescribe); err != nil {
 			return err
 		}
+	}
+	if p.rewritten != "" {
+		query = p.rewritten
 	}
 	texts := []string{query}
 	if p.plan.Kind == columnar.KindSelect {
@@ -485,7 +511,10 @@ func (e *Engine) setLimits(ctx context.Context, conn *sql.Conn, lim columnar.Lim
 // into a temporary table (an Arrow view scans only once, and a query may
 // read a table twice; Arrow's timestamp[ms] is TIMESTAMP_MS in DuckDB, cast
 // to TIMESTAMP as Parquet files read), the two put together by name.
-func (e *Engine) makeView(ctx context.Context, conn *sql.Conn, t *columnar.Table) error {
+//
+// For a DESCRIBE (schemaOnly), only the columns matter: the hot rows'
+// schema is inferred from all of them, but one row is copied.
+func (e *Engine) makeView(ctx context.Context, conn *sql.Conn, t *columnar.Table, schemaOnly bool) error {
 	paths := make([]string, len(t.Files))
 	schemas := make([]*arrow.Schema, 0, len(t.Files)+1)
 	for j, f := range t.Files {
@@ -530,7 +559,11 @@ func (e *Engine) makeView(ctx context.Context, conn *sql.Conn, t *columnar.Table
 		n := strconv.FormatUint(e.seq.Add(1), 10)
 		hot, arrowName := "chronik hot "+n, "chronik arrow "+n
 		s := hotSchema
-		recs, err := s.records(memory.DefaultAllocator, t.Hot)
+		rows := t.Hot
+		if schemaOnly && len(rows) > 1 {
+			rows = rows[:1]
+		}
+		recs, err := s.records(memory.DefaultAllocator, rows)
 		if err != nil {
 			return fmt.Errorf("table %q: %w", t.Name, err)
 		}

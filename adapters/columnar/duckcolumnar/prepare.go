@@ -34,6 +34,12 @@ type parsed struct {
 	plan columnar.Plan
 	// inner is the SELECT an EXPLAIN explains ("" otherwise).
 	inner string
+	// rewritten is the statement to run in place of the text given, when
+	// it names tables as Postgres clients do, public.<table> or
+	// chronik.public.<table> (the tables are the connection's temporary
+	// views, which have no schema public): the names without the schema,
+	// as DuckDB turns its tree back into SQL. Empty: run the text given.
+	rewritten string
 }
 
 // serialized is json_serialize_sql's answer.
@@ -47,14 +53,8 @@ type serialized struct {
 // prepare parses sql with DuckDB's parser (json_serialize_sql, which
 // parses without binding, so tables need not exist) and checks it.
 func prepare(ctx context.Context, conn *sql.Conn, query string, maxBytes int) (parsed, error) {
-	if len(query) > maxBytes {
-		return parsed{}, fmt.Errorf("%w: the statement is %d bytes; at most %d run here", columnar.ErrInvalid, len(query), maxBytes)
-	}
-	if !utf8.ValidString(query) {
-		return parsed{}, fmt.Errorf("%w: the statement is not valid UTF-8", columnar.ErrInvalid)
-	}
-	if strings.IndexByte(query, 0) >= 0 {
-		return parsed{}, fmt.Errorf("%w: the statement contains a NUL byte", columnar.ErrInvalid)
+	if err := checkText(query, maxBytes); err != nil {
+		return parsed{}, err
 	}
 	ser, err := serialize(ctx, conn, query)
 	if err != nil {
@@ -76,6 +76,9 @@ func prepare(ctx context.Context, conn *sql.Conn, query string, maxBytes int) (p
 		}
 		if p.inner != "" || p.plan.Kind != columnar.KindSelect {
 			return parsed{}, fmt.Errorf("%w: EXPLAIN runs only over a SELECT", columnar.ErrRefused)
+		}
+		if p.rewritten != "" {
+			return parsed{}, fmt.Errorf("%w: EXPLAIN takes a table named alone (orders, not public.orders)", columnar.ErrInvalid)
 		}
 		p.plan.Kind = columnar.KindExplain
 		p.inner = rest
@@ -118,7 +121,37 @@ func prepare(ctx context.Context, conn *sql.Conn, query string, maxBytes int) (p
 			kind = columnar.KindShow
 		}
 	}
-	return parsed{plan: columnar.Plan{Kind: kind, Tables: tables}}, nil
+	p := parsed{plan: columnar.Plan{Kind: kind, Tables: tables}}
+	if w.qualified {
+		if kind != columnar.KindSelect {
+			return parsed{}, fmt.Errorf("%w: DESCRIBE and SHOW take a table named alone (orders, not public.orders)", columnar.ErrInvalid)
+		}
+		tree, err := json.Marshal(map[string]any{"error": false, "statements": []any{stmt}})
+		if err != nil {
+			return parsed{}, fmt.Errorf("duckcolumnar: statement tree: %w", err)
+		}
+		if err := conn.QueryRowContext(ctx, "SELECT json_deserialize_sql($1::JSON)", string(tree)).Scan(&p.rewritten); err != nil {
+			if ctx.Err() != nil {
+				return parsed{}, ctx.Err()
+			}
+			return parsed{}, fmt.Errorf("%w: name the tables without their schema (orders, not public.orders): %v", columnar.ErrInvalid, err)
+		}
+	}
+	return p, nil
+}
+
+// checkText refuses a statement too long, not UTF-8 or with a NUL byte.
+func checkText(query string, maxBytes int) error {
+	if len(query) > maxBytes {
+		return fmt.Errorf("%w: the statement is %d bytes; at most %d run here", columnar.ErrInvalid, len(query), maxBytes)
+	}
+	if !utf8.ValidString(query) {
+		return fmt.Errorf("%w: the statement is not valid UTF-8", columnar.ErrInvalid)
+	}
+	if strings.IndexByte(query, 0) >= 0 {
+		return fmt.Errorf("%w: the statement contains a NUL byte", columnar.ErrInvalid)
+	}
+	return nil
 }
 
 func serialize(ctx context.Context, conn *sql.Conn, query string) (serialized, error) {
@@ -194,9 +227,10 @@ func skipSpace(q string) string {
 // walker collects the tables a parsed statement reads and refuses what
 // must not run.
 type walker struct {
-	tables []string
-	at     []uint64 // where each table is named in the statement
-	seen   map[string]bool
+	qualified bool // a name was given with the schema public; see parsed.rewritten
+	tables    []string
+	at        []uint64 // where each table is named in the statement
+	seen      map[string]bool
 }
 
 func str(m map[string]any, k string) string {
@@ -246,6 +280,12 @@ func (w *walker) walkObject(m map[string]any, ctes []string) error {
 		}
 		return fmt.Errorf("%w: %s reads outside the topics' tables", columnar.ErrRefused, name)
 	case "BASE_TABLE":
+		if publicSchema(str(m, "catalog_name"), str(m, "schema_name")) {
+			name := str(m, "table_name")
+			m["schema_name"], m["catalog_name"] = "", ""
+			m["qualified_name"] = map[string]any{"path": []any{name}}
+			w.qualified = true
+		}
 		if str(m, "schema_name") != "" || str(m, "catalog_name") != "" {
 			return fmt.Errorf("%w: %q is a qualified name; a topic is a table named as the topic (quote a name with a dot: \"my.topic\")",
 				columnar.ErrInvalid, qualified(m))
@@ -266,6 +306,23 @@ func (w *walker) walkObject(m map[string]any, ctes []string) error {
 			w.addTable(name, location(m), ctes)
 		}
 	}
+	if str(m, "class") == "COLUMN_REF" {
+		// public.orders.amount, chronik.public.orders.amount: the column
+		// of a table named with its schema.
+		names, _ := m["column_names"].([]any)
+		if len(names) >= 3 {
+			a, _ := names[0].(string)
+			b, _ := names[1].(string)
+			switch {
+			case len(names) >= 4 && publicSchema(a, b):
+				m["column_names"] = names[2:]
+				w.qualified = true
+			case publicSchema("", a):
+				m["column_names"] = names[1:]
+				w.qualified = true
+			}
+		}
+	}
 	if str(m, "class") == "FUNCTION" {
 		name := strings.ToLower(str(m, "function_name"))
 		if deniedFunctions[name] {
@@ -282,6 +339,12 @@ func (w *walker) walkObject(m map[string]any, ctes []string) error {
 		}
 	}
 	return nil
+}
+
+// publicSchema says whether catalog.schema is where Postgres clients see
+// the topics' tables: public, in the one database chronik.
+func publicSchema(catalog, schema string) bool {
+	return strings.EqualFold(schema, "public") && (catalog == "" || strings.EqualFold(catalog, catalogDatabase))
 }
 
 func qualified(m map[string]any) string {

@@ -41,6 +41,12 @@
 //     int32, _offset int64, _timestamp timestamp[ms], every other column
 //     a string holding the value's JSON text (null for null).
 //
+//   - Catalog answers one statement (keywords in any case, white space
+//     free): SELECT table_name, column_name, data_type FROM
+//     information_schema.columns, one row per column of the tables given,
+//     in order, data_type the Postgres name (columnar.PostgresType);
+//     anything else is ErrInvalid ("not supported").
+//
 // All methods are safe for concurrent use; after Close they return
 // columnar.ErrClosed (WriteParquet and MergeParquet too).
 package memcolumnar
@@ -432,4 +438,28 @@ func (e *Engine) QueryArrow(ctx context.Context, sql string, params []any, table
 		return fmt.Errorf("memcolumnar: write arrow stream: %w", err)
 	}
 	return iw.Close()
+}
+
+var catalogColumns = regexp.MustCompile(`(?i)^\s*select\s+table_name\s*,\s*column_name\s*,\s*data_type\s+from\s+information_schema\.columns\s*;?\s*$`)
+
+// Catalog implements columnar.Engine for the one statement the package
+// doc names.
+func (e *Engine) Catalog(ctx context.Context, sql string, params []any, tables []columnar.TableSchema, sess columnar.Session, lim columnar.Limits) (columnar.Result, error) {
+	if err := e.check(); err != nil {
+		return columnar.Result{}, err
+	}
+	if !catalogColumns.MatchString(sql) {
+		return columnar.Result{}, fmt.Errorf("%w: memcolumnar answers only SELECT table_name, column_name, data_type FROM information_schema.columns (not supported)", columnar.ErrInvalid)
+	}
+	res := columnar.Result{Columns: []columnar.Column{{Name: "table_name", Type: "VARCHAR"}, {Name: "column_name", Type: "VARCHAR"}, {Name: "data_type", Type: "VARCHAR"}}}
+	for _, t := range tables {
+		for _, c := range t.Columns {
+			if lim.MaxRows > 0 && len(res.Rows) == lim.MaxRows {
+				res.Truncated = true
+				return res, nil
+			}
+			res.Rows = append(res.Rows, []any{t.Name, c.Name, columnar.PostgresType(c.Type).Name})
+		}
+	}
+	return res, nil
 }

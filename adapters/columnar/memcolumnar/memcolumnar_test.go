@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -117,5 +118,21 @@ func TestFilesHotAndLimits(t *testing.T) {
 	e.Close()
 	if _, err := e.Query(context.Background(), "SELECT * FROM t", nil, tables, columnar.Limits{}); !errors.Is(err, columnar.ErrClosed) {
 		t.Fatal(err)
+	}
+}
+
+func TestCatalog(t *testing.T) {
+	e := New()
+	tables := []columnar.TableSchema{{Name: "orders", Columns: []columnar.Column{{Name: "_offset", Type: "BIGINT"}, {Name: "at", Type: "TIMESTAMP"}}}}
+	r, err := e.Catalog(context.Background(), "select table_name, column_name, data_type from information_schema.columns;", nil, tables, columnar.Session{}, columnar.Limits{})
+	if err != nil || fmt.Sprint(r.Rows) != "[[orders _offset bigint] [orders at timestamp without time zone]]" {
+		t.Fatalf("Catalog = %v, %v", r.Rows, err)
+	}
+	if _, err := e.Catalog(context.Background(), "SELECT * FROM pg_class", nil, tables, columnar.Session{}, columnar.Limits{}); !errors.Is(err, columnar.ErrInvalid) {
+		t.Fatalf("another statement: %v", err)
+	}
+	e.Close()
+	if _, err := e.Catalog(context.Background(), "SELECT table_name, column_name, data_type FROM information_schema.columns", nil, tables, columnar.Session{}, columnar.Limits{}); !errors.Is(err, columnar.ErrClosed) {
+		t.Fatalf("after Close: %v", err)
 	}
 }

@@ -15,15 +15,19 @@ import (
 // the search surface (read from their source, so a new error fails this
 // test until it is given an Elasticsearch error).
 var known = map[string]error{
-	"search.ErrBadID":          search.ErrBadID,
-	"search.ErrAggUnsupported": search.ErrAggUnsupported,
-	"search.ErrAggInvalid":     search.ErrAggInvalid,
-	"search.ErrTooManyBuckets": search.ErrTooManyBuckets,
-	"search.ErrQueryString":    search.ErrQueryString,
-	"textindex.ErrInvalid":     textindex.ErrInvalid,
-	"textindex.ErrTooComplex":  textindex.ErrTooComplex,
-	"textindex.ErrClosed":      textindex.ErrClosed,
-	"textindex.ErrCorrupt":     textindex.ErrCorrupt,
+	"search.ErrBadID":                 search.ErrBadID,
+	"search.ErrAggUnsupported":        search.ErrAggUnsupported,
+	"search.ErrAggInvalid":            search.ErrAggInvalid,
+	"search.ErrTooManyBuckets":        search.ErrTooManyBuckets,
+	"search.ErrBadPattern":            search.ErrBadPattern,
+	"search.ErrPatternTooComplex":     search.ErrPatternTooComplex,
+	"search.ErrBadMinimumShouldMatch": search.ErrBadMinimumShouldMatch,
+	"search.ErrBadDate":               search.ErrBadDate,
+	"search.ErrQueryString":           search.ErrQueryString,
+	"textindex.ErrInvalid":            textindex.ErrInvalid,
+	"textindex.ErrTooComplex":         textindex.ErrTooComplex,
+	"textindex.ErrClosed":             textindex.ErrClosed,
+	"textindex.ErrCorrupt":            textindex.ErrCorrupt,
 }
 
 func TestEveryErrorIsMapped(t *testing.T) {

@@ -35,10 +35,14 @@ import (
 // (table, partition, offset) its tables hold, files and hot documents, so
 // a test sees exactly what the service handed it.
 type fakeEngine struct {
-	mu       sync.Mutex
-	queries  int
-	merges   int
-	mergeErr error
+	mu        sync.Mutex
+	queries   int
+	merges    int
+	mergeErr  error
+	describes int // DESCRIBE queries run
+	// catalog: the tables and session the last Catalog call was given.
+	catalogTables []columnar.TableSchema
+	catalogSess   columnar.Session
 }
 
 func (e *fakeEngine) Prepare(_ context.Context, q string) (columnar.Plan, error) {
@@ -48,6 +52,8 @@ func (e *fakeEngine) Prepare(_ context.Context, q string) (columnar.Plan, error)
 		return columnar.Plan{Kind: columnar.KindSelect, Tables: []string{f[3]}}, nil
 	case len(f) == 2 && strings.EqualFold(f[0], "SHOW"):
 		return columnar.Plan{Kind: columnar.KindShow}, nil
+	case len(f) == 2 && strings.EqualFold(f[0], "DESCRIBE"):
+		return columnar.Plan{Kind: columnar.KindDescribe, Tables: []string{strings.Trim(f[1], `"`)}}, nil
 	case len(f) >= 1 && strings.EqualFold(f[0], "DROP"):
 		return columnar.Plan{}, fmt.Errorf("%w: DROP", columnar.ErrRefused)
 	}
@@ -59,11 +65,20 @@ type line struct {
 	O int64 `json:"o"`
 }
 
-func (e *fakeEngine) Query(_ context.Context, _ string, _ []any, tables []columnar.Table, _ columnar.Limits) (columnar.Result, error) {
+func (e *fakeEngine) Query(_ context.Context, q string, _ []any, tables []columnar.Table, _ columnar.Limits) (columnar.Result, error) {
 	e.mu.Lock()
 	e.queries++
 	e.mu.Unlock()
 	var r columnar.Result
+	if strings.HasPrefix(q, "DESCRIBE ") {
+		e.mu.Lock()
+		e.describes++
+		e.mu.Unlock()
+		// The columns of a table holding only raw values.
+		r.Columns = []columnar.Column{{Name: "column_name", Type: "VARCHAR"}, {Name: "column_type", Type: "VARCHAR"}}
+		r.Rows = [][]any{{"_partition", "INTEGER"}, {"_offset", "BIGINT"}, {"value", "VARCHAR"}}
+		return r, nil
+	}
 	r.Columns = []columnar.Column{{Name: "table", Type: "VARCHAR"}, {Name: "_partition", Type: "INTEGER"}, {Name: "_offset", Type: "BIGINT"}}
 	for _, t := range tables {
 		for _, path := range t.Files {
@@ -133,6 +148,13 @@ func (e *fakeEngine) MergeParquet(ctx context.Context, dst string, srcs []string
 		return columnar.FileInfo{}, err
 	}
 	return columnar.FileInfo{Rows: rows, Bytes: int64(len(out))}, nil
+}
+
+func (e *fakeEngine) Catalog(_ context.Context, _ string, _ []any, tables []columnar.TableSchema, sess columnar.Session, _ columnar.Limits) (columnar.Result, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.catalogTables, e.catalogSess = tables, sess
+	return columnar.Result{}, nil
 }
 
 func (e *fakeEngine) Close() error { return nil }
@@ -523,4 +545,76 @@ type noInflate struct{}
 
 func (noInflate) Inflate([]byte, []byte, int8, int) ([]byte, error) {
 	return nil, errors.New("compressed batches are not expected here")
+}
+
+// TestCatalogDescribesQueryableTables: a catalog query is handed every
+// topic with columnar.enabled (and no other), with its columns as
+// DESCRIBE gives them, and the caller's session.
+func TestCatalogDescribesQueryableTables(t *testing.T) {
+	plain := topic.Topic{Name: "plain", ID: topic.ID{0: 7}, Partitions: 1}
+	clicks := topic.Topic{Name: "clicks", ID: topic.ID{0: 8}, Partitions: 1, Configs: map[string]string{"columnar.enabled": "true"}}
+	f := newFixture(t, orders, plain, clicks)
+	s := f.service(sql.Config{MaxConcurrent: 1})
+	sess := columnar.Session{User: "alice", Database: "chronik"}
+	if _, err := s.Catalog(context.Background(), "SELECT relname FROM pg_class", nil, sess); err != nil {
+		t.Fatal(err)
+	}
+	want := []columnar.TableSchema{}
+	for _, n := range []string{"clicks", "orders"} {
+		want = append(want, columnar.TableSchema{Name: n, Columns: []columnar.Column{{Name: "_partition", Type: "INTEGER"}, {Name: "_offset", Type: "BIGINT"}, {Name: "value", Type: "VARCHAR"}}})
+	}
+	f.engine.mu.Lock()
+	defer f.engine.mu.Unlock()
+	if fmt.Sprint(f.engine.catalogTables) != fmt.Sprint(want) || f.engine.catalogSess.User != "alice" {
+		t.Errorf("the engine was given %v as %+v; want %v", f.engine.catalogTables, f.engine.catalogSess, want)
+	}
+}
+
+// manualClock is a clock the test moves.
+type manualClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *manualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *manualClock) add(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// TestCatalogDescribesOncePerTTL: catalog queries in a burst describe
+// each table once; after CatalogTTL it is described again.
+func TestCatalogDescribesOncePerTTL(t *testing.T) {
+	f := newFixture(t, orders)
+	clk := &manualClock{now: time.Unix(1000, 0)}
+	s, err := sql.New(context.Background(), sql.Config{CacheDir: t.TempDir(), CatalogTTL: time.Minute}, f.engine, f.bucket, f.meta, f.topics, clk, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	describes := func() int {
+		f.engine.mu.Lock()
+		defer f.engine.mu.Unlock()
+		return f.engine.describes
+	}
+	for range 3 {
+		if _, err := s.Catalog(context.Background(), "SELECT 1", nil, columnar.Session{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := describes(); n != 1 {
+		t.Fatalf("3 catalog queries in a burst described the table %d times, want 1", n)
+	}
+	clk.add(time.Minute)
+	if _, err := s.Catalog(context.Background(), "SELECT 1", nil, columnar.Session{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := describes(); n != 2 {
+		t.Fatalf("after the TTL: %d describes, want 2", n)
+	}
 }
