@@ -223,14 +223,38 @@ func (s *Service) Search(ctx context.Context, expr string, req search.Request) (
 
 // searchView asks each index of v for its best hits and adds its
 // aggregations' state to aggs.
+//
+// An index knows one partition: its _doc sort values are offsets. Across
+// partitions _doc is (partition, offset), search.DocSortValue: a
+// search_after value of _doc becomes the offset in its own partition, -1
+// (every offset) in a later one and 2^62 (none) in an earlier one, in
+// either order; the hits' values become DocSortValue again.
 func (s *Service) searchView(ctx context.Context, v view, req search.Request, mapping search.Mapping, aggs *search.AggState, parts *[]search.Result) error {
+	doc := slices.IndexFunc(req.Sort, func(k search.Sort) bool { return k.Field == search.SortDoc })
+	if doc >= 0 && doc < len(req.SearchAfter) {
+		if p, off, err := search.ParseDocID(fmt.Sprint(req.SearchAfter[doc])); err == nil {
+			req.SearchAfter = slices.Clone(req.SearchAfter)
+			switch {
+			case v.n == p:
+				req.SearchAfter[doc] = off
+			case v.n > p:
+				req.SearchAfter[doc] = int64(-1)
+			default:
+				req.SearchAfter[doc] = int64(1 << 62)
+			}
+		}
+	}
 	for _, idx := range v.indexes {
 		a, err := idx.Search(ctx, req, mapping)
 		if err != nil {
 			return err
 		}
 		for i := range a.Result.Hits {
-			a.Result.Hits[i].Index = v.topic
+			h := &a.Result.Hits[i]
+			h.Index = v.topic
+			if doc >= 0 && doc < len(h.Sort) {
+				h.Sort[doc] = search.DocSortValue(h.Partition, h.Offset)
+			}
 		}
 		*parts = append(*parts, a.Result)
 		if err := aggs.Merge(a.Partial); err != nil {

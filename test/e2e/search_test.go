@@ -160,7 +160,7 @@ func TestSearchWithElasticsearchClient(t *testing.T) {
 		seen := map[string]bool{}
 		after := ""
 		for page := 0; page < 100; page++ {
-			body := `{"size":170,"sort":[{"status":"desc"},{"bytes":"asc"}]` + after + `}`
+			body := `{"size":170,"sort":[{"status":"desc"},{"_doc":"asc"}]` + after + `}`
 			status, ans := esDo(t, es, "POST", "/weblogs/_search", body)
 			if status != 200 {
 				t.Fatalf("%s: page %d: HTTP %d %v", label, page, status, ans)

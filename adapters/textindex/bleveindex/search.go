@@ -161,7 +161,10 @@ func (k sortKey) afterTerm(v search.Scalar) (string, error) {
 		return s, nil
 	case k.kind == "_doc":
 		f, ok := scalarFloat(v)
-		if !ok || f != math.Trunc(f) || f < 0 || f > 1<<62 {
+		switch {
+		case ok && f == -1:
+			return "", nil // before every offset (how textsearch says "all of a later partition")
+		case !ok || f != math.Trunc(f) || f < 0 || f > 1<<62:
 			return "", bad
 		}
 		return offsetTerm(int64(f)), nil
