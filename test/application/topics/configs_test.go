@@ -26,7 +26,9 @@ func TestExtensionConfigsAreChecked(t *testing.T) {
 		{"columnar.enabled": "maybe"},
 		{"columnar.whatever": "1"},
 		{"vector.index.metric": "manhattan"},
-		{"search.analyzer": "standard"},
+		{"search.analyzer": "klingon"},
+		{"search.whatever": "1"},
+		{"search.mapping": `{"f": {"type": "geo_point"}}`},
 	} {
 		if _, err := s.Create(ctx, topics.Spec{Name: "bad", Partitions: 1, ReplicationFactor: 1, Configs: bad}, false); !errors.Is(err, topic.ErrInvalidConfig) {
 			t.Errorf("create with %v: %v, want ErrInvalidConfig", bad, err)
