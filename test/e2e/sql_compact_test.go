@@ -81,7 +81,8 @@ func TestSQLCompactionThenRestore(t *testing.T) {
 	waitUntil(t, 30*time.Second, 100*time.Millisecond, func() (bool, string) {
 		check(n, "during compaction")
 		files := localParquet(t, n)
-		return files <= 3, fmt.Sprintf("%d local Parquet files, compaction %+v", files, n.nd.SQL.CompactionStats())
+		st := n.nd.SQL.CompactionStats()
+		return files <= 3 && st.Merges > 0 && st.Rows >= total/2, fmt.Sprintf("%d local Parquet files, compaction %+v", files, st)
 	})
 	if st := n.nd.SQL.CompactionStats(); st.Merges == 0 || st.Rows < total/2 {
 		t.Fatalf("compaction %+v", st)
