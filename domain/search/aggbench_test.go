@@ -1,19 +1,17 @@
-package search_test
+package search
 
 import (
 	"slices"
 	"testing"
-
-	"github.com/chronik-stream/chronik/domain/search"
 )
 
 // BenchmarkTermsCollect: a terms aggregation (size 10, with an avg) over
 // documents of 20 tags, per document collected.
 func BenchmarkTermsCollect(b *testing.B) {
 	docs := corpus(21, 100_000, 8)
-	aggs := []search.Aggregation{{Name: "t", Kind: search.AggTerms, Field: "tag",
-		Subs: []search.Aggregation{{Name: "a", Kind: search.AggAvg, Field: "n"}}}}
-	s, _ := search.NewAggState(aggs, baseTime)
+	aggs := []Aggregation{{Name: "t", Kind: AggTerms, Field: "tag",
+		Subs: []Aggregation{{Name: "a", Kind: AggAvg, Field: "n"}}}}
+	s, _ := NewAggState(aggs, baseTime)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		s.Collect(docs[i%len(docs)])
@@ -40,8 +38,8 @@ func BenchmarkDateHistogramCollect(b *testing.B) {
 }
 
 func benchDateHistogram(b *testing.B, docs []*fakeDoc) {
-	aggs := []search.Aggregation{{Name: "h", Kind: search.AggDateHistogram, Field: "ts", CalendarInterval: "day", TimeZone: "Europe/Berlin"}}
-	s, _ := search.NewAggState(aggs, baseTime)
+	aggs := []Aggregation{{Name: "h", Kind: AggDateHistogram, Field: "ts", CalendarInterval: "day", TimeZone: "Europe/Berlin"}}
+	s, _ := NewAggState(aggs, baseTime)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		s.Collect(docs[i%len(docs)])
@@ -52,7 +50,7 @@ func benchDateHistogram(b *testing.B, docs []*fakeDoc) {
 // over 20,000 distinct users (trimmed to shard_size when merged).
 func BenchmarkMergeAndFinish(b *testing.B) {
 	docs := corpus(23, 160_000, 16)
-	aggs := []search.Aggregation{{Name: "t", Kind: search.AggTerms, Field: "user", Size: 10}}
+	aggs := []Aggregation{{Name: "t", Kind: AggTerms, Field: "user", Size: 10}}
 	byPart := map[int32][]*fakeDoc{}
 	for _, d := range docs {
 		byPart[d.part] = append(byPart[d.part], d)
@@ -60,12 +58,12 @@ func BenchmarkMergeAndFinish(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		var states []*search.AggState
+		var states []*AggState
 		for p := range int32(16) {
 			states = append(states, stateOf(b, aggs, byPart[p]))
 		}
 		b.StartTimer()
-		acc, _ := search.NewAggState(aggs, baseTime)
+		acc, _ := NewAggState(aggs, baseTime)
 		for _, s := range states {
 			if err := acc.Merge(s); err != nil {
 				b.Fatal(err)

@@ -1,12 +1,10 @@
-package search_test
+package search
 
 import (
 	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
-
-	"github.com/chronik-stream/chronik/domain/search"
 )
 
 // fakeDoc is a matching document as an index would describe it.
@@ -14,7 +12,7 @@ type fakeDoc struct {
 	part   int32
 	off    int64
 	score  float64
-	fields map[string][]search.FieldValue
+	fields map[string][]FieldValue
 	// filters answers MatchesFilter; set by bindFilters.
 	filters []bool
 }
@@ -22,17 +20,17 @@ type fakeDoc struct {
 func (d *fakeDoc) Partition() int32 { return d.part }
 func (d *fakeDoc) Offset() int64    { return d.off }
 func (d *fakeDoc) Score() float64   { return d.score }
-func (d *fakeDoc) Values(path string) []search.FieldValue {
+func (d *fakeDoc) Values(path string) []FieldValue {
 	return d.fields[path]
 }
 func (d *fakeDoc) MatchesFilter(i int) bool { return i >= 0 && i < len(d.filters) && d.filters[i] }
 
 // matches evaluates the few queries the tests use as filters.
-func matches(q search.Query, d *fakeDoc) bool {
+func matches(q Query, d *fakeDoc) bool {
 	switch q := q.(type) {
-	case search.MatchAll:
+	case MatchAll:
 		return true
-	case search.Term:
+	case Term:
 		for _, v := range d.fields[q.Field] {
 			switch x := q.Value.(type) {
 			case string:
@@ -40,20 +38,20 @@ func matches(q search.Query, d *fakeDoc) bool {
 					return true
 				}
 			case int64:
-				if v.Int == x && (v.Type == search.Long || v.Type == search.Date) {
+				if v.Int == x && (v.Type == Long || v.Type == Date) {
 					return true
 				}
 			case bool:
-				if v.Type == search.Boolean && v.Bool == x {
+				if v.Type == Boolean && v.Bool == x {
 					return true
 				}
 			}
 		}
 		return false
-	case search.Range:
+	case Range:
 		for _, v := range d.fields[q.Field] {
 			f := float64(v.Int)
-			if v.Type == search.Double {
+			if v.Type == Double {
 				f = v.Float
 			}
 			if lo, ok := q.GTE.(float64); ok && f < lo {
@@ -70,8 +68,8 @@ func matches(q search.Query, d *fakeDoc) bool {
 }
 
 // bindFilters answers each doc's MatchesFilter from aggs' queries.
-func bindFilters(docs []*fakeDoc, aggs []search.Aggregation) {
-	qs := search.AggFilterQueries(aggs)
+func bindFilters(docs []*fakeDoc, aggs []Aggregation) {
+	qs := AggFilterQueries(aggs)
 	for _, d := range docs {
 		d.filters = make([]bool, len(qs))
 		for i, q := range qs {
@@ -80,34 +78,34 @@ func bindFilters(docs []*fakeDoc, aggs []search.Aggregation) {
 	}
 }
 
-func kw(path string, vs ...string) []search.FieldValue {
-	out := make([]search.FieldValue, len(vs))
+func kw(path string, vs ...string) []FieldValue {
+	out := make([]FieldValue, len(vs))
 	for i, v := range vs {
-		out[i] = search.FieldValue{Path: path, Type: search.Keyword, Str: v}
+		out[i] = FieldValue{Path: path, Type: Keyword, Str: v}
 	}
 	return out
 }
 
-func long(path string, vs ...int64) []search.FieldValue {
-	out := make([]search.FieldValue, len(vs))
+func long(path string, vs ...int64) []FieldValue {
+	out := make([]FieldValue, len(vs))
 	for i, v := range vs {
-		out[i] = search.FieldValue{Path: path, Type: search.Long, Int: v}
+		out[i] = FieldValue{Path: path, Type: Long, Int: v}
 	}
 	return out
 }
 
-func dbl(path string, vs ...float64) []search.FieldValue {
-	out := make([]search.FieldValue, len(vs))
+func dbl(path string, vs ...float64) []FieldValue {
+	out := make([]FieldValue, len(vs))
 	for i, v := range vs {
-		out[i] = search.FieldValue{Path: path, Type: search.Double, Float: v}
+		out[i] = FieldValue{Path: path, Type: Double, Float: v}
 	}
 	return out
 }
 
-func date(path string, vs ...int64) []search.FieldValue {
+func date(path string, vs ...int64) []FieldValue {
 	out := long(path, vs...)
 	for i := range out {
-		out[i].Type = search.Date
+		out[i].Type = Date
 	}
 	return out
 }
@@ -128,7 +126,7 @@ func corpus(seed uint64, n, parts int) []*fakeDoc {
 	docs := make([]*fakeDoc, n)
 	for i := range docs {
 		p := int32(i % parts)
-		d := &fakeDoc{part: p, off: int64(i / parts), score: math.Round(r.Float64()*100) / 10, fields: map[string][]search.FieldValue{}}
+		d := &fakeDoc{part: p, off: int64(i / parts), score: math.Round(r.Float64()*100) / 10, fields: map[string][]FieldValue{}}
 		nt := r.IntN(4)
 		var ts []string
 		for range nt {
@@ -148,7 +146,7 @@ func corpus(seed uint64, n, parts int) []*fakeDoc {
 		}
 		d.fields["x"] = dbl("x", xs...)
 		d.fields["ts"] = date("ts", baseTime.UnixMilli()+r.Int64N(400*24*3600*1000))
-		d.fields["ok"] = []search.FieldValue{{Path: "ok", Type: search.Boolean, Bool: r.IntN(3) == 0}}
+		d.fields["ok"] = []FieldValue{{Path: "ok", Type: Boolean, Bool: r.IntN(3) == 0}}
 		d.fields["user"] = kw("user", "u"+itoa(r.IntN(20000)))
 		docs[i] = d
 	}
@@ -169,9 +167,9 @@ func itoa(i int) string {
 }
 
 // stateOf collects docs into one state.
-func stateOf(t testing.TB, aggs []search.Aggregation, docs []*fakeDoc) *search.AggState {
+func stateOf(t testing.TB, aggs []Aggregation, docs []*fakeDoc) *AggState {
 	t.Helper()
-	s, err := search.NewAggState(aggs, baseTime)
+	s, err := NewAggState(aggs, baseTime)
 	if err != nil {
 		t.Fatalf("NewAggState: %v", err)
 	}
@@ -183,7 +181,7 @@ func stateOf(t testing.TB, aggs []search.Aggregation, docs []*fakeDoc) *search.A
 
 // mergedOf collects each partition's docs into its own state and merges
 // them into an empty one, as the use case does.
-func mergedOf(t testing.TB, aggs []search.Aggregation, docs []*fakeDoc) *search.AggState {
+func mergedOf(t testing.TB, aggs []Aggregation, docs []*fakeDoc) *AggState {
 	t.Helper()
 	byPart := map[int32][]*fakeDoc{}
 	var order []int32
@@ -193,7 +191,7 @@ func mergedOf(t testing.TB, aggs []search.Aggregation, docs []*fakeDoc) *search.
 		}
 		byPart[d.part] = append(byPart[d.part], d)
 	}
-	acc, err := search.NewAggState(aggs, baseTime)
+	acc, err := NewAggState(aggs, baseTime)
 	if err != nil {
 		t.Fatalf("NewAggState: %v", err)
 	}
@@ -205,7 +203,7 @@ func mergedOf(t testing.TB, aggs []search.Aggregation, docs []*fakeDoc) *search.
 	return acc
 }
 
-func finish(t testing.TB, s *search.AggState) []search.AggResult {
+func finish(t testing.TB, s *AggState) []AggResult {
 	t.Helper()
 	r, err := s.Finish()
 	if err != nil {

@@ -1,12 +1,10 @@
-package search_test
+package search
 
 import (
 	"encoding/binary"
 	"math"
 	"testing"
 	"time"
-
-	"github.com/chronik-stream/chronik/domain/search"
 )
 
 var oddFloats = []float64{math.NaN(), math.Inf(1), math.Inf(-1), math.MaxFloat64, -math.MaxFloat64,
@@ -15,7 +13,7 @@ var oddInts = []int64{math.MaxInt64, math.MinInt64, 0, -1, 1, 1 << 53, -(1 << 53
 var oddStrs = []string{"", "a", "\x00", "ü", "very long " + string(make([]byte, 300))}
 
 // fuzzAggs is every kind of aggregation, with parameters from p.
-func fuzzAggs(p []byte) []search.Aggregation {
+func fuzzAggs(p []byte) []Aggregation {
 	at := func(i int) byte {
 		if i < len(p) {
 			return p[i]
@@ -32,27 +30,27 @@ func fuzzAggs(p []byte) []search.Aggregation {
 	if _, err := time.LoadLocation(tz); err != nil {
 		tz = "+01:00" // no tz database here
 	}
-	sub := []search.Aggregation{
-		{Name: "avg", Kind: search.AggAvg, Field: "f"},
-		{Name: "card", Kind: search.AggCardinality, Field: "f", PrecisionThreshold: int(at(4)) % 5},
-		{Name: "pct", Kind: search.AggPercentiles, Field: "f"},
-		{Name: "top", Kind: search.AggTopHits, Size: 2, Sort: []search.Sort{{Field: "f", Mode: []string{"", "avg", "median", "sum"}[at(5)%4]}}},
+	sub := []Aggregation{
+		{Name: "avg", Kind: AggAvg, Field: "f"},
+		{Name: "card", Kind: AggCardinality, Field: "f", PrecisionThreshold: int(at(4)) % 5},
+		{Name: "pct", Kind: AggPercentiles, Field: "f"},
+		{Name: "top", Kind: AggTopHits, Size: 2, Sort: []Sort{{Field: "f", Mode: []string{"", "avg", "median", "sum"}[at(5)%4]}}},
 	}
-	return []search.Aggregation{
-		{Name: "terms", Kind: search.AggTerms, Field: "f", Size: 1 + int(at(6))%5, ShardSize: 1 + int(at(7))%3, Missing: "m", Subs: sub,
-			Order: []search.BucketOrder{{By: []string{"_count", "_key", "avg", "card", "pct[50]"}[at(8)%5], Order: search.SortOrder(at(9) % 2)}}},
-		{Name: "hist", Kind: search.AggHistogram, Field: "f", Interval: iv, MinDocCount: int64(at(10) % 2), Subs: sub},
-		{Name: "dfixed", Kind: search.AggDateHistogram, Field: "f", FixedInterval: fixed, TimeZone: tz, Subs: sub, MinDocCount: int64(at(11) % 2)},
-		{Name: "dcal", Kind: search.AggDateHistogram, Field: "f", CalendarInterval: cal, TimeZone: tz, MinDocCount: int64(at(11) / 2 % 2), Format: "yyyy-MM-dd'T'HH:mm:ss.SSSXXX EEE a"},
-		{Name: "range", Kind: search.AggRange, Field: "f", Ranges: []search.RangeSpec{{To: 0.0}, {From: 0.0, To: 1e300}}, Subs: sub},
-		{Name: "drange", Kind: search.AggDateRange, Field: "f", TimeZone: tz, Ranges: []search.RangeSpec{{To: "now-1y/y"}, {From: "now/d"}}},
-		{Name: "filter", Kind: search.AggFilter, Filter: search.MatchAll{}, Subs: sub},
-		{Name: "filters", Kind: search.AggFilters, Filters: []search.NamedQuery{{Name: "a", Query: search.MatchAll{}}, {Query: search.MatchNone{}}}},
-		{Name: "min", Kind: search.AggMin, Field: "f"},
-		{Name: "max", Kind: search.AggMax, Field: "f", Missing: 1.5},
-		{Name: "sum", Kind: search.AggSum, Field: "f"},
-		{Name: "count", Kind: search.AggValueCount, Field: "f"},
-		{Name: "stats", Kind: search.AggStats, Field: "f"},
+	return []Aggregation{
+		{Name: "terms", Kind: AggTerms, Field: "f", Size: 1 + int(at(6))%5, ShardSize: 1 + int(at(7))%3, Missing: "m", Subs: sub,
+			Order: []BucketOrder{{By: []string{"_count", "_key", "avg", "card", "pct[50]"}[at(8)%5], Order: SortOrder(at(9) % 2)}}},
+		{Name: "hist", Kind: AggHistogram, Field: "f", Interval: iv, MinDocCount: int64(at(10) % 2), Subs: sub},
+		{Name: "dfixed", Kind: AggDateHistogram, Field: "f", FixedInterval: fixed, TimeZone: tz, Subs: sub, MinDocCount: int64(at(11) % 2)},
+		{Name: "dcal", Kind: AggDateHistogram, Field: "f", CalendarInterval: cal, TimeZone: tz, MinDocCount: int64(at(11) / 2 % 2), Format: "yyyy-MM-dd'T'HH:mm:ss.SSSXXX EEE a"},
+		{Name: "range", Kind: AggRange, Field: "f", Ranges: []RangeSpec{{To: 0.0}, {From: 0.0, To: 1e300}}, Subs: sub},
+		{Name: "drange", Kind: AggDateRange, Field: "f", TimeZone: tz, Ranges: []RangeSpec{{To: "now-1y/y"}, {From: "now/d"}}},
+		{Name: "filter", Kind: AggFilter, Filter: MatchAll{}, Subs: sub},
+		{Name: "filters", Kind: AggFilters, Filters: []NamedQuery{{Name: "a", Query: MatchAll{}}, {Query: MatchNone{}}}},
+		{Name: "min", Kind: AggMin, Field: "f"},
+		{Name: "max", Kind: AggMax, Field: "f", Missing: 1.5},
+		{Name: "sum", Kind: AggSum, Field: "f"},
+		{Name: "count", Kind: AggValueCount, Field: "f"},
+		{Name: "stats", Kind: AggStats, Field: "f"},
 	}
 }
 
@@ -61,20 +59,20 @@ func fuzzAggs(p []byte) []search.Aggregation {
 func fuzzDocs(b []byte) []*fakeDoc {
 	var docs []*fakeDoc
 	for i := 0; i+1 < len(b); i += 2 {
-		d := &fakeDoc{part: int32(b[i] % 3), off: int64(i), score: oddFloats[int(b[i+1])%len(oddFloats)], fields: map[string][]search.FieldValue{}}
+		d := &fakeDoc{part: int32(b[i] % 3), off: int64(i), score: oddFloats[int(b[i+1])%len(oddFloats)], fields: map[string][]FieldValue{}}
 		n := int(b[i]>>2) % 4
 		for j := range n {
 			k := int(b[i+1]) + j
-			var v search.FieldValue
+			var v FieldValue
 			switch b[i] >> 6 {
 			case 0:
-				v = search.FieldValue{Type: search.Double, Float: oddFloats[k%len(oddFloats)]}
+				v = FieldValue{Type: Double, Float: oddFloats[k%len(oddFloats)]}
 			case 1:
-				v = search.FieldValue{Type: search.Long, Int: oddInts[k%len(oddInts)]}
+				v = FieldValue{Type: Long, Int: oddInts[k%len(oddInts)]}
 			case 2:
-				v = search.FieldValue{Type: search.Date, Int: oddInts[k%len(oddInts)]}
+				v = FieldValue{Type: Date, Int: oddInts[k%len(oddInts)]}
 			default:
-				v = search.FieldValue{Type: search.Keyword, Str: oddStrs[k%len(oddStrs)]}
+				v = FieldValue{Type: Keyword, Str: oddStrs[k%len(oddStrs)]}
 			}
 			v.Path = "f"
 			d.fields["f"] = append(d.fields["f"], v)
@@ -97,19 +95,19 @@ func FuzzAggState(f *testing.F) {
 		}
 		aggs := fuzzAggs(params)
 		docs := fuzzDocs(data)
-		one, err := search.NewAggState(aggs, baseTime)
+		one, err := NewAggState(aggs, baseTime)
 		if err != nil {
 			t.Fatalf("NewAggState: %v", err)
 		}
-		parts := map[int32]*search.AggState{}
+		parts := map[int32]*AggState{}
 		for _, d := range docs {
 			one.Collect(d)
 			if parts[d.part] == nil {
-				parts[d.part], _ = search.NewAggState(aggs, baseTime)
+				parts[d.part], _ = NewAggState(aggs, baseTime)
 			}
 			parts[d.part].Collect(d)
 		}
-		acc, _ := search.NewAggState(aggs, baseTime)
+		acc, _ := NewAggState(aggs, baseTime)
 		for p := range int32(3) {
 			if err := acc.Merge(parts[p]); err != nil {
 				t.Fatalf("Merge: %v", err)

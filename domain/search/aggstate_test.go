@@ -1,4 +1,4 @@
-package search_test
+package search
 
 import (
 	"cmp"
@@ -8,8 +8,6 @@ import (
 	"slices"
 	"testing"
 	"time"
-
-	"github.com/chronik-stream/chronik/domain/search"
 )
 
 // distinctStrs is a doc's distinct keyword values of field.
@@ -27,9 +25,9 @@ func numsOf(d *fakeDoc, field string) []float64 {
 	var out []float64
 	for _, v := range d.fields[field] {
 		switch v.Type {
-		case search.Double:
+		case Double:
 			out = append(out, v.Float)
-		case search.Boolean:
+		case Boolean:
 			if v.Bool {
 				out = append(out, 1)
 			} else {
@@ -108,8 +106,8 @@ func nearPtr(a, b *float64) bool {
 
 func TestTermsOnePartitionIsExact(t *testing.T) {
 	docs := corpus(1, 3000, 1)
-	aggs := []search.Aggregation{{Name: "tags", Kind: search.AggTerms, Field: "tag", Size: 5,
-		Subs: []search.Aggregation{{Name: "avg_n", Kind: search.AggAvg, Field: "n"}}}}
+	aggs := []Aggregation{{Name: "tags", Kind: AggTerms, Field: "tag", Size: 5,
+		Subs: []Aggregation{{Name: "avg_n", Kind: AggAvg, Field: "n"}}}}
 	got := finish(t, stateOf(t, aggs, docs))[0]
 	want := expectedTerms(docs, "tag")
 	if len(got.Buckets) != 5 {
@@ -139,8 +137,8 @@ func TestTermsOrders(t *testing.T) {
 	slices.SortFunc(byKey, func(a, b termCount) int { return cmp.Compare(a.key, b.key) })
 
 	t.Run("key_desc", func(t *testing.T) {
-		aggs := []search.Aggregation{{Name: "t", Kind: search.AggTerms, Field: "tag", Size: 4,
-			Order: []search.BucketOrder{{By: "_key", Order: search.Desc}}}}
+		aggs := []Aggregation{{Name: "t", Kind: AggTerms, Field: "tag", Size: 4,
+			Order: []BucketOrder{{By: "_key", Order: Desc}}}}
 		got := finish(t, stateOf(t, aggs, docs))[0]
 		for i, b := range got.Buckets {
 			w := byKey[len(byKey)-1-i]
@@ -151,7 +149,7 @@ func TestTermsOrders(t *testing.T) {
 	})
 	t.Run("min_doc_count", func(t *testing.T) {
 		limit := want[3].count
-		aggs := []search.Aggregation{{Name: "t", Kind: search.AggTerms, Field: "tag", Size: 100, MinDocCount: limit}}
+		aggs := []Aggregation{{Name: "t", Kind: AggTerms, Field: "tag", Size: 100, MinDocCount: limit}}
 		got := finish(t, stateOf(t, aggs, docs))[0]
 		n := 0
 		for _, w := range want {
@@ -164,9 +162,9 @@ func TestTermsOrders(t *testing.T) {
 		}
 	})
 	t.Run("sub_metric_asc", func(t *testing.T) {
-		aggs := []search.Aggregation{{Name: "t", Kind: search.AggTerms, Field: "tag", Size: 50,
-			Order: []search.BucketOrder{{By: "mx", Order: search.Asc}},
-			Subs:  []search.Aggregation{{Name: "mx", Kind: search.AggMax, Field: "x"}}}}
+		aggs := []Aggregation{{Name: "t", Kind: AggTerms, Field: "tag", Size: 50,
+			Order: []BucketOrder{{By: "mx", Order: Asc}},
+			Subs:  []Aggregation{{Name: "mx", Kind: AggMax, Field: "x"}}}}
 		got := finish(t, stateOf(t, aggs, docs))[0]
 		if len(got.Buckets) != len(want) {
 			t.Fatalf("got %d buckets, want %d", len(got.Buckets), len(want))
@@ -178,12 +176,12 @@ func TestTermsOrders(t *testing.T) {
 		}
 	})
 	t.Run("filter_paths", func(t *testing.T) {
-		okQ := search.Term{Field: "ok", Value: true}
+		okQ := Term{Field: "ok", Value: true}
 		for _, by := range []string{"okf", "okf._count", "okf>mx"} {
-			aggs := []search.Aggregation{{Name: "t", Kind: search.AggTerms, Field: "tag", Size: 50,
-				Order: []search.BucketOrder{{By: by, Order: search.Desc}},
-				Subs: []search.Aggregation{{Name: "okf", Kind: search.AggFilter, Filter: okQ, Subs: []search.Aggregation{
-					{Name: "mx", Kind: search.AggMax, Field: "n"}}}}}}
+			aggs := []Aggregation{{Name: "t", Kind: AggTerms, Field: "tag", Size: 50,
+				Order: []BucketOrder{{By: by, Order: Desc}},
+				Subs: []Aggregation{{Name: "okf", Kind: AggFilter, Filter: okQ, Subs: []Aggregation{
+					{Name: "mx", Kind: AggMax, Field: "n"}}}}}}
 			bindFilters(docs, aggs)
 			got := finish(t, stateOf(t, aggs, docs))[0]
 			// The oracle: each tag's value computed from the documents.
@@ -213,9 +211,9 @@ func TestTermsOrders(t *testing.T) {
 		}
 	})
 	t.Run("stats_path", func(t *testing.T) {
-		aggs := []search.Aggregation{{Name: "t", Kind: search.AggTerms, Field: "tag", Size: 50,
-			Order: []search.BucketOrder{{By: "st.avg", Order: search.Desc}},
-			Subs:  []search.Aggregation{{Name: "st", Kind: search.AggStats, Field: "n"}}}}
+		aggs := []Aggregation{{Name: "t", Kind: AggTerms, Field: "tag", Size: 50,
+			Order: []BucketOrder{{By: "st.avg", Order: Desc}},
+			Subs:  []Aggregation{{Name: "st", Kind: AggStats, Field: "n"}}}}
 		got := finish(t, stateOf(t, aggs, docs))[0]
 		prev := math.Inf(1)
 		for _, b := range got.Buckets {
@@ -246,7 +244,7 @@ func TestTermsAcrossPartitionsBoundsTheError(t *testing.T) {
 	}
 	for _, shard := range []int{2, 4, 100} {
 		t.Run(fmt.Sprintf("shard_size_%d", shard), func(t *testing.T) {
-			aggs := []search.Aggregation{{Name: "t", Kind: search.AggTerms, Field: "tag", Size: 2, ShardSize: shard}}
+			aggs := []Aggregation{{Name: "t", Kind: AggTerms, Field: "tag", Size: 2, ShardSize: shard}}
 			got := finish(t, mergedOf(t, aggs, docs))[0]
 			var sum int64
 			for _, b := range got.Buckets {
@@ -274,8 +272,8 @@ func TestTermsAcrossPartitionsBoundsTheError(t *testing.T) {
 		})
 	}
 	t.Run("order_asc_count_unknown_error", func(t *testing.T) {
-		aggs := []search.Aggregation{{Name: "t", Kind: search.AggTerms, Field: "tag", Size: 2, ShardSize: 2,
-			Order: []search.BucketOrder{{By: "_count", Order: search.Asc}}}}
+		aggs := []Aggregation{{Name: "t", Kind: AggTerms, Field: "tag", Size: 2, ShardSize: 2,
+			Order: []BucketOrder{{By: "_count", Order: Asc}}}}
 		got := finish(t, mergedOf(t, aggs, docs))[0]
 		if got.DocCountErrorUpperBound != -1 {
 			t.Errorf("error bound %d, want -1", got.DocCountErrorUpperBound)
@@ -285,23 +283,23 @@ func TestTermsAcrossPartitionsBoundsTheError(t *testing.T) {
 
 func TestTermsKeysOfEachType(t *testing.T) {
 	docs := []*fakeDoc{
-		{fields: map[string][]search.FieldValue{"n": long("n", 5, 5, 7), "ok": {{Type: search.Boolean, Bool: true}}, "ts": date("ts", 0), "x": dbl("x", 1.5)}},
-		{fields: map[string][]search.FieldValue{"n": long("n", 7), "ok": {{Type: search.Boolean}}, "x": dbl("x", 1.5)}},
-		{fields: map[string][]search.FieldValue{}},
+		{fields: map[string][]FieldValue{"n": long("n", 5, 5, 7), "ok": {{Type: Boolean, Bool: true}}, "ts": date("ts", 0), "x": dbl("x", 1.5)}},
+		{fields: map[string][]FieldValue{"n": long("n", 7), "ok": {{Type: Boolean}}, "x": dbl("x", 1.5)}},
+		{fields: map[string][]FieldValue{}},
 	}
-	aggs := []search.Aggregation{
-		{Name: "n", Kind: search.AggTerms, Field: "n"},
-		{Name: "ok", Kind: search.AggTerms, Field: "ok"},
-		{Name: "ts", Kind: search.AggTerms, Field: "ts", Missing: int64(86_400_000)},
-		{Name: "x", Kind: search.AggTerms, Field: "x", Missing: "none"},
+	aggs := []Aggregation{
+		{Name: "n", Kind: AggTerms, Field: "n"},
+		{Name: "ok", Kind: AggTerms, Field: "ok"},
+		{Name: "ts", Kind: AggTerms, Field: "ts", Missing: int64(86_400_000)},
+		{Name: "x", Kind: AggTerms, Field: "x", Missing: "none"},
 	}
 	got := finish(t, stateOf(t, aggs, docs))
 	type kb struct {
-		key search.Scalar
+		key Scalar
 		str string
 		n   int64
 	}
-	flat := func(r search.AggResult) []kb {
+	flat := func(r AggResult) []kb {
 		var out []kb
 		for _, b := range r.Buckets {
 			out = append(out, kb{b.Key, b.KeyAsString, b.DocCount})
@@ -340,8 +338,8 @@ func TestHistogram(t *testing.T) {
 		lo, hi = math.Min(lo, k), math.Max(hi, k)
 	}
 	t.Run("filled", func(t *testing.T) {
-		aggs := []search.Aggregation{{Name: "h", Kind: search.AggHistogram, Field: "n", Interval: iv, Offset: "50",
-			ExtendedBounds: &search.Bounds{Min: -2000.0, Max: int64(1200)}}}
+		aggs := []Aggregation{{Name: "h", Kind: AggHistogram, Field: "n", Interval: iv, Offset: "50",
+			ExtendedBounds: &Bounds{Min: -2000.0, Max: int64(1200)}}}
 		got := finish(t, stateOf(t, aggs, docs))[0]
 		k := math.Floor((-2000-off)/iv)*iv + off
 		end := math.Floor((1200-off)/iv)*iv + off
@@ -362,18 +360,18 @@ func TestHistogram(t *testing.T) {
 		}
 	})
 	t.Run("filled_then_ordered_by_count", func(t *testing.T) {
-		aggs := []search.Aggregation{{Name: "h", Kind: search.AggHistogram, Field: "n", Interval: iv, Offset: "50",
-			ExtendedBounds: &search.Bounds{Min: -1500.0, Max: 1500.0}, Order: []search.BucketOrder{{By: "_count", Order: search.Desc}}}}
+		aggs := []Aggregation{{Name: "h", Kind: AggHistogram, Field: "n", Interval: iv, Offset: "50",
+			ExtendedBounds: &Bounds{Min: -1500.0, Max: 1500.0}, Order: []BucketOrder{{By: "_count", Order: Desc}}}}
 		got := finish(t, stateOf(t, aggs, docs))[0]
-		var want []search.Bucket
+		var want []Bucket
 		for k := -1550.0; k <= 1450; k += iv {
-			want = append(want, search.Bucket{Key: k, DocCount: counts[k]})
+			want = append(want, Bucket{Key: k, DocCount: counts[k]})
 		}
-		slices.SortStableFunc(want, func(a, b search.Bucket) int { return cmp.Compare(b.DocCount, a.DocCount) })
+		slices.SortStableFunc(want, func(a, b Bucket) int { return cmp.Compare(b.DocCount, a.DocCount) })
 		checkBuckets(t, got.Buckets, want)
 	})
 	t.Run("min_doc_count_1", func(t *testing.T) {
-		aggs := []search.Aggregation{{Name: "h", Kind: search.AggHistogram, Field: "n", Interval: iv, Offset: "50", MinDocCount: 1}}
+		aggs := []Aggregation{{Name: "h", Kind: AggHistogram, Field: "n", Interval: iv, Offset: "50", MinDocCount: 1}}
 		got := finish(t, stateOf(t, aggs, docs))[0]
 		if len(got.Buckets) != len(counts) {
 			t.Errorf("%d buckets, want %d", len(got.Buckets), len(counts))
@@ -394,35 +392,35 @@ func TestDateHistogramCountsAgainstCalendar(t *testing.T) {
 	}
 	cases := []struct {
 		name string
-		agg  search.Aggregation
+		agg  Aggregation
 		key  func(time.Time) time.Time // in the zone
 		loc  *time.Location
 	}{
-		{"month_utc", search.Aggregation{CalendarInterval: "month"},
+		{"month_utc", Aggregation{CalendarInterval: "month"},
 			func(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, t.Location()) }, time.UTC},
-		{"quarter_berlin", search.Aggregation{CalendarInterval: "1q", TimeZone: "Europe/Berlin"},
+		{"quarter_berlin", Aggregation{CalendarInterval: "1q", TimeZone: "Europe/Berlin"},
 			func(t time.Time) time.Time {
 				return time.Date(t.Year(), (t.Month()-1)/3*3+1, 1, 0, 0, 0, 0, t.Location())
 			}, berlin},
-		{"week_berlin", search.Aggregation{CalendarInterval: "week", TimeZone: "Europe/Berlin"},
+		{"week_berlin", Aggregation{CalendarInterval: "week", TimeZone: "Europe/Berlin"},
 			func(t time.Time) time.Time {
 				for t.Weekday() != time.Monday {
 					t = t.AddDate(0, 0, -1)
 				}
 				return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())
 			}, berlin},
-		{"day_offset", search.Aggregation{CalendarInterval: "1d", Offset: "+6h"},
+		{"day_offset", Aggregation{CalendarInterval: "1d", Offset: "+6h"},
 			func(t time.Time) time.Time {
 				s := t.Add(-6 * time.Hour)
 				return time.Date(s.Year(), s.Month(), s.Day(), 6, 0, 0, 0, time.UTC)
 			}, time.UTC},
-		{"fixed_90m_plus_0530", search.Aggregation{FixedInterval: "90m", TimeZone: "+05:30"},
+		{"fixed_90m_plus_0530", Aggregation{FixedInterval: "90m", TimeZone: "+05:30"},
 			func(t time.Time) time.Time {
 				_, off := t.Zone()
 				local := t.Unix() + int64(off)
 				return time.Unix(local-((local%5400)+5400)%5400-int64(off), 0).In(t.Location())
 			}, time.FixedZone("", 5*3600+1800)},
-		{"year", search.Aggregation{CalendarInterval: "year"},
+		{"year", Aggregation{CalendarInterval: "year"},
 			func(t time.Time) time.Time { return time.Date(t.Year(), 1, 1, 0, 0, 0, 0, t.Location()) }, time.UTC},
 	}
 	for _, c := range cases {
@@ -433,8 +431,8 @@ func TestDateHistogramCountsAgainstCalendar(t *testing.T) {
 				want[c.key(time.UnixMilli(ms).In(c.loc)).UnixMilli()]++
 			}
 			a := c.agg
-			a.Name, a.Kind, a.Field, a.MinDocCount = "h", search.AggDateHistogram, "ts", 1
-			got := finish(t, stateOf(t, []search.Aggregation{a}, docs))[0]
+			a.Name, a.Kind, a.Field, a.MinDocCount = "h", AggDateHistogram, "ts", 1
+			got := finish(t, stateOf(t, []Aggregation{a}, docs))[0]
 			if len(got.Buckets) != len(want) {
 				t.Errorf("%d buckets, want %d", len(got.Buckets), len(want))
 			}
@@ -463,12 +461,12 @@ func TestDateHistogramAcrossDST(t *testing.T) {
 	}
 	t.Run("days_spring", func(t *testing.T) {
 		docs := []*fakeDoc{
-			{fields: map[string][]search.FieldValue{"ts": date("ts", utc("2024-03-30T12:00:00Z"))}},
-			{fields: map[string][]search.FieldValue{"ts": date("ts", utc("2024-04-01T10:00:00Z"))}},
+			{fields: map[string][]FieldValue{"ts": date("ts", utc("2024-03-30T12:00:00Z"))}},
+			{fields: map[string][]FieldValue{"ts": date("ts", utc("2024-04-01T10:00:00Z"))}},
 		}
-		aggs := []search.Aggregation{{Name: "d", Kind: search.AggDateHistogram, Field: "ts", CalendarInterval: "day", TimeZone: "Europe/Berlin"}}
+		aggs := []Aggregation{{Name: "d", Kind: AggDateHistogram, Field: "ts", CalendarInterval: "day", TimeZone: "Europe/Berlin"}}
 		got := finish(t, stateOf(t, aggs, docs))[0]
-		want := []search.Bucket{
+		want := []Bucket{
 			{Key: utc("2024-03-29T23:00:00Z"), KeyAsString: "2024-03-30T00:00:00.000+01:00", DocCount: 1},
 			{Key: utc("2024-03-30T23:00:00Z"), KeyAsString: "2024-03-31T00:00:00.000+01:00", DocCount: 0},
 			{Key: utc("2024-03-31T22:00:00Z"), KeyAsString: "2024-04-01T00:00:00.000+02:00", DocCount: 1},
@@ -477,14 +475,14 @@ func TestDateHistogramAcrossDST(t *testing.T) {
 	})
 	t.Run("hours_autumn", func(t *testing.T) {
 		docs := []*fakeDoc{
-			{fields: map[string][]search.FieldValue{"ts": date("ts", utc("2024-10-26T23:30:00Z"))}}, // 01:30 CEST
-			{fields: map[string][]search.FieldValue{"ts": date("ts", utc("2024-10-27T00:10:00Z"))}}, // 02:10 CEST
-			{fields: map[string][]search.FieldValue{"ts": date("ts", utc("2024-10-27T01:20:00Z"))}}, // 02:20 CET
-			{fields: map[string][]search.FieldValue{"ts": date("ts", utc("2024-10-27T01:40:00Z"))}}, // 02:40 CET
+			{fields: map[string][]FieldValue{"ts": date("ts", utc("2024-10-26T23:30:00Z"))}}, // 01:30 CEST
+			{fields: map[string][]FieldValue{"ts": date("ts", utc("2024-10-27T00:10:00Z"))}}, // 02:10 CEST
+			{fields: map[string][]FieldValue{"ts": date("ts", utc("2024-10-27T01:20:00Z"))}}, // 02:20 CET
+			{fields: map[string][]FieldValue{"ts": date("ts", utc("2024-10-27T01:40:00Z"))}}, // 02:40 CET
 		}
-		aggs := []search.Aggregation{{Name: "h", Kind: search.AggDateHistogram, Field: "ts", CalendarInterval: "hour", TimeZone: "Europe/Berlin", Format: "yyyy-MM-dd HH:mm XXX"}}
+		aggs := []Aggregation{{Name: "h", Kind: AggDateHistogram, Field: "ts", CalendarInterval: "hour", TimeZone: "Europe/Berlin", Format: "yyyy-MM-dd HH:mm XXX"}}
 		got := finish(t, stateOf(t, aggs, docs))[0]
-		want := []search.Bucket{
+		want := []Bucket{
 			{Key: utc("2024-10-26T23:00:00Z"), KeyAsString: "2024-10-27 01:00 +02:00", DocCount: 1},
 			{Key: utc("2024-10-27T00:00:00Z"), KeyAsString: "2024-10-27 02:00 +02:00", DocCount: 1},
 			{Key: utc("2024-10-27T01:00:00Z"), KeyAsString: "2024-10-27 02:00 +01:00", DocCount: 2},
@@ -495,24 +493,24 @@ func TestDateHistogramAcrossDST(t *testing.T) {
 	// (after the clocks went back) share the bucket of local 00:00.
 	t.Run("fixed_3h_autumn", func(t *testing.T) {
 		docs := []*fakeDoc{
-			{fields: map[string][]search.FieldValue{"ts": date("ts", utc("2024-10-26T22:30:00Z"))}}, // 00:30 CEST
-			{fields: map[string][]search.FieldValue{"ts": date("ts", utc("2024-10-27T01:30:00Z"))}}, // 02:30 CET
-			{fields: map[string][]search.FieldValue{"ts": date("ts", utc("2024-10-27T02:30:00Z"))}}, // 03:30 CET
+			{fields: map[string][]FieldValue{"ts": date("ts", utc("2024-10-26T22:30:00Z"))}}, // 00:30 CEST
+			{fields: map[string][]FieldValue{"ts": date("ts", utc("2024-10-27T01:30:00Z"))}}, // 02:30 CET
+			{fields: map[string][]FieldValue{"ts": date("ts", utc("2024-10-27T02:30:00Z"))}}, // 03:30 CET
 		}
-		aggs := []search.Aggregation{{Name: "h", Kind: search.AggDateHistogram, Field: "ts", FixedInterval: "3h", TimeZone: "Europe/Berlin"}}
+		aggs := []Aggregation{{Name: "h", Kind: AggDateHistogram, Field: "ts", FixedInterval: "3h", TimeZone: "Europe/Berlin"}}
 		got := finish(t, stateOf(t, aggs, docs))[0]
-		want := []search.Bucket{
+		want := []Bucket{
 			{Key: utc("2024-10-26T22:00:00Z"), KeyAsString: "2024-10-27T00:00:00.000+02:00", DocCount: 2},
 			{Key: utc("2024-10-27T02:00:00Z"), KeyAsString: "2024-10-27T03:00:00.000+01:00", DocCount: 1},
 		}
 		checkBuckets(t, got.Buckets, want)
 	})
 	t.Run("days_autumn_filled_by_bounds", func(t *testing.T) {
-		docs := []*fakeDoc{{fields: map[string][]search.FieldValue{"ts": date("ts", utc("2024-10-27T12:00:00Z"))}}}
-		aggs := []search.Aggregation{{Name: "d", Kind: search.AggDateHistogram, Field: "ts", CalendarInterval: "1d", TimeZone: "Europe/Berlin",
-			Format: "yyyy-MM-dd", ExtendedBounds: &search.Bounds{Min: "2024-10-26", Max: "2024-10-28"}}}
+		docs := []*fakeDoc{{fields: map[string][]FieldValue{"ts": date("ts", utc("2024-10-27T12:00:00Z"))}}}
+		aggs := []Aggregation{{Name: "d", Kind: AggDateHistogram, Field: "ts", CalendarInterval: "1d", TimeZone: "Europe/Berlin",
+			Format: "yyyy-MM-dd", ExtendedBounds: &Bounds{Min: "2024-10-26", Max: "2024-10-28"}}}
 		got := finish(t, stateOf(t, aggs, docs))[0]
-		want := []search.Bucket{
+		want := []Bucket{
 			{Key: utc("2024-10-25T22:00:00Z"), KeyAsString: "2024-10-26", DocCount: 0},
 			{Key: utc("2024-10-26T22:00:00Z"), KeyAsString: "2024-10-27", DocCount: 1},
 			{Key: utc("2024-10-27T23:00:00Z"), KeyAsString: "2024-10-28", DocCount: 0},
@@ -521,7 +519,7 @@ func TestDateHistogramAcrossDST(t *testing.T) {
 	})
 }
 
-func checkBuckets(t *testing.T, got, want []search.Bucket) {
+func checkBuckets(t *testing.T, got, want []Bucket) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("got %d buckets %v, want %d", len(got), got, len(want))
@@ -536,10 +534,10 @@ func checkBuckets(t *testing.T, got, want []search.Bucket) {
 
 func TestRanges(t *testing.T) {
 	docs := corpus(6, 1000, 1)
-	aggs := []search.Aggregation{
-		{Name: "r", Kind: search.AggRange, Field: "x", Ranges: []search.RangeSpec{
+	aggs := []Aggregation{
+		{Name: "r", Kind: AggRange, Field: "x", Ranges: []RangeSpec{
 			{To: 10.0}, {From: int64(20)}, {From: 10.0, To: 20.0}, {Key: "mid", From: -5.0, To: 5.5}, {From: 1e7}}},
-		{Name: "dr", Kind: search.AggDateRange, Field: "ts", Ranges: []search.RangeSpec{
+		{Name: "dr", Kind: AggDateRange, Field: "ts", Ranges: []RangeSpec{
 			{To: "2024-03-01"}, {From: "2024-03-01", To: "now+1M/M"}, {From: "now+1M/M"}}},
 	}
 	got := finish(t, stateOf(t, aggs, docs))
@@ -589,17 +587,17 @@ func TestRanges(t *testing.T) {
 
 func TestFiltersAndNumbering(t *testing.T) {
 	docs := corpus(7, 1200, 1)
-	aggs := []search.Aggregation{
-		{Name: "t", Kind: search.AggTerms, Field: "tag", Size: 3, Subs: []search.Aggregation{
-			{Name: "okf", Kind: search.AggFilter, Filter: search.Term{Field: "ok", Value: true}},
+	aggs := []Aggregation{
+		{Name: "t", Kind: AggTerms, Field: "tag", Size: 3, Subs: []Aggregation{
+			{Name: "okf", Kind: AggFilter, Filter: Term{Field: "ok", Value: true}},
 		}},
-		{Name: "fs", Kind: search.AggFilters, Filters: []search.NamedQuery{
-			{Name: "pos", Query: search.Range{Field: "x", GTE: 0.0}},
-			{Name: "alpha", Query: search.Term{Field: "tag", Value: "alpha"}},
-		}, Subs: []search.Aggregation{{Name: "c", Kind: search.AggValueCount, Field: "n"}}},
+		{Name: "fs", Kind: AggFilters, Filters: []NamedQuery{
+			{Name: "pos", Query: Range{Field: "x", GTE: 0.0}},
+			{Name: "alpha", Query: Term{Field: "tag", Value: "alpha"}},
+		}, Subs: []Aggregation{{Name: "c", Kind: AggValueCount, Field: "n"}}},
 	}
-	qs := search.AggFilterQueries(aggs)
-	if len(qs) != 3 || qs[0] != (search.Term{Field: "ok", Value: true}) || qs[2] != (search.Term{Field: "tag", Value: "alpha"}) {
+	qs := AggFilterQueries(aggs)
+	if len(qs) != 3 || qs[0] != (Term{Field: "ok", Value: true}) || qs[2] != (Term{Field: "tag", Value: "alpha"}) {
 		t.Fatalf("AggFilterQueries = %v", qs)
 	}
 	bindFilters(docs, aggs)
@@ -607,7 +605,7 @@ func TestFiltersAndNumbering(t *testing.T) {
 	for _, b := range got[0].Buckets {
 		var n int64
 		for _, d := range withTag(docs, b.Key.(string)) {
-			if matches(search.Term{Field: "ok", Value: true}, d) {
+			if matches(Term{Field: "ok", Value: true}, d) {
 				n++
 			}
 		}
@@ -632,16 +630,16 @@ func TestFiltersAndNumbering(t *testing.T) {
 
 func TestMetrics(t *testing.T) {
 	docs := corpus(8, 2500, 1)
-	aggs := []search.Aggregation{
-		{Name: "avg", Kind: search.AggAvg, Field: "x"},
-		{Name: "min", Kind: search.AggMin, Field: "n"},
-		{Name: "max", Kind: search.AggMax, Field: "ts"},
-		{Name: "sum", Kind: search.AggSum, Field: "n"},
-		{Name: "count", Kind: search.AggValueCount, Field: "tag"},
-		{Name: "stats", Kind: search.AggStats, Field: "x"},
-		{Name: "none", Kind: search.AggAvg, Field: "absent"},
-		{Name: "none_sum", Kind: search.AggSum, Field: "absent"},
-		{Name: "missing", Kind: search.AggSum, Field: "absent", Missing: int64(2)},
+	aggs := []Aggregation{
+		{Name: "avg", Kind: AggAvg, Field: "x"},
+		{Name: "min", Kind: AggMin, Field: "n"},
+		{Name: "max", Kind: AggMax, Field: "ts"},
+		{Name: "sum", Kind: AggSum, Field: "n"},
+		{Name: "count", Kind: AggValueCount, Field: "tag"},
+		{Name: "stats", Kind: AggStats, Field: "x"},
+		{Name: "none", Kind: AggAvg, Field: "absent"},
+		{Name: "none_sum", Kind: AggSum, Field: "absent"},
+		{Name: "missing", Kind: AggSum, Field: "absent", Missing: int64(2)},
 	}
 	got := finish(t, stateOf(t, aggs, docs))
 	var sx, sn float64
@@ -689,14 +687,14 @@ func TestMetrics(t *testing.T) {
 
 func TestMissingOfKeywordMetrics(t *testing.T) {
 	docs := []*fakeDoc{
-		{fields: map[string][]search.FieldValue{"tag": kw("tag", "a", "b")}},
-		{fields: map[string][]search.FieldValue{}},
-		{fields: map[string][]search.FieldValue{}},
+		{fields: map[string][]FieldValue{"tag": kw("tag", "a", "b")}},
+		{fields: map[string][]FieldValue{}},
+		{fields: map[string][]FieldValue{}},
 	}
-	aggs := []search.Aggregation{
-		{Name: "vc", Kind: search.AggValueCount, Field: "tag", Missing: "N/A"},
-		{Name: "card", Kind: search.AggCardinality, Field: "tag", Missing: "N/A"},
-		{Name: "card_a", Kind: search.AggCardinality, Field: "tag", Missing: "a"},
+	aggs := []Aggregation{
+		{Name: "vc", Kind: AggValueCount, Field: "tag", Missing: "N/A"},
+		{Name: "card", Kind: AggCardinality, Field: "tag", Missing: "N/A"},
+		{Name: "card_a", Kind: AggCardinality, Field: "tag", Missing: "a"},
 	}
 	got := finish(t, stateOf(t, aggs, docs))
 	for i, want := range []float64{4, 3, 2} {
@@ -718,15 +716,15 @@ func TestCardinality(t *testing.T) {
 		for _, d := range small {
 			want[d.fields["user"][0].Str] = true
 		}
-		aggs := []search.Aggregation{{Name: "c", Kind: search.AggCardinality, Field: "user", PrecisionThreshold: 40000}}
-		for _, s := range []*search.AggState{stateOf(t, aggs, small), mergedOf(t, aggs, small)} {
+		aggs := []Aggregation{{Name: "c", Kind: AggCardinality, Field: "user", PrecisionThreshold: 40000}}
+		for _, s := range []*AggState{stateOf(t, aggs, small), mergedOf(t, aggs, small)} {
 			if got := *finish(t, s)[0].Value; got != float64(len(want)) {
 				t.Errorf("cardinality %v, want %d", got, len(want))
 			}
 		}
 	})
 	t.Run("sketch_within_error", func(t *testing.T) {
-		aggs := []search.Aggregation{{Name: "c", Kind: search.AggCardinality, Field: "user", PrecisionThreshold: 100}}
+		aggs := []Aggregation{{Name: "c", Kind: AggCardinality, Field: "user", PrecisionThreshold: 100}}
 		one := *finish(t, stateOf(t, aggs, docs))[0].Value
 		merged := *finish(t, mergedOf(t, aggs, docs))[0].Value
 		if one != merged {
@@ -756,7 +754,7 @@ func exactPercentile(sorted []float64, q float64) float64 {
 }
 
 func TestPercentiles(t *testing.T) {
-	aggs := []search.Aggregation{{Name: "p", Kind: search.AggPercentiles, Field: "x", Percents: []float64{0, 1, 25, 50, 90, 99.9, 100}}}
+	aggs := []Aggregation{{Name: "p", Kind: AggPercentiles, Field: "x", Percents: []float64{0, 1, 25, 50, 90, 99.9, 100}}}
 	t.Run("exact", func(t *testing.T) {
 		docs := corpus(10, 3000, 3)
 		var xs []float64
@@ -764,7 +762,7 @@ func TestPercentiles(t *testing.T) {
 			xs = append(xs, numsOf(d, "x")...)
 		}
 		slices.Sort(xs)
-		for _, s := range []*search.AggState{stateOf(t, aggs, docs), mergedOf(t, aggs, docs)} {
+		for _, s := range []*AggState{stateOf(t, aggs, docs), mergedOf(t, aggs, docs)} {
 			for _, p := range finish(t, s)[0].Percentiles {
 				if w := exactPercentile(xs, p.Percent/100); !near(*p.Value, w) {
 					t.Errorf("p%v = %v, want %v", p.Percent, *p.Value, w)
@@ -779,7 +777,7 @@ func TestPercentiles(t *testing.T) {
 			xs = append(xs, numsOf(d, "x")...)
 		}
 		slices.Sort(xs)
-		for name, s := range map[string]*search.AggState{"one": stateOf(t, aggs, docs), "merged": mergedOf(t, aggs, docs)} {
+		for name, s := range map[string]*AggState{"one": stateOf(t, aggs, docs), "merged": mergedOf(t, aggs, docs)} {
 			for _, p := range finish(t, s)[0].Percentiles {
 				rank, _ := slices.BinarySearch(xs, *p.Value)
 				if e := math.Abs(float64(rank)/float64(len(xs)) - p.Percent/100); e > 0.005 {
@@ -792,11 +790,11 @@ func TestPercentiles(t *testing.T) {
 
 func TestTopHits(t *testing.T) {
 	docs := corpus(12, 900, 3)
-	aggs := []search.Aggregation{{Name: "t", Kind: search.AggTerms, Field: "tag", Size: 3, Subs: []search.Aggregation{
-		{Name: "best", Kind: search.AggTopHits, Size: 4, From: 1, Sort: []search.Sort{{Field: "n", Order: search.Desc}}},
-		{Name: "scored", Kind: search.AggTopHits, Size: 2},
+	aggs := []Aggregation{{Name: "t", Kind: AggTerms, Field: "tag", Size: 3, Subs: []Aggregation{
+		{Name: "best", Kind: AggTopHits, Size: 4, From: 1, Sort: []Sort{{Field: "n", Order: Desc}}},
+		{Name: "scored", Kind: AggTopHits, Size: 2},
 	}}}
-	for name, s := range map[string]*search.AggState{"one": stateOf(t, aggs, docs), "merged": mergedOf(t, aggs, docs)} {
+	for name, s := range map[string]*AggState{"one": stateOf(t, aggs, docs), "merged": mergedOf(t, aggs, docs)} {
 		for _, b := range finish(t, s)[0].Buckets {
 			in := withTag(docs, b.Key.(string))
 			byN := slices.Clone(in)
@@ -857,25 +855,25 @@ func TestTopHits(t *testing.T) {
 // size that trims nothing).
 func TestMergeEqualsOneState(t *testing.T) {
 	docs := corpus(13, 5000, 6)
-	aggs := []search.Aggregation{
-		{Name: "tags", Kind: search.AggTerms, Field: "tag", Size: 30, ShardSize: 1000, Subs: []search.Aggregation{
-			{Name: "h", Kind: search.AggDateHistogram, Field: "ts", CalendarInterval: "month", Subs: []search.Aggregation{
-				{Name: "sum", Kind: search.AggSum, Field: "n"},
-				{Name: "u", Kind: search.AggCardinality, Field: "user"},
+	aggs := []Aggregation{
+		{Name: "tags", Kind: AggTerms, Field: "tag", Size: 30, ShardSize: 1000, Subs: []Aggregation{
+			{Name: "h", Kind: AggDateHistogram, Field: "ts", CalendarInterval: "month", Subs: []Aggregation{
+				{Name: "sum", Kind: AggSum, Field: "n"},
+				{Name: "u", Kind: AggCardinality, Field: "user"},
 			}},
-			{Name: "stats", Kind: search.AggStats, Field: "n"},
+			{Name: "stats", Kind: AggStats, Field: "n"},
 		}},
-		{Name: "hist", Kind: search.AggHistogram, Field: "n", Interval: 250, Subs: []search.Aggregation{
-			{Name: "ok", Kind: search.AggTerms, Field: "ok"},
-			{Name: "okf", Kind: search.AggFilter, Filter: search.Term{Field: "ok", Value: true}, Subs: []search.Aggregation{
-				{Name: "mn", Kind: search.AggMin, Field: "n"},
+		{Name: "hist", Kind: AggHistogram, Field: "n", Interval: 250, Subs: []Aggregation{
+			{Name: "ok", Kind: AggTerms, Field: "ok"},
+			{Name: "okf", Kind: AggFilter, Filter: Term{Field: "ok", Value: true}, Subs: []Aggregation{
+				{Name: "mn", Kind: AggMin, Field: "n"},
 			}},
 		}},
-		{Name: "r", Kind: search.AggRange, Field: "n", Ranges: []search.RangeSpec{{To: int64(0)}, {From: int64(0)}}, Subs: []search.Aggregation{
-			{Name: "vc", Kind: search.AggValueCount, Field: "tag"},
-			{Name: "p", Kind: search.AggPercentiles, Field: "n"},
+		{Name: "r", Kind: AggRange, Field: "n", Ranges: []RangeSpec{{To: int64(0)}, {From: int64(0)}}, Subs: []Aggregation{
+			{Name: "vc", Kind: AggValueCount, Field: "tag"},
+			{Name: "p", Kind: AggPercentiles, Field: "n"},
 		}},
-		{Name: "top", Kind: search.AggTopHits, Size: 5, Sort: []search.Sort{{Field: "ts"}, {Field: "_doc"}}},
+		{Name: "top", Kind: AggTopHits, Size: 5, Sort: []Sort{{Field: "ts"}, {Field: "_doc"}}},
 	}
 	bindFilters(docs, aggs)
 	one := finish(t, stateOf(t, aggs, docs))
@@ -891,7 +889,7 @@ func TestMergeEqualsOneState(t *testing.T) {
 
 // diffResults compares results, numbers to 1e-9 relative (sums differ
 // in their last bits with the order of addition).
-func diffResults(path string, a, b []search.AggResult) string {
+func diffResults(path string, a, b []AggResult) string {
 	if len(a) != len(b) {
 		return fmt.Sprintf("%s: %d results vs %d", path, len(a), len(b))
 	}
@@ -941,80 +939,80 @@ func diffResults(path string, a, b []search.AggResult) string {
 func TestBadSpecsAreRefused(t *testing.T) {
 	cases := []struct {
 		name string
-		agg  search.Aggregation
+		agg  Aggregation
 		want error
 	}{
-		{"unknown_kind", search.Aggregation{Name: "a", Kind: "geo_grid", Field: "f"}, search.ErrAggUnsupported},
-		{"no_name", search.Aggregation{Kind: search.AggAvg, Field: "f"}, search.ErrAggInvalid},
-		{"no_field", search.Aggregation{Name: "a", Kind: search.AggTerms}, search.ErrAggInvalid},
-		{"negative_size", search.Aggregation{Name: "a", Kind: search.AggTerms, Field: "f", Size: -1}, search.ErrAggInvalid},
-		{"terms_size_past_max_buckets", search.Aggregation{Name: "a", Kind: search.AggTerms, Field: "f", Size: 70000}, search.ErrTooManyBuckets},
-		{"histogram_without_interval", search.Aggregation{Name: "a", Kind: search.AggHistogram, Field: "f"}, search.ErrAggInvalid},
-		{"histogram_nan_interval", search.Aggregation{Name: "a", Kind: search.AggHistogram, Field: "f", Interval: math.NaN()}, search.ErrAggInvalid},
-		{"histogram_huge_bounds", search.Aggregation{Name: "a", Kind: search.AggHistogram, Field: "f", Interval: 1,
-			ExtendedBounds: &search.Bounds{Min: 0.0, Max: 1e9}}, search.ErrTooManyBuckets},
-		{"bounds_with_min_doc_count", search.Aggregation{Name: "a", Kind: search.AggHistogram, Field: "f", Interval: 1, MinDocCount: 1,
-			ExtendedBounds: &search.Bounds{Min: 0.0, Max: 10.0}}, search.ErrAggInvalid},
-		{"date_bounds_with_min_doc_count", search.Aggregation{Name: "a", Kind: search.AggDateHistogram, Field: "f", CalendarInterval: "day", MinDocCount: 2,
-			ExtendedBounds: &search.Bounds{Min: "now-1d", Max: "now"}}, search.ErrAggInvalid},
-		{"date_histogram_no_interval", search.Aggregation{Name: "a", Kind: search.AggDateHistogram, Field: "f"}, search.ErrAggInvalid},
-		{"date_histogram_both_intervals", search.Aggregation{Name: "a", Kind: search.AggDateHistogram, Field: "f", CalendarInterval: "day", FixedInterval: "1h"}, search.ErrAggInvalid},
-		{"calendar_multiple", search.Aggregation{Name: "a", Kind: search.AggDateHistogram, Field: "f", CalendarInterval: "2d"}, search.ErrAggInvalid},
-		{"fixed_months", search.Aggregation{Name: "a", Kind: search.AggDateHistogram, Field: "f", FixedInterval: "1M"}, search.ErrAggInvalid},
-		{"bad_time_zone", search.Aggregation{Name: "a", Kind: search.AggDateHistogram, Field: "f", CalendarInterval: "day", TimeZone: "Mars/Olympus"}, search.ErrAggInvalid},
-		{"bad_format", search.Aggregation{Name: "a", Kind: search.AggDateHistogram, Field: "f", CalendarInterval: "day", Format: "yyyy-qq"}, search.ErrAggInvalid},
-		{"date_bounds_too_wide", search.Aggregation{Name: "a", Kind: search.AggDateHistogram, Field: "f", FixedInterval: "1s",
-			ExtendedBounds: &search.Bounds{Min: "2000-01-01", Max: "now"}}, search.ErrTooManyBuckets},
-		{"no_ranges", search.Aggregation{Name: "a", Kind: search.AggRange, Field: "f"}, search.ErrAggInvalid},
-		{"bad_date_math", search.Aggregation{Name: "a", Kind: search.AggDateRange, Field: "f", Ranges: []search.RangeSpec{{From: "now-1x"}}}, search.ErrAggInvalid},
-		{"filter_without_query", search.Aggregation{Name: "a", Kind: search.AggFilter}, search.ErrAggInvalid},
-		{"percent_out_of_range", search.Aggregation{Name: "a", Kind: search.AggPercentiles, Field: "f", Percents: []float64{101}}, search.ErrAggInvalid},
-		{"negative_threshold", search.Aggregation{Name: "a", Kind: search.AggCardinality, Field: "f", PrecisionThreshold: -1}, search.ErrAggInvalid},
-		{"top_hits_window", search.Aggregation{Name: "a", Kind: search.AggTopHits, Size: 90, From: 20}, search.ErrAggInvalid},
-		{"top_hits_window_overflow", search.Aggregation{Name: "a", Kind: search.AggTopHits, Size: 1, From: math.MaxInt}, search.ErrAggInvalid},
-		{"metric_with_subs", search.Aggregation{Name: "a", Kind: search.AggAvg, Field: "f", Subs: []search.Aggregation{{Name: "b", Kind: search.AggSum, Field: "g"}}}, search.ErrAggInvalid},
-		{"order_by_unknown", search.Aggregation{Name: "a", Kind: search.AggTerms, Field: "f", Order: []search.BucketOrder{{By: "nope"}}}, search.ErrAggInvalid},
-		{"order_through_terms", search.Aggregation{Name: "a", Kind: search.AggTerms, Field: "f", Order: []search.BucketOrder{{By: "b>c"}},
-			Subs: []search.Aggregation{{Name: "b", Kind: search.AggTerms, Field: "g", Subs: []search.Aggregation{{Name: "c", Kind: search.AggSum, Field: "g"}}}}}, search.ErrAggInvalid},
-		{"order_by_bucket_agg", search.Aggregation{Name: "a", Kind: search.AggTerms, Field: "f", Order: []search.BucketOrder{{By: "b"}},
-			Subs: []search.Aggregation{{Name: "b", Kind: search.AggTerms, Field: "g"}}}, search.ErrAggInvalid},
-		{"format_on_sum", search.Aggregation{Name: "a", Kind: search.AggSum, Field: "f", Format: "0.00"}, search.ErrAggUnsupported},
-		{"duplicate_sibling_names", search.Aggregation{Name: "a", Kind: search.AggTerms, Field: "f", Subs: []search.Aggregation{
-			{Name: "b", Kind: search.AggSum, Field: "g"}, {Name: "b", Kind: search.AggMax, Field: "g"}}}, search.ErrAggInvalid},
+		{"unknown_kind", Aggregation{Name: "a", Kind: "geo_grid", Field: "f"}, ErrAggUnsupported},
+		{"no_name", Aggregation{Kind: AggAvg, Field: "f"}, ErrAggInvalid},
+		{"no_field", Aggregation{Name: "a", Kind: AggTerms}, ErrAggInvalid},
+		{"negative_size", Aggregation{Name: "a", Kind: AggTerms, Field: "f", Size: -1}, ErrAggInvalid},
+		{"terms_size_past_max_buckets", Aggregation{Name: "a", Kind: AggTerms, Field: "f", Size: 70000}, ErrTooManyBuckets},
+		{"histogram_without_interval", Aggregation{Name: "a", Kind: AggHistogram, Field: "f"}, ErrAggInvalid},
+		{"histogram_nan_interval", Aggregation{Name: "a", Kind: AggHistogram, Field: "f", Interval: math.NaN()}, ErrAggInvalid},
+		{"histogram_huge_bounds", Aggregation{Name: "a", Kind: AggHistogram, Field: "f", Interval: 1,
+			ExtendedBounds: &Bounds{Min: 0.0, Max: 1e9}}, ErrTooManyBuckets},
+		{"bounds_with_min_doc_count", Aggregation{Name: "a", Kind: AggHistogram, Field: "f", Interval: 1, MinDocCount: 1,
+			ExtendedBounds: &Bounds{Min: 0.0, Max: 10.0}}, ErrAggInvalid},
+		{"date_bounds_with_min_doc_count", Aggregation{Name: "a", Kind: AggDateHistogram, Field: "f", CalendarInterval: "day", MinDocCount: 2,
+			ExtendedBounds: &Bounds{Min: "now-1d", Max: "now"}}, ErrAggInvalid},
+		{"date_histogram_no_interval", Aggregation{Name: "a", Kind: AggDateHistogram, Field: "f"}, ErrAggInvalid},
+		{"date_histogram_both_intervals", Aggregation{Name: "a", Kind: AggDateHistogram, Field: "f", CalendarInterval: "day", FixedInterval: "1h"}, ErrAggInvalid},
+		{"calendar_multiple", Aggregation{Name: "a", Kind: AggDateHistogram, Field: "f", CalendarInterval: "2d"}, ErrAggInvalid},
+		{"fixed_months", Aggregation{Name: "a", Kind: AggDateHistogram, Field: "f", FixedInterval: "1M"}, ErrAggInvalid},
+		{"bad_time_zone", Aggregation{Name: "a", Kind: AggDateHistogram, Field: "f", CalendarInterval: "day", TimeZone: "Mars/Olympus"}, ErrAggInvalid},
+		{"bad_format", Aggregation{Name: "a", Kind: AggDateHistogram, Field: "f", CalendarInterval: "day", Format: "yyyy-qq"}, ErrAggInvalid},
+		{"date_bounds_too_wide", Aggregation{Name: "a", Kind: AggDateHistogram, Field: "f", FixedInterval: "1s",
+			ExtendedBounds: &Bounds{Min: "2000-01-01", Max: "now"}}, ErrTooManyBuckets},
+		{"no_ranges", Aggregation{Name: "a", Kind: AggRange, Field: "f"}, ErrAggInvalid},
+		{"bad_date_math", Aggregation{Name: "a", Kind: AggDateRange, Field: "f", Ranges: []RangeSpec{{From: "now-1x"}}}, ErrAggInvalid},
+		{"filter_without_query", Aggregation{Name: "a", Kind: AggFilter}, ErrAggInvalid},
+		{"percent_out_of_range", Aggregation{Name: "a", Kind: AggPercentiles, Field: "f", Percents: []float64{101}}, ErrAggInvalid},
+		{"negative_threshold", Aggregation{Name: "a", Kind: AggCardinality, Field: "f", PrecisionThreshold: -1}, ErrAggInvalid},
+		{"top_hits_window", Aggregation{Name: "a", Kind: AggTopHits, Size: 90, From: 20}, ErrAggInvalid},
+		{"top_hits_window_overflow", Aggregation{Name: "a", Kind: AggTopHits, Size: 1, From: math.MaxInt}, ErrAggInvalid},
+		{"metric_with_subs", Aggregation{Name: "a", Kind: AggAvg, Field: "f", Subs: []Aggregation{{Name: "b", Kind: AggSum, Field: "g"}}}, ErrAggInvalid},
+		{"order_by_unknown", Aggregation{Name: "a", Kind: AggTerms, Field: "f", Order: []BucketOrder{{By: "nope"}}}, ErrAggInvalid},
+		{"order_through_terms", Aggregation{Name: "a", Kind: AggTerms, Field: "f", Order: []BucketOrder{{By: "b>c"}},
+			Subs: []Aggregation{{Name: "b", Kind: AggTerms, Field: "g", Subs: []Aggregation{{Name: "c", Kind: AggSum, Field: "g"}}}}}, ErrAggInvalid},
+		{"order_by_bucket_agg", Aggregation{Name: "a", Kind: AggTerms, Field: "f", Order: []BucketOrder{{By: "b"}},
+			Subs: []Aggregation{{Name: "b", Kind: AggTerms, Field: "g"}}}, ErrAggInvalid},
+		{"format_on_sum", Aggregation{Name: "a", Kind: AggSum, Field: "f", Format: "0.00"}, ErrAggUnsupported},
+		{"duplicate_sibling_names", Aggregation{Name: "a", Kind: AggTerms, Field: "f", Subs: []Aggregation{
+			{Name: "b", Kind: AggSum, Field: "g"}, {Name: "b", Kind: AggMax, Field: "g"}}}, ErrAggInvalid},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := search.NewAggState([]search.Aggregation{c.agg}, baseTime)
+			_, err := NewAggState([]Aggregation{c.agg}, baseTime)
 			if !errors.Is(err, c.want) {
 				t.Errorf("err = %v, want %v", err, c.want)
 			}
 		})
 	}
 	t.Run("too_deep", func(t *testing.T) {
-		a := search.Aggregation{Name: "leaf", Kind: search.AggSum, Field: "f"}
-		for i := range search.MaxQueryDepth {
-			a = search.Aggregation{Name: fmt.Sprint("f", i), Kind: search.AggFilter, Filter: search.MatchAll{}, Subs: []search.Aggregation{a}}
+		a := Aggregation{Name: "leaf", Kind: AggSum, Field: "f"}
+		for i := range MaxQueryDepth {
+			a = Aggregation{Name: fmt.Sprint("f", i), Kind: AggFilter, Filter: MatchAll{}, Subs: []Aggregation{a}}
 		}
-		if _, err := search.NewAggState([]search.Aggregation{a}, baseTime); !errors.Is(err, search.ErrAggInvalid) {
-			t.Errorf("depth %d: err = %v", search.MaxQueryDepth+1, err)
+		if _, err := NewAggState([]Aggregation{a}, baseTime); !errors.Is(err, ErrAggInvalid) {
+			t.Errorf("depth %d: err = %v", MaxQueryDepth+1, err)
 		}
-		if _, err := search.NewAggState(a.Subs, baseTime); err != nil {
-			t.Errorf("depth %d: err = %v", search.MaxQueryDepth, err)
+		if _, err := NewAggState(a.Subs, baseTime); err != nil {
+			t.Errorf("depth %d: err = %v", MaxQueryDepth, err)
 		}
 	})
 }
 
 func TestTooManyBucketsInTheAnswer(t *testing.T) {
 	docs := []*fakeDoc{
-		{fields: map[string][]search.FieldValue{"n": long("n", 0)}},
-		{fields: map[string][]search.FieldValue{"n": long("n", 10_000_000)}},
+		{fields: map[string][]FieldValue{"n": long("n", 0)}},
+		{fields: map[string][]FieldValue{"n": long("n", 10_000_000)}},
 	}
-	aggs := []search.Aggregation{{Name: "h", Kind: search.AggHistogram, Field: "n", Interval: 1}}
+	aggs := []Aggregation{{Name: "h", Kind: AggHistogram, Field: "n", Interval: 1}}
 	r, err := stateOf(t, aggs, docs).Finish()
-	if !errors.Is(err, search.ErrTooManyBuckets) {
+	if !errors.Is(err, ErrTooManyBuckets) {
 		t.Fatalf("err = %v, want ErrTooManyBuckets", err)
 	}
-	if len(r[0].Buckets) > search.MaxBuckets+1 {
+	if len(r[0].Buckets) > MaxBuckets+1 {
 		t.Errorf("%d buckets built", len(r[0].Buckets))
 	}
 	// With min_doc_count 1 the two buckets are fine.
@@ -1025,32 +1023,32 @@ func TestTooManyBucketsInTheAnswer(t *testing.T) {
 	// Nested terms whose product passes the bound.
 	var many []*fakeDoc
 	for i := range 300 {
-		many = append(many, &fakeDoc{fields: map[string][]search.FieldValue{"a": long("a", int64(i)), "b": long("b", int64(i), int64(i+1000))}})
+		many = append(many, &fakeDoc{fields: map[string][]FieldValue{"a": long("a", int64(i)), "b": long("b", int64(i), int64(i+1000))}})
 	}
-	nested := []search.Aggregation{{Name: "a", Kind: search.AggTerms, Field: "a", Size: 300, Subs: []search.Aggregation{
-		{Name: "h", Kind: search.AggHistogram, Field: "b", Interval: 1}}}}
-	if _, err := stateOf(t, nested, many).Finish(); !errors.Is(err, search.ErrTooManyBuckets) {
+	nested := []Aggregation{{Name: "a", Kind: AggTerms, Field: "a", Size: 300, Subs: []Aggregation{
+		{Name: "h", Kind: AggHistogram, Field: "b", Interval: 1}}}}
+	if _, err := stateOf(t, nested, many).Finish(); !errors.Is(err, ErrTooManyBuckets) {
 		t.Errorf("nested: err = %v, want ErrTooManyBuckets", err)
 	}
 }
 
 func TestMergeRefusesOtherAggregations(t *testing.T) {
-	a, _ := search.NewAggState([]search.Aggregation{{Name: "a", Kind: search.AggSum, Field: "f"}}, baseTime)
-	b, _ := search.NewAggState([]search.Aggregation{{Name: "a", Kind: search.AggMax, Field: "f"}}, baseTime)
-	if err := a.Merge(b); !errors.Is(err, search.ErrAggInvalid) {
+	a, _ := NewAggState([]Aggregation{{Name: "a", Kind: AggSum, Field: "f"}}, baseTime)
+	b, _ := NewAggState([]Aggregation{{Name: "a", Kind: AggMax, Field: "f"}}, baseTime)
+	if err := a.Merge(b); !errors.Is(err, ErrAggInvalid) {
 		t.Errorf("err = %v", err)
 	}
 }
 
 func TestAggFields(t *testing.T) {
-	aggs := []search.Aggregation{
-		{Name: "a", Kind: search.AggTerms, Field: "tag", Subs: []search.Aggregation{
-			{Name: "b", Kind: search.AggAvg, Field: "n"},
-			{Name: "c", Kind: search.AggTopHits, Sort: []search.Sort{{Field: "_score"}, {Field: "ts"}, {Field: "tag"}}},
+	aggs := []Aggregation{
+		{Name: "a", Kind: AggTerms, Field: "tag", Subs: []Aggregation{
+			{Name: "b", Kind: AggAvg, Field: "n"},
+			{Name: "c", Kind: AggTopHits, Sort: []Sort{{Field: "_score"}, {Field: "ts"}, {Field: "tag"}}},
 		}},
-		{Name: "f", Kind: search.AggFilter, Filter: search.MatchAll{}, Subs: []search.Aggregation{{Name: "d", Kind: search.AggMax, Field: "n"}}},
+		{Name: "f", Kind: AggFilter, Filter: MatchAll{}, Subs: []Aggregation{{Name: "d", Kind: AggMax, Field: "n"}}},
 	}
-	if got, want := search.AggFields(aggs), []string{"tag", "n", "ts"}; !slices.Equal(got, want) {
+	if got, want := AggFields(aggs), []string{"tag", "n", "ts"}; !slices.Equal(got, want) {
 		t.Errorf("AggFields = %v, want %v", got, want)
 	}
 }
@@ -1060,8 +1058,8 @@ func TestAggFields(t *testing.T) {
 // hold or report as other belongs to its parent bucket.
 func TestNestedTermsAcrossPartitions(t *testing.T) {
 	docs := corpus(14, 3000, 4)
-	aggs := []search.Aggregation{{Name: "t", Kind: search.AggTerms, Field: "tag", Size: 3, ShardSize: 4, Subs: []search.Aggregation{
-		{Name: "u", Kind: search.AggTerms, Field: "n", Size: 2, ShardSize: 2}}}}
+	aggs := []Aggregation{{Name: "t", Kind: AggTerms, Field: "tag", Size: 3, ShardSize: 4, Subs: []Aggregation{
+		{Name: "u", Kind: AggTerms, Field: "n", Size: 2, ShardSize: 2}}}}
 	got := finish(t, mergedOf(t, aggs, docs))[0]
 	for _, b := range got.Buckets {
 		in := withTag(docs, b.Key.(string))

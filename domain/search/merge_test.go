@@ -1,4 +1,4 @@
-package search_test
+package search
 
 import (
 	"cmp"
@@ -6,20 +6,18 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
-
-	"github.com/chronik-stream/chronik/domain/search"
 )
 
 func TestCompareSortValues(t *testing.T) {
-	asc := []search.Sort{{Field: "f"}}
-	desc := []search.Sort{{Field: "f", Order: search.Desc}}
-	first := []search.Sort{{Field: "f", Missing: "_first"}}
-	custom := []search.Sort{{Field: "f", Missing: "5"}}
-	doc := []search.Sort{{Field: search.SortDoc}}
+	asc := []Sort{{Field: "f"}}
+	desc := []Sort{{Field: "f", Order: Desc}}
+	first := []Sort{{Field: "f", Missing: "_first"}}
+	custom := []Sort{{Field: "f", Missing: "5"}}
+	doc := []Sort{{Field: SortDoc}}
 	cases := []struct {
 		name  string
-		sorts []search.Sort
-		a, b  search.Scalar
+		sorts []Sort
+		a, b  Scalar
 		want  int
 	}{
 		{"ints", asc, int64(1), int64(2), -1},
@@ -36,57 +34,57 @@ func TestCompareSortValues(t *testing.T) {
 		{"missing_custom", custom, nil, int64(4), 1},
 		{"missing_custom_low", custom, nil, int64(6), -1},
 		{"both_missing", asc, nil, nil, 0},
-		{"doc_by_partition_then_offset", doc, search.DocSortValue(2, 1), search.DocSortValue(10, 0), -1},
-		{"doc_offset", doc, search.DocSortValue(1, 10), search.DocSortValue(1, 9), 1},
+		{"doc_by_partition_then_offset", doc, DocSortValue(2, 1), DocSortValue(10, 0), -1},
+		{"doc_offset", doc, DocSortValue(1, 10), DocSortValue(1, 9), 1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got := search.CompareSortValues(c.sorts, []search.Scalar{c.a}, []search.Scalar{c.b})
+			got := CompareSortValues(c.sorts, []Scalar{c.a}, []Scalar{c.b})
 			if got != c.want {
 				t.Errorf("got %d, want %d", got, c.want)
 			}
-			if back := search.CompareSortValues(c.sorts, []search.Scalar{c.b}, []search.Scalar{c.a}); back != -c.want {
+			if back := CompareSortValues(c.sorts, []Scalar{c.b}, []Scalar{c.a}); back != -c.want {
 				t.Errorf("reversed: got %d, want %d", back, -c.want)
 			}
 		})
 	}
-	if got := search.CompareSortValues(nil, []search.Scalar{2.0}, []search.Scalar{1.0}); got != -1 {
+	if got := CompareSortValues(nil, []Scalar{2.0}, []Scalar{1.0}); got != -1 {
 		t.Errorf("no sort: higher score first, got %d", got)
 	}
-	two := []search.Sort{{Field: "a"}, {Field: "b", Order: search.Desc}}
-	if got := search.CompareSortValues(two, []search.Scalar{int64(1), "x"}, []search.Scalar{int64(1), "y"}); got != 1 {
+	two := []Sort{{Field: "a"}, {Field: "b", Order: Desc}}
+	if got := CompareSortValues(two, []Scalar{int64(1), "x"}, []Scalar{int64(1), "y"}); got != 1 {
 		t.Errorf("second key: got %d", got)
 	}
 }
 
 // hitsOf makes n hits of one partition with random scores and sort
 // values (some missing), each index's answer sorted as an index would.
-func genHits(r *rand.Rand, part int32, n int, sorts []search.Sort) []search.Hit {
-	hits := make([]search.Hit, n)
+func genHits(r *rand.Rand, part int32, n int, sorts []Sort) []Hit {
+	hits := make([]Hit, n)
 	for i := range hits {
-		h := search.Hit{Index: "t", Partition: part, Offset: int64(i), Score: float64(r.IntN(20)) / 4}
+		h := Hit{Index: "t", Partition: part, Offset: int64(i), Score: float64(r.IntN(20)) / 4}
 		if len(sorts) > 0 {
-			var v search.Scalar = int64(r.IntN(30))
+			var v Scalar = int64(r.IntN(30))
 			if r.IntN(8) == 0 {
 				v = nil
 			}
-			h.Sort = []search.Scalar{v, search.DocSortValue(part, int64(i))}
+			h.Sort = []Scalar{v, DocSortValue(part, int64(i))}
 		}
 		hits[i] = h
 	}
-	slices.SortStableFunc(hits, func(a, b search.Hit) int { return search.CompareHits(sorts, a, b) })
+	slices.SortStableFunc(hits, func(a, b Hit) int { return CompareHits(sorts, a, b) })
 	return hits
 }
 
 func TestMergeResults(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, sorts := range [][]search.Sort{nil, {{Field: "n", Order: search.Desc}, {Field: search.SortDoc}}} {
-		var parts []search.Result
-		var all []search.Hit
+	for _, sorts := range [][]Sort{nil, {{Field: "n", Order: Desc}, {Field: SortDoc}}} {
+		var parts []Result
+		var all []Hit
 		for p := range int32(4) {
 			hs := genHits(r, p, 50, sorts)
 			all = append(all, hs...)
-			res := search.Result{Total: search.Total{Value: 50, Relation: search.Exact}, MaxScore: math.NaN(),
+			res := Result{Total: Total{Value: 50, Relation: Exact}, MaxScore: math.NaN(),
 				Watermarks: map[string]map[int32]int64{"t": {p: 100 + int64(p)}}}
 			for _, h := range hs {
 				if math.IsNaN(res.MaxScore) || h.Score > res.MaxScore {
@@ -96,11 +94,11 @@ func TestMergeResults(t *testing.T) {
 			res.Hits = hs[:min(len(hs), 25)] // each index's best From+Size
 			parts = append(parts, res)
 		}
-		req := search.Request{Sort: sorts, From: 5, Size: 20, TrackTotalHits: -1}
-		got := search.MergeResults(req, parts)
+		req := Request{Sort: sorts, From: 5, Size: 20, TrackTotalHits: -1}
+		got := MergeResults(req, parts)
 		// The oracle: sort every hit with a comparison written here.
 		want := slices.Clone(all)
-		slices.SortStableFunc(want, func(a, b search.Hit) int {
+		slices.SortStableFunc(want, func(a, b Hit) int {
 			if len(sorts) == 0 {
 				if c := cmp.Compare(b.Score, a.Score); c != 0 {
 					return c
@@ -130,7 +128,7 @@ func TestMergeResults(t *testing.T) {
 				t.Errorf("sort %v: hit %d = %s, want %s", sorts, i, got.Hits[i].ID(), want[i].ID())
 			}
 		}
-		if got.Total != (search.Total{Value: 200, Relation: search.Exact}) {
+		if got.Total != (Total{Value: 200, Relation: Exact}) {
 			t.Errorf("total %+v", got.Total)
 		}
 		maxScore := math.Inf(-1)
@@ -147,12 +145,12 @@ func TestMergeResults(t *testing.T) {
 }
 
 func TestMergeResultsTotalsAndFlags(t *testing.T) {
-	parts := []search.Result{
-		{Total: search.Total{Value: 8000, Relation: search.Exact}, MaxScore: math.NaN(), Watermarks: map[string]map[int32]int64{"a": {0: 10}}},
-		{Total: search.Total{Value: 7000, Relation: search.Exact}, MaxScore: 1.5, TimedOut: true, Watermarks: map[string]map[int32]int64{"a": {0: 7}, "b": {1: 3}}},
+	parts := []Result{
+		{Total: Total{Value: 8000, Relation: Exact}, MaxScore: math.NaN(), Watermarks: map[string]map[int32]int64{"a": {0: 10}}},
+		{Total: Total{Value: 7000, Relation: Exact}, MaxScore: 1.5, TimedOut: true, Watermarks: map[string]map[int32]int64{"a": {0: 7}, "b": {1: 3}}},
 	}
-	got := search.MergeResults(search.Request{TrackTotalHits: 10_000}, parts)
-	if got.Total != (search.Total{Value: 10_000, Relation: search.LowerBound}) {
+	got := MergeResults(Request{TrackTotalHits: 10_000}, parts)
+	if got.Total != (Total{Value: 10_000, Relation: LowerBound}) {
 		t.Errorf("total %+v, want 10000 gte", got.Total)
 	}
 	if got.MaxScore != 1.5 || !got.TimedOut {
@@ -161,17 +159,17 @@ func TestMergeResultsTotalsAndFlags(t *testing.T) {
 	if got.Watermarks["a"][0] != 7 || got.Watermarks["b"][1] != 3 {
 		t.Errorf("watermarks %v", got.Watermarks)
 	}
-	parts[0].Total.Relation = search.LowerBound
-	if got := search.MergeResults(search.Request{TrackTotalHits: -1}, parts); got.Total != (search.Total{Value: 15000, Relation: search.LowerBound}) {
+	parts[0].Total.Relation = LowerBound
+	if got := MergeResults(Request{TrackTotalHits: -1}, parts); got.Total != (Total{Value: 15000, Relation: LowerBound}) {
 		t.Errorf("total %+v, want 15000 gte", got.Total)
 	}
-	hits := search.Result{Hits: []search.Hit{{Offset: 1}, {Offset: 2}, {Offset: 3}}}
+	hits := Result{Hits: []Hit{{Offset: 1}, {Offset: 2}, {Offset: 3}}}
 	for _, c := range []struct{ from, size, want int }{{1, math.MaxInt, 2}, {math.MaxInt, 1, 0}, {-5, 2, 2}, {0, -1, 0}, {2, 0, 0}} {
-		if got := search.MergeResults(search.Request{From: c.from, Size: c.size}, []search.Result{hits}); len(got.Hits) != c.want {
+		if got := MergeResults(Request{From: c.from, Size: c.size}, []Result{hits}); len(got.Hits) != c.want {
 			t.Errorf("from %d size %d: %d hits, want %d", c.from, c.size, len(got.Hits), c.want)
 		}
 	}
-	if got := search.MergeResults(search.Request{}, nil); !math.IsNaN(got.MaxScore) || len(got.Hits) != 0 || got.Total.Value != 0 {
+	if got := MergeResults(Request{}, nil); !math.IsNaN(got.MaxScore) || len(got.Hits) != 0 || got.Total.Value != 0 {
 		t.Errorf("no answers: %+v", got)
 	}
 }
@@ -180,21 +178,21 @@ func TestMergeResultsTotalsAndFlags(t *testing.T) {
 // exactly once.
 func TestSearchAfterPagesThroughEveryHit(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	sorts := []search.Sort{{Field: "n"}, {Field: search.SortDoc}}
-	var idx [][]search.Hit
+	sorts := []Sort{{Field: "n"}, {Field: SortDoc}}
+	var idx [][]Hit
 	total := 0
 	for p := range int32(3) {
 		idx = append(idx, genHits(r, p, 40, sorts))
 		total += 40
 	}
 	seen := map[string]bool{}
-	var after []search.Scalar
+	var after []Scalar
 	for page := 0; page < 100; page++ {
-		var parts []search.Result
+		var parts []Result
 		for _, hs := range idx {
-			var res search.Result
+			var res Result
 			for _, h := range hs { // what an index does: hits after the values, its best Size
-				if after == nil || search.IsAfter(sorts, h.Sort, after) {
+				if after == nil || IsAfter(sorts, h.Sort, after) {
 					res.Hits = append(res.Hits, h)
 				}
 				if len(res.Hits) == 7 {
@@ -203,7 +201,7 @@ func TestSearchAfterPagesThroughEveryHit(t *testing.T) {
 			}
 			parts = append(parts, res)
 		}
-		got := search.MergeResults(search.Request{Sort: sorts, Size: 7, SearchAfter: after}, parts)
+		got := MergeResults(Request{Sort: sorts, Size: 7, SearchAfter: after}, parts)
 		if len(got.Hits) == 0 {
 			break
 		}
@@ -229,7 +227,7 @@ func FuzzCompareSortValues(f *testing.F) {
 	f.Add(uint8(1), int64(-1), math.NaN(), "1-2", uint8(2))
 	f.Add(uint8(2+2<<2), int64(5), 1.0, "9-0", uint8(8))
 	f.Fuzz(func(t *testing.T, kinds uint8, i int64, fl float64, s string, opts uint8) {
-		pick := func(k uint8) search.Scalar {
+		pick := func(k uint8) Scalar {
 			switch k % 6 {
 			case 0:
 				return i
@@ -244,13 +242,13 @@ func FuzzCompareSortValues(f *testing.F) {
 			}
 			return float64(i)
 		}
-		vals := []search.Scalar{pick(kinds), pick(kinds >> 2), pick(kinds>>4 + opts), search.DocSortValue(int32(i&0xff), i>>8&0xff), search.DocSortValue(int32(opts), 3)}
-		sorts := []search.Sort{{Field: "f", Order: search.SortOrder(opts & 1), Missing: []string{"", "_first", "_last", "7"}[opts>>1&3]}}
+		vals := []Scalar{pick(kinds), pick(kinds >> 2), pick(kinds>>4 + opts), DocSortValue(int32(i&0xff), i>>8&0xff), DocSortValue(int32(opts), 3)}
+		sorts := []Sort{{Field: "f", Order: SortOrder(opts & 1), Missing: []string{"", "_first", "_last", "7"}[opts>>1&3]}}
 		if opts&8 != 0 {
-			sorts[0].Field = search.SortDoc
+			sorts[0].Field = SortDoc
 		}
-		c := func(a, b search.Scalar) int {
-			return search.CompareSortValues(sorts, []search.Scalar{a}, []search.Scalar{b})
+		c := func(a, b Scalar) int {
+			return CompareSortValues(sorts, []Scalar{a}, []Scalar{b})
 		}
 		for _, a := range vals {
 			if c(a, a) != 0 {
