@@ -65,6 +65,19 @@ func (m *mappingState) snapshot() search.Mapping {
 	return m.current
 }
 
+// Bounds of a topic's mapping, as Elasticsearch's
+// index.mapping.total_fields.limit: fields past MaxFields (metadata
+// fields aside) and paths longer than MaxPathBytes are not mapped, so
+// documents with ever new field names cannot grow the mapping, the
+// metastore and the indexes without bound.
+const (
+	MaxFields    = 1000
+	MaxPathBytes = 512
+)
+
+// metadataField: mapped whatever the bounds.
+var metadataField = map[string]bool{search.FieldPartition: true, search.FieldOffset: true, search.FieldTimestamp: true, search.FieldKey: true}
+
 // seenField is a value first seen at a path, and the type the path has
 // whatever the values (metadata fields, headers, a raw value).
 type seenField struct {
@@ -84,9 +97,18 @@ func (m *mappingState) learn(explicit map[string]topic.SearchField, analyzer str
 		}
 		next[path] = f
 	}
+	full := func() bool { // next, once made, holds current too
+		if next != nil {
+			return len(next) >= MaxFields
+		}
+		return len(m.current.Fields) >= MaxFields
+	}
 	for path, f := range seen {
 		if _, ok := m.current.Fields[path]; ok {
 			continue
+		}
+		if len(path) > MaxPathBytes || (full() && !metadataField[path]) {
+			continue // not mapped: its values are left out, as a malformed value's
 		}
 		if f.fixed != "" {
 			add(path, search.FieldMapping{Type: f.fixed, Index: true, Analyzer: textAnalyzer(f.fixed, analyzer)})

@@ -509,3 +509,48 @@ type noInflate struct{}
 func (noInflate) Inflate([]byte, []byte, int8, int) ([]byte, error) {
 	return nil, errors.New("compressed batches are not expected here")
 }
+
+// TestMappingIsBounded: documents whose field names never repeat map at
+// most textsearch.MaxFields fields; every document is still indexed, and
+// a field past the bound is simply not searchable.
+func TestMappingIsBounded(t *testing.T) {
+	f := newFixture(t, logs)
+	ctx := context.Background()
+	s := f.service(textsearch.Config{})
+	if err := s.Open(ctx, p0, logs.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	const n = 1500
+	var docs []document.Document
+	for o := int64(0); o < n; o++ {
+		d := line(0, o)
+		d.Fields = append(d.Fields, document.Field{Name: fmt.Sprintf("id_%d", o), Value: o})
+		d.Fields = append(d.Fields, document.Field{Name: strings.Repeat("x", textsearch.MaxPathBytes+1), Value: "long"})
+		docs = append(docs, d)
+	}
+	for i := 0; i < n; i += 100 {
+		if err := s.Index(ctx, p0, docs[i:i+100], int64(i+100)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := s.Mapping(ctx, logs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Fields) > textsearch.MaxFields {
+		t.Fatalf("%d fields mapped, bound %d", len(m.Fields), textsearch.MaxFields)
+	}
+	if _, ok := m.Field(strings.Repeat("x", textsearch.MaxPathBytes+1)); ok {
+		t.Fatal("a path past MaxPathBytes was mapped")
+	}
+	got, _ := hits(t, s, "logs", search.MatchAll{})
+	if !slices.Equal(got[0], seq(0, n)) {
+		t.Fatalf("%d documents indexed, want %d", len(got[0]), n)
+	}
+	if got, _ = hits(t, s, "logs", search.Term{Field: "id_1499", Value: int64(1499)}); len(got[0]) != 0 {
+		t.Fatalf("a field past the bound answered: %v", got)
+	}
+	if got, _ = hits(t, s, "logs", search.Term{Field: "id_3", Value: int64(3)}); !slices.Equal(got[0], []int64{3}) {
+		t.Fatalf("a field within the bound: %v", got)
+	}
+}
