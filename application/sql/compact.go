@@ -21,26 +21,37 @@ import (
 // planMerge returns the first run files[lo:hi] worth merging, by these
 // rules:
 //
-//   - the newest file is never merged: the pipeline may not have saved its
-//     end as the watermark yet (it saves the watermark after Flush
-//     returns, so the file a seal just added is past it until then; an
-//     hourly or daily seal inside Index may add more than one, and a
-//     failed save keeps the old watermark: Open handles a watermark inside
-//     a merged file, see Open);
+//   - the newest file is not merged while the partition is busy (quiet
+//     false): the pipeline may not have saved its end as the watermark
+//     yet (it saves the watermark after Flush returns, so the file a seal
+//     just added is past it until then; an hourly or daily seal inside
+//     Index may add more than one, and a failed save keeps the old
+//     watermark: Open handles a watermark inside a merged file, see Open);
+//     a partition without a seal for Config.CompactQuiet has saved it;
 //   - never a file that begins below logStart: retention already reaches
 //     into it, and merging it into a larger file would keep more records
 //     below the log start;
 //   - never across a time bucket (columnar.partitioning: the object key's
 //     dt=/hour= directory);
 //   - only files smaller than target/2 (larger ones are done), at most
-//     target bytes in all, and of similar sizes (the largest at most 4
-//     times the smallest: size tiers, so that a large file is not
-//     rewritten to add a small one, which would rewrite it again and
-//     again);
-//   - a run is worth merging when it has minFiles files or more, or
-//     reaches target/2 bytes.
-func planMerge(files []fileMeta, logStart, target int64, minFiles int) (lo, hi int, ok bool) {
-	n := len(files) - 1
+//     target bytes in all;
+//   - while the partition is busy, only files of similar sizes (the
+//     largest at most 4 times the smallest: size tiers, so that a large
+//     file is not rewritten to add a small one, which would rewrite it
+//     again and again), and a run is worth merging when it has minFiles
+//     files or more, or reaches target/2 bytes;
+//   - once it is quiet, its whole tail of small files, two or more, of
+//     any sizes: no more files are coming soon, every file costs each
+//     query, and a partition rewrites at most target/2 bytes per quiet
+//     period this way.
+func planMerge(files []fileMeta, logStart, target int64, minFiles int, quiet bool) (lo, hi int, ok bool) {
+	n := len(files)
+	if !quiet {
+		n--
+		minFiles = max(minFiles, 2)
+	} else {
+		minFiles = 2
+	}
 	large := target / 2
 	for i := 0; i < n; {
 		f := files[i]
@@ -57,7 +68,7 @@ func planMerge(files []fileMeta, logStart, target int64, minFiles int) (lo, hi i
 				break
 			}
 			s, b := min(small, g.Bytes), max(big, g.Bytes)
-			if b > 4*max(s, 1) {
+			if !quiet && b > 4*max(s, 1) {
 				break
 			}
 			small, big, sum = s, b, sum+g.Bytes
@@ -143,11 +154,7 @@ func (s *Service) compactOnce(ctx context.Context, p *partition) (bool, error) {
 	files, logStart := p.files, p.logStart
 	quiet := s.clk.Now().Sub(p.lastSeal) >= s.cfg.CompactQuiet
 	p.mu.Unlock()
-	minFiles := s.cfg.CompactMinFiles
-	if quiet {
-		minFiles = 2 // no more files are coming soon: finish the tail
-	}
-	lo, hi, ok := planMerge(files, logStart, s.cfg.CompactTargetBytes, minFiles)
+	lo, hi, ok := planMerge(files, logStart, s.cfg.CompactTargetBytes, s.cfg.CompactMinFiles, quiet)
 	if !ok {
 		return false, nil
 	}

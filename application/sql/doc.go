@@ -52,11 +52,14 @@
 //     is rewritten about log16(target / a seal's size) times (measured on
 //     2M rows of 200-byte JSON sealed 50k at a time: 2.3 rewrites a row
 //     with 8, 0.9 with 32); a partition that sealed nothing for
-//     Config.CompactQuiet (30 s) merges runs of two or more, so an idle
-//     partition ends with a few files;
+//     Config.CompactQuiet (30 s) has saved its watermark and merges its
+//     whole tail of small files, two or more, of any sizes and the newest
+//     included, so an idle partition ends with one file per bucket and
+//     target (each file costs every query; such a partition rewrites at
+//     most half the target per quiet period);
 //   - never across a columnar.partitioning time bucket (the key's dt= and
-//     hour= directories), never the newest file, never a file that begins
-//     below the log start Trim was told.
+//     hour= directories), never the newest file while seals come, never a
+//     file that begins below the log start Trim was told.
 //
 // A merge (merge in compact.go) writes the merged file into the cache
 // through the engine (columnar.Engine.MergeParquet), uploads it under its

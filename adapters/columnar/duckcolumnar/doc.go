@@ -61,7 +61,9 @@
 //
 //	read_parquet([files], union_by_name = true) UNION ALL BY NAME <hot rows>
 //
-// so columns are matched by name, a column missing in a file is NULL
+// (without union_by_name when every file has the same columns in the same
+// order: DuckDB then binds and scans faster), so columns are matched by
+// name, a column missing in a file is NULL
 // there, and DuckDB widens types across files the same way as inside one
 // (BIGINT and DOUBLE to DOUBLE, anything and VARCHAR to VARCHAR, VARCHAR
 // and BLOB to BLOB: a _key or value that is text in one file and bytes in
@@ -110,6 +112,9 @@
 // ErrInvalid: a topic is a table named as the topic, quoted when it has a
 // dot. Query prepares again, names only the tables it was given, and
 // checks DuckDB's own statement type (SELECT or EXPLAIN) before running.
+// The parses of recent texts are cached (256 texts of up to 8 KiB): a
+// parse is a query of its own, and the service prepares each statement
+// before the engine runs it.
 //
 // The database is in memory; extensions are neither installed nor loaded
 // automatically, external access is off, and only Config.Dirs may be read

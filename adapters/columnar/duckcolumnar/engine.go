@@ -74,6 +74,7 @@ type Engine struct {
 	stopCancel context.CancelFunc
 	seq        atomic.Uint64 // names the Arrow views of hot rows
 	schemas    schemaCache   // the files' schemas, by path, size and time
+	plans      planCache     // the parses of recent statement texts
 
 	// The database catalog queries run in (catalog.go), made on first use.
 	catalogOnce sync.Once
@@ -191,12 +192,19 @@ func (e *Engine) Prepare(ctx context.Context, query string) (columnar.Plan, erro
 		return columnar.Plan{}, err
 	}
 	defer e.leave()
-	conn, err := e.db.Conn(ctx)
-	if err != nil {
-		return columnar.Plan{}, fmt.Errorf("duckcolumnar: connect: %w", err)
-	}
-	defer conn.Close()
-	p, err := prepare(ctx, conn, query, e.cfg.MaxSQLBytes)
+	var conn *sql.Conn
+	defer func() {
+		if conn != nil {
+			conn.Close()
+		}
+	}()
+	p, err := e.prepare(ctx, func() (*sql.Conn, error) {
+		var err error
+		if conn, err = e.db.Conn(ctx); err != nil {
+			return nil, fmt.Errorf("duckcolumnar: connect: %w", err)
+		}
+		return conn, nil
+	}, query)
 	return p.plan, err
 }
 
@@ -361,7 +369,7 @@ func (e *Engine) runConn(ctx context.Context, query string, params []any, tables
 		return err
 	}
 	defer conn.Close()
-	p, err := prepare(ctx, conn, query, e.cfg.MaxSQLBytes)
+	p, err := e.prepare(ctx, func() (*sql.Conn, error) { return conn, nil }, query)
 	if err != nil {
 		return err
 	}
@@ -542,15 +550,30 @@ func (e *Engine) makeView(ctx context.Context, conn *sql.Conn, t *columnar.Table
 	// Files without a conflicting column are read together by name; the
 	// others one by one, their conflicting columns as text.
 	var parts, plain []string
+	same := true // the plain files' columns are the same, in the same order
+	var first *arrow.Schema
 	for j, p := range paths {
 		if r := replaceText(schemas[j], conflict); r != "" {
 			parts = append(parts, "SELECT *"+r+" FROM read_parquet("+listLiteral([]string{p})+")")
-		} else {
-			plain = append(plain, p)
+			continue
+		}
+		plain = append(plain, p)
+		if first == nil {
+			first = schemas[j]
+		} else if same {
+			same = sameColumns(first, schemas[j])
 		}
 	}
 	if len(plain) > 0 {
-		parts = append([]string{"SELECT * FROM read_parquet(" + listLiteral(plain) + ", union_by_name = true)"}, parts...)
+		// Reading by name costs DuckDB a pass over every file's schema
+		// when it binds and a mapping of columns when it scans: files
+		// alike (a topic whose records did not change shape) are read by
+		// position.
+		byName := ", union_by_name = true"
+		if same {
+			byName = ""
+		}
+		parts = append([]string{"SELECT * FROM read_parquet(" + listLiteral(plain) + byName + ")"}, parts...)
 	}
 	if hotSchema != nil {
 		// duckdb-go registers an Arrow view in the database, not in the
@@ -598,6 +621,21 @@ func (e *Engine) makeView(ctx context.Context, conn *sql.Conn, t *columnar.Table
 	view := "CREATE TEMP VIEW " + quoteIdent(t.Name) + " AS " + strings.Join(parts, " UNION ALL BY NAME ")
 	_, err := conn.ExecContext(ctx, view)
 	return err
+}
+
+// sameColumns reports whether a and b have the same columns, of the same
+// types, in the same order.
+func sameColumns(a, b *arrow.Schema) bool {
+	if a.NumFields() != b.NumFields() {
+		return false
+	}
+	for i := range a.NumFields() {
+		fa, fb := a.Field(i), b.Field(i)
+		if fa.Name != fb.Name || !arrow.TypeEqual(fa.Type, fb.Type) {
+			return false
+		}
+	}
+	return true
 }
 
 // allowed returns path cleaned when it lies in one of the engine's

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	_ "github.com/duckdb/duckdb-go/v2"
 
@@ -211,12 +212,19 @@ func TestPrepare(t *testing.T) {
 	}
 	for _, c := range ok {
 		t.Run(c.name, func(t *testing.T) {
-			p, err := e.Prepare(context.Background(), c.sql)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if p.Kind != c.kind || !reflect.DeepEqual(p.Tables, c.tables) {
-				t.Fatalf("plan %+v, want %s %q", p, c.kind, c.tables)
+			// The second time from the plan cache, which a caller
+			// changing the first answer does not change.
+			for range 2 {
+				p, err := e.Prepare(context.Background(), c.sql)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if p.Kind != c.kind || !reflect.DeepEqual(p.Tables, c.tables) {
+					t.Fatalf("plan %+v, want %s %q", p, c.kind, c.tables)
+				}
+				if len(p.Tables) > 0 {
+					p.Tables[0] = "changed"
+				}
 			}
 		})
 	}
@@ -258,9 +266,11 @@ func TestPrepare(t *testing.T) {
 	}
 	for name, q := range refused {
 		t.Run("refused_"+name, func(t *testing.T) {
-			_, err := e.Prepare(context.Background(), q)
-			if !errors.Is(err, columnar.ErrRefused) {
-				t.Fatalf("%s: %v, want ErrRefused", q, err)
+			for range 2 { // a refusal is not cached as a plan
+				_, err := e.Prepare(context.Background(), q)
+				if !errors.Is(err, columnar.ErrRefused) {
+					t.Fatalf("%s: %v, want ErrRefused", q, err)
+				}
 			}
 		})
 	}
@@ -278,6 +288,32 @@ func TestPrepare(t *testing.T) {
 				t.Fatalf("%.80s: %v, want ErrInvalid", q, err)
 			}
 		})
+	}
+}
+
+// The plan cache holds at most maxCachedPlans texts, none longer than
+// maxCachedText, and answers as the parser does.
+func TestPlanCacheIsBounded(t *testing.T) {
+	e, _ := newEngine(t)
+	ctx := context.Background()
+	for i := range maxCachedPlans + 50 {
+		p, err := e.Prepare(ctx, fmt.Sprintf("SELECT %d FROM t%d", i, i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{fmt.Sprintf("t%d", i)}; !reflect.DeepEqual(p.Tables, want) {
+			t.Fatalf("tables %q, want %q", p.Tables, want)
+		}
+	}
+	long := "SELECT 1 FROM big WHERE " + strings.Repeat("1 = 1 AND ", maxCachedText/10) + "true"
+	if _, err := e.Prepare(ctx, long); err != nil {
+		t.Fatal(err)
+	}
+	e.plans.mu.Lock()
+	n, kept := len(e.plans.m), e.plans.m[long].plan.Kind != ""
+	e.plans.mu.Unlock()
+	if n > maxCachedPlans || n < maxCachedPlans-1 || kept {
+		t.Fatalf("%d plans cached (long text kept: %v), want at most %d and not the long one", n, kept, maxCachedPlans)
 	}
 }
 
@@ -618,5 +654,28 @@ func TestManyRowsAcrossBatches(t *testing.T) {
 	res := q(t, e, "SELECT count(*), sum(n), count(DISTINCT _offset) FROM t", []columnar.Table{{Name: "t", Hot: docs}})
 	if res.Rows[0][0] != int64(n) || fmt.Sprint(res.Rows[0][1]) != fmt.Sprint(sum) || res.Rows[0][2] != int64(n) {
 		t.Fatalf("hot: %v, want %d %d %d", res.Rows, n, sum, n)
+	}
+}
+
+// Files are read by position only when their columns are the same, in
+// the same order, of the same types.
+func TestSameColumns(t *testing.T) {
+	s := func(fs ...arrow.Field) *arrow.Schema { return arrow.NewSchema(fs, nil) }
+	a := arrow.Field{Name: "a", Type: arrow.PrimitiveTypes.Int64}
+	b := arrow.Field{Name: "b", Type: arrow.BinaryTypes.String}
+	a32 := arrow.Field{Name: "a", Type: arrow.PrimitiveTypes.Int32}
+	for _, c := range []struct {
+		x, y *arrow.Schema
+		want bool
+	}{
+		{s(a, b), s(a, b), true},
+		{s(a, b), s(b, a), false},
+		{s(a, b), s(a32, b), false},
+		{s(a, b), s(a), false},
+		{s(), s(), true},
+	} {
+		if got := sameColumns(c.x, c.y); got != c.want {
+			t.Errorf("sameColumns(%v, %v) = %v, want %v", c.x, c.y, got, c.want)
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/chronik-stream/chronik/ports/columnar"
@@ -138,6 +139,67 @@ func prepare(ctx context.Context, conn *sql.Conn, query string, maxBytes int) (p
 		}
 	}
 	return p, nil
+}
+
+// planCache keeps the parses of recent statement texts. A parse runs
+// DuckDB's parser through a query of its own (json_serialize_sql), most of
+// a short query's fixed cost, and the service prepares a statement before
+// the engine runs it; dashboards and BI tools send the same texts again
+// and again. A parse depends on the text alone: only successful ones of
+// texts up to maxCachedText bytes are kept, at most maxCachedPlans of
+// them (an arbitrary one leaves when full).
+type planCache struct {
+	mu sync.Mutex
+	m  map[string]parsed
+}
+
+const (
+	maxCachedText  = 8 << 10
+	maxCachedPlans = 256
+)
+
+func (c *planCache) get(query string) (parsed, bool) {
+	c.mu.Lock()
+	p, ok := c.m[query]
+	c.mu.Unlock()
+	p.plan.Tables = slices.Clone(p.plan.Tables) // the caller's to change
+	return p, ok
+}
+
+func (c *planCache) put(query string, p parsed) {
+	if len(query) > maxCachedText {
+		return
+	}
+	p.plan.Tables = slices.Clone(p.plan.Tables)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = make(map[string]parsed)
+	}
+	if len(c.m) >= maxCachedPlans {
+		for k := range c.m {
+			delete(c.m, k)
+			break
+		}
+	}
+	c.m[query] = p
+}
+
+// prepare is prepare through the engine's plan cache; conn is opened only
+// when the text is not there.
+func (e *Engine) prepare(ctx context.Context, conn func() (*sql.Conn, error), query string) (parsed, error) {
+	if p, ok := e.plans.get(query); ok {
+		return p, nil
+	}
+	c, err := conn()
+	if err != nil {
+		return parsed{}, err
+	}
+	p, err := prepare(ctx, c, query, e.cfg.MaxSQLBytes)
+	if err == nil {
+		e.plans.put(query, p)
+	}
+	return p, err
 }
 
 // checkText refuses a statement too long, not UTF-8 or with a NUL byte.
