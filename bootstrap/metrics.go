@@ -13,6 +13,7 @@ import (
 	"github.com/chronik-stream/chronik/adapters/logstore/segmentlog"
 	"github.com/chronik-stream/chronik/application/groups"
 	"github.com/chronik-stream/chronik/application/indexing"
+	"github.com/chronik-stream/chronik/application/sql"
 	"github.com/chronik-stream/chronik/application/tiering"
 )
 
@@ -31,10 +32,10 @@ func provideMetricsRegistry() *prometheus.Registry {
 // nodeMetrics marks the node collector as registered.
 type nodeMetrics struct{}
 
-// provideNodeMetrics registers the collector that reads the WAL, tiering
-// and group statistics at scrape time.
-func provideNodeMetrics(reg *prometheus.Registry, logs *segmentlog.Store, tier *tiering.Store, g *groups.Service, index *indexing.Pipeline) nodeMetrics {
-	reg.MustRegister(&nodeCollector{logs: logs, tier: tier, groups: g, index: index})
+// provideNodeMetrics registers the collectors that read the WAL, tiering,
+// group, indexing and query statistics at scrape time.
+func provideNodeMetrics(reg *prometheus.Registry, logs *segmentlog.Store, tier *tiering.Store, g *groups.Service, index *indexing.Pipeline, q *sql.Service) nodeMetrics {
+	reg.MustRegister(&nodeCollector{logs: logs, tier: tier, groups: g, index: index}, &queryCollector{sql: q})
 	return nodeMetrics{}
 }
 

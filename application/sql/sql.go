@@ -151,6 +151,7 @@ type Service struct {
 	// upload one key, and the loser would delete the winner's object).
 	passMu  sync.Mutex
 	compact compactCounters
+	queries queryCounters
 
 	schemaMu sync.Mutex                // guards schemas
 	schemas  map[topic.ID]cachedSchema // the tables' columns Catalog last described
@@ -320,8 +321,9 @@ func QuoteIdent(name string) string {
 
 // run prepares sql, snapshots the tables it reads with their files in the
 // cache, and calls query with them; a fills with watermarks and time.
-func (s *Service) run(ctx context.Context, sql string, a *Answer, query func([]columnar.Table) error) error {
+func (s *Service) run(ctx context.Context, sql string, a *Answer, query func([]columnar.Table) error) (err error) {
 	start := s.clk.Now()
+	defer func() { s.queries.count(s.clk.Now().Sub(start), err) }()
 	plan, err := s.engine.Prepare(ctx, sql)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -77,7 +78,7 @@ func TestSQLCompactionThenRestore(t *testing.T) {
 	n.waitForCount("events", total)
 	check(n, "before compaction")
 	waitUploaded(t, n, "events")
-	// 30 files sealed; merged down to a few (the newest is never merged).
+	// 30 files sealed; merged down to a few.
 	waitUntil(t, 30*time.Second, 100*time.Millisecond, func() (bool, string) {
 		check(n, "during compaction")
 		files := localParquet(t, n)
@@ -88,6 +89,18 @@ func TestSQLCompactionThenRestore(t *testing.T) {
 		t.Fatalf("compaction %+v", st)
 	}
 	check(n, "after compaction")
+	// The merges and the queries show on /metrics.
+	_, body := httpGet(t, n.unifiedURL()+"/metrics")
+	for _, series := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^chronik_columnar_merges_total [1-9]`),
+		regexp.MustCompile(`(?m)^chronik_columnar_merged_rows_total [1-9]`),
+		regexp.MustCompile(`(?m)^chronik_sql_queries_total\{result="ok"\} [1-9]`),
+		regexp.MustCompile(`(?m)^chronik_columnar_cache_bytes [1-9]`),
+	} {
+		if !series.Match(body) {
+			t.Errorf("/metrics has no %s", series)
+		}
+	}
 
 	n.close()
 	if err := os.RemoveAll(n.dir); err != nil {
