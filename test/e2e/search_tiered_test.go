@@ -24,8 +24,10 @@ func TestSearchOverTieredAndRestoredTopics(t *testing.T) {
 	s3 := newS3(t)
 	env := with(fastTiering, with(s3.env(), map[string]string{
 		"CHRONIK_SEARCH_SEAL_DOCS":      "100",
+		"CHRONIK_SEARCH_SEAL_AGE_MS":    "500", // the tail of the backfill seals too
 		"CHRONIK_HOT_BUFFER_REFRESH_MS": "100",
 	}))
+	start := time.Now()
 	n := startNode(t, "", env)
 	tieredTopic(t, n, "tiered")
 	const count = 600
@@ -47,6 +49,7 @@ func TestSearchOverTieredAndRestoredTopics(t *testing.T) {
 	if st := n.nd.Tiering.Stats(); st.RemoteReads == 0 {
 		t.Fatal("indexing read nothing from the object store")
 	}
+	t.Logf("%v: %d records indexed from the bucket", time.Since(start), count)
 
 	// What the searches must find, worked out from what was produced.
 	queries := []struct {
@@ -95,14 +98,28 @@ func TestSearchOverTieredAndRestoredTopics(t *testing.T) {
 	before := answers("indexed from the bucket", es)
 
 	// The bucket must hold the sealed indexes and a metadata snapshot
-	// naming them before the disk is lost: wait for two snapshots after
-	// the count (a snapshot under way may predate the seal). Stopping
-	// seals what is active and snapshots once more.
-	snaps := n.nd.Tiering.Stats().Snapshots
+	// naming them before the disk is lost: wait until the search's
+	// watermark is saved (after the seal and the manifest), then until
+	// snapshots are quiet for a second (each changes the metastore, and a
+	// change is snapshotted within the 100 ms interval).
 	waitUntil(t, 30*time.Second, 20*time.Millisecond, func() (bool, string) {
-		return n.nd.Tiering.Stats().Snapshots >= snaps+2, "no metadata snapshot after indexing"
+		for _, st := range n.nd.Indexing.Stats() {
+			if st.Sink == "search" && st.Partition.Topic == "tiered" {
+				return st.Durable == count, fmt.Sprintf("search's durable watermark %d, want %d", st.Durable, count)
+			}
+		}
+		return false, "no search progress for tiered"
 	})
+	snaps, quiet := n.nd.Tiering.Stats().Snapshots, time.Now()
+	waitUntil(t, 30*time.Second, 20*time.Millisecond, func() (bool, string) {
+		if now := n.nd.Tiering.Stats().Snapshots; now != snaps {
+			snaps, quiet = now, time.Now()
+		}
+		return time.Since(quiet) > time.Second, "metadata snapshots went on"
+	})
+	t.Logf("%v: snapshots taken", time.Since(start))
 	n.close()
+	t.Logf("%v: stopped", time.Since(start))
 	if err := os.RemoveAll(n.dir); err != nil {
 		t.Fatal(err)
 	}
@@ -112,6 +129,7 @@ func TestSearchOverTieredAndRestoredTopics(t *testing.T) {
 		status, ans := esDo(t, es, "GET", "/tiered/_count", "")
 		return status == 200 && ans["count"] == float64(count), fmt.Sprint(status, ans)
 	})
+	t.Logf("%v: the restored node counts %d documents", time.Since(start), count)
 	after := answers("restored", es)
 	if !reflect.DeepEqual(before, after) {
 		for i := range before {
