@@ -7,17 +7,14 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"math/rand/v2"
 	"net/http"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // TestSQLCrashKeepsEveryRecordOnce kills the node with SIGKILL while it
@@ -43,46 +40,14 @@ func TestSQLCrashKeepsEveryRecordOnce(t *testing.T) {
 	if _, err := adm.CreateTopic(ctx, 3, 1, map[string]*string{"columnar.enabled": kadm.StringPtr("true")}, "events"); err != nil {
 		t.Fatal(err)
 	}
-	rounds := max(3, kills()/5)
-	sent := 0
-	for round := range rounds {
-		cl := newClient(t, s.addr(), kgo.DefaultProduceTopic("events"), kgo.RecordRetries(3))
-		var wg sync.WaitGroup
-		stop := make(chan struct{})
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				v := fmt.Appendf(nil, `{"round":%d,"i":%d,"pad":"%0100d"}`, round, i, i)
-				cl.Produce(ctx, &kgo.Record{Value: v}, func(*kgo.Record, error) {})
-				if i%200 == 199 {
-					time.Sleep(5 * time.Millisecond)
-				}
-			}
-		}()
-		time.Sleep(time.Duration(300+rand.IntN(700)) * time.Millisecond)
-		s.kill()
-		close(stop)
-		wg.Wait()
-		cl.Close()
-		s.start()
-		sent++
-	}
+	sent := killWhileProducing(t, s, "events", killPlan{Rounds: max(3, kills()/5), Burst: 200, Pause: 5 * time.Millisecond})
 	t.Logf("%d kills", sent)
 
 	// Every record the log holds, once, in SQL.
-	ends := listOffsets(t, newClient(t, s.addr()), "events", (*kadm.Client).ListEndOffsets)
-	starts := listOffsets(t, newClient(t, s.addr()), "events", (*kadm.Client).ListStartOffsets)
 	want := map[string][2]int64{}
-	ends.Each(func(o kadm.ListedOffset) {
-		st, _ := starts.Lookup("events", o.Partition)
-		want[strconv.Itoa(int(o.Partition))] = [2]int64{st.Offset, o.Offset}
-	})
+	for p, r := range logRanges(t, s, "events") {
+		want[strconv.Itoa(int(p))] = [2]int64{r.Start, r.End}
+	}
 	query := `SELECT _partition, COUNT(*), COUNT(DISTINCT _offset), MIN(_offset), MAX(_offset) FROM events GROUP BY _partition ORDER BY _partition`
 	deadline := time.Now().Add(60 * time.Second)
 	for {

@@ -67,6 +67,133 @@ func total(t *testing.T, ans map[string]any) int {
 	return int(v)
 }
 
+// webLogWants is what the search tests expect of the first count
+// records makeWebLog makes, worked out from them.
+type webLogWants struct {
+	// queries are search bodies and their numbers of hits.
+	queries []webLogQuery
+	// levels counts the records of each level; docs404 and bytes404 the
+	// records with status 404 and the sum of their bytes.
+	levels            map[string]int
+	docs404, bytes404 int
+}
+
+type webLogQuery struct {
+	body string
+	hits int
+}
+
+func wantWebLogs(count int) webLogWants {
+	w := webLogWants{levels: map[string]int{}}
+	var host3Error, firefoxRange int
+	for i := range count {
+		l := makeWebLog(i)
+		if strings.Contains(l.Msg, "host3") && l.Level == "error" {
+			host3Error++
+		}
+		if l.Status == 404 {
+			w.docs404++
+			w.bytes404 += l.Bytes
+		}
+		if l.Bytes >= 100 && l.Bytes < 250 && strings.Contains(l.Msg, "firefox") {
+			firefoxRange++
+		}
+		w.levels[l.Level]++
+	}
+	w.queries = []webLogQuery{
+		{`{"query":{"bool":{"must":[{"match":{"msg":"host3"}}],"filter":[{"term":{"level.keyword":"error"}}]}}}`, host3Error},
+		{`{"query":{"term":{"status":404}}}`, w.docs404},
+		{`{"query":{"bool":{"must":{"match":{"msg":"firefox"}},"filter":{"range":{"bytes":{"gte":100,"lt":250}}}}}}`, firefoxRange},
+		{`{"query":{"query_string":{"query":"msg:host3 AND level:error"}}}`, host3Error},
+		{`{"query":{"match_all":{}}}`, count},
+	}
+	return w
+}
+
+// webLogAggs asks for the aggregations checkAggs checks: a terms
+// aggregation of the levels and a filter aggregation with a sum below it.
+const webLogAggs = `{"size":0,"aggs":{"levels":{"terms":{"field":"level.keyword"}},"b404":{"filter":{"term":{"status":404}},"aggs":{"sum":{"sum":{"field":"bytes"}}}}}}`
+
+// checkAggs checks the "aggregations" of an answer to webLogAggs.
+func (w webLogWants) checkAggs(t *testing.T, label string, raw []byte) {
+	t.Helper()
+	var aggs struct {
+		Levels struct {
+			Buckets []struct {
+				Key      string `json:"key"`
+				DocCount int    `json:"doc_count"`
+			} `json:"buckets"`
+		} `json:"levels"`
+		B404 struct {
+			DocCount int `json:"doc_count"`
+			Sum      struct {
+				Value float64 `json:"value"`
+			} `json:"sum"`
+		} `json:"b404"`
+	}
+	if err := json.Unmarshal(raw, &aggs); err != nil {
+		t.Fatalf("%s: aggregations: %v: %s", label, err, raw)
+	}
+	if len(aggs.Levels.Buckets) != len(w.levels) {
+		t.Fatalf("%s: level buckets %s, want %v", label, raw, w.levels)
+	}
+	for _, b := range aggs.Levels.Buckets {
+		if b.DocCount != w.levels[b.Key] {
+			t.Fatalf("%s: level bucket %+v, want %d", label, b, w.levels[b.Key])
+		}
+	}
+	if aggs.B404.DocCount != w.docs404 || int(aggs.B404.Sum.Value) != w.bytes404 {
+		t.Fatalf("%s: filter aggregation %+v, want %d docs, sum %d", label, aggs.B404, w.docs404, w.bytes404)
+	}
+}
+
+// pagedHit is what pageAll needs of a hit.
+type pagedHit struct {
+	id   string
+	sort []any
+}
+
+// pageAll pages through every hit with search_after (status descending,
+// then index order), searching with page, and checks that it meets
+// count hits, each once.
+func pageAll(t *testing.T, label string, count int, page func(body string) []pagedHit) {
+	t.Helper()
+	seen := map[string]bool{}
+	after := ""
+	for range count/170 + 10 {
+		hits := page(`{"size":170,"sort":[{"status":"desc"},{"_doc":"asc"}]` + after + `}`)
+		if len(hits) == 0 {
+			break
+		}
+		for _, h := range hits {
+			if seen[h.id] {
+				t.Fatalf("%s: %s on two pages", label, h.id)
+			}
+			seen[h.id] = true
+		}
+		last, _ := json.Marshal(hits[len(hits)-1].sort)
+		after = `,"search_after":` + string(last)
+	}
+	if len(seen) != count {
+		t.Fatalf("%s: paged %d hits, want %d", label, len(seen), count)
+	}
+}
+
+// produceWebLogs creates topic with search.enabled and partitions, and
+// produces count records made by makeWebLog to it (key i).
+func produceWebLogs(t *testing.T, n *node, topic string, partitions int32, count int) {
+	t.Helper()
+	createTopic(t, n, topic, partitions, map[string]*string{"search.enabled": kadm.StringPtr("true")})
+	var recs []*kgo.Record
+	for i := range count {
+		v, _ := json.Marshal(makeWebLog(i))
+		recs = append(recs, &kgo.Record{Key: []byte(fmt.Sprint(i)), Value: v})
+	}
+	if err := n.client(kgo.DefaultProduceTopic(topic)).ProduceSync(ctx(t), recs...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestSearchWithElasticsearchClient produces JSON records with kgo and
 // searches them with Elasticsearch's Go client: queries, counts and
 // aggregations checked against what the test produced, search_after
@@ -78,20 +205,8 @@ func TestSearchWithElasticsearchClient(t *testing.T) {
 		"CHRONIK_HOT_BUFFER_REFRESH_MS": "100",
 	})
 	ctx := context.Background()
-	adm := kadm.NewClient(n.client())
-	if _, err := adm.CreateTopic(ctx, 3, 1, map[string]*string{"search.enabled": kadm.StringPtr("true")}, "weblogs"); err != nil {
-		t.Fatal(err)
-	}
 	const count = 2000
-	cl := n.client(kgo.DefaultProduceTopic("weblogs"))
-	var recs []*kgo.Record
-	for i := range count {
-		v, _ := json.Marshal(makeWebLog(i))
-		recs = append(recs, &kgo.Record{Key: []byte(fmt.Sprint(i)), Value: v})
-	}
-	if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
-		t.Fatal(err)
-	}
+	produceWebLogs(t, n, "weblogs", 3, count)
 	es, err := elasticsearch.NewClient(elasticsearch.Config{Addresses: []string{n.unifiedURL()}})
 	if err != nil {
 		t.Fatal(err)
@@ -106,82 +221,33 @@ func TestSearchWithElasticsearchClient(t *testing.T) {
 		return status == 200 && ans["count"] == float64(count), fmt.Sprint(status, ans)
 	})
 
-	// What the test expects, from what it produced.
-	want := map[string]int{}
-	var bytes404 int
-	for i := range count {
-		w := makeWebLog(i)
-		if strings.Contains(w.Msg, "host3") && w.Level == "error" {
-			want["host3 error"]++
-		}
-		if w.Status == 404 {
-			want["404"]++
-			bytes404 += w.Bytes
-		}
-		if w.Bytes >= 100 && w.Bytes < 250 && strings.Contains(w.Msg, "firefox") {
-			want["firefox range"]++
-		}
-		want["level "+w.Level]++
-	}
+	want := wantWebLogs(count)
 	check := func(label string) {
 		t.Helper()
-		cases := []struct {
-			body string
-			want int
-		}{
-			{`{"query":{"bool":{"must":[{"match":{"msg":"host3"}}],"filter":[{"term":{"level.keyword":"error"}}]}}}`, want["host3 error"]},
-			{`{"query":{"term":{"status":404}}}`, want["404"]},
-			{`{"query":{"bool":{"must":{"match":{"msg":"firefox"}},"filter":{"range":{"bytes":{"gte":100,"lt":250}}}}}}`, want["firefox range"]},
-			{`{"query":{"query_string":{"query":"msg:host3 AND level:error"}}}`, want["host3 error"]},
-			{`{"query":{"match_all":{}}}`, count},
-		}
-		for _, c := range cases {
-			status, ans := esDo(t, es, "POST", "/weblogs/_search", c.body)
-			if status != 200 || total(t, ans) != c.want {
-				t.Fatalf("%s: %s: HTTP %d, total %v, want %d", label, c.body, status, ans["hits"], c.want)
+		for _, q := range want.queries {
+			status, ans := esDo(t, es, "POST", "/weblogs/_search", q.body)
+			if status != 200 || total(t, ans) != q.hits {
+				t.Fatalf("%s: %s: HTTP %d, total %v, want %d", label, q.body, status, ans["hits"], q.hits)
 			}
 		}
-		status, ans := esDo(t, es, "POST", "/weblogs/_search", `{"size":0,"aggs":{"levels":{"terms":{"field":"level.keyword"}},"b404":{"filter":{"term":{"status":404}},"aggs":{"sum":{"sum":{"field":"bytes"}}}}}}`)
+		status, ans := esDo(t, es, "POST", "/weblogs/_search", webLogAggs)
 		if status != 200 {
 			t.Fatalf("%s: aggregations: HTTP %d %v", label, status, ans)
 		}
-		aggs := ans["aggregations"].(map[string]any)
-		for _, b := range aggs["levels"].(map[string]any)["buckets"].([]any) {
-			b := b.(map[string]any)
-			if int(b["doc_count"].(float64)) != want["level "+b["key"].(string)] {
-				t.Fatalf("%s: level bucket %v, want %d", label, b, want["level "+b["key"].(string)])
-			}
-		}
-		f := aggs["b404"].(map[string]any)
-		if int(f["doc_count"].(float64)) != want["404"] || int(f["sum"].(map[string]any)["value"].(float64)) != bytes404 {
-			t.Fatalf("%s: filter aggregation %v, want %d docs, sum %d", label, f, want["404"], bytes404)
-		}
-		// search_after pages through every hit once.
-		seen := map[string]bool{}
-		after := ""
-		for page := 0; page < 100; page++ {
-			body := `{"size":170,"sort":[{"status":"desc"},{"_doc":"asc"}]` + after + `}`
+		raw, _ := json.Marshal(ans["aggregations"])
+		want.checkAggs(t, label, raw)
+		pageAll(t, label, count, func(body string) []pagedHit {
 			status, ans := esDo(t, es, "POST", "/weblogs/_search", body)
 			if status != 200 {
-				t.Fatalf("%s: page %d: HTTP %d %v", label, page, status, ans)
+				t.Fatalf("%s: %s: HTTP %d %v", label, body, status, ans)
 			}
-			hits := ans["hits"].(map[string]any)["hits"].([]any)
-			if len(hits) == 0 {
-				break
+			var hits []pagedHit
+			for _, h := range ans["hits"].(map[string]any)["hits"].([]any) {
+				h := h.(map[string]any)
+				hits = append(hits, pagedHit{id: h["_id"].(string), sort: h["sort"].([]any)})
 			}
-			for _, h := range hits {
-				id := h.(map[string]any)["_id"].(string)
-				if seen[id] {
-					t.Fatalf("%s: %s on two pages", label, id)
-				}
-				seen[id] = true
-			}
-			last, _ := json.Marshal(hits[len(hits)-1].(map[string]any)["sort"])
-			after = `,"search_after":` + string(last)
-		}
-		if len(seen) != count {
-			t.Fatalf("%s: paged %d hits, want %d", label, len(seen), count)
-		}
+			return hits
+		})
 		// Watermarks say what the answer covers: the log's end.
 		_, ans = esDo(t, es, "POST", "/weblogs/_search", `{"size":0}`)
 		marks := ans["_kafka"].(map[string]any)["watermarks"].(map[string]any)
@@ -252,7 +318,7 @@ func TestSearchWithElasticsearchClient(t *testing.T) {
 	if status, ans := esDo(t, es, "POST", "/weblogs/_doc", `{"msg":"x"}`); status != 400 || !strings.Contains(fmt.Sprint(ans), "produce") {
 		t.Fatalf("indexing through the API: %d %v", status, ans)
 	}
-	cl = n.client(kgo.DefaultProduceTopic("weblogs"))
+	cl := n.client(kgo.DefaultProduceTopic("weblogs"))
 	if err := cl.ProduceSync(ctx, &kgo.Record{Value: []byte(`{"msg":"still serving"}`)}).FirstErr(); err != nil {
 		t.Fatalf("produce after bad searches: %v", err)
 	}
