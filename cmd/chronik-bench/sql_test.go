@@ -130,12 +130,12 @@ func goodSQLResults() *SQLResults {
 		LoadAvg:  "1.00 1.00 1.00",
 		Settings: SQLSettings{RecordBytes: 200, Partitions: 2, Rows: 1000, FreshMBps: 10, Runs: 5, SampleEvery: 100},
 		Produce:  &SQLProduce{Records: 10, PlainMBps: 100, ColumnarMBps: 85},
-		CatchUp:  &SQLCatchUp{Records: 1000, Count: 1000, LagZeroSeconds: 0.004, RecordsPerSec: 250_000},
+		CatchUp:  &CatchUp{Records: 1000, Count: 1000, LagZeroSeconds: 0.004, RecordsPerSec: 250_000},
 		Queries: []SQLQuery{
 			{Name: "COUNT(*)", Chronik: "SELECT 1", ChronikMed: 14, DirectMed: 10, Same: true, TookMs: []float64{12}, FilesMed: 13},
 			{Name: "GROUP BY", Chronik: "SELECT 2", ChronikMed: 20, DirectMed: 20, Same: true, TookMs: []float64{18}},
 		},
-		Freshness: &SQLFreshness{TargetMBps: 10, AchievedMBps: 10, Samples: 100, Delay: Percentiles{P50: 200, P99: 900, Max: 950}},
+		Freshness: &Freshness{TargetMBps: 10, AchievedMBps: 10, Samples: 100, Delay: Percentiles{P50: 200, P99: 900, Max: 950}},
 	}
 }
 
