@@ -27,9 +27,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -82,18 +80,11 @@ type SearchQuery struct {
 }
 
 type searchConfig struct {
-	node
-	produceMB   float64
-	rows        int64
-	freshMBps   float64
-	freshFor    time.Duration
-	freshTail   time.Duration
-	sampleEvery int64
-	warmup      int
-	runs        int
-	sealDocs    int
-	sealAgeMs   int
-	only        map[string]bool
+	load
+	freshTail time.Duration
+	warmup    int
+	sealDocs  int
+	sealAgeMs int
 }
 
 // logLineBytes is the size of every log line.
@@ -111,72 +102,29 @@ const (
 
 func searchCmd(args []string) error {
 	fs := flag.NewFlagSet("search", flag.ContinueOnError)
-	brokers := fs.String("brokers", "127.0.0.1:9092", "comma-separated seed brokers")
-	httpAddr := fs.String("http", "127.0.0.1:6092", "the node's unified HTTP API (host:port)")
-	pid := fs.Int("broker-pid", 0, "broker process id (0: not watched, no CPU figures)")
-	parts := fs.Int("partitions", 2, "partitions of every topic")
-	produceMB := fs.Float64("produce-mb", 100, "MB of log lines produced without search, and as many with (each in two topics)")
-	rows := fs.Int64("rows", 1_000_000, "log lines produced before search is turned on, then queried")
-	freshMBps := fs.Float64("fresh-mbps", 2, "produce rate of the freshness run, MB/s")
-	freshFor := fs.Duration("fresh-for", 20*time.Second, "how long the freshness run produces")
+	parsed := loadFlags(fs, loadDefaults{sink: "search", produceMB: 100, rows: 1_000_000, freshMBps: 2, sampleEvery: 100, runs: 50, sealWait: 30 * time.Minute})
 	freshTail := fs.Duration("fresh-tail", time.Minute, "after the freshness run, how long to wait for an answer covering every record")
-	sampleEvery := fs.Int64("sample-every", 100, "keep the ack time of every n-th record of the freshness run")
 	warmup := fs.Int("warmup", 5, "untimed runs of each query first")
-	runs := fs.Int("runs", 50, "timed runs of each query")
-	sealWait := fs.Duration("seal-wait", 30*time.Minute, "how long to wait for the search sink to catch up")
 	sealDocs := fs.Int("seal-docs", 0, "the node's CHRONIK_SEARCH_SEAL_DOCS, for the report")
 	sealAge := fs.Int("seal-age-ms", 0, "the node's CHRONIK_SEARCH_SEAL_AGE_MS, for the report")
-	only := fs.String("only", "produce,catchup,queries,freshness", "comma-separated parts to run")
-	out := fs.String("out", "", "write results as JSON to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg := searchConfig{
-		node: node{
-			seeds: strings.Split(*brokers, ","), httpAddr: *httpAddr, broker: proc{*pid}, parts: *parts, sealWait: *sealWait,
-			http: &http.Client{Timeout: 5 * time.Minute},
-		},
-		produceMB: *produceMB, rows: *rows, freshMBps: *freshMBps, freshFor: *freshFor, freshTail: *freshTail,
-		sampleEvery: *sampleEvery, warmup: *warmup, runs: *runs, sealDocs: *sealDocs, sealAgeMs: *sealAge,
-		only: map[string]bool{},
+	l, out, err := parsed()
+	if err != nil {
+		return err
 	}
-	for p := range strings.SplitSeq(*only, ",") {
-		switch p = strings.TrimSpace(p); p {
-		case "produce", "catchup", "queries", "freshness":
-			cfg.only[p] = true
-		default:
-			return fmt.Errorf("--only: %q is not one of produce, catchup, queries, freshness", p)
-		}
-	}
+	cfg := searchConfig{load: l, freshTail: *freshTail, warmup: *warmup, sealDocs: *sealDocs, sealAgeMs: *sealAge}
 	switch {
-	case cfg.parts < 1 || cfg.parts > 1000:
-		return fmt.Errorf("--partitions %d: must be between 1 and 1000", cfg.parts)
-	case cfg.rows < 1:
-		return fmt.Errorf("--rows %d: must be positive", cfg.rows)
-	case cfg.produceMB <= 0 || cfg.freshMBps <= 0:
-		return errors.New("--produce-mb and --fresh-mbps must be positive")
-	case cfg.sampleEvery < 1 || cfg.runs < 1 || cfg.warmup < 0:
-		return errors.New("--sample-every and --runs must be positive, --warmup not negative")
+	case cfg.warmup < 0 || cfg.freshTail < 0:
+		return errors.New("--warmup and --fresh-tail must not be negative")
 	case cfg.only["queries"] && !cfg.only["catchup"]:
 		return errors.New("the queries need the catchup part (they query that topic)")
 	}
-	ctx, cancel := watchBroker(cfg.broker)
-	defer cancel()
-	cfg.ctx = ctx
-	res := runSearch(cfg)
-	if *out != "" {
-		b, err := json.MarshalIndent(res, "", "  ")
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(*out, append(b, '\n'), 0o644); err != nil {
-			return fmt.Errorf("writing results: %w", err)
-		}
-	}
-	if len(res.Errors) > 0 {
-		return fmt.Errorf("search: %d part(s) failed: %s", len(res.Errors), strings.Join(res.Errors, "; "))
-	}
-	return nil
+	return runSection("search", &cfg.load, out, func() (any, []string) {
+		r := runSearch(cfg)
+		return r, r.Errors
+	})
 }
 
 func runSearch(cfg searchConfig) *SearchResults {
@@ -188,14 +136,7 @@ func runSearch(cfg searchConfig) *SearchResults {
 			Warmup: cfg.warmup, Runs: cfg.runs, SealDocs: cfg.sealDocs, SealAgeMs: cfg.sealAgeMs,
 		},
 	}
-	fail := func(what string, err error) {
-		msg := fmt.Sprintf("%s: %v", what, err)
-		if cause := context.Cause(cfg.ctx); cause != nil {
-			msg += fmt.Sprintf(" (%v)", cause)
-		}
-		logf("search: FAILED %s", msg)
-		res.Errors = append(res.Errors, msg)
-	}
+	fail := cfg.failer("search", &res.Errors)
 	cl, err := kgo.NewClient(kgo.SeedBrokers(cfg.seeds...))
 	if err != nil {
 		fail("client", err)

@@ -121,71 +121,34 @@ func (q SQLQuery) Ratio() float64 {
 }
 
 type sqlConfig struct {
-	node
+	load
 	dataDir     string
 	recordBytes int
-	produceMB   float64
-	rows        int64
-	freshMBps   float64
-	freshFor    time.Duration
-	sampleEvery int64
-	runs        int
 	threads     int
 	settle      time.Duration
 	hotMaxAgeMs int
 	work        string
-	only        map[string]bool
 }
 
 func sqlCmd(args []string) error {
 	fs := flag.NewFlagSet("sql", flag.ContinueOnError)
-	brokers := fs.String("brokers", "127.0.0.1:9092", "comma-separated seed brokers")
-	httpAddr := fs.String("http", "127.0.0.1:6092", "the node's unified HTTP API (host:port)")
+	parsed := loadFlags(fs, loadDefaults{sink: "columnar", produceMB: 100, rows: 10_000_000, freshMBps: 10, sampleEvery: 500, runs: 5, sealWait: 5 * time.Minute})
 	dataDir := fs.String("data-dir", "", "the node's data directory (its columnar/ Parquet copies are read; required for the query comparison)")
-	pid := fs.Int("broker-pid", 0, "broker process id (0: not watched)")
-	parts := fs.Int("partitions", 2, "partitions of every topic")
-	produceMB := fs.Float64("produce-mb", 100, "MB of record values produced without columnar, and as many with (each in two topics)")
-	rows := fs.Int64("rows", 10_000_000, "records produced before columnar is turned on, then queried")
-	freshMBps := fs.Float64("fresh-mbps", 10, "produce rate of the freshness run, MB/s")
-	freshFor := fs.Duration("fresh-for", 20*time.Second, "how long the freshness run produces")
-	sampleEvery := fs.Int64("sample-every", 500, "keep the ack time of every n-th record of the freshness run")
-	runs := fs.Int("runs", 5, "timed runs of each query on each side (the median is reported)")
 	threads := fs.Int("duckdb-threads", 2, "threads of the DuckDB this client runs")
-	sealWait := fs.Duration("seal-wait", 5*time.Minute, "how long to wait for the node to seal every record into Parquet")
 	hotAge := fs.Int("hot-max-age-ms", 0, "the node's CHRONIK_HOT_BUFFER_MAX_AGE_MS, for the report")
 	settle := fs.Duration("compact-settle", 0, "before the queries, wait until the node's Parquet files stayed the same this long (its compaction done; 0: do not wait)")
-	only := fs.String("only", "produce,catchup,queries,freshness", "comma-separated parts to run")
 	work := fs.String("work-dir", "", "directory for the merged Parquet file (default: a temporary one)")
-	out := fs.String("out", "", "write results as JSON to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg := sqlConfig{
-		node: node{
-			seeds: strings.Split(*brokers, ","), httpAddr: *httpAddr, broker: proc{*pid}, parts: *parts, sealWait: *sealWait,
-			http: &http.Client{Timeout: 5 * time.Minute},
-		},
-		dataDir: *dataDir, recordBytes: 200, produceMB: *produceMB, rows: *rows, freshMBps: *freshMBps,
-		freshFor: *freshFor, sampleEvery: *sampleEvery, runs: *runs, threads: *threads, settle: *settle,
-		hotMaxAgeMs: *hotAge, work: *work, only: map[string]bool{},
+	l, out, err := parsed()
+	if err != nil {
+		return err
 	}
-	for p := range strings.SplitSeq(*only, ",") {
-		switch p = strings.TrimSpace(p); p {
-		case "produce", "catchup", "queries", "freshness":
-			cfg.only[p] = true
-		default:
-			return fmt.Errorf("--only: %q is not one of produce, catchup, queries, freshness", p)
-		}
-	}
+	cfg := sqlConfig{load: l, dataDir: *dataDir, recordBytes: 200, threads: *threads, settle: *settle, hotMaxAgeMs: *hotAge, work: *work}
 	switch {
-	case cfg.parts < 1 || cfg.parts > 1000:
-		return fmt.Errorf("--partitions %d: must be between 1 and 1000", cfg.parts)
-	case cfg.rows < 1:
-		return fmt.Errorf("--rows %d: must be positive", cfg.rows)
-	case cfg.produceMB <= 0 || cfg.freshMBps <= 0:
-		return errors.New("--produce-mb and --fresh-mbps must be positive")
-	case cfg.sampleEvery < 1 || cfg.runs < 1 || cfg.threads < 1:
-		return errors.New("--sample-every, --runs and --duckdb-threads must be positive")
+	case cfg.threads < 1:
+		return errors.New("--duckdb-threads must be positive")
 	case cfg.only["queries"] && (cfg.dataDir == "" || !cfg.only["catchup"]):
 		return errors.New("the query comparison needs --data-dir and the catchup part (it queries that topic)")
 	}
@@ -197,23 +160,10 @@ func sqlCmd(args []string) error {
 		defer os.RemoveAll(d)
 		cfg.work = d
 	}
-	ctx, cancel := watchBroker(cfg.broker)
-	defer cancel()
-	cfg.ctx = ctx
-	res := runSQL(cfg)
-	if *out != "" {
-		b, err := json.MarshalIndent(res, "", "  ")
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(*out, append(b, '\n'), 0o644); err != nil {
-			return fmt.Errorf("writing results: %w", err)
-		}
-	}
-	if len(res.Errors) > 0 {
-		return fmt.Errorf("sql: %d part(s) failed: %s", len(res.Errors), strings.Join(res.Errors, "; "))
-	}
-	return nil
+	return runSection("sql", &cfg.load, out, func() (any, []string) {
+		r := runSQL(cfg)
+		return r, r.Errors
+	})
 }
 
 func runSQL(cfg sqlConfig) *SQLResults {
@@ -225,14 +175,7 @@ func runSQL(cfg sqlConfig) *SQLResults {
 			Runs: cfg.runs, DuckDBThreads: cfg.threads, HotBufferMaxAgeMs: cfg.hotMaxAgeMs,
 		},
 	}
-	fail := func(what string, err error) {
-		msg := fmt.Sprintf("%s: %v", what, err)
-		if cause := context.Cause(cfg.ctx); cause != nil {
-			msg += fmt.Sprintf(" (%v)", cause)
-		}
-		logf("sql: FAILED %s", msg)
-		res.Errors = append(res.Errors, msg)
-	}
+	fail := cfg.failer("sql", &res.Errors)
 	cl, err := kgo.NewClient(kgo.SeedBrokers(cfg.seeds...))
 	if err != nil {
 		fail("client", err)
