@@ -49,17 +49,10 @@ type SearchResults struct {
 
 // SearchSettings records the load and the node's search settings.
 type SearchSettings struct {
-	RecordBytes  int     `json:"record_bytes"`
-	Partitions   int     `json:"partitions"`
-	ProduceMB    float64 `json:"produce_mb"`
-	Rows         int64   `json:"rows"`
-	FreshMBps    float64 `json:"freshness_mb_per_s"`
-	FreshSeconds float64 `json:"freshness_seconds"`
-	SampleEvery  int64   `json:"sample_every"`
-	Warmup       int     `json:"warmup"`
-	Runs         int     `json:"runs"`
-	SealDocs     int     `json:"seal_docs,omitempty"`
-	SealAgeMs    int     `json:"seal_age_ms,omitempty"`
+	LoadSettings
+	Warmup    int `json:"warmup"`
+	SealDocs  int `json:"seal_docs,omitempty"`
+	SealAgeMs int `json:"seal_age_ms,omitempty"`
 	// SealedDocs: of the queried topic's documents, those in sealed
 	// indexes when the queries ran (the rest in the active ones).
 	SealedDocs int64 `json:"sealed_docs"`
@@ -131,9 +124,7 @@ func runSearch(cfg searchConfig) *SearchResults {
 	res := &SearchResults{
 		Started: time.Now().UTC(), LoadAvg: loadAvg(),
 		Settings: SearchSettings{
-			RecordBytes: logLineBytes, Partitions: cfg.parts, ProduceMB: cfg.produceMB, Rows: cfg.rows,
-			FreshMBps: cfg.freshMBps, FreshSeconds: cfg.freshFor.Seconds(), SampleEvery: cfg.sampleEvery,
-			Warmup: cfg.warmup, Runs: cfg.runs, SealDocs: cfg.sealDocs, SealAgeMs: cfg.sealAgeMs,
+			LoadSettings: cfg.settings(logLineBytes), Warmup: cfg.warmup, SealDocs: cfg.sealDocs, SealAgeMs: cfg.sealAgeMs,
 		},
 	}
 	fail := cfg.failer("search", &res.Errors)

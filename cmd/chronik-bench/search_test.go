@@ -114,7 +114,7 @@ func TestSearchQueryChecks(t *testing.T) {
 func goodSearchResults() *SearchResults {
 	return &SearchResults{
 		LoadAvg:  "1.00 1.00 1.00",
-		Settings: SearchSettings{RecordBytes: 500, Partitions: 2, Rows: 1000, FreshMBps: 2, Runs: 50, SampleEvery: 100},
+		Settings: SearchSettings{LoadSettings: LoadSettings{RecordBytes: 500, Partitions: 2, Rows: 1000, FreshMBps: 2, Runs: 50, SampleEvery: 100}},
 		Produce:  &ProduceCompare{Records: 10, PlainRecsPerS: 1000, SinkRecsPerS: 850},
 		CatchUp:  &CatchUp{Records: 1000, Count: 1000, LagZeroSeconds: 0.04, RecordsPerSec: 25_000, BrokerCPUSeconds: 0.05},
 		Queries: []SearchQuery{

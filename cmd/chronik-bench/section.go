@@ -26,6 +26,25 @@ type load struct {
 	only        map[string]bool
 }
 
+// LoadSettings is a section's load, in its results.
+type LoadSettings struct {
+	RecordBytes  int     `json:"record_bytes"`
+	Partitions   int     `json:"partitions"`
+	ProduceMB    float64 `json:"produce_mb"`
+	Rows         int64   `json:"rows"`
+	FreshMBps    float64 `json:"freshness_mb_per_s"`
+	FreshSeconds float64 `json:"freshness_seconds"`
+	SampleEvery  int64   `json:"sample_every"`
+	Runs         int     `json:"runs"`
+}
+
+func (l load) settings(recordBytes int) LoadSettings {
+	return LoadSettings{
+		RecordBytes: recordBytes, Partitions: l.parts, ProduceMB: l.produceMB, Rows: l.rows, FreshMBps: l.freshMBps,
+		FreshSeconds: l.freshFor.Seconds(), SampleEvery: l.sampleEvery, Runs: l.runs,
+	}
+}
+
 // loadDefaults are a section's defaults for the shared flags.
 type loadDefaults struct {
 	sink        string // what the section turns on, for the flags' help

@@ -54,14 +54,7 @@ type SQLResults struct {
 
 // SQLSettings records the load.
 type SQLSettings struct {
-	RecordBytes      int     `json:"record_bytes"`
-	Partitions       int     `json:"partitions"`
-	ProduceMB        float64 `json:"produce_mb"`
-	Rows             int64   `json:"rows"`
-	FreshMBps        float64 `json:"freshness_mb_per_s"`
-	FreshSeconds     float64 `json:"freshness_seconds"`
-	SampleEvery      int64   `json:"sample_every"`
-	Runs             int     `json:"runs"`
+	LoadSettings
 	DuckDBThreads    int     `json:"duckdb_threads"`
 	DuckDBVersion    string  `json:"duckdb_version,omitempty"`
 	ParquetFiles     int     `json:"parquet_files"`
@@ -170,9 +163,7 @@ func runSQL(cfg sqlConfig) *SQLResults {
 	res := &SQLResults{
 		Started: time.Now().UTC(), LoadAvg: loadAvg(),
 		Settings: SQLSettings{
-			RecordBytes: cfg.recordBytes, Partitions: cfg.parts, ProduceMB: cfg.produceMB, Rows: cfg.rows,
-			FreshMBps: cfg.freshMBps, FreshSeconds: cfg.freshFor.Seconds(), SampleEvery: cfg.sampleEvery,
-			Runs: cfg.runs, DuckDBThreads: cfg.threads, HotBufferMaxAgeMs: cfg.hotMaxAgeMs,
+			LoadSettings: cfg.settings(cfg.recordBytes), DuckDBThreads: cfg.threads, HotBufferMaxAgeMs: cfg.hotMaxAgeMs,
 		},
 	}
 	fail := cfg.failer("sql", &res.Errors)

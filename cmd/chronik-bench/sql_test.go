@@ -128,7 +128,7 @@ func TestSameRows(t *testing.T) {
 func goodSQLResults() *SQLResults {
 	return &SQLResults{
 		LoadAvg:  "1.00 1.00 1.00",
-		Settings: SQLSettings{RecordBytes: 200, Partitions: 2, Rows: 1000, FreshMBps: 10, Runs: 5, SampleEvery: 100},
+		Settings: SQLSettings{LoadSettings: LoadSettings{RecordBytes: 200, Partitions: 2, Rows: 1000, FreshMBps: 10, Runs: 5, SampleEvery: 100}},
 		Produce:  &SQLProduce{Records: 10, PlainMBps: 100, ColumnarMBps: 85},
 		CatchUp:  &CatchUp{Records: 1000, Count: 1000, LagZeroSeconds: 0.004, RecordsPerSec: 250_000},
 		Queries: []SQLQuery{
