@@ -95,7 +95,7 @@ const (
 
 func searchCmd(args []string) error {
 	fs := flag.NewFlagSet("search", flag.ContinueOnError)
-	parsed := loadFlags(fs, loadDefaults{sink: "search", produceMB: 100, rows: 1_000_000, freshMBps: 2, sampleEvery: 100, runs: 50, sealWait: 30 * time.Minute})
+	parsed := loadFlags(fs, loadDefaults{sink: "search", produceMB: 100, rows: 1_000_000, freshMBps: 2, sampleEvery: 100, runs: 50, sealWait: 90 * time.Minute})
 	freshTail := fs.Duration("fresh-tail", time.Minute, "after the freshness run, how long to wait for an answer covering every record")
 	warmup := fs.Int("warmup", 5, "untimed runs of each query first")
 	sealDocs := fs.Int("seal-docs", 0, "the node's CHRONIK_SEARCH_SEAL_DOCS, for the report")

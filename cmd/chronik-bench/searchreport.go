@@ -66,7 +66,7 @@ func writeSearchMarkdown(w io.Writer, r *SearchResults) {
 	s := r.Settings
 	p("## Search\n\n")
 	p("`chronik-bench search` against a separate Chronik node (its own data directory; `CHRONIK_SEARCH_SEAL_DOCS=%s`,\n", orDash(intOrEmpty(s.SealDocs)))
-	p("`CHRONIK_SEARCH_SEAL_AGE_MS=%s`), after the SQL section; load average at its start: %s. Records are\n", orDash(intOrEmpty(s.SealAgeMs)), orDash(r.LoadAvg))
+	p("`CHRONIK_SEARCH_SEAL_AGE_MS=%s`), after the sections above; load average at its start: %s. Records are\n", orDash(intOrEmpty(s.SealAgeMs)), orDash(r.LoadAvg))
 	p("%d-byte JSON log lines `{\"id\", \"ts\", \"level\", \"service\" (40 values), \"host\", \"trace_id\", \"path\", \"user_id\",\n", s.RecordBytes)
 	p("\"latency_ms\", \"status\", \"msg\"}` (msg: words, a few far more frequent than others), ids increasing, on %d\n", s.Partitions)
 	p("partitions per topic, each topic with `search.mapping` (short strings as `keyword`, msg `text`). The producer is\n")
