@@ -145,10 +145,20 @@ type ProduceCompare struct {
 // with, without (half of a side's records each), so that neither side gets all of the first topic's
 // warm-up or of the machine's drift; each side's rate is its records over
 // its total time. After each topic with the sink, it waits until the sink
-// caught up, so that its work is not left to the next topic.
+// caught up, so that its work is not left to the next topic. An untimed
+// topic without the sink goes first.
 func (nd node) compareProduce(adm *kadm.Client, prefix, sink string, configs map[string]string, perSide int64, recordBytes int, value recordFunc) (*ProduceCompare, error) {
 	each := perSide / 2
 	c := &ProduceCompare{Records: 2 * each}
+	// An untimed topic first: the node's first topic (and the client's
+	// first connection) pays for warm-ups neither side should get.
+	warm := prefix + "_warmup"
+	if err := nd.createTopic(adm, warm, nil); err != nil {
+		return nil, err
+	}
+	if _, err := nd.produce(warm, 0, min(each, 100_000), 0, value, nil); err != nil {
+		return nil, fmt.Errorf("%s: %w", warm, err)
+	}
 	var took [2]time.Duration
 	var cpu [2]float64
 	for i, with := range []bool{false, true, true, false} {

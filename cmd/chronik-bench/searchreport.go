@@ -103,7 +103,7 @@ func writeSearchMarkdown(w io.Writer, r *SearchResults) {
 	}
 	if x := r.Produce; x != nil {
 		p("**Produce with and without search.** %d records (%s MB) on each side, in four topics produced to one after\n", x.Records, num(s.ProduceMB))
-		p("the other: without search, with `search.enabled=true`, with, without (half the records each). A side's rate\n")
+		p("the other (after an untimed warm-up topic): without search, with `search.enabled=true`, with, without (half the records each). A side's rate\n")
 		p("is its records over its total time from the first `Produce` to the last ack; the search sink indexes the\n")
 		p("topics with search meanwhile, on the same cores (after each, the bench waited for it to catch up: %s s in all).\n\n", num(x.SinkWaitSecond))
 		p("| topic | MB/s | records/s | broker CPU-s/GB while producing |\n|---|---:|---:|---:|\n")

@@ -183,7 +183,8 @@ func writeSQLMarkdown(w io.Writer, r *SQLResults) {
 
 	if x := r.Produce; x != nil {
 		p("**Produce with and without columnar.** %d records (%s MB) on each side, in four topics produced to one after\n", x.Records, num(s.ProduceMB))
-		p("the other: without `columnar.enabled`, with `columnar.enabled=true`, with, without (half the records each).\n")
+		p("the other (after an untimed warm-up topic): without `columnar.enabled`, with `columnar.enabled=true`, with, without\n")
+		p("(half the records each).\n")
 		p("A side's rate is its records over its total time from the first `Produce` to the last ack; the pipeline\n")
 		p("indexes the columnar topics meanwhile, on the same cores.\n\n")
 		p("| topic | MB/s | records/s |\n|---|---:|---:|\n")
