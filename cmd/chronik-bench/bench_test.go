@@ -136,6 +136,42 @@ func TestReportMarksTargets(t *testing.T) {
 	}
 }
 
+// reportPage writes one empty Chronik result, runs report with it as both
+// brokers and args (paths made by jsonFile), and returns the page.
+func reportPage(t *testing.T, args ...string) string {
+	t.Helper()
+	c := jsonFile(t, "c.json", Results{Broker: "chronik"})
+	out := filepath.Join(t.TempDir(), "BENCHMARKS.md")
+	if err := reportCmd(append([]string{"--chronik", c, "--kfake", c, "--out", out}, args...)); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// jsonFile writes v as JSON to a new file named name and returns its path.
+func jsonFile(t *testing.T, name string, v any) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, mustJSON(t, v), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// pageHas fails t for every want the page lacks.
+func pageHas(t *testing.T, md string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q:\n%s", want, md)
+		}
+	}
+}
+
 func mustJSON(t *testing.T, v any) []byte {
 	t.Helper()
 	b, err := json.Marshal(v)

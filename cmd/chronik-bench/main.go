@@ -9,7 +9,8 @@
 //	chronik-bench kfake  --port PORT --data-dir DIR
 //	chronik-bench wait   --brokers HOST:PORT [--timeout 60s]
 //	chronik-bench sql    --brokers HOST:PORT --http HOST:PORT --data-dir DIR --out sql.json [flags]
-//	chronik-bench report --chronik A.json --kfake B.json [--sql sql.json] --out docs/BENCHMARKS.md [flags]
+//	chronik-bench search --brokers HOST:PORT --http HOST:PORT --out search.json [flags]
+//	chronik-bench report --chronik A.json --kfake B.json [--sql sql.json] [--search search.json] --out docs/BENCHMARKS.md [flags]
 //	chronik-bench free-port
 //
 // It imports the standard library, franz-go and DuckDB (to read Parquet
@@ -28,6 +29,7 @@ const usage = `usage:
   chronik-bench kfake     run franz-go's kfake as a durable single-broker process (see kfake -h)
   chronik-bench wait      wait until a broker answers ApiVersions
   chronik-bench sql       SQL over topics: produce with columnar, catch-up, freshness, queries vs DuckDB (see sql -h)
+  chronik-bench search    full-text search over topics: produce with search, indexing rate, queries, freshness (see search -h)
   chronik-bench report    turn two run results into a comparison table and docs/BENCHMARKS.md
   chronik-bench free-port print a free TCP port on 127.0.0.1
 `
@@ -51,6 +53,8 @@ func dispatch(args []string) int {
 		err = waitCmd(args[1:])
 	case "sql":
 		err = sqlCmd(args[1:])
+	case "search":
+		err = searchCmd(args[1:])
 	case "report":
 		err = reportCmd(args[1:])
 	case "free-port":

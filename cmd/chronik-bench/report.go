@@ -27,6 +27,7 @@ func reportCmd(args []string) error {
 	chronikPath := fs.String("chronik", "", "comma-separated results JSON of the Chronik rounds (required)")
 	kfakePath := fs.String("kfake", "", "comma-separated results JSON of the kfake rounds (required)")
 	sqlPath := fs.String("sql", "", "results JSON of `chronik-bench sql` (optional: adds the SQL section)")
+	searchPath := fs.String("search", "", "results JSON of `chronik-bench search` (optional: adds the Search section)")
 	out := fs.String("out", "", "write the Markdown report here (e.g. docs/BENCHMARKS.md)")
 	var m machine
 	fs.StringVar(&m.nproc, "nproc", "", "number of CPUs (nproc)")
@@ -65,17 +66,27 @@ func reportCmd(args []string) error {
 			return err
 		}
 	}
+	var xr *SearchResults
+	if *searchPath != "" {
+		var err error
+		if xr, err = readSearchResults(*searchPath); err != nil {
+			return err
+		}
+	}
 	c, k := mergeRounds(cr), mergeRounds(kr)
 	targets := evaluate(c, k, m)
 	printText(os.Stdout, c, k, targets)
 	if sr != nil {
 		printSQLText(os.Stdout, sr)
 	}
+	if xr != nil {
+		printSearchText(os.Stdout, xr)
+	}
 	if *out == "" {
 		return nil
 	}
 	var b strings.Builder
-	writeMarkdown(&b, c, k, cr, kr, m, targets, sr)
+	writeMarkdown(&b, c, k, cr, kr, m, targets, sr, xr)
 	if err := os.WriteFile(*out, []byte(b.String()), 0o644); err != nil {
 		return fmt.Errorf("writing %s: %w", *out, err)
 	}
@@ -317,7 +328,7 @@ func halfCell(h *HalfPeak) string {
 	return fmt.Sprintf("%s / %s / %s", num(h.Latency.P50), num(h.Latency.P99), num(h.Latency.P999))
 }
 
-func writeMarkdown(w *strings.Builder, c, k *Results, cr, kr []*Results, m machine, targets []target, sr *SQLResults) {
+func writeMarkdown(w *strings.Builder, c, k *Results, cr, kr []*Results, m machine, targets []target, sr *SQLResults, xr *SearchResults) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
 	s := c.Settings
 	if s.MBPerScenario == 0 {
@@ -457,6 +468,9 @@ func writeMarkdown(w *strings.Builder, c, k *Results, cr, kr []*Results, m machi
 	}
 	if sr != nil {
 		writeSQLMarkdown(w, sr)
+	}
+	if xr != nil {
+		writeSearchMarkdown(w, xr)
 	}
 
 	p("## Notes\n\n")

@@ -20,18 +20,85 @@ const (
 // readSQLResults reads `chronik-bench sql`'s JSON. A missing or empty file
 // (the run never finished) gives results that say so.
 func readSQLResults(path string) (*SQLResults, error) {
+	r, err := readSection[SQLResults](path)
+	if r == nil && err == nil {
+		r = &SQLResults{Errors: []string{notFinished(path)}}
+	}
+	return r, err
+}
+
+// readSection reads a section's JSON results; nil, nil when the file is
+// missing or empty (the run never finished).
+func readSection[T any](path string) (*T, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) || (err == nil && len(b) == 0) {
-		return &SQLResults{Errors: []string{fmt.Sprintf("no results (%s missing: the run did not finish)", path)}}, nil
+		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	var r SQLResults
+	var r T
 	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
 	return &r, nil
+}
+
+func notFinished(path string) string {
+	return fmt.Sprintf("no results (%s missing: the run did not finish)", path)
+}
+
+// produceTarget judges produce throughput with a sink's config against
+// without it.
+func produceTarget(config string, minRatio, withMBps, plainMBps float64, measured bool) target {
+	t := target{name: fmt.Sprintf("produce with %s ≥ %.0f %% of without", config, 100*minRatio), detail: "not measured"}
+	if measured {
+		r := 0.0
+		if plainMBps > 0 {
+			r = withMBps / plainMBps
+		}
+		t.met = plainMBps > 0 && r >= minRatio
+		t.detail = fmt.Sprintf("%s vs %s MB/s (%.0f %%)", num(withMBps), num(plainMBps), 100*r)
+	}
+	return t
+}
+
+// freshnessTarget judges ack-to-visible delays. Samples never seen count as
+// failures: p99 over the seen ones alone would hide them.
+func freshnessTarget(where string, mbps float64, f *Freshness, p99Ms float64) target {
+	t := target{name: fmt.Sprintf("ack to visible in %s: p99 < %s ms at %s MB/s", where, num(p99Ms), num(mbps)), detail: "not measured"}
+	if f != nil {
+		t.met = f.Samples > 0 && f.Unseen == 0 && f.Delay.P99 < p99Ms && f.AchievedMBps >= 0.95*f.TargetMBps
+		t.detail = fmt.Sprintf("p50 %s, p99 %s, max %s ms over %d samples at %s MB/s", num(f.Delay.P50), num(f.Delay.P99), num(f.Delay.Max), f.Samples, num(f.AchievedMBps))
+		if f.Unseen > 0 {
+			t.detail += fmt.Sprintf("; %d samples never seen", f.Unseen)
+		}
+	}
+	return t
+}
+
+// writeFreshness writes a freshness run's method and table; polled says
+// what was polled, and how.
+func writeFreshness(p func(string, ...any), f *Freshness, sampleEvery int64, topic, polled string) {
+	p("**Freshness.** %d records paced at %s MB/s (achieved %s) to a topic with %s; the ack time\n", f.Records, num(f.TargetMBps), num(f.AchievedMBps), topic)
+	p("of every %d-th id (%d samples) is kept while another goroutine polls %s\n", sampleEvery, f.Samples, polled)
+	p("back to back (%d polls, each p50 %s / p99 %s ms). A sample's delay runs from its ack\n", f.Polls, num(f.PollMs.P50), num(f.PollMs.P99))
+	p("until the first answer received after it whose max id of its partition is at least its id, so it includes up to\n")
+	p("one poll's time.\n\n")
+	p("| p50 ms | p99 ms | p999 ms | max ms | samples never seen |\n|---:|---:|---:|---:|---:|\n")
+	p("| %s | %s | %s | %s | %d |\n\n", num(f.Delay.P50), num(f.Delay.P99), num(f.Delay.P999), num(f.Delay.Max), f.Unseen)
+}
+
+// writeErrors lists a section's errors.
+func writeErrors(p func(string, ...any), errs []string) {
+	if len(errs) == 0 {
+		return
+	}
+	p("Errors:\n\n")
+	for _, e := range errs {
+		p("- %s\n", e)
+	}
+	p("\n")
 }
 
 // sqlTargets judges the SQL results against the issue's targets. A part
@@ -39,33 +106,17 @@ func readSQLResults(path string) (*SQLResults, error) {
 func sqlTargets(r *SQLResults) []target {
 	var ts []target
 
-	t := target{name: fmt.Sprintf("produce with columnar.enabled ≥ %.0f %% of without", 100*sqlProduceRatio), detail: "not measured"}
+	var with, plain float64
 	if p := r.Produce; p != nil {
-		t.met = p.Ratio() >= sqlProduceRatio
-		t.detail = fmt.Sprintf("%s vs %s MB/s (%.0f %%)", num(p.ColumnarMBps), num(p.PlainMBps), 100*p.Ratio())
+		with, plain = p.ColumnarMBps, p.PlainMBps
 	}
-	ts = append(ts, t)
+	ts = append(ts, produceTarget("columnar.enabled", sqlProduceRatio, with, plain, r.Produce != nil))
 
-	t = target{name: fmt.Sprintf("pipeline catch-up ≥ %s records/s (%d-byte JSON)", num(sqlCatchUpRate), r.Settings.RecordBytes), detail: "not measured"}
-	if c := r.CatchUp; c != nil {
-		t.met = c.RecordsPerSec >= sqlCatchUpRate && c.Count == c.Records
-		t.detail = fmt.Sprintf("%s records/s (%d records in %s s; COUNT(*) = %d)", num(c.RecordsPerSec), c.Records, num(c.LagZeroSeconds), c.Count)
-	}
-	ts = append(ts, t)
+	ts = append(ts, catchUpTarget("pipeline catch-up", sqlCatchUpRate, r.Settings.RecordBytes, r.CatchUp, "COUNT(*)"))
 
-	t = target{name: fmt.Sprintf("ack to visible in SQL: p99 < %d ms at %s MB/s", sqlFreshP99Ms, num(r.Settings.FreshMBps)), detail: "not measured"}
-	if f := r.Freshness; f != nil {
-		// Samples never seen count as failures: p99 over the seen ones
-		// alone would hide them.
-		t.met = f.Samples > 0 && f.Unseen == 0 && f.Delay.P99 < sqlFreshP99Ms && f.AchievedMBps >= 0.95*f.TargetMBps
-		t.detail = fmt.Sprintf("p50 %s, p99 %s, max %s ms over %d samples at %s MB/s", num(f.Delay.P50), num(f.Delay.P99), num(f.Delay.Max), f.Samples, num(f.AchievedMBps))
-		if f.Unseen > 0 {
-			t.detail += fmt.Sprintf("; %d samples never seen", f.Unseen)
-		}
-	}
-	ts = append(ts, t)
+	ts = append(ts, freshnessTarget("SQL", r.Settings.FreshMBps, r.Freshness, sqlFreshP99Ms))
 
-	t = target{name: fmt.Sprintf("queries over %d rows within %.1f× of DuckDB on one Parquet file", r.Settings.Rows, sqlQueryMaxRatio), detail: "not measured"}
+	t := target{name: fmt.Sprintf("queries over %d rows within %.1f× of DuckDB on one Parquet file", r.Settings.Rows, sqlQueryMaxRatio), detail: "not measured"}
 	if len(r.Queries) > 0 {
 		t.met = true
 		var parts []string
@@ -85,13 +136,38 @@ func sqlTargets(r *SQLResults) []target {
 }
 
 func printSQLText(w io.Writer, r *SQLResults) {
-	fmt.Fprintln(w, "\nSQL over topics:")
-	for _, t := range sqlTargets(r) {
+	printSection(w, "SQL over topics", "sql", sqlTargets(r), r.Errors)
+}
+
+// printSection prints a section's verdicts and errors for the terminal.
+func printSection(w io.Writer, title, tag string, ts []target, errs []string) {
+	fmt.Fprintf(w, "\n%s:\n", title)
+	for _, t := range ts {
 		fmt.Fprintf(w, "[%s] %s — %s\n", okWord(t.met), t.name, t.detail)
 	}
-	for _, e := range r.Errors {
-		fmt.Fprintf(w, "error (sql): %s\n", e)
+	for _, e := range errs {
+		fmt.Fprintf(w, "error (%s): %s\n", tag, e)
 	}
+}
+
+// writeTargets writes a section's table of targets.
+func writeTargets(p func(string, ...any), ts []target) {
+	p("| target | result | details |\n|---|---|---|\n")
+	for _, t := range ts {
+		p("| %s | **%s** | %s |\n", t.name, okWord(t.met), t.detail)
+	}
+	p("\n")
+}
+
+// catchUpTarget judges a sink's catch-up rate; countWhat names the count
+// that must then answer every record.
+func catchUpTarget(what string, minRate float64, recordBytes int, c *CatchUp, countWhat string) target {
+	t := target{name: fmt.Sprintf("%s ≥ %s records/s (%d-byte JSON)", what, num(minRate), recordBytes), detail: "not measured"}
+	if c != nil {
+		t.met = c.RecordsPerSec >= minRate && c.Count == c.Records
+		t.detail = fmt.Sprintf("%s records/s (%d records in %s s; %s = %d)", num(c.RecordsPerSec), c.Records, num(c.LagZeroSeconds), countWhat, c.Count)
+	}
+	return t
 }
 
 // writeSQLMarkdown writes the "SQL over topics" section of BENCHMARKS.md.
@@ -103,15 +179,12 @@ func writeSQLMarkdown(w io.Writer, r *SQLResults) {
 	p("after the rounds above; load average at its start: %s. Records are %d-byte JSON objects\n", orDash(r.LoadAvg), s.RecordBytes)
 	p("`{\"id\": n, \"k\": \"k00\"…\"k99\", \"v\": 0…999999, \"pad\": \"…\"}`, ids increasing, on %d partitions per topic; the producer\n", s.Partitions)
 	p("is kgo with acks=all, idempotent, linger 5 ms, no compression.\n\n")
-	p("| target | result | details |\n|---|---|---|\n")
-	for _, t := range sqlTargets(r) {
-		p("| %s | **%s** | %s |\n", t.name, okWord(t.met), t.detail)
-	}
-	p("\n")
+	writeTargets(p, sqlTargets(r))
 
 	if x := r.Produce; x != nil {
 		p("**Produce with and without columnar.** %d records (%s MB) on each side, in four topics produced to one after\n", x.Records, num(s.ProduceMB))
-		p("the other: without `columnar.enabled`, with `columnar.enabled=true`, with, without (half the records each).\n")
+		p("the other (after an untimed warm-up topic): without `columnar.enabled`, with `columnar.enabled=true`, with, without\n")
+		p("(half the records each).\n")
 		p("A side's rate is its records over its total time from the first `Produce` to the last ack; the pipeline\n")
 		p("indexes the columnar topics meanwhile, on the same cores.\n\n")
 		p("| topic | MB/s | records/s |\n|---|---:|---:|\n")
@@ -150,19 +223,7 @@ func writeSQLMarkdown(w io.Writer, r *SQLResults) {
 		p("\n")
 	}
 	if f := r.Freshness; f != nil {
-		p("**Freshness.** %d records paced at %s MB/s (achieved %s) to a topic with `columnar.enabled=true`; the ack time\n", f.Records, num(f.TargetMBps), num(f.AchievedMBps))
-		p("of every %d-th id (%d samples) is kept while another goroutine polls `SELECT _partition, max(id) FROM t GROUP BY\n", s.SampleEvery, f.Samples)
-		p("_partition` through `/_sql` back to back (%d polls, each p50 %s / p99 %s ms). A sample's delay runs from its ack\n", f.Polls, num(f.PollMs.P50), num(f.PollMs.P99))
-		p("until the first answer received after it whose max id of its partition is at least its id, so it includes up to\n")
-		p("one poll's time.\n\n")
-		p("| p50 ms | p99 ms | p999 ms | max ms | samples never seen |\n|---:|---:|---:|---:|---:|\n")
-		p("| %s | %s | %s | %s | %d |\n\n", num(f.Delay.P50), num(f.Delay.P99), num(f.Delay.P999), num(f.Delay.Max), f.Unseen)
+		writeFreshness(p, f, s.SampleEvery, "`columnar.enabled=true`", "`SELECT _partition, max(id) FROM t GROUP BY _partition` through `/_sql`")
 	}
-	if len(r.Errors) > 0 {
-		p("Errors:\n\n")
-		for _, e := range r.Errors {
-			p("- %s\n", e)
-		}
-		p("\n")
-	}
+	writeErrors(p, r.Errors)
 }

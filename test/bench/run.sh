@@ -10,8 +10,11 @@
 # unified HTTP API on a free port, for `chronik-bench sql`: produce with and
 # without columnar.enabled, the indexing pipeline's catch-up, queries through
 # /_sql against DuckDB on one Parquet file, and freshness from ack to SQL.
-# Finally it prints a comparison table (medians over the rounds) and writes
-# docs/BENCHMARKS.md.
+# Then (unless BENCH_SEARCH=0) one more fresh node for `chronik-bench
+# search`: produce with and without search.enabled, the search sink's
+# indexing rate, match and terms queries through /_search, and freshness
+# from ack to _search. Finally it prints a comparison table (medians over
+# the rounds) and writes docs/BENCHMARKS.md.
 #
 # Environment:
 #   BENCH_MB              MB of record values per throughput scenario (default 128)
@@ -29,6 +32,11 @@
 #   BENCH_SQL_PRODUCE_MB  MB produced with columnar, and as many without (default 400)
 #   BENCH_SQL_FRESH_FOR   how long the 10 MB/s freshness run produces (default 20s)
 #   BENCH_SQL_PARTITIONS  partitions of the SQL topics (default 2)
+#   BENCH_SEARCH          1 (default) runs the search section on its own node after the SQL one; 0 skips it
+#   BENCH_SEARCH_ROWS     log lines (500 bytes) produced before search is turned on, then queried (default 1000000)
+#   BENCH_SEARCH_PRODUCE_MB MB produced with search.enabled, and as many without (default 100)
+#   BENCH_SEARCH_FRESH_FOR  how long the 2 MB/s freshness run produces (default 20s)
+#   BENCH_SEARCH_PARTITIONS partitions of the search topics (default 2)
 #   BENCH_RESULTS_DIR     if set, copy each round's JSON results there
 #   BENCH_KEEP=1          keep the temporary directory (data, logs, JSON results)
 #   BENCH_NO_BUILD=1      use the binaries already in bin/
@@ -50,6 +58,11 @@ BENCH_SQL_ROWS=${BENCH_SQL_ROWS:-10000000}
 BENCH_SQL_PRODUCE_MB=${BENCH_SQL_PRODUCE_MB:-400}
 BENCH_SQL_FRESH_FOR=${BENCH_SQL_FRESH_FOR:-20s}
 BENCH_SQL_PARTITIONS=${BENCH_SQL_PARTITIONS:-2}
+BENCH_SEARCH=${BENCH_SEARCH:-1}
+BENCH_SEARCH_ROWS=${BENCH_SEARCH_ROWS:-1000000}
+BENCH_SEARCH_PRODUCE_MB=${BENCH_SEARCH_PRODUCE_MB:-100}
+BENCH_SEARCH_FRESH_FOR=${BENCH_SEARCH_FRESH_FOR:-20s}
+BENCH_SEARCH_PARTITIONS=${BENCH_SEARCH_PARTITIONS:-2}
 
 # The WAL profile decides the latency target: p99 at half peak <= window + 5 ms.
 if [[ -n "${CHRONIK_WAL_PROFILE:-}" ]]; then
@@ -208,29 +221,42 @@ done
 # looks every second and merges a partition's tail once it sealed nothing
 # for 2 s, and the queries wait until its files stayed the same for 5 s.
 sql_hot_age=2000 sql_compact_interval=1000 sql_compact_quiet=2000
-run_sql() {
-	local port http data=$work/sql-data log=$work/sql.log
+
+# run_section NAME ENV... -- BENCH-ARGS...: a fresh chronik-server on a fresh
+# data directory, with its unified HTTP API on a free port and the given
+# extra environment, measured by `chronik-bench BENCH-ARGS --brokers ...
+# --http ... --broker-pid ...`. @DATA@ in BENCH-ARGS stands for the node's
+# data directory.
+run_section() {
+	local name=$1 port http data=$work/$1-data log=$work/$1.log
+	shift
+	local envs=()
+	while [[ $# -gt 0 && "$1" != -- ]]; do
+		envs+=("$1")
+		shift
+	done
+	shift
 	port=$("$bench" free-port)
 	http=$("$bench" free-port)
 	mkdir -p "$data"
-	echo "run.sh: SQL: starting chronik-server on 127.0.0.1:$port (HTTP $http), data in $data" >&2
-	CHRONIK_BIND_ADDR=127.0.0.1 CHRONIK_KAFKA_PORT=$port CHRONIK_UNIFIED_API_PORT=$http CHRONIK_ADMIN_API_PORT=0 CHRONIK_PG_PORT=0 \
-		CHRONIK_ADVERTISED_ADDR=127.0.0.1 CHRONIK_LOG_LEVEL=${CHRONIK_LOG_LEVEL:-warn} CHRONIK_WAL_PROFILE=$wal_profile \
-		CHRONIK_HOT_BUFFER_MAX_AGE_MS=$sql_hot_age CHRONIK_COLUMNAR_COMPACT_INTERVAL_MS=$sql_compact_interval \
-		CHRONIK_COLUMNAR_COMPACT_QUIET_MS=$sql_compact_quiet CHRONIK_COLUMNAR_CACHE_SIZE=${CHRONIK_COLUMNAR_CACHE_SIZE:-16GB} \
+	local args=()
+	for a in "$@"; do
+		a=${a//@DATA@/$data}
+		args+=("$a")
+	done
+	echo "run.sh: $name: starting chronik-server on 127.0.0.1:$port (HTTP $http), data in $data" >&2
+	env CHRONIK_BIND_ADDR=127.0.0.1 CHRONIK_KAFKA_PORT="$port" CHRONIK_UNIFIED_API_PORT="$http" CHRONIK_ADMIN_API_PORT=0 CHRONIK_PG_PORT=0 \
+		CHRONIK_ADVERTISED_ADDR=127.0.0.1 CHRONIK_LOG_LEVEL="${CHRONIK_LOG_LEVEL:-warn}" CHRONIK_WAL_PROFILE="$wal_profile" "${envs[@]}" \
 		bin/chronik-server start --data-dir "$data" >"$log" 2>&1 &
 	broker_pid=$!
 	local ok=0
 	if "$bench" wait --brokers "127.0.0.1:$port" --timeout 60s; then
-		"$bench" sql --brokers "127.0.0.1:$port" --http "127.0.0.1:$http" --data-dir "$data" --broker-pid "$broker_pid" \
-			--partitions "$BENCH_SQL_PARTITIONS" --rows "$BENCH_SQL_ROWS" --produce-mb "$BENCH_SQL_PRODUCE_MB" \
-			--fresh-for "$BENCH_SQL_FRESH_FOR" --hot-max-age-ms "$sql_hot_age" --compact-settle 5s --work-dir "$work" \
-			--out "$work/sql.json" || ok=1
+		"$bench" "${args[@]}" --brokers "127.0.0.1:$port" --http "127.0.0.1:$http" --broker-pid "$broker_pid" || ok=1
 	else
 		ok=1
 	fi
 	if ! kill -0 "$broker_pid" 2>/dev/null; then
-		echo "run.sh: chronik-server exited during the SQL run" >&2
+		echo "run.sh: chronik-server exited during the $name run" >&2
 		ok=1
 	fi
 	stop_broker
@@ -238,8 +264,31 @@ run_sql() {
 		echo "run.sh: chronik-server log (last 30 lines):" >&2
 		tail -n 30 "$log" >&2 || true
 	fi
-	[[ "${BENCH_KEEP:-}" == 1 ]] || rm -rf "$data" "$work/one.parquet"
+	[[ "${BENCH_KEEP:-}" == 1 ]] || rm -rf "$data"
 	return $ok
+}
+
+run_sql() {
+	local ok=0
+	run_section sql CHRONIK_HOT_BUFFER_MAX_AGE_MS=$sql_hot_age CHRONIK_COLUMNAR_COMPACT_INTERVAL_MS=$sql_compact_interval \
+		CHRONIK_COLUMNAR_COMPACT_QUIET_MS=$sql_compact_quiet CHRONIK_COLUMNAR_CACHE_SIZE="${CHRONIK_COLUMNAR_CACHE_SIZE:-16GB}" -- \
+		sql --data-dir @DATA@ --partitions "$BENCH_SQL_PARTITIONS" --rows "$BENCH_SQL_ROWS" --produce-mb "$BENCH_SQL_PRODUCE_MB" \
+		--fresh-for "$BENCH_SQL_FRESH_FOR" --hot-max-age-ms "$sql_hot_age" --compact-settle 5s --work-dir "$work" \
+		--out "$work/sql.json" || ok=1
+	[[ "${BENCH_KEEP:-}" == 1 ]] || rm -f "$work/one.parquet"
+	return $ok
+}
+
+# run_search: search over topics on one more fresh node. Its seal settings
+# are the defaults unless set in the environment; its cache of sealed
+# indexes is large enough that the queries never fetch one again.
+search_seal_docs=${CHRONIK_SEARCH_SEAL_DOCS:-250000} search_seal_age=${CHRONIK_SEARCH_SEAL_AGE_MS:-600000}
+run_search() {
+	run_section search CHRONIK_SEARCH_SEAL_DOCS="$search_seal_docs" CHRONIK_SEARCH_SEAL_AGE_MS="$search_seal_age" \
+		CHRONIK_SEARCH_CACHE_SIZE="${CHRONIK_SEARCH_CACHE_SIZE:-16GB}" -- \
+		search --partitions "$BENCH_SEARCH_PARTITIONS" --rows "$BENCH_SEARCH_ROWS" --produce-mb "$BENCH_SEARCH_PRODUCE_MB" \
+		--fresh-for "$BENCH_SEARCH_FRESH_FOR" --seal-docs "$search_seal_docs" --seal-age-ms "$search_seal_age" \
+		--out "$work/search.json"
 }
 
 sql_flag=()
@@ -248,6 +297,12 @@ if [[ "$BENCH_SQL" == 1 ]]; then
 	run_sql || status=1
 	sql_flag=(--sql "$work/sql.json")
 fi
+search_flag=()
+if [[ "$BENCH_SEARCH" == 1 ]]; then
+	wait_quiet
+	run_search || status=1
+	search_flag=(--search "$work/search.json")
+fi
 
 # Report.
 if [[ -n "${BENCH_RESULTS_DIR:-}" ]]; then
@@ -255,7 +310,7 @@ if [[ -n "${BENCH_RESULTS_DIR:-}" ]]; then
 	cp "$work"/*.json "$BENCH_RESULTS_DIR"/ 2>/dev/null || true
 fi
 mkdir -p "$(dirname "$BENCH_OUT")"
-"$bench" report --chronik "$chronik_results" --kfake "$kfake_results" "${sql_flag[@]}" --out "$BENCH_OUT" \
+"$bench" report --chronik "$chronik_results" --kfake "$kfake_results" "${sql_flag[@]}" "${search_flag[@]}" --out "$BENCH_OUT" \
 	--nproc "$(nproc)" \
 	--cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')" \
 	--mem "$(free -h | awk '/^Mem:/ {print $2 " total, " $7 " available"}')" \
