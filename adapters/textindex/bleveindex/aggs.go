@@ -5,12 +5,16 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/numeric"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
 
 	"github.com/chronik-stream/chronik/domain/search"
+	"github.com/chronik-stream/chronik/ports/textindex"
 )
 
 // collect walks every document bq matches and feeds it, with the doc
@@ -168,4 +172,208 @@ func (d *docValues) Values(path string) []search.FieldValue {
 
 func (d *docValues) MatchesFilter(i int) bool {
 	return i >= 0 && i < len(d.filters) && d.filters[i][d.id]
+}
+
+// Terms aggregations over keyword fields are counted per term, not per
+// document: for each segment, each term of the field's dictionary, how
+// many of its postings (deleted documents left out) match. With every
+// document matching that is the postings' count; otherwise the matching
+// documents are found once (a walk of the query without scoring) into a
+// bitmap per segment and each term's postings are intersected with it.
+// A term costs about what a document costs to collect (measured: a
+// fraction of it), so when every document matches counting always wins;
+// when few match and the fields have many terms (in the segments holding
+// matches) it does not: past maxCountedTerms and twice the matches,
+// countTerms declines.
+
+// maxCountedTerms is the term count below which counting per term is
+// always taken.
+const maxCountedTerms = 1024
+
+// bitmapPostings is what zap's postings iterators offer: the postings
+// as a bitmap (nil for a list of one document).
+type bitmapPostings interface{ ActualBitmap() *roaring.Bitmap }
+
+// countTerms feeds state, whose aggregations are all terms aggregations
+// over fields (search.AggState.TermCountFields), from the term
+// dictionaries. It reports false, having fed nothing, when it cannot or
+// should not (a field that is not a keyword, too many terms, an index
+// that is not scorch's).
+func (ix *Index) countTerms(ctx context.Context, reader index.IndexReader, bq query.Query, fields []string, m search.Mapping, state *search.AggState) (bool, error) {
+	snap, ok := reader.(*scorch.IndexSnapshot)
+	if !ok {
+		return false, nil
+	}
+	for _, f := range fields {
+		if fm, ok := m.Field(f); !ok || !fm.Index || fm.Type != search.Keyword {
+			return false, nil
+		}
+	}
+	segs := snap.Segments()
+	type segDicts struct {
+		dicts map[string]segment.TermDictionary
+	}
+	per := make([]segDicts, len(segs))
+	terms, docs := 0, uint64(0)
+	for i, ss := range segs {
+		docs += ss.Count()
+		per[i].dicts = map[string]segment.TermDictionary{}
+		for _, f := range fields {
+			if _, ok := per[i].dicts[f]; ok {
+				continue
+			}
+			d, err := ss.Segment().Dictionary(f)
+			if err != nil {
+				return false, fmt.Errorf("text index: reading a term dictionary: %w", err)
+			}
+			per[i].dicts[f] = d
+			if d != nil {
+				terms += d.Cardinality()
+			}
+		}
+	}
+	var matches []*roaring.Bitmap // per segment; nil: every live document
+	matched := int64(docs)
+	if _, all := bq.(*query.MatchAllQuery); !all {
+		var err error
+		if matches, matched, err = ix.matchBitmaps(ctx, reader, bq, segs); err != nil {
+			return false, err
+		}
+		terms = 0
+		for i := range segs {
+			if matches[i].IsEmpty() {
+				continue
+			}
+			for _, d := range per[i].dicts {
+				if d != nil {
+					terms += d.Cardinality()
+				}
+			}
+		}
+		if terms > maxCountedTerms && int64(terms) > 2*matched {
+			return false, nil
+		}
+	}
+	var pl segment.PostingsList
+	var it segment.PostingsIterator
+	for i, ss := range segs {
+		if matches != nil && matches[i].IsEmpty() {
+			continue
+		}
+		deleted := ss.Deleted()
+		for agg, f := range fields {
+			d := per[i].dicts[f]
+			if d == nil {
+				continue
+			}
+			di := d.AutomatonIterator(nil, nil, nil)
+			for n := 0; ; n++ {
+				if n%256 == 0 {
+					if err := ctx.Err(); err != nil {
+						return false, err
+					}
+				}
+				e, err := di.Next()
+				if err != nil {
+					return false, fmt.Errorf("text index: reading a term dictionary: %w", err)
+				}
+				if e == nil {
+					break
+				}
+				if pl, err = d.PostingsList([]byte(e.Term), deleted, pl); err != nil {
+					return false, fmt.Errorf("text index: reading postings: %w", err)
+				}
+				var c uint64
+				if matches == nil {
+					c = pl.Count()
+				} else {
+					it = pl.Iterator(false, false, false, it)
+					if c, err = countIn(it, matches[i]); err != nil {
+						return false, err
+					}
+				}
+				state.AddTermCount(agg, e.Term, int64(c))
+			}
+		}
+	}
+	state.CountedDocs(matched)
+	return true, nil
+}
+
+// countIn counts the postings of it that are in match.
+func countIn(it segment.PostingsIterator, match *roaring.Bitmap) (uint64, error) {
+	if b, ok := it.(bitmapPostings); ok && b.ActualBitmap() != nil {
+		return b.ActualBitmap().AndCardinality(match), nil
+	}
+	var c uint64
+	for {
+		p, err := it.Next()
+		if err != nil {
+			return 0, fmt.Errorf("text index: reading postings: %w", err)
+		}
+		if p == nil {
+			return c, nil
+		}
+		if match.Contains(uint32(p.Number())) {
+			c++
+		}
+	}
+}
+
+// matchBitmaps walks the documents q matches, unscored, into a bitmap
+// of local document numbers per segment of segs, and counts them.
+func (ix *Index) matchBitmaps(ctx context.Context, reader index.IndexReader, q query.Query, segs []*scorch.SegmentSnapshot) ([]*roaring.Bitmap, int64, error) {
+	out := make([]*roaring.Bitmap, len(segs))
+	ends := make([]uint64, len(segs)) // a segment's global numbers end before ends[i]
+	var running uint64
+	for i, ss := range segs {
+		out[i] = roaring.New()
+		running += ss.Segment().Count()
+		ends[i] = running
+	}
+	s, err := q.Searcher(ctx, reader, ix.idx.Mapping(), bsearch.SearcherOptions{Score: "none"})
+	if err != nil {
+		return nil, 0, invalid("the query cannot run: %v", err)
+	}
+	defer s.Close()
+	sctx := &bsearch.SearchContext{DocumentMatchPool: bsearch.NewDocumentMatchPool(s.DocumentMatchPoolSize(), 0)}
+	var n int64
+	seg, start := 0, uint64(0)
+	buf := make([]uint32, 0, 1024)
+	flush := func() {
+		if len(buf) > 0 {
+			out[seg].AddMany(buf)
+			buf = buf[:0]
+		}
+	}
+	for ; ; n++ {
+		if n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, 0, err
+			}
+		}
+		dm, err := s.Next(sctx)
+		if err != nil {
+			return nil, 0, fmt.Errorf("text index: searching: %w", err)
+		}
+		if dm == nil {
+			break
+		}
+		g := dm.IndexInternalID.Value()
+		for seg < len(ends)-1 && g >= ends[seg] {
+			flush()
+			start = ends[seg]
+			seg++
+		}
+		if g < start || g >= ends[seg] {
+			return nil, 0, fmt.Errorf("%w: document number %d is in no segment", textindex.ErrCorrupt, g)
+		}
+		buf = append(buf, uint32(g-start))
+		if len(buf) == cap(buf) {
+			flush()
+		}
+		sctx.DocumentMatchPool.Put(dm)
+	}
+	flush()
+	return out, n, nil
 }

@@ -335,11 +335,22 @@ func (ix *Index) Search(ctx context.Context, req search.Request, m search.Mappin
 		res.Hits = append(res.Hits, h)
 	}
 	if len(req.Aggs) > 0 {
-		if err := ix.collect(ctx, tr, reader, bq, search.AggFields(req.Aggs), search.AggFilterQueries(req.Aggs), m, state.Collect); err != nil {
-			if timedOut(err) {
-				return timeoutAnswer, nil
+		counted := false
+		if fields, ok := state.TermCountFields(); ok {
+			if counted, err = ix.countTerms(ctx, reader, bq, fields, m, state); err != nil {
+				if timedOut(err) {
+					return timeoutAnswer, nil
+				}
+				return textindex.Answer{}, err
 			}
-			return textindex.Answer{}, err
+		}
+		if !counted {
+			if err := ix.collect(ctx, tr, reader, bq, search.AggFields(req.Aggs), search.AggFilterQueries(req.Aggs), m, state.Collect); err != nil {
+				if timedOut(err) {
+					return timeoutAnswer, nil
+				}
+				return textindex.Answer{}, err
+			}
 		}
 	}
 	return textindex.Answer{Result: res, Partial: state}, nil
