@@ -296,8 +296,25 @@ func (ix *Index) Search(ctx context.Context, req search.Request, m search.Mappin
 		}
 		br.SearchAfter = append(after, bsearch.HighTerm)
 	}
-	sr, err := ix.idx.SearchInContext(ctx, br)
-	if err != nil {
+	var sr *bleve.SearchResult
+	if len(req.SearchAfter) == 0 && (len(keys) == 0 || (len(keys) == 1 && keys[0].kind == "_score" && keys[0].desc)) {
+		// by score alone: top.go's walk, not bleve's collector
+		kept, n, best, err := ix.topScored(ctx, reader, bq, req.From+req.Size)
+		if err != nil {
+			if timedOut(err) {
+				return timeoutAnswer, nil
+			}
+			return textindex.Answer{}, err
+		}
+		sr = &bleve.SearchResult{Total: n, MaxScore: best}
+		for _, k := range kept[min(req.From, len(kept)):] {
+			raw, err := storedDoc(reader, k.num)
+			if err != nil {
+				return textindex.Answer{}, err
+			}
+			sr.Hits = append(sr.Hits, &bsearch.DocumentMatch{Score: k.score, Sort: make([]string, len(keys)), Fields: map[string]any{fieldStored: string(raw)}})
+		}
+	} else if sr, err = ix.idx.SearchInContext(ctx, br); err != nil {
 		if timedOut(err) {
 			return timeoutAnswer, nil
 		}
