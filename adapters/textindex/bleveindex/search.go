@@ -11,6 +11,7 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/numeric"
 	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
 
 	"github.com/chronik-stream/chronik/domain/search"
 	"github.com/chronik-stream/chronik/ports/textindex"
@@ -299,7 +300,13 @@ func (ix *Index) Search(ctx context.Context, req search.Request, m search.Mappin
 	var sr *bleve.SearchResult
 	if len(req.SearchAfter) == 0 && (len(keys) == 0 || (len(keys) == 1 && keys[0].kind == "_score" && keys[0].desc)) {
 		// by score alone: top.go's walk, not bleve's collector
-		kept, n, best, err := ix.topScored(ctx, reader, bq, req.From+req.Size)
+		// no hits wanted from a match_all (every score the same): the
+		// count need not go past track_total_hits
+		var stop uint64
+		if _, all := bq.(*query.MatchAllQuery); all && req.From+req.Size == 0 && req.TrackTotalHits >= 0 {
+			stop = uint64(req.TrackTotalHits) + 1
+		}
+		kept, n, best, err := ix.topScored(ctx, reader, bq, req.From+req.Size, stop)
 		if err != nil {
 			if timedOut(err) {
 				return timeoutAnswer, nil

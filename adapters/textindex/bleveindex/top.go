@@ -111,8 +111,10 @@ func (t *topScorer) add(s scored) {
 }
 
 // topScored walks every match of bq, scored, and returns the best n (in
-// order), the number of matches and the best score (NaN with none).
-func (ix *Index) topScored(ctx context.Context, reader index.IndexReader, bq query.Query, n int) ([]scored, uint64, float64, error) {
+// order), the number of matches and the best score (NaN with none). With
+// stop > 0 it stops at stop matches (the caller knows the rest cannot
+// change the answer).
+func (ix *Index) topScored(ctx context.Context, reader index.IndexReader, bq query.Query, n int, stop uint64) ([]scored, uint64, float64, error) {
 	dvr, err := reader.DocValueReader([]string{fieldOffset})
 	if err != nil {
 		return nil, 0, 0, fmt.Errorf("text index: reading doc values: %w", err)
@@ -136,7 +138,7 @@ func (ix *Index) topScored(ctx context.Context, reader index.IndexReader, bq que
 		if err != nil {
 			return nil, 0, 0, fmt.Errorf("text index: searching: %w", err)
 		}
-		if dm == nil {
+		if dm == nil || (stop > 0 && total == stop) {
 			break
 		}
 		best = math.Max(best, dm.Score)

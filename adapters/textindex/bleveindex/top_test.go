@@ -83,4 +83,23 @@ func TestTopScoredEqualsCollector(t *testing.T) {
 			})
 		}
 	}
+	// counting a match_all stops past track_total_hits
+	for _, c := range []struct {
+		track int
+		want  search.Total
+	}{
+		{100, search.Total{Value: 100, Relation: search.LowerBound}},
+		{0, search.Total{Value: 0, Relation: search.LowerBound}},
+		{1199, search.Total{Value: 1199, Relation: search.LowerBound}},
+		{1200, search.Total{Value: 1200, Relation: search.Exact}},
+		{-1, search.Total{Value: 1200, Relation: search.Exact}},
+	} {
+		a, err := ix.Search(ctx, search.Request{Query: search.MatchAll{}, TrackTotalHits: c.track}, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Result.Total != c.want || a.Result.MaxScore != 1 {
+			t.Fatalf("track %d: total %+v, max score %v; want %+v, 1", c.track, a.Result.Total, a.Result.MaxScore, c.want)
+		}
+	}
 }
