@@ -199,7 +199,10 @@ type bitmapPostings interface{ ActualBitmap() *roaring.Bitmap }
 // dictionaries. It reports false, having fed nothing, when it cannot or
 // should not (a field that is not a keyword, too many terms, an index
 // that is not scorch's).
-func (ix *Index) countTerms(ctx context.Context, reader index.IndexReader, bq query.Query, fields []string, m search.Mapping, state *search.AggState) (bool, error) {
+//
+// found, when not nil, holds every match of bq already (the walk for the
+// hits gathered them).
+func (ix *Index) countTerms(ctx context.Context, reader index.IndexReader, bq query.Query, found *matchSet, fields []string, m search.Mapping, state *search.AggState) (bool, error) {
 	snap, ok := reader.(*scorch.IndexSnapshot)
 	if !ok {
 		return false, nil
@@ -236,8 +239,16 @@ func (ix *Index) countTerms(ctx context.Context, reader index.IndexReader, bq qu
 	matched := int64(docs)
 	if _, all := bq.(*query.MatchAllQuery); !all {
 		var err error
-		if matches, matched, err = ix.matchBitmaps(ctx, reader, bq, segs); err != nil {
+		if found != nil {
+			matches, matched, err = found.done()
+		} else {
+			matches, matched, err = ix.matchBitmaps(ctx, reader, bq)
+		}
+		if err != nil {
 			return false, err
+		}
+		if len(matches) != len(segs) {
+			return false, fmt.Errorf("text index: matches of %d segments, not %d", len(matches), len(segs))
 		}
 		terms = 0
 		for i := range segs {
@@ -320,16 +331,75 @@ func countIn(it segment.PostingsIterator, match *roaring.Bitmap) (uint64, error)
 	}
 }
 
-// matchBitmaps walks the documents q matches, unscored, into a bitmap
-// of local document numbers per segment of segs, and counts them.
-func (ix *Index) matchBitmaps(ctx context.Context, reader index.IndexReader, q query.Query, segs []*scorch.SegmentSnapshot) ([]*roaring.Bitmap, int64, error) {
-	out := make([]*roaring.Bitmap, len(segs))
-	ends := make([]uint64, len(segs)) // a segment's global numbers end before ends[i]
+// matchSet gathers the document numbers of matches, in ascending order,
+// into a bitmap of local numbers per segment of an index snapshot.
+type matchSet struct {
+	bms   []*roaring.Bitmap
+	ends  []uint64 // segment i's global numbers end before ends[i]
+	seg   int
+	start uint64 // the first global number of segment seg
+	buf   []uint32
+	n     int64
+	err   error
+}
+
+// newMatchSet returns an empty set over reader's segments, nil when
+// reader is not scorch's.
+func newMatchSet(reader index.IndexReader) *matchSet {
+	snap, ok := reader.(*scorch.IndexSnapshot)
+	if !ok {
+		return nil
+	}
+	segs := snap.Segments()
+	m := &matchSet{bms: make([]*roaring.Bitmap, len(segs)), ends: make([]uint64, len(segs)), buf: make([]uint32, 0, 1024)}
 	var running uint64
 	for i, ss := range segs {
-		out[i] = roaring.New()
+		m.bms[i] = roaring.New()
 		running += ss.Segment().Count()
-		ends[i] = running
+		m.ends[i] = running
+	}
+	return m
+}
+
+func (m *matchSet) flush() {
+	if len(m.buf) > 0 {
+		m.bms[m.seg].AddMany(m.buf)
+		m.buf = m.buf[:0]
+	}
+}
+
+// add adds global document number g, not below the last added.
+func (m *matchSet) add(g uint64) {
+	for m.seg < len(m.ends)-1 && g >= m.ends[m.seg] {
+		m.flush()
+		m.start = m.ends[m.seg]
+		m.seg++
+	}
+	if len(m.ends) == 0 || g < m.start || g >= m.ends[m.seg] {
+		if m.err == nil {
+			m.err = fmt.Errorf("%w: document number %d is in no segment", textindex.ErrCorrupt, g)
+		}
+		return
+	}
+	m.n++
+	m.buf = append(m.buf, uint32(g-m.start))
+	if len(m.buf) == cap(m.buf) {
+		m.flush()
+	}
+}
+
+// done ends the adding and returns the bitmaps and their count.
+func (m *matchSet) done() ([]*roaring.Bitmap, int64, error) {
+	m.flush()
+	return m.bms, m.n, m.err
+}
+
+// matchBitmaps walks the documents q matches, unscored, into a bitmap
+// of local document numbers per segment, and counts them.
+func (ix *Index) matchBitmaps(ctx context.Context, reader index.IndexReader, q query.Query) ([]*roaring.Bitmap, int64, error) {
+	set := newMatchSet(reader)
+	if set == nil {
+		return nil, 0, fmt.Errorf("text index: not a scorch index")
 	}
 	s, err := q.Searcher(ctx, reader, ix.idx.Mapping(), bsearch.SearcherOptions{Score: "none"})
 	if err != nil {
@@ -337,16 +407,7 @@ func (ix *Index) matchBitmaps(ctx context.Context, reader index.IndexReader, q q
 	}
 	defer s.Close()
 	sctx := &bsearch.SearchContext{DocumentMatchPool: bsearch.NewDocumentMatchPool(s.DocumentMatchPoolSize(), 0)}
-	var n int64
-	seg, start := 0, uint64(0)
-	buf := make([]uint32, 0, 1024)
-	flush := func() {
-		if len(buf) > 0 {
-			out[seg].AddMany(buf)
-			buf = buf[:0]
-		}
-	}
-	for ; ; n++ {
+	for n := 0; ; n++ {
 		if n%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, 0, err
@@ -357,23 +418,9 @@ func (ix *Index) matchBitmaps(ctx context.Context, reader index.IndexReader, q q
 			return nil, 0, fmt.Errorf("text index: searching: %w", err)
 		}
 		if dm == nil {
-			break
+			return set.done()
 		}
-		g := dm.IndexInternalID.Value()
-		for seg < len(ends)-1 && g >= ends[seg] {
-			flush()
-			start = ends[seg]
-			seg++
-		}
-		if g < start || g >= ends[seg] {
-			return nil, 0, fmt.Errorf("%w: document number %d is in no segment", textindex.ErrCorrupt, g)
-		}
-		buf = append(buf, uint32(g-start))
-		if len(buf) == cap(buf) {
-			flush()
-		}
+		set.add(dm.IndexInternalID.Value())
 		sctx.DocumentMatchPool.Put(dm)
 	}
-	flush()
-	return out, n, nil
 }

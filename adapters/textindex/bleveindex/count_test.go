@@ -100,7 +100,7 @@ func termsBothWays(t *testing.T, ix *Index, q search.Query, aggs []search.Aggreg
 	if !ok {
 		t.Fatal("terms aggregations alone are not countable")
 	}
-	if ok, err := ix.countTerms(ctx, reader, bq, fields, m, a); err != nil || !ok {
+	if ok, err := ix.countTerms(ctx, reader, bq, nil, fields, m, a); err != nil || !ok {
 		t.Fatalf("countTerms: %v, %v", ok, err)
 	}
 	b, _ := search.NewAggState(aggs, textindextest.CorpusNow)
@@ -114,6 +114,18 @@ func termsBothWays(t *testing.T, ix *Index, q search.Query, aggs []search.Aggreg
 	rb, err := b.Finish()
 	if err != nil {
 		t.Fatal(err)
+	}
+	// through Search, the matches gathered by the walk for the hits
+	ans, err := ix.Search(ctx, search.Request{Query: q, Size: 5, Aggs: aggs, Now: textindextest.CorpusNow}, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := ans.Partial.Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(rs, rb) {
+		t.Fatalf("through Search:\n%+v\ncollected:\n%+v", rs, rb)
 	}
 	return ra, rb
 }

@@ -298,15 +298,21 @@ func (ix *Index) Search(ctx context.Context, req search.Request, m search.Mappin
 		br.SearchAfter = append(after, bsearch.HighTerm)
 	}
 	var sr *bleve.SearchResult
+	var found *matchSet
 	if len(req.SearchAfter) == 0 && (len(keys) == 0 || (len(keys) == 1 && keys[0].kind == "_score" && keys[0].desc)) {
 		// by score alone: top.go's walk, not bleve's collector
+		_, all := bq.(*query.MatchAllQuery)
 		// no hits wanted from a match_all (every score the same): the
 		// count need not go past track_total_hits
 		var stop uint64
-		if _, all := bq.(*query.MatchAllQuery); all && req.From+req.Size == 0 && req.TrackTotalHits >= 0 {
+		if all && req.From+req.Size == 0 && req.TrackTotalHits >= 0 {
 			stop = uint64(req.TrackTotalHits) + 1
 		}
-		kept, n, best, err := ix.topScored(ctx, reader, bq, req.From+req.Size, stop)
+		// terms aggregations to count: gather the matches on the way
+		if _, countable := state.TermCountFields(); countable && !all {
+			found = newMatchSet(reader)
+		}
+		kept, n, best, err := ix.topScored(ctx, reader, bq, req.From+req.Size, stop, found)
 		if err != nil {
 			if timedOut(err) {
 				return timeoutAnswer, nil
@@ -361,7 +367,7 @@ func (ix *Index) Search(ctx context.Context, req search.Request, m search.Mappin
 	if len(req.Aggs) > 0 {
 		counted := false
 		if fields, ok := state.TermCountFields(); ok {
-			if counted, err = ix.countTerms(ctx, reader, bq, fields, m, state); err != nil {
+			if counted, err = ix.countTerms(ctx, reader, bq, found, fields, m, state); err != nil {
 				if timedOut(err) {
 					return timeoutAnswer, nil
 				}

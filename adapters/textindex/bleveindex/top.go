@@ -113,8 +113,8 @@ func (t *topScorer) add(s scored) {
 // topScored walks every match of bq, scored, and returns the best n (in
 // order), the number of matches and the best score (NaN with none). With
 // stop > 0 it stops at stop matches (the caller knows the rest cannot
-// change the answer).
-func (ix *Index) topScored(ctx context.Context, reader index.IndexReader, bq query.Query, n int, stop uint64) ([]scored, uint64, float64, error) {
+// change the answer). found, when not nil, gathers every match.
+func (ix *Index) topScored(ctx context.Context, reader index.IndexReader, bq query.Query, n int, stop uint64, found *matchSet) ([]scored, uint64, float64, error) {
 	dvr, err := reader.DocValueReader([]string{fieldOffset})
 	if err != nil {
 		return nil, 0, 0, fmt.Errorf("text index: reading doc values: %w", err)
@@ -142,6 +142,9 @@ func (ix *Index) topScored(ctx context.Context, reader index.IndexReader, bq que
 			break
 		}
 		best = math.Max(best, dm.Score)
+		if found != nil {
+			found.add(dm.IndexInternalID.Value())
+		}
 		if n > 0 {
 			t.add(scored{score: dm.Score, num: dm.IndexInternalID.Value(), off: -1})
 			if t.err != nil {
