@@ -45,6 +45,16 @@
 // its aggregations' partial state, and merges the answers. Every answer
 // carries, per topic and partition, the next offset it covers.
 //
+// Partitions are searched at once (fanout.go): up to GOMAXPROCS workers
+// each take one partition's view at a time, and its indexes are searched
+// in parallel, at most GOMAXPROCS index searches per search in all. The
+// answers are merged in partition then index order, whatever order they
+// come in, so that the same request over the same indexes gives the same
+// answer (float sums included); at most twice the workers' partitions
+// wait searched but unmerged. The first error that is not the search's
+// timeout cancels the others and is the answer; past the timeout the
+// answer holds what the indexes that answered found, marked timed out.
+//
 // The cache holds at most Config.CacheBytes of sealed indexes on local
 // disk, least recently used out (closed and deleted), never one a
 // running search pinned.

@@ -176,43 +176,34 @@ func (s *Service) Search(ctx context.Context, expr string, req search.Request) (
 	if err != nil {
 		return search.Result{}, err
 	}
-	sub := req
-	sub.From, sub.Size = 0, req.From+req.Size
-	var parts []search.Result
-	timedOut := false
-	marks := map[string]map[int32]int64{}
+	var jobs []*partJob
 	for _, t := range topics {
 		ms, err := s.mappingOf(sctx, t.ID)
 		if err != nil {
 			return search.Result{}, err
 		}
 		mapping := ms.snapshot()
-		marks[t.Name] = map[int32]int64{}
 		for n := range t.Partitions {
-			if timedOut = timedOut || s.clk.Now().After(deadline); timedOut {
-				break
-			}
-			v, err := s.take(sctx, t, n)
-			if err != nil {
-				if sctx.Err() != nil && ctx.Err() == nil {
-					timedOut = true
-					break
-				}
-				return search.Result{}, err
-			}
-			marks[t.Name][n] = v.position
-			err = s.searchView(sctx, v, sub, mapping, aggs, &parts)
-			s.cache.unpin(v.pins)
-			if err != nil {
-				if sctx.Err() != nil && ctx.Err() == nil {
-					timedOut = true
-					break
-				}
-				return search.Result{}, err
-			}
+			jobs = append(jobs, &partJob{t: t, n: n, mapping: mapping})
 		}
 	}
-	out := search.MergeResults(req, parts)
+	sub := req
+	sub.From, sub.Size = 0, req.From+req.Size
+	f := &fanOut{s: s, req: sub, deadline: deadline, aggs: aggs, jobs: jobs}
+	timedOut, err := f.run(ctx, sctx)
+	if err != nil {
+		return search.Result{}, err
+	}
+	marks := map[string]map[int32]int64{}
+	for _, t := range topics {
+		marks[t.Name] = map[int32]int64{}
+	}
+	for _, j := range jobs {
+		if j.taken {
+			marks[j.t.Name][j.n] = j.position
+		}
+	}
+	out := search.MergeResults(req, f.parts)
 	out.TimedOut = out.TimedOut || timedOut
 	out.Watermarks = marks
 	if out.Aggs, err = aggs.Finish(); err != nil {
@@ -221,15 +212,15 @@ func (s *Service) Search(ctx context.Context, expr string, req search.Request) (
 	return out, nil
 }
 
-// searchView asks each index of v for its best hits and adds its
-// aggregations' state to aggs.
+// searchIndex asks one index of v for its best hits and its
+// aggregations' state.
 //
 // An index knows one partition: its _doc sort values are offsets. Across
 // partitions _doc is (partition, offset), search.DocSortValue: a
 // search_after value of _doc becomes the offset in its own partition, -1
 // (every offset) in a later one and 2^62 (none) in an earlier one, in
 // either order; the hits' values become DocSortValue again.
-func (s *Service) searchView(ctx context.Context, v view, req search.Request, mapping search.Mapping, aggs *search.AggState, parts *[]search.Result) error {
+func searchIndex(ctx context.Context, v *view, idx textindex.Index, req search.Request, mapping search.Mapping) (textindex.Answer, error) {
 	doc := slices.IndexFunc(req.Sort, func(k search.Sort) bool { return k.Field == search.SortDoc })
 	if doc >= 0 && doc < len(req.SearchAfter) {
 		if p, off, err := search.ParseDocID(fmt.Sprint(req.SearchAfter[doc])); err == nil {
@@ -244,24 +235,18 @@ func (s *Service) searchView(ctx context.Context, v view, req search.Request, ma
 			}
 		}
 	}
-	for _, idx := range v.indexes {
-		a, err := idx.Search(ctx, req, mapping)
-		if err != nil {
-			return err
-		}
-		for i := range a.Result.Hits {
-			h := &a.Result.Hits[i]
-			h.Index = v.topic
-			if doc >= 0 && doc < len(h.Sort) {
-				h.Sort[doc] = search.DocSortValue(h.Partition, h.Offset)
-			}
-		}
-		*parts = append(*parts, a.Result)
-		if err := aggs.Merge(a.Partial); err != nil {
-			return err
+	a, err := idx.Search(ctx, req, mapping)
+	if err != nil {
+		return a, err
+	}
+	for i := range a.Result.Hits {
+		h := &a.Result.Hits[i]
+		h.Index = v.topic
+		if doc >= 0 && doc < len(h.Sort) {
+			h.Sort[doc] = search.DocSortValue(h.Partition, h.Offset)
 		}
 	}
-	return nil
+	return a, nil
 }
 
 // slot waits for one of Config.MaxConcurrent search slots.

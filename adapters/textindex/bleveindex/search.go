@@ -11,6 +11,7 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/numeric"
 	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
 
 	"github.com/chronik-stream/chronik/domain/search"
 	"github.com/chronik-stream/chronik/ports/textindex"
@@ -296,8 +297,37 @@ func (ix *Index) Search(ctx context.Context, req search.Request, m search.Mappin
 		}
 		br.SearchAfter = append(after, bsearch.HighTerm)
 	}
-	sr, err := ix.idx.SearchInContext(ctx, br)
-	if err != nil {
+	var sr *bleve.SearchResult
+	var found *matchSet
+	if len(req.SearchAfter) == 0 && (len(keys) == 0 || (len(keys) == 1 && keys[0].kind == "_score" && keys[0].desc)) {
+		// by score alone: top.go's walk, not bleve's collector
+		_, all := bq.(*query.MatchAllQuery)
+		// no hits wanted from a match_all (every score the same): the
+		// count need not go past track_total_hits
+		var stop uint64
+		if all && req.From+req.Size == 0 && req.TrackTotalHits >= 0 {
+			stop = uint64(req.TrackTotalHits) + 1
+		}
+		// terms aggregations to count: gather the matches on the way
+		if _, countable := state.TermCountFields(); countable && !all {
+			found = newMatchSet(reader)
+		}
+		kept, n, best, err := ix.topScored(ctx, reader, bq, req.From+req.Size, stop, found)
+		if err != nil {
+			if timedOut(err) {
+				return timeoutAnswer, nil
+			}
+			return textindex.Answer{}, err
+		}
+		sr = &bleve.SearchResult{Total: n, MaxScore: best}
+		for _, k := range kept[min(req.From, len(kept)):] {
+			raw, err := storedDoc(reader, k.num)
+			if err != nil {
+				return textindex.Answer{}, err
+			}
+			sr.Hits = append(sr.Hits, &bsearch.DocumentMatch{Score: k.score, Sort: make([]string, len(keys)), Fields: map[string]any{fieldStored: string(raw)}})
+		}
+	} else if sr, err = ix.idx.SearchInContext(ctx, br); err != nil {
 		if timedOut(err) {
 			return timeoutAnswer, nil
 		}
@@ -335,11 +365,22 @@ func (ix *Index) Search(ctx context.Context, req search.Request, m search.Mappin
 		res.Hits = append(res.Hits, h)
 	}
 	if len(req.Aggs) > 0 {
-		if err := ix.collect(ctx, tr, reader, bq, search.AggFields(req.Aggs), search.AggFilterQueries(req.Aggs), m, state.Collect); err != nil {
-			if timedOut(err) {
-				return timeoutAnswer, nil
+		counted := false
+		if fields, ok := state.TermCountFields(); ok {
+			if counted, err = ix.countTerms(ctx, reader, bq, found, fields, m, state); err != nil {
+				if timedOut(err) {
+					return timeoutAnswer, nil
+				}
+				return textindex.Answer{}, err
 			}
-			return textindex.Answer{}, err
+		}
+		if !counted {
+			if err := ix.collect(ctx, tr, reader, bq, search.AggFields(req.Aggs), search.AggFilterQueries(req.Aggs), m, state.Collect); err != nil {
+				if timedOut(err) {
+					return timeoutAnswer, nil
+				}
+				return textindex.Answer{}, err
+			}
 		}
 	}
 	return textindex.Answer{Result: res, Partial: state}, nil

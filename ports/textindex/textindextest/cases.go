@@ -204,6 +204,36 @@ func GoldenCases() []Case {
 			}
 			return r
 		}()},
+		// terms aggregations alone over keyword fields: bleveindex counts
+		// them from its term dictionaries instead of document by document
+		{Name: "terms_only_all_docs", Req: func() search.Request {
+			r := all(search.MatchAll{})
+			r.Size = 0
+			r.Aggs = []search.Aggregation{
+				{Name: "by_level", Kind: search.AggTerms, Field: "level"},
+				{Name: "by_tag", Kind: search.AggTerms, Field: "tags", Size: 3},
+				{Name: "by_msg", Kind: search.AggTerms, Field: "msg.keyword", Size: 5, Order: []search.BucketOrder{{By: "_key"}}},
+				{Name: "by_user", Kind: search.AggTerms, Field: "user.name", MinDocCount: 3},
+			}
+			return r
+		}()},
+		{Name: "terms_only_match", Req: func() search.Request {
+			r := all(search.Match{Field: "msg", Text: "error timeout"})
+			r.Size = 10
+			r.Aggs = []search.Aggregation{
+				{Name: "by_level", Kind: search.AggTerms, Field: "level"},
+				{Name: "by_tag", Kind: search.AggTerms, Field: "tags", Size: 2, ShardSize: 2},
+				{Name: "by_host", Kind: search.AggTerms, Field: "host", Order: []search.BucketOrder{{By: "_count", Order: search.Asc}}},
+				{Name: "by_level_again", Kind: search.AggTerms, Field: "level", Size: 1},
+			}
+			return r
+		}()},
+		{Name: "terms_only_filtered_bool", Req: func() search.Request {
+			r := all(search.Bool{Filter: []search.Query{search.Term{Field: "level", Value: "ERROR"}}, MustNot: []search.Query{search.Match{Field: "msg", Text: "timeout"}}})
+			r.Size = 0
+			r.Aggs = []search.Aggregation{{Name: "by_tag", Kind: search.AggTerms, Field: "tags"}}
+			return r
+		}()},
 		{Name: "highlight_tags_keyword", Req: func() search.Request {
 			r := sorted(search.Bool{Should: []search.Query{search.Term{Field: "level", Value: "ERROR"}, search.Match{Field: "title", Text: "started"}}}, 50, asc(search.SortDoc))
 			r.Highlight = &search.Highlight{Fields: []string{"*"}, PreTags: []string{"["}, PostTags: []string{"]"}, NumberOfFragments: 1}
