@@ -14,6 +14,7 @@ import (
 	"github.com/chronik-stream/chronik/application/groups"
 	"github.com/chronik-stream/chronik/application/indexing"
 	"github.com/chronik-stream/chronik/application/sql"
+	"github.com/chronik-stream/chronik/application/textsearch"
 	"github.com/chronik-stream/chronik/application/tiering"
 )
 
@@ -34,8 +35,8 @@ type nodeMetrics struct{}
 
 // provideNodeMetrics registers the collectors that read the WAL, tiering,
 // group, indexing and query statistics at scrape time.
-func provideNodeMetrics(reg *prometheus.Registry, logs *segmentlog.Store, tier *tiering.Store, g *groups.Service, index *indexing.Pipeline, q *sql.Service) nodeMetrics {
-	reg.MustRegister(&nodeCollector{logs: logs, tier: tier, groups: g, index: index}, &queryCollector{sql: q})
+func provideNodeMetrics(reg *prometheus.Registry, logs *segmentlog.Store, tier *tiering.Store, g *groups.Service, index *indexing.Pipeline, q *sql.Service, s *textsearch.Service) nodeMetrics {
+	reg.MustRegister(&nodeCollector{logs: logs, tier: tier, groups: g, index: index}, &queryCollector{sql: q, search: s})
 	return nodeMetrics{}
 }
 

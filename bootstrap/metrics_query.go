@@ -4,12 +4,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/chronik-stream/chronik/application/sql"
+	"github.com/chronik-stream/chronik/application/textsearch"
 )
 
 // queryCollector turns the statistics of SQL over topics (and its
-// columnar sink) into series when scraped.
+// columnar sink) and of full-text search into series when scraped.
 type queryCollector struct {
-	sql *sql.Service
+	sql    *sql.Service
+	search *textsearch.Service
 }
 
 var (
@@ -23,11 +25,14 @@ var (
 	columnarMergeSize = desc("chronik_columnar_merged_bytes_total", "Bytes of the Parquet files compaction wrote.")
 	columnarMergeTime = desc("chronik_columnar_merge_seconds_total", "Time compaction spent merging (fetch, merge, upload, commit).")
 	columnarMergeFail = desc("chronik_columnar_merge_failures_total", "Merges that failed (the partition waits 6 compaction intervals).")
+	searchQueries     = desc("chronik_search_queries_total", "Searches (_search, _count, _msearch), by result: ok, timed_out (answered with what was found by the timeout), error, busy (no search slot within the timeout).", "result")
+	searchSeconds     = desc("chronik_search_query_seconds_total", "Time spent answering searches, waiting for a slot included.")
+	searchCache       = desc("chronik_search_cache_bytes", "Sealed search indexes on local disk (bounded by CHRONIK_SEARCH_CACHE_SIZE).")
 )
 
 func (c *queryCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{sqlQueries, sqlQuerySeconds, columnarCache, columnarHot, columnarMerges, columnarMerged,
-		columnarMergeRows, columnarMergeSize, columnarMergeTime, columnarMergeFail} {
+		columnarMergeRows, columnarMergeSize, columnarMergeTime, columnarMergeFail, searchQueries, searchSeconds, searchCache} {
 		ch <- d
 	}
 }
@@ -53,4 +58,12 @@ func (c *queryCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(columnarMergeSize, float64(m.Bytes))
 	counter(columnarMergeTime, m.Time.Seconds())
 	counter(columnarMergeFail, float64(m.Failures))
+
+	t := c.search.Stats()
+	counter(searchQueries, float64(t.Searches-t.Failed-t.TimedOut), "ok")
+	counter(searchQueries, float64(t.TimedOut), "timed_out")
+	counter(searchQueries, float64(t.Failed), "error")
+	counter(searchQueries, float64(t.Busy), "busy")
+	counter(searchSeconds, t.SearchTime.Seconds())
+	gauge(searchCache, float64(t.CacheBytes))
 }

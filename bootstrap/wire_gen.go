@@ -127,7 +127,7 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, func(
 	}
 	config6 := indexingConfig(cfg)
 	pipeline := provideIndexing(config6, tieringStore, service, trackedMeta, codec, registryService, produceService, sqlService, textsearchService, clock, logger)
-	bootstrapNodeMetrics := provideNodeMetrics(registry, segmentlogStore, tieringStore, groupsService, pipeline, sqlService)
+	bootstrapNodeMetrics := provideNodeMetrics(registry, segmentlogStore, tieringStore, groupsService, pipeline, sqlService, textsearchService)
 	metricsHandler := provideMetricsHandler(registry, bootstrapNodeMetrics)
 	httpapiServer, err := provideHTTP(httpapiConfig, service, fetchService, groupsService, tieringStore, registryService, sqlService, textsearchService, pipeline, metricsHandler, logger)
 	if err != nil {

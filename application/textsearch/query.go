@@ -148,7 +148,9 @@ func (s *Service) fetcher(f sealed) func(context.Context, string) error {
 // the partitions' answers. Past its timeout (req.Timeout, else
 // Config.Timeout) it answers what the indexes searched so far found,
 // with TimedOut set, as Elasticsearch does.
-func (s *Service) Search(ctx context.Context, expr string, req search.Request) (search.Result, error) {
+func (s *Service) Search(ctx context.Context, expr string, req search.Request) (out search.Result, err error) {
+	start := s.clk.Now()
+	defer func() { s.counters.count(s.clk.Now().Sub(start), out.TimedOut, err) }()
 	topics, err := s.Resolve(expr)
 	if err != nil {
 		return search.Result{}, err
@@ -203,7 +205,7 @@ func (s *Service) Search(ctx context.Context, expr string, req search.Request) (
 			marks[j.t.Name][j.n] = j.position
 		}
 	}
-	out := search.MergeResults(req, f.parts)
+	out = search.MergeResults(req, f.parts)
 	out.TimedOut = out.TimedOut || timedOut
 	out.Watermarks = marks
 	if out.Aggs, err = aggs.Finish(); err != nil {

@@ -72,15 +72,16 @@ type Topics interface {
 
 // Service is the text sink and the searches over it.
 type Service struct {
-	cfg    Config
-	store  textindex.Store
-	bucket objstore.Bucket
-	meta   metastore.Store
-	topics Topics
-	clk    clock.Clock
-	logger *slog.Logger
-	cache  *cache
-	slots  chan struct{} // one per search running
+	cfg      Config
+	store    textindex.Store
+	bucket   objstore.Bucket
+	meta     metastore.Store
+	topics   Topics
+	clk      clock.Clock
+	logger   *slog.Logger
+	cache    *cache
+	slots    chan struct{} // one per search running
+	counters searchCounters
 
 	mu       sync.Mutex
 	parts    map[partKey]*partition         // by topic id: a deleted topic's until Drop

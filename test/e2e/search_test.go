@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -326,4 +327,13 @@ func TestSearchWithElasticsearchClient(t *testing.T) {
 		_, ans := esDo(t, es, "POST", "/weblogs/_search", `{"query":{"match_phrase":{"msg":"still serving"}}}`)
 		return ans != nil && total(t, ans) == 1, fmt.Sprint(ans["hits"])
 	})
+	// The searches since the restart show on /metrics, the refused window
+	// among the errors.
+	_, body := httpGet(t, n.unifiedURL()+"/metrics")
+	for _, series := range []string{`chronik_search_queries_total\{result="ok"\} [1-9]`, `chronik_search_queries_total\{result="error"\} [1-9]`,
+		`chronik_search_query_seconds_total [0-9]`, `chronik_search_cache_bytes [0-9]`} {
+		if !regexp.MustCompile(`(?m)^` + series).Match(body) {
+			t.Errorf("/metrics has no %s", series)
+		}
+	}
 }
