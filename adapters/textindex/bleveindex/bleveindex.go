@@ -322,9 +322,9 @@ func (ix *Index) Add(ctx context.Context, docs []search.Doc, m search.Mapping) e
 			case search.Boolean:
 				bd.AddField(document.NewTextFieldCustom(fv.Path, ap, []byte(strconv.FormatBool(fv.Bool)), index.IndexField|index.DocValues, kw))
 			case search.Long, search.Date:
-				bd.AddField(document.NewNumericFieldWithIndexingOptions(fv.Path, ap, float64(fv.Int), index.IndexField|index.DocValues))
+				bd.AddField(newNumField(fv.Path, ap, float64(fv.Int), index.IndexField|index.DocValues))
 			case search.Double:
-				bd.AddField(document.NewNumericFieldWithIndexingOptions(fv.Path, ap, fv.Float, index.IndexField|index.DocValues))
+				bd.AddField(newNumField(fv.Path, ap, fv.Float, index.IndexField|index.DocValues))
 			}
 		}
 		if len(paths) > 0 {
