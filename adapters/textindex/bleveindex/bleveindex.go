@@ -114,7 +114,8 @@ func (s *Store) Open(ctx context.Context, dir string, opt textindex.Options) (te
 			return nil, fmt.Errorf("text index: creating the index: %w", unwrapPath(err))
 		}
 	}
-	ix := &Index{idx: idx, dir: dir, opt: opt, errCh: make(chan struct{})}
+	ix := &Index{idx: idx, dir: dir, opt: opt, errCh: make(chan struct{}),
+		unpersisted: make(chan struct{}, MaxUnpersisted), closing: make(chan struct{})}
 	watch(filepath.Join(dir, "store"), ix)
 	return ix, nil
 }
@@ -175,6 +176,10 @@ type Index struct {
 	errMu      sync.Mutex
 	persistErr error
 	errCh      chan struct{} // closed when persistErr is set
+
+	unpersisted chan struct{} // one token per batch the persister has not written
+	closing     chan struct{} // closed when Close begins: Adds waiting for the persister give up
+	closeOnce   sync.Once
 }
 
 // failed records a background error of scorch. The persister's errors
@@ -335,11 +340,34 @@ func (ix *Index) Add(ctx context.Context, docs []search.Doc, m search.Mapping) e
 			return fmt.Errorf("%w: %v", textindex.ErrInvalid, err)
 		}
 	}
+	// At most MaxUnpersisted batches wait for the persister: their
+	// in-memory segments are what unsafe batches cost in memory.
+	select {
+	case ix.unpersisted <- struct{}{}:
+	case <-ix.errCh:
+		return ix.stickyErr()
+	case <-ix.closing:
+		return textindex.ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	release := func(error) {
+		select {
+		case <-ix.unpersisted:
+		default:
+		}
+	}
+	b.SetPersistedCallback(release)
 	if err := ix.idx.Batch(b); err != nil {
+		release(nil)
 		return fmt.Errorf("text index: indexing: %w", unwrapPath(err))
 	}
 	return nil
 }
+
+// MaxUnpersisted bounds the batches an index holds in memory only: Add
+// waits while this many wait for scorch's persister.
+const MaxUnpersisted = 8
 
 // offsetTerm encodes an offset so that terms sort as offsets do.
 func offsetTerm(off int64) string {
@@ -408,6 +436,8 @@ func (ix *Index) Commit(ctx context.Context) error {
 		return nil
 	case <-ix.errCh:
 		return ix.stickyErr()
+	case <-ix.closing:
+		return textindex.ErrClosed
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -463,6 +493,7 @@ func (ix *Index) Count() (int64, error) {
 
 // Close closes the bleve index. Idempotent.
 func (ix *Index) Close() error {
+	ix.closeOnce.Do(func() { close(ix.closing) })
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if ix.closed {
