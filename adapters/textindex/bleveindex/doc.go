@@ -59,7 +59,8 @@
 // relies on an active index surviving a crash anyway (it reopens a
 // partition at its watermark and indexes it again: application/textsearch);
 // it commits before it packs, and Pack copies the current snapshot, in
-// memory or not.
+// memory or not. Memory stays bounded when the disk is slow: Add waits
+// while MaxUnpersisted (8) of its batches are not yet written.
 //
 // A persister failure (reported through scorch's async error callback,
 // registered as "chronik-bleveindex" and routed by the store directory)
