@@ -211,6 +211,28 @@ func BenchmarkSearch1M(b *testing.B) {
 			return err
 		})
 	})
+	// ranges: over dates (a quarter of the documents' time span, at a
+	// moving start) and doubles; exact totals
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	span := int64(n) * 50
+	b.Run("range_date", func(b *testing.B) {
+		k := int64(0)
+		measure(b, func() error {
+			k++
+			from := t0 + (k*7919)%(span*3/4)
+			_, err := ix.Search(ctx, search.Request{Query: search.Range{Field: "ts", GTE: from, LT: from + span/4}, Size: 10, TrackTotalHits: -1}, m)
+			return err
+		})
+	})
+	b.Run("range_double", func(b *testing.B) {
+		k := 0
+		measure(b, func() error {
+			k++
+			lo := float64(k%40) * 100.5
+			_, err := ix.Search(ctx, search.Request{Query: search.Range{Field: "latency_ms", GTE: lo, LT: lo + 250.25}, Size: 10, TrackTotalHits: -1}, m)
+			return err
+		})
+	})
 	b.Run("terms_agg_all_docs", func(b *testing.B) {
 		measure(b, func() error {
 			counts := map[string]int{}
