@@ -219,6 +219,9 @@ func (s *Service) seal(ctx context.Context, p *partition) error {
 		return err
 	}
 	var packed bytes.Buffer
+	// about the index's files and tar's headers: the buffer does not grow
+	// (and copy) its way there
+	packed.Grow(int(dirSize(e.path)) + 64<<10)
 	if err := idx.Pack(ctx, &packed); err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -116,6 +117,7 @@ func BenchmarkIndexRate(b *testing.B) {
 		bytes += len(d.Source)
 	}
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	for i := 0; i < b.N; i++ {
 		docs := pre[i%len(pre)]
 		for k := range docs {
@@ -125,9 +127,23 @@ func BenchmarkIndexRate(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	if err := ix.Commit(ctx); err != nil {
+		b.Fatal(err)
+	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N*benchBatch)/b.Elapsed().Seconds(), "docs/s")
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N*benchBatch), "cpu_ns/doc")
 	b.ReportMetric(float64(bytes)/float64(benchBatch), "source_bytes/doc")
+}
+
+// cpuTime is the CPU time (user and system) the process used so far:
+// every goroutine's, bleve's analysis workers, persister and merger too.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkSearch1M builds (or reuses, with CHRONIK_BENCH_INDEX) an
@@ -193,6 +209,28 @@ func BenchmarkSearch1M(b *testing.B) {
 		measure(b, func() error {
 			k++
 			_, err := ix.Search(ctx, search.Request{Query: search.Match{Field: "msg", Text: words[k%len(words)]}, Size: 10, TrackTotalHits: search.DefaultTrackTotalHits}, m)
+			return err
+		})
+	})
+	// ranges: over dates (a quarter of the documents' time span, at a
+	// moving start) and doubles; exact totals
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	span := int64(n) * 50
+	b.Run("range_date", func(b *testing.B) {
+		k := int64(0)
+		measure(b, func() error {
+			k++
+			from := t0 + (k*7919)%(span*3/4)
+			_, err := ix.Search(ctx, search.Request{Query: search.Range{Field: "ts", GTE: from, LT: from + span/4}, Size: 10, TrackTotalHits: -1}, m)
+			return err
+		})
+	})
+	b.Run("range_double", func(b *testing.B) {
+		k := 0
+		measure(b, func() error {
+			k++
+			lo := float64(k%40) * 100.5
+			_, err := ix.Search(ctx, search.Request{Query: search.Range{Field: "latency_ms", GTE: lo, LT: lo + 250.25}, Size: 10, TrackTotalHits: -1}, m)
 			return err
 		})
 	})

@@ -89,7 +89,7 @@ func (s *Store) Open(ctx context.Context, dir string, opt textindex.Options) (te
 	}
 	var idx bleve.Index
 	if _, err := os.Stat(filepath.Join(dir, "index_meta.json")); err == nil {
-		idx, err = bleve.OpenUsing(dir, nil)
+		idx, err = bleve.OpenUsing(dir, scorchConfig())
 		if err != nil {
 			return nil, fmt.Errorf("%w: the index does not open", textindex.ErrCorrupt)
 		}
@@ -109,12 +109,45 @@ func (s *Store) Open(ctx context.Context, dir string, opt textindex.Options) (te
 		if err != nil {
 			return nil, err
 		}
-		idx, err = bleve.NewUsing(dir, im, scorch.Name, scorch.Name, nil)
+		idx, err = bleve.NewUsing(dir, im, scorch.Name, scorch.Name, scorchConfig())
 		if err != nil {
 			return nil, fmt.Errorf("text index: creating the index: %w", unwrapPath(err))
 		}
 	}
-	return &Index{idx: idx, dir: dir, opt: opt}, nil
+	ix := &Index{idx: idx, dir: dir, opt: opt, errCh: make(chan struct{}),
+		unpersisted: make(chan struct{}, MaxUnpersisted), closing: make(chan struct{})}
+	watch(filepath.Join(dir, "store"), ix)
+	return ix, nil
+}
+
+// asyncErrors names the callback scorch calls with the errors of its
+// background work (a persister or merger failure).
+const asyncErrors = "chronik-bleveindex"
+
+// scorchConfig is scorch's configuration of every index: batches are not
+// persisted before Batch returns (Commit waits for it), and the
+// persister's failures reach the index (watch).
+func scorchConfig() map[string]any {
+	return map[string]any{
+		"unsafe_batch":           true,
+		"asyncErrorCallbackName": asyncErrors,
+	}
+}
+
+// open indexes by scorch's store directory, for the async error callback.
+var open sync.Map // string -> *Index
+
+func init() {
+	scorch.RegistryAsyncErrorCallbacks[asyncErrors] = func(err error, path string) {
+		if v, ok := open.Load(path); ok {
+			v.(*Index).failed(err)
+		}
+	}
+}
+
+func watch(path string, ix *Index) {
+	ix.storePath = path
+	open.Store(path, ix)
 }
 
 // unwrapPath drops the file path of an *os.PathError.
@@ -135,6 +168,36 @@ type Index struct {
 
 	mu     sync.RWMutex
 	closed bool
+
+	storePath string // scorch's directory: the key of open
+
+	// persistErr is the first error of scorch's persister: every later
+	// Commit returns it (the index is not durable any more).
+	errMu      sync.Mutex
+	persistErr error
+	errCh      chan struct{} // closed when persistErr is set
+
+	unpersisted chan struct{} // one token per batch the persister has not written
+	closing     chan struct{} // closed when Close begins: Adds waiting for the persister give up
+	closeOnce   sync.Once
+}
+
+// failed records a background error of scorch. The persister's errors
+// and panics of its goroutines are sticky: Commit cannot promise
+// durability after one (the sink then fails its seal, and the pipeline
+// reopens the partition at its watermark and indexes it again). A failed
+// merge leaves the segments it merged in place and is not one of them.
+func (ix *Index) failed(err error) {
+	var se *scorch.ScorchError
+	if !errors.As(err, &se) || se.Source != "persister" && !errors.Is(err, scorch.ErrAsyncPanic) {
+		return
+	}
+	ix.errMu.Lock()
+	defer ix.errMu.Unlock()
+	if ix.persistErr == nil {
+		ix.persistErr = err
+		close(ix.errCh)
+	}
 }
 
 func (ix *Index) begin() error {
@@ -184,8 +247,9 @@ func (ix *Index) analyzer(name string) (analysis.Analyzer, error) {
 }
 
 // Add indexes docs in one bleve batch; a document at an offset already
-// held replaces it. Bleve persists the batch before Batch returns (its
-// safe mode), so added documents are durable when Add returns.
+// held replaces it. Searches see them when Add returns; scorch's
+// persister writes them to disk in the background (unsafe_batch), and
+// Commit waits for it.
 func (ix *Index) Add(ctx context.Context, docs []search.Doc, m search.Mapping) error {
 	if err := ix.begin(); err != nil {
 		return err
@@ -263,9 +327,9 @@ func (ix *Index) Add(ctx context.Context, docs []search.Doc, m search.Mapping) e
 			case search.Boolean:
 				bd.AddField(document.NewTextFieldCustom(fv.Path, ap, []byte(strconv.FormatBool(fv.Bool)), index.IndexField|index.DocValues, kw))
 			case search.Long, search.Date:
-				bd.AddField(document.NewNumericFieldWithIndexingOptions(fv.Path, ap, float64(fv.Int), index.IndexField|index.DocValues))
+				bd.AddField(newNumField(fv.Path, ap, float64(fv.Int), index.IndexField|index.DocValues))
 			case search.Double:
-				bd.AddField(document.NewNumericFieldWithIndexingOptions(fv.Path, ap, fv.Float, index.IndexField|index.DocValues))
+				bd.AddField(newNumField(fv.Path, ap, fv.Float, index.IndexField|index.DocValues))
 			}
 		}
 		if len(paths) > 0 {
@@ -276,11 +340,34 @@ func (ix *Index) Add(ctx context.Context, docs []search.Doc, m search.Mapping) e
 			return fmt.Errorf("%w: %v", textindex.ErrInvalid, err)
 		}
 	}
+	// At most MaxUnpersisted batches wait for the persister: their
+	// in-memory segments are what unsafe batches cost in memory.
+	select {
+	case ix.unpersisted <- struct{}{}:
+	case <-ix.errCh:
+		return ix.stickyErr()
+	case <-ix.closing:
+		return textindex.ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	release := func(error) {
+		select {
+		case <-ix.unpersisted:
+		default:
+		}
+	}
+	b.SetPersistedCallback(release)
 	if err := ix.idx.Batch(b); err != nil {
+		release(nil)
 		return fmt.Errorf("text index: indexing: %w", unwrapPath(err))
 	}
 	return nil
 }
+
+// MaxUnpersisted bounds the batches an index holds in memory only: Add
+// waits while this many wait for scorch's persister.
+const MaxUnpersisted = 8
 
 // offsetTerm encodes an offset so that terms sort as offsets do.
 func offsetTerm(off int64) string {
@@ -322,12 +409,46 @@ func (nulTokenizer) Tokenize(b []byte) analysis.TokenStream {
 	return out
 }
 
-// Commit is a no-op: every Add is durable when it returns.
+// Commit makes every document added before it durable: it introduces an
+// empty batch, whose snapshot holds every batch introduced before it, and
+// waits until scorch's persister has written that snapshot (its
+// persisted callback). A persister failure is returned, by this Commit
+// and every later one.
 func (ix *Index) Commit(ctx context.Context) error {
 	if err := ix.begin(); err != nil {
 		return err
 	}
-	ix.end()
+	defer ix.end()
+	if err := ix.stickyErr(); err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	b := ix.idx.NewBatch()
+	b.SetPersistedCallback(func(err error) { done <- err })
+	if err := ix.idx.Batch(b); err != nil {
+		return fmt.Errorf("text index: committing: %w", unwrapPath(err))
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("text index: committing: %w", unwrapPath(err))
+		}
+		return nil
+	case <-ix.errCh:
+		return ix.stickyErr()
+	case <-ix.closing:
+		return textindex.ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (ix *Index) stickyErr() error {
+	ix.errMu.Lock()
+	defer ix.errMu.Unlock()
+	if ix.persistErr != nil {
+		return errors.New("text index: writing the index to disk failed; it is not durable")
+	}
 	return nil
 }
 
@@ -372,12 +493,14 @@ func (ix *Index) Count() (int64, error) {
 
 // Close closes the bleve index. Idempotent.
 func (ix *Index) Close() error {
+	ix.closeOnce.Do(func() { close(ix.closing) })
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if ix.closed {
 		return nil
 	}
 	ix.closed = true
+	open.CompareAndDelete(ix.storePath, ix)
 	if err := ix.idx.Close(); err != nil {
 		return fmt.Errorf("text index: closing: %w", unwrapPath(err))
 	}

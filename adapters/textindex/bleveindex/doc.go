@@ -26,8 +26,9 @@
 //	                      text     analyzed, term vectors (phrases)
 //	                      keyword  one term, doc values
 //	                      boolean  one term "true"/"false", doc values
-//	                      long, date (epoch ms), double: bleve numeric
-//	                      (float64, 16 prefix-coded terms), doc values
+//	                      long, date (epoch ms), double: as float64,
+//	                      prefix-coded every 8 bits (8 terms: shifts 0,
+//	                      8, ..., 56; numeric.go), doc values
 //
 // Fields with Index false are only in _chronik_doc. Analyzers: standard
 // is Elasticsearch's (Unicode words, lower case; no stop words),
@@ -37,10 +38,42 @@
 //
 // # Writes and durability
 //
-// Add builds one bleve batch; scorch (in its safe mode) persists it
-// before Batch returns, so every Add is durable when it returns and
-// Commit has nothing left to do. A document at an offset already held
+// Add builds one bleve batch; scorch turns it into an in-memory segment
+// and introduces it into a new snapshot before Batch returns, so searches
+// see it then. Scorch runs with unsafe_batch: Batch does not wait for the
+// disk. Its persister goroutine writes each new snapshot behind the
+// writers (in-memory segments, merged, into a new store/<epoch>.zap,
+// then the root in store/root.bolt, both fsynced); its merger merges
+// files in the background. A document at an offset already held
 // replaces it.
+//
+//	Add ──> analysis ──> in-memory segment ──> snapshot N (searchable)
+//	                                                │ persister
+//	Commit ──> empty batch: snapshot M ≥ N ──> wait: snapshot M on disk
+//
+// Commit introduces an empty batch, whose snapshot holds every batch
+// introduced before it, and waits for its persisted callback: when it
+// returns, every document added before it is on disk. After a crash
+// (kill -9) an index opens at the last snapshot the persister wrote: all
+// that was committed, perhaps some that was not. The text sink never
+// relies on an active index surviving a crash anyway (it reopens a
+// partition at its watermark and indexes it again: application/textsearch);
+// it commits before it packs, and Pack copies the current snapshot, in
+// memory or not. Memory stays bounded when the disk is slow: Add waits
+// while MaxUnpersisted (8) of its batches are not yet written.
+//
+// A persister failure (reported through scorch's async error callback,
+// registered as "chronik-bleveindex" and routed by the store directory)
+// is sticky: that Commit and every later one fail, and the index is to
+// be discarded. A failed merge only leaves more segments.
+//
+// Numbers are written as numField (numeric.go): bleve's numeric field
+// writes sixteen terms a value (a precision step of 4) and they were most
+// of the indexing cost; with a step of 8 rangeQuery splits a range into
+// at most two runs per precision (eight precisions), each of at most 255
+// terms and read from the field's dictionary, so only terms some
+// document has are searched. An index
+// bleve's own numeric field wrote holds every term of the step of 8.
 //
 // # Queries
 //

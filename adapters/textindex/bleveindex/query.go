@@ -561,9 +561,8 @@ func (t *translator) dateBound(v dsearch.Scalar, format, tz string, roundUp bool
 }
 
 func numericRange(field string, lo, hi *float64, loIn, hiIn bool, boost float64) query.Query {
-	q := query.NewNumericRangeInclusiveQuery(lo, hi, &loIn, &hiIn)
-	q.SetField(field)
-	return boosted(q, boost)
+	// numeric.go: the terms numField indexes
+	return boosted(&rangeQuery{field: field, lo: lo, hi: hi, loIn: loIn, hiIn: hiIn}, boost)
 }
 
 func (t *translator) term(field string, v dsearch.Scalar, ci bool, boost float64, lenient bool) (query.Query, error) {
