@@ -104,6 +104,7 @@ func BenchmarkFileQueries(b *testing.B) {
 	queries := map[string]string{
 		"count":    "SELECT count(*) FROM %s",
 		"group_by": "SELECT country, count(*), sum(amount) FROM %s GROUP BY country",
+		"group_by_order": "SELECT user, count(*), sum(amount) FROM %s GROUP BY user ORDER BY user",
 		"filter":   "SELECT id, amount FROM %s WHERE amount > 99.5 AND country = 'fr'",
 	}
 	list := listLiteral(files)

@@ -3,12 +3,10 @@ package bleveindex
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"reflect"
 	"testing"
 
 	"github.com/chronik-stream/chronik/domain/search"
-	"github.com/chronik-stream/chronik/ports/textindex"
 	"github.com/chronik-stream/chronik/ports/textindex/textindextest"
 )
 
@@ -18,12 +16,7 @@ import (
 // count) and some terms have a single posting.
 func TestCountedTermsEqualCollected(t *testing.T) {
 	ctx := context.Background()
-	i, err := New().Open(ctx, filepath.Join(t.TempDir(), "i"), textindex.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer i.Close()
-	ix := i.(*Index)
+	ix := openIndex(t)
 	m := textindextest.CorpusMapping()
 	docs := textindextest.Corpus(11, 0, 900)
 	for start := 0; start < len(docs); start += 100 {

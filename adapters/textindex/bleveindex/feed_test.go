@@ -2,22 +2,15 @@ package bleveindex
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/chronik-stream/chronik/domain/search"
-	"github.com/chronik-stream/chronik/ports/textindex"
 	"github.com/chronik-stream/chronik/ports/textindex/textindextest"
 )
 
 func TestAggregationFeed(t *testing.T) {
 	ctx := context.Background()
-	i, err := New().Open(ctx, filepath.Join(t.TempDir(), "i"), textindex.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer i.Close()
-	ix := i.(*Index)
+	ix := openIndex(t)
 	textindextest.CheckFeed(t, ix, func(q search.Query, paths []string, filters []search.Query, sink func(search.DocValues)) error {
 		adv, err := ix.idx.Advanced()
 		if err != nil {

@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"path/filepath"
 	"testing"
 
 	"github.com/chronik-stream/chronik/domain/search"
-	"github.com/chronik-stream/chronik/ports/textindex"
 	"github.com/chronik-stream/chronik/ports/textindex/textindextest"
 )
 
@@ -18,12 +16,7 @@ import (
 // scores tie.
 func TestTopScoredEqualsCollector(t *testing.T) {
 	ctx := context.Background()
-	i, err := New().Open(ctx, filepath.Join(t.TempDir(), "i"), textindex.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer i.Close()
-	ix := i.(*Index)
+	ix := openIndex(t)
 	m := textindextest.CorpusMapping()
 	docs := textindextest.Corpus(5, 1, 1200)
 	// added out of offset order, so that bleve's document numbers do not
