@@ -102,10 +102,10 @@ func BenchmarkFileQueries(b *testing.B) {
 	}
 	defer direct.Close()
 	queries := map[string]string{
-		"count":    "SELECT count(*) FROM %s",
-		"group_by": "SELECT country, count(*), sum(amount) FROM %s GROUP BY country",
+		"count":          "SELECT count(*) FROM %s",
+		"group_by":       "SELECT country, count(*), sum(amount) FROM %s GROUP BY country",
 		"group_by_order": "SELECT user, count(*), sum(amount) FROM %s GROUP BY user ORDER BY user",
-		"filter":   "SELECT id, amount FROM %s WHERE amount > 99.5 AND country = 'fr'",
+		"filter":         "SELECT id, amount FROM %s WHERE amount > 99.5 AND country = 'fr'",
 	}
 	list := listLiteral(files)
 	for name, q := range queries {
